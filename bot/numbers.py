@@ -1,0 +1,139 @@
+"""Parsing and formatting numbers the way people write them in Chinese and English.
+
+Accepted input (after full-width characters are folded to ASCII):
+
+* plain or grouped digits: ``30000``, ``30,000``, ``1,234.5``;
+* a leading sign: ``-``, ``−`` or ``+``;
+* a magnitude suffix: ``千``, ``万`` (or ``w``), ``百万``, ``千万``, ``亿``,
+  ``k`` (thousand) and ``m`` (million), in either case;
+* an optional trailing unit word (``元``, ``个``, ``人``, ``单``, ``家``);
+* or, instead of a suffix and unit, a percent sign: ``50%`` (``percent=True``, value 50).
+
+Anything else (``约3万``, ``3万万``, ``1,2,3``, ``50%%``) is rejected with
+:class:`NumberFormatError` so the bot can ask again with a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_format_percent
+
+__all__ = [
+    "NumberFormatError",
+    "ParsedNumber",
+    "format_number",
+    "format_percent",
+    "parse_number",
+]
+
+MAX_INPUT_LENGTH: Final = 64
+"""Longer input is rejected outright; nobody types a 65-character number."""
+
+EMPTY_VALUE: Final = "—"
+"""Shown in place of a value that cannot be computed (e.g. completion without a plan)."""
+
+_MULTIPLIERS: Final[dict[str, Decimal]] = {
+    "": Decimal(1),
+    "k": Decimal(1_000),
+    "千": Decimal(1_000),
+    "w": Decimal(10_000),
+    "万": Decimal(10_000),
+    "m": Decimal(1_000_000),
+    "百万": Decimal(1_000_000),
+    "千万": Decimal(10_000_000),
+    "亿": Decimal(100_000_000),
+}
+
+_UNIT_WORDS: Final = ("元", "个", "人", "单", "家")
+
+# Full-width ASCII variants (U+FF01..U+FF5E) map onto ASCII by a fixed offset.
+_FOLD_TABLE: Final = {
+    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+    ord("\u3000"): ord(" "),  # ideographic space
+    ord("\u2212"): ord("-"),  # minus sign
+}
+
+_NUMBER_RE: Final = re.compile(
+    r"""
+    (?P<sign>[-+]?)
+    (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)
+    \s*
+    (?:
+        (?P<percent>%)
+      | (?P<suffix>百万|千万|[kKwWmM千万亿])?\s*(?P<unit>UNITS)?
+    )
+    """.replace("UNITS", "|".join(_UNIT_WORDS)),
+    re.VERBOSE,
+)
+
+
+class NumberFormatError(ValueError):
+    """Raised when text is not a number in one of the accepted forms."""
+
+    def __init__(self, text: str, reason: str = "not a number") -> None:
+        super().__init__(f"{reason}: {text!r}")
+        self.text = text
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNumber:
+    """A number as typed by a person: its exact value and whether it was a percentage."""
+
+    value: Decimal
+    percent: bool = False
+
+
+def fold_width(text: str) -> str:
+    """Replace full-width digits, punctuation and spaces with their ASCII forms."""
+    return text.translate(_FOLD_TABLE)
+
+
+def parse_number(text: str) -> ParsedNumber:
+    """Parse a number written like ``30,000``, ``3.5万``, ``1.2k``, ``５０００`` or ``50%``.
+
+    Raises :class:`NumberFormatError` for anything else.
+    """
+    if len(text) > MAX_INPUT_LENGTH:
+        raise NumberFormatError(text[:MAX_INPUT_LENGTH] + "…", "too long")
+    match = _NUMBER_RE.fullmatch(fold_width(text).strip())
+    if match is None:
+        raise NumberFormatError(text)
+    value = Decimal(match["digits"].replace(",", ""))
+    value *= _MULTIPLIERS[(match["suffix"] or "").lower()]
+    if match["sign"] == "-":
+        value = -value
+    return ParsedNumber(value=_tidy(value), percent=match["percent"] is not None)
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Drop trailing zeros and negative zero without switching to exponent notation."""
+    if value == 0:
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def _round_half_up(value: Decimal, places: int) -> Decimal:
+    """Round ``value`` to ``places`` decimals the way people expect (0.125 -> 0.13)."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return rounded if rounded != 0 else Decimal(0)
+
+
+def format_number(value: Decimal, locale: str) -> str:
+    """Format ``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
+    return format_decimal(_round_half_up(value, 2), format="#,##0.##", locale=locale)
+
+
+def format_percent(ratio: Decimal | None, locale: str) -> str:
+    """Format a ratio as a whole percentage (``0.9087`` -> ``91%``); ``None`` gives ``—``."""
+    if ratio is None:
+        return EMPTY_VALUE
+    whole = _round_half_up(ratio * 100, 0)
+    return babel_format_percent(whole / 100, locale=locale)

@@ -1,0 +1,235 @@
+"""Typed ORM models: what monthend keeps about departments, people, cycles and answers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names, so migrations name things the same way."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Role(enum.StrEnum):
+    """What a person is in a department."""
+
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class MemberStatus(enum.StrEnum):
+    """Whether a person takes part in month ends."""
+
+    PENDING = "pending"  # imported from a roster, has not opened the bot yet
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class CycleState(enum.StrEnum):
+    """Life of one department's month end."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SubmissionState(enum.StrEnum):
+    """Where a member is with their summary."""
+
+    PENDING = "pending"  # asked, no answer yet
+    ANSWERING = "answering"
+    REVIEW = "review"  # every question answered, not submitted
+    SUBMITTED = "submitted"
+
+
+class OutboxState(enum.StrEnum):
+    """Delivery state of a queued outgoing message."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Department(Base):
+    """A team with one manager and a month end of its own; mirrors the config."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+
+    members: Mapped[list[Member]] = relationship(back_populates="department")
+
+
+class Member(Base):
+    """A person known to the bot: staff or a manager."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    created_at: Mapped[datetime]
+    joined_at: Mapped[datetime | None]
+
+    department: Mapped[Department] = relationship(back_populates="members")
+
+
+class Invite(Base):
+    """A code behind a deep link that registers whoever opens it."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    reusable: Mapped[bool]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+
+class Cycle(Base):
+    """One department's month end for one period."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("department_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    opens_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    state: Mapped[CycleState] = mapped_column(_enum(CycleState))
+    questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON)
+    opened_at: Mapped[datetime]
+    deadline_handled_at: Mapped[datetime | None]
+
+    department: Mapped[Department] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(back_populates="cycle")
+
+
+class Submission(Base):
+    """A member's summary within one cycle."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("cycle_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    state: Mapped[SubmissionState] = mapped_column(_enum(SubmissionState))
+    current_question: Mapped[str | None] = mapped_column(String(64))
+    editing: Mapped[bool] = mapped_column(default=False)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    cycle: Mapped[Cycle] = relationship(back_populates="submissions")
+    member: Mapped[Member] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """One answer to one question, written the moment it is given."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("submission_id", "question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    skipped: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime]
+
+    submission: Mapped[Submission] = relationship(back_populates="answers")
+
+
+class OutgoingMessage(Base):
+    """A message waiting to be sent, sent, or given up on; the key makes it unique per purpose."""
+
+    __tablename__ = "outgoing_messages"
+    __table_args__ = (Index("ix_outgoing_messages_due", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
