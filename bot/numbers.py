@@ -26,6 +26,7 @@ from babel.numbers import format_percent as babel_format_percent
 __all__ = [
     "NumberFormatError",
     "ParsedNumber",
+    "fold_width",
     "format_number",
     "format_percent",
     "parse_number",

@@ -134,6 +134,9 @@ class Member(Base):
     status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
     created_at: Mapped[datetime]
     joined_at: Mapped[datetime | None]
+    # Telegram message id of the last message handled from this person: a message redelivered
+    # after a restart is recognised and not taken as a second answer.
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     department: Mapped[Department] = relationship(back_populates="members")
 
@@ -186,7 +189,6 @@ class Submission(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     state: Mapped[SubmissionState] = mapped_column(_enum(SubmissionState))
     current_question: Mapped[str | None] = mapped_column(String(64))
-    editing: Mapped[bool] = mapped_column(default=False)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

@@ -71,6 +71,7 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_message_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_members_department_id_departments")
         ),
@@ -174,7 +175,6 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("current_question", sa.String(length=64), nullable=True),
-        sa.Column("editing", sa.Boolean(), nullable=False),
         sa.Column("reminders_sent", sa.Integer(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

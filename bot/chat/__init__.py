@@ -1,0 +1,1 @@
+"""The Telegram side: the python-telegram-bot application, its handlers, jobs and sender."""

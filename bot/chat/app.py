@@ -1,0 +1,83 @@
+"""Building and running the python-telegram-bot application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.chat.handlers import add_handlers
+from bot.chat.sender import OutboxSender
+from bot.i18n import LANGUAGES, translator
+from bot.services import scheduler
+from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("edit", "Review and change your answers"),
+    ("language", "Change the language"),
+    ("digest", "Team digest (managers)"),
+    ("help", "What I do"),
+)
+
+MonthendApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    services: Services, token: str, *, outbox_idle: float = 1.0, tick_seconds: float | None = None
+) -> MonthendApp:
+    """The bot application, talking to the Bot API at the configured URL."""
+    config = services.config
+    application: MonthendApp = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.bot.api_url)
+        .base_file_url(config.file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    application.bot_data["outbox_idle"] = outbox_idle
+    application.bot_data["tick_seconds"] = tick_seconds or config.bot.tick_seconds
+    add_handlers(application)
+    return application
+
+
+async def _post_init(application: MonthendApp) -> None:
+    services: Services = application.bot_data["services"]
+    sender = OutboxSender(application.bot, services, application.bot_data["outbox_idle"])
+    application.bot_data["sender"] = sender
+    await _set_commands(application)
+    sender.start()
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        _tick, interval=application.bot_data["tick_seconds"], first=0, name="monthend-tick"
+    )
+
+
+async def _post_shutdown(application: MonthendApp) -> None:
+    sender: OutboxSender | None = application.bot_data.get("sender")
+    if sender is not None:
+        await sender.stop()
+
+
+async def _set_commands(application: MonthendApp) -> None:
+    for language in LANGUAGES:
+        t = translator(language)
+        commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+        code = None if language == "en" else language.split("_")[0]
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data["services"]
+    try:
+        scheduler.tick(services)
+    except Exception:
+        log.exception("scheduled check failed; it runs again at the next tick")
+    context.bot_data["sender"].wake()

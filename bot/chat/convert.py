@@ -1,0 +1,43 @@
+"""Turning the service layer's plain messages into Telegram calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+
+from bot.services.messages import Keyboard, OutDocument, Outgoing
+
+
+def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """An inline keyboard for `buttons`, or None when there are none."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
+    """Send one message or document to `chat_id`."""
+    if isinstance(message, OutDocument):
+        return await bot.send_document(
+            chat_id,
+            InputFile(message.content, filename=message.filename),
+            caption=message.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    return await bot.send_message(
+        chat_id,
+        message.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(message.buttons),
+        disable_web_page_preview=True,
+    )
+
+
+async def send_all(bot: Bot, chat_id: int, messages: Iterable[Outgoing]) -> None:
+    """Send `messages` in order."""
+    for message in messages:
+        await send(bot, chat_id, message)

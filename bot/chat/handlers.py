@@ -1,0 +1,185 @@
+"""Telegram handlers: each turns an update into a service call and sends what it returns."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.chat.convert import send_all
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
+from bot.services import answering, cycles, digests, directory
+from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The service layer, stored in `bot_data` when the application is built."""
+    found: Services = context.bot_data["services"]
+    return found
+
+
+def _sender(update: Update) -> tuple[int, int]:
+    assert update.effective_user is not None
+    assert update.effective_chat is not None
+    return update.effective_user.id, update.effective_chat.id
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start [code]`: join with an invite code, or be greeted."""
+    user = update.effective_user
+    assert user is not None
+    assert update.effective_chat is not None
+    code = context.args[0] if context.args else None
+    telegram_user = directory.TelegramUser(
+        user.id, user.first_name, user.last_name, user.username, user.language_code
+    )
+    outcome = directory.join(services(context), telegram_user, code)
+    await send_all(context.bot, update.effective_chat.id, outcome.replies)
+    if outcome.member_id is not None:
+        cycles.enroll_late_joiner(services(context), outcome.member_id)
+        context.application.bot_data["sender"].wake()
+
+
+async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in private chat: the answer to the question the member is at."""
+    user_id, chat_id = _sender(update)
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    replies = answering.handle_text(
+        services(context),
+        user_id,
+        message.message_id,
+        message.text,
+        update.effective_user.language_code if update.effective_user else None,
+    )
+    await send_all(context.bot, chat_id, replies)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and files: ask for text instead."""
+    user_id, chat_id = _sender(update)
+    language = directory.member_language(services(context), user_id)
+    if language is None:
+        code = update.effective_user.language_code if update.effective_user else None
+        await send_all(
+            context.bot, chat_id, [answering.not_registered(translator(normalize_language(code)))]
+        )
+        return
+    t = translator(language)
+    await context.bot.send_message(
+        chat_id, t.gettext("Please answer in text, so I can keep it in your summary.")
+    )
+
+
+async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/edit`: review the answers, with buttons to change them."""
+    user_id, chat_id = _sender(update)
+    await send_all(context.bot, chat_id, answering.show_review(services(context), user_id))
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/digest [YYYY-MM]`: the department digest, for its manager."""
+    user_id, chat_id = _sender(update)
+    period = context.args[0] if context.args else None
+    await send_all(
+        context.bot, chat_id, digests.requested_digest(services(context), user_id, period)
+    )
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/language`: offer the languages as buttons."""
+    user_id, chat_id = _sender(update)
+    current = directory.member_language(services(context), user_id)
+    if current is None:
+        await send_all(context.bot, chat_id, [answering.not_registered(translator("en"))])
+        return
+    buttons = [
+        [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+        for code in LANGUAGES
+    ]
+    await context.bot.send_message(
+        chat_id,
+        translator(current).gettext("Choose your language:"),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+async def chosen_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    assert query.data is not None
+    code = query.data.removeprefix("lang:")
+    reply = (
+        directory.set_language(services(context), query.from_user.id, code)
+        if code in LANGUAGES
+        else None
+    )
+    await query.answer()
+    if reply is not None:
+        await _close_buttons(query)
+        await send_all(context.bot, query.from_user.id, [reply])
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A questionnaire button: skip, pick, edit or submit."""
+    query = update.callback_query
+    assert query is not None
+    result = answering.handle_button(services(context), query.from_user.id, query.data or "")
+    await query.answer(result.notice or None)
+    if result.close_buttons:
+        await _close_buttons(query)
+    await send_all(context.bot, query.from_user.id, result.replies)
+
+
+async def _close_buttons(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:  # already without buttons, or too old to edit
+        log.debug("could not remove buttons: %s", exc.message)
+
+
+async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/help` and unknown commands."""
+    user_id, chat_id = _sender(update)
+    t = translator(directory.member_language(services(context), user_id) or "en")
+    await context.bot.send_message(
+        chat_id,
+        t.gettext(
+            "I collect your monthly summary at month end and remind you before the deadline.\n"
+            "/edit – review and change your answers\n"
+            "/language – change my language\n"
+            "/digest – the team digest (managers)"
+        ),
+    )
+
+
+def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Register every handler on `application`."""
+    application.add_handlers(
+        [
+            CommandHandler("start", start, filters=PRIVATE),
+            CommandHandler("edit", edit, filters=PRIVATE),
+            CommandHandler("digest", digest, filters=PRIVATE),
+            CommandHandler("language", language, filters=PRIVATE),
+            CommandHandler("help", help_text, filters=PRIVATE),
+            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text),
+            MessageHandler(PRIVATE & filters.COMMAND, help_text),
+            MessageHandler(PRIVATE & ~filters.TEXT, not_text),
+            CallbackQueryHandler(chosen_language, pattern=r"^lang:"),
+            CallbackQueryHandler(button),
+        ]
+    )

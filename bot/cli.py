@@ -1,0 +1,182 @@
+"""The `monthend` command line, for admins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from telegram import Bot
+
+from bot.clock import SystemClock
+from bot.config import Config, ConfigError, load_config
+from bot.periods import Period
+from bot.questionnaire import QuestionnaireError
+from bot.services import cycles, directory
+from bot.services.context import Services
+from storage.db import Database
+from storage.models import Role
+
+
+def _fail(message: str) -> NoReturn:
+    raise click.ClickException(message)
+
+
+def _config(ctx: click.Context) -> Config:
+    path: Path = ctx.obj["config_path"]
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _services(ctx: click.Context) -> Services:
+    """The config, an up-to-date database, and the departments and managers synced into it."""
+    config = _config(ctx)
+    db = Database.from_url(config.database.url)
+    db.upgrade()
+    services = Services(db=db, config=config, clock=SystemClock())
+    directory.sync_config(services)
+    return services
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="config.toml",
+    show_default=True,
+    envvar="MONTHEND_CONFIG",
+    help="The configuration file (env MONTHEND_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path) -> None:
+    """monthend: a Telegram bot that runs a team's month end."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the bot (long polling) until stopped."""
+    from bot.chat.app import build_application
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
+    services = _services(ctx)
+    try:
+        token = services.config.require_token()
+    except ConfigError as exc:
+        _fail(str(exc))
+    build_application(services, token).run_polling()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or upgrade the database schema."""
+    config = _config(ctx)
+    Database.from_url(config.database.url).upgrade()
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--department", required=True, help="Department key from the config.")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True
+)
+@click.option("--reusable", is_flag=True, help="One code for a whole department (until it expires).")
+@click.pass_context
+def invite(ctx: click.Context, department: str, role: str, reusable: bool) -> None:
+    """Print an invite link that registers whoever opens it."""
+    services = _services(ctx)
+    _known_department(services, department)
+    code = directory.create_invite(services, department, Role(role), reusable)
+    click.echo(_link(services, code))
+
+
+@main.group()
+def members() -> None:
+    """Members of departments."""
+
+
+@members.command("import")
+@click.argument("roster", type=click.File(encoding="utf-8-sig"))
+@click.pass_context
+def members_import(ctx: click.Context, roster: click.utils.LazyFile) -> None:
+    """Register people from a CSV roster (name, department[, role, username, language]).
+
+    Prints a personal link for each; people whose Telegram username is in the roster are also
+    recognised when they first write to the bot."""
+    services = _services(ctx)
+    try:
+        entries = directory.import_roster(services, roster)  # type: ignore[arg-type]
+    except directory.RosterError as exc:
+        _fail(f"{roster.name}: {exc}")
+    for entry in entries:
+        click.echo(f"{entry.name}\t{entry.department}\t{_link(services, entry.code)}")
+
+
+@main.group()
+def cycle() -> None:
+    """Month-end cycles."""
+
+
+@cycle.command("open")
+@click.option("--department", required=True, help="Department key from the config.")
+@click.option("--period", required=True, help="The month, as YYYY-MM.")
+@click.pass_context
+def cycle_open(ctx: click.Context, department: str, period: str) -> None:
+    """Open a month end now and queue the first question for every active member."""
+    try:
+        month = Period.parse(period)
+    except ValueError as exc:
+        _fail(f"--period: {exc}")
+    services = _services(ctx)
+    _known_department(services, department)
+    try:
+        result = cycles.open_cycle(services, department, month)
+    except QuestionnaireError as exc:
+        _fail(str(exc))
+    if result.created:
+        click.echo(f"Opened {department} {month}: {result.asked} members will be asked.")
+    else:
+        click.echo(f"{department} {month} was already open; nothing was sent again.")
+
+
+@main.command()
+@click.option("--members", "team_size", default=6, show_default=True, help="How many staff.")
+def demo(team_size: int) -> None:
+    """Run a whole simulated month end on the built-in Telegram emulator."""
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(team_size))
+
+
+def _known_department(services: Services, department: str) -> None:
+    if department not in services.config.departments:
+        known = ", ".join(services.config.departments)
+        _fail(f"--department: unknown department {department!r} (known: {known})")
+
+
+def _link(services: Services, code: str) -> str:
+    """The deep link for an invite code; asks the Bot API for the bot's username."""
+    try:
+        token = services.config.require_token()
+    except ConfigError:
+        return f"/start {code}   (set MONTHEND_BOT_TOKEN to get a t.me link)"
+    bot = Bot(token, base_url=services.config.bot.api_url)
+    try:
+        me = asyncio.run(bot.get_me())
+    except Exception:
+        return f"/start {code}   (the Bot API could not be reached for a t.me link)"
+    return f"https://t.me/{me.username}?start={code}"

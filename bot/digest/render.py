@@ -1,0 +1,482 @@
+"""How a digest reads: Telegram messages (parse_mode=HTML) and a standalone HTML report.
+
+Python turns the digest into plain values in the reader's language (formatted numbers, dates,
+labels); the Jinja2 templates in ``templates/digest/`` lay them out and escape them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Final
+
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
+
+from bot.digest.model import Digest, KpiFigures, MemberAnswer, MemberReport, Status
+from bot.i18n import Translator, translations
+from bot.numbers import EMPTY_VALUE, format_number, format_percent
+from bot.questionnaire import Kind, Kpi, Measure, Question, localized
+
+TEMPLATES_DIR: Final = Path(str(files("templates")))
+TELEGRAM_TEMPLATE: Final = "digest/telegram.html.j2"
+REPORT_TEMPLATE: Final = "digest/report.html.j2"
+
+MESSAGE_LIMIT: Final = 4096
+"""Telegram's limit on one message; counted on the raw HTML, in UTF-16 code units."""
+ANSWER_LIMIT: Final = 1000
+"""Longest answer (escaped) shown in a Telegram message; the report file has the full text."""
+LABEL_LIMIT: Final = 200
+"""Longest question text shown as an answer's label in a Telegram message."""
+NAMES_LIMIT: Final = 800
+"""Room for the names listed under one status in the Telegram summary."""
+TABLE_ROWS: Final = 25
+"""Rows per ``<pre>`` KPI table in a Telegram message; longer tables continue in another."""
+NAME_COLUMNS: Final = 12
+"""Display columns a name may take in the Telegram KPI table (a CJK character takes two)."""
+EXCEPTIONS_FIRST: Final = (Status.MISSING, Status.IN_PROGRESS, Status.LATE, Status.ON_TIME)
+"""Order of the status groups in the summary; names are listed for all but the last."""
+
+
+# -- Jinja2 -----------------------------------------------------------------------------------
+
+
+@cache
+def environment(language: str) -> Environment:
+    """The Jinja2 environment for readers of `language` (one per language, cached).
+
+    Templates come from the ``templates`` package, ``.html``/``.j2`` files are autoescaped,
+    undefined names raise, and ``_``/``gettext``/``ngettext`` speak the reader's language.
+    """
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(("html", "j2")),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    catalog = translations(language)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        catalog.gettext, catalog.ngettext, newstyle=True
+    )
+    return env
+
+
+def _macros(language: str) -> Any:
+    """The macros of the Telegram template, as attributes of its module."""
+    return environment(language).get_template(TELEGRAM_TEMPLATE).module
+
+
+# -- What the templates show ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusGroup:
+    """Members in one status: how many, and (for exceptions) who; `hidden` names left out."""
+
+    status: Status
+    count: int
+    names: tuple[str, ...] = ()
+    hidden: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The head of a digest: whose, when, and who has reported."""
+
+    department: str
+    period: str
+    deadline: str
+    generated: str
+    timezone: str
+    submitted: int
+    total: int
+    groups: tuple[StatusGroup, ...]
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One row of a KPI table: who (or the department total) and the formatted cells."""
+
+    name: str
+    cells: tuple[str, ...]
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    """One KPI: title with unit, column headings, department total first, then each member."""
+
+    title: str
+    columns: tuple[str, ...]
+    lines: tuple[KpiLine, ...]
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer as shown: `inline` answers (numbers, choices) sit beside their label."""
+
+    label: str
+    text: str
+    inline: bool = False
+    cut: bool = False
+
+
+@dataclass(frozen=True)
+class MemberAnswers:
+    """One member's answers in one section."""
+
+    name: str
+    status: Status
+    answers: tuple[AnswerView, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One questionnaire section with the answers of every member who gave any."""
+
+    title: str
+    members: tuple[MemberAnswers, ...]
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """One row of the report's status table."""
+
+    name: str
+    status: Status
+    submitted: str
+
+
+class _View:
+    """Turns a digest into the values above, in the reader's language and locale."""
+
+    def __init__(self, digest: Digest, t: Translator) -> None:
+        self.digest = digest
+        self.t = t
+        self.locale = t.locale
+
+    # numbers and dates
+    def number(self, value: Decimal | None, unit: str = "") -> str:
+        if value is None:
+            return EMPTY_VALUE
+        number = format_number(value, self.locale)
+        return self.t.gettext("%(number)s %(unit)s", number=number, unit=unit) if unit else number
+
+    def change(self, ratio: Decimal | None) -> str:
+        """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
+        text = format_percent(ratio, self.locale)
+        return f"+{text}" if ratio is not None and ratio * 100 >= Decimal("0.5") else text
+
+    def moment(self, when: datetime | None) -> str:
+        """A date and time in the department's time zone."""
+        if when is None:
+            return EMPTY_VALUE
+        local = when.astimezone(self.digest.timezone)
+        pattern = get_datetime_format("medium", locale=self.locale)
+        time = format_time(local, "short", locale=self.locale)
+        return pattern.format(time, format_date(local, "medium", locale=self.locale))
+
+    # summary
+    def summary(self, names_limit: int | None) -> Summary:
+        d = self.digest
+        return Summary(
+            department=d.department,
+            period=format_skeleton("yMMMM", d.period.first_day, locale=self.locale),
+            deadline=self.moment(d.deadline),
+            generated=self.moment(d.generated_at),
+            timezone=str(d.timezone),
+            submitted=len(d.with_status(Status.ON_TIME, Status.LATE)),
+            total=len(d.members),
+            groups=tuple(self._group(status, names_limit) for status in EXCEPTIONS_FIRST),
+        )
+
+    def _group(self, status: Status, names_limit: int | None) -> StatusGroup:
+        members = self.digest.with_status(status)
+        if status is Status.ON_TIME:
+            return StatusGroup(status, len(members))
+        names = _listed([m.name for m in members], names_limit)
+        return StatusGroup(status, len(members), names, len(members) - len(names))
+
+    def statuses(self) -> list[MemberStatus]:
+        return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in self.digest.members]
+
+    # KPIs
+    def kpi_tables(self) -> list[KpiTable]:
+        gettext = self.t.gettext
+        columns = (gettext("Name"), gettext("Target"), gettext("Actual"))
+        columns += (gettext("Completion"), gettext("MoM"))
+        totals = {f.kpi.key: f for f in self.digest.kpi_totals}
+        return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in self.digest.questionnaire.kpis]
+
+    def _kpi_table(self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None) -> KpiTable:
+        name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
+        title = self.t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
+        lines = [
+            KpiLine(row.member, self._cells(row.figures))
+            for row in self.digest.kpi_rows
+            if row.figures.kpi.key == kpi.key
+        ]
+        if total is not None:
+            lines.insert(0, KpiLine(self.t.gettext("Department total"), self._cells(total), True))
+        return KpiTable(title, columns, tuple(lines))
+
+    def _cells(self, f: KpiFigures) -> tuple[str, ...]:
+        return (
+            self.number(f.target),
+            self.number(f.actual),
+            format_percent(f.completion, self.locale),
+            self.change(f.change),
+        )
+
+    # answers
+    def sections(self, answer_limit: int | None) -> list[SectionView]:
+        return [
+            SectionView(
+                localized(section.title, self.t),
+                tuple(
+                    view
+                    for member in self.digest.members
+                    if (view := self._member_answers(member, questions, answer_limit))
+                ),
+            )
+            for section, questions in self.digest.questionnaire.by_section()
+        ]
+
+    def _member_answers(
+        self, member: MemberReport, questions: list[Question], limit: int | None
+    ) -> MemberAnswers | None:
+        given = {a.question.key: a for a in member.answers if not a.skipped}
+        alone = len(questions) == 1
+        answers = tuple(
+            self._answer(q, given[q.key], alone, limit) for q in questions if q.key in given
+        )
+        return MemberAnswers(member.name, member.status, answers) if answers else None
+
+    def _answer(
+        self, q: Question, answer: MemberAnswer, alone: bool, limit: int | None
+    ) -> AnswerView:
+        label = self._label(q, alone)
+        if q.kind is Kind.TEXT:
+            text, cut = _clip(answer.text or EMPTY_VALUE, limit)
+            if limit is not None:
+                label = _clip(label, LABEL_LIMIT)[0]
+            return AnswerView(label, text, cut=cut)
+        return AnswerView(label, self._value(q, answer), inline=True)
+
+    def _label(self, q: Question, alone: bool) -> str:
+        if q.kpi is None:
+            return "" if alone else localized(q.text, self.t)
+        kpi = localized(self.digest.questionnaire.kpi(q.kpi).name, self.t)
+        if q.measure is Measure.FLOOR:
+            return self.t.gettext("%(kpi)s floor target", kpi=kpi)
+        if q.measure is Measure.STRETCH:
+            return self.t.gettext("%(kpi)s stretch target", kpi=kpi)
+        return kpi
+
+    def _value(self, q: Question, answer: MemberAnswer) -> str:
+        if q.kind is Kind.NUMBER:
+            unit = localized(self.digest.questionnaire.kpi(q.kpi).unit, self.t) if q.kpi else ""
+            return self.number(answer.number, unit)
+        labels = {c.key: localized(c.label, self.t) for c in q.choices}
+        return labels.get(answer.text or "", answer.text or EMPTY_VALUE)
+
+
+def _listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
+    """As many of `names` as fit in `limit` characters of escaped HTML (all when None)."""
+    if limit is None:
+        return tuple(names)
+    shown: list[str] = []
+    for name in names:
+        limit -= len(escape(name)) + 2
+        if limit < 0:
+            break
+        shown.append(name)
+    return tuple(shown)
+
+
+def _clip(text: str, limit: int | None) -> tuple[str, bool]:
+    """`text` cut with "…" so that it escapes to at most `limit` characters; whether it was cut."""
+    if limit is None or len(escape(text)) <= limit:
+        return text, False
+    size = 1  # the ellipsis
+    for index, char in enumerate(text):
+        size += len(escape(char))
+        if size > limit:
+            return text[:index].rstrip() + "…", True
+    return text, False
+
+
+# -- Telegram ---------------------------------------------------------------------------------
+
+
+def _size(html: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(html.encode("utf-16-le")) // 2
+
+
+def _join(sep: str, *parts: str) -> str:
+    return sep.join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Telegram HTML kept whole where it fits in a message, otherwise split between children.
+
+    `head` comes before the first child; a message that continues the block after a split
+    starts with `cont` instead. `sep` separates the head and the children.
+    """
+
+    head: str
+    children: tuple[Block, ...] = ()
+    cont: str = ""
+    sep: str = "\n\n"
+
+    @property
+    def html(self) -> str:
+        """The whole block."""
+        return _join(self.sep, self.head, *(child.html for child in self.children))
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A part of a message that is never cut: `sep` joins it to the piece before it in the
+    same message, `cont` goes before it when it opens a message."""
+
+    html: str
+    cont: str = ""
+    sep: str = "\n\n"
+
+
+def _pieces(block: Block, limit: int) -> list[_Piece]:
+    """`block` whole if it fits in `limit`, otherwise its children's pieces in order."""
+    html = block.html
+    if _size(html) <= limit or not block.children:
+        return [_Piece(html)]
+    room = limit - max(_size(block.head), _size(block.cont) + 1) - len(block.sep)
+    pieces = [
+        _Piece(piece.html, _join("\n", block.cont, piece.cont), block.sep if i == 0 else piece.sep)
+        for child in block.children
+        for i, piece in enumerate(_pieces(child, room))
+    ]
+    first = pieces[0]
+    pieces[0] = _Piece(_join(block.sep, block.head, first.html), "", first.sep)
+    return pieces
+
+
+def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Messages of at most `limit` holding `blocks` in order, whole where they fit."""
+    messages: list[str] = []
+    for piece in _pieces(Block("", tuple(blocks)), limit):
+        if messages and _size(messages[-1]) + _size(piece.sep + piece.html) <= limit:
+            messages[-1] += piece.sep + piece.html
+        else:
+            messages.append(_join("\n", piece.cont, piece.html))
+    return messages
+
+
+def render_telegram(digest: Digest, t: Translator) -> list[str]:
+    """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
+
+    Summary first, then the KPI tables, then each section with every member's answers. Long
+    answers are cut short; the report file (:func:`render_report_html`) has everything.
+    """
+    view = _View(digest, t)
+    macros = _macros(t.language)
+
+    def call(macro: str, *args: Any) -> str:
+        return str(getattr(macros, macro)(*args)).strip()
+
+    def titled(macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
+        """A block headed by `title`, repeated with "(continued)" where it is split."""
+        return Block(call(macro, title, False), tuple(children), call(macro, title, True), sep)
+
+    def kpi_block(table: KpiTable) -> Block:
+        chunks = (Block(call("kpi_table", lines)) for lines in _table_chunks(table))
+        return titled("kpi_heading", table.title, chunks, "\n")
+
+    def member_block(member: MemberAnswers) -> Block:
+        answers = (Block(call("answer", answer)) for answer in member.answers)
+        return titled("member_heading", member.name, answers, "\n")
+
+    def section_block(section: SectionView) -> Block:
+        members = [member_block(member) for member in section.members]
+        return titled("section_heading", section.title, members or [Block(call("no_answers"))], "\n\n")
+
+    blocks = [Block(call("summary", view.summary(NAMES_LIMIT)))]
+    if tables := view.kpi_tables():
+        blocks.append(titled("section_heading", t.gettext("Numbers"), map(kpi_block, tables), "\n\n"))
+    blocks += [section_block(section) for section in view.sections(ANSWER_LIMIT)]
+    return pack(blocks)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a monospace font: wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut with "…" to at most `width` columns."""
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as lines of monospace text: the first column left-aligned, the others right."""
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(_pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]
+
+
+def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
+    """The table as aligned lines, in chunks of at most TABLE_ROWS rows, each with the heading."""
+    rows = [table.columns, *((_fit(line.name, NAME_COLUMNS), *line.cells) for line in table.lines)]
+    header, *body = _aligned(rows)
+    for start in range(0, len(body), TABLE_ROWS):
+        yield [header, *body[start : start + TABLE_ROWS]]
+
+
+# -- Report file ------------------------------------------------------------------------------
+
+
+def render_report_html(digest: Digest, t: Translator) -> str:
+    """The full digest as a standalone HTML5 document, readable on a phone and printable."""
+    view = _View(digest, t)
+    template = environment(t.language).get_template(REPORT_TEMPLATE)
+    return template.render(
+        lang=t.language.replace("_", "-"),
+        summary=view.summary(None),
+        statuses=view.statuses(),
+        kpi_tables=view.kpi_tables(),
+        sections=view.sections(None),
+    )
+
+
+def digest_filename(digest: Digest) -> str:
+    """A file name for the report, such as ``monthend-sales-east-2026-11.html``.
+
+    Letters and digits of any script are kept (``monthend-华东销售部-2026-11.html``); anything
+    else becomes a hyphen.
+    """
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", digest.department).lower())
+    slug = slug.strip("-")[:60].strip("-") or "department"
+    return f"monthend-{slug}-{digest.period}.html"

@@ -1,0 +1,293 @@
+"""Answering the questionnaire: each answer is stored the moment it arrives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bot.i18n import Translator, normalize_language, translator
+from bot.numbers import NumberFormatError, parse_number
+from bot.questionnaire import Kind, Question, Questionnaire, localized
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from storage.models import (
+    Answer,
+    CycleState,
+    Member,
+    MemberStatus,
+    Submission,
+    SubmissionState,
+)
+from storage.queries import member_by_telegram_id, open_submission
+
+
+@dataclass(frozen=True)
+class ButtonResult:
+    """What pressing a button leads to: replies, a short notice, and whether the pressed
+    message should lose its buttons (so it cannot be pressed twice)."""
+
+    replies: list[OutMessage] = field(default_factory=list)
+    notice: str = ""
+    close_buttons: bool = False
+
+
+def not_registered(t: Translator) -> OutMessage:
+    """The one line a stranger gets."""
+    return OutMessage(
+        t.gettext(
+            "Hello! I collect monthly summaries for registered teams. To join, open the "
+            "invite link your manager or admin sent you."
+        )
+    )
+
+
+class Questioning:
+    """One member's submission in an open cycle, and the moves they can make on it."""
+
+    def __init__(self, session: Session, submission: Submission, t: Translator, now: datetime):
+        self.session = session
+        self.submission = submission
+        self.t = t
+        self.now = now
+        self.questionnaire = Questionnaire.from_json(submission.cycle.questionnaire)
+        self.answers = {a.question: a for a in submission.answers}
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the member has submitted (edits stay possible while the cycle is open)."""
+        return self.submission.state is SubmissionState.SUBMITTED
+
+    def current(self) -> Question | None:
+        """The question waiting for an answer, if any."""
+        key = self.submission.current_question
+        return self.questionnaire.question(key) if key else None
+
+    def ask_current(self) -> list[OutMessage]:
+        """The current question, or the review when none is waiting."""
+        question = self.current()
+        if question is None:
+            return [self.review()]
+        answer = self.answers.get(question.key)
+        current = None if answer is None else self._shown(answer, question)
+        return [question_message(self.questionnaire, question, self.submission.id, self.t, current)]
+
+    def review(self) -> OutMessage:
+        """Every answer, with edit and submit buttons."""
+        return review_message(
+            self.questionnaire, self.answers, self.submission.id, self.t, self.submitted
+        )
+
+    def answer_text(self, text: str) -> list[OutMessage]:
+        """Take a typed message as the answer to the current question."""
+        question = self.current()
+        if question is None:
+            return [self._nothing_waiting()]
+        text = text.strip()
+        if not text:
+            return [OutMessage(self.t.gettext("Please write an answer.")), *self.ask_current()]
+        if question.kind is Kind.NUMBER:
+            return self._answer_number(question, text)
+        if question.kind is Kind.CHOICE:
+            return self._answer_choice_text(question, text)
+        self._save(question, text=text)
+        return self._advance()
+
+    def skip(self, question: Question) -> list[OutMessage]:
+        """Skip an optional question."""
+        self._save(question, skipped=True)
+        return self._advance()
+
+    def pick(self, question: Question, choice: str) -> list[OutMessage]:
+        """Answer a choice question with the key of the pressed choice."""
+        self._save(question, text=choice)
+        return self._advance()
+
+    def edit(self, question: Question) -> list[OutMessage]:
+        """Ask `question` again, showing the answer it has now."""
+        self.submission.current_question = question.key
+        self.submission.updated_at = self.now
+        return self.ask_current()
+
+    def submit(self) -> list[OutMessage]:
+        """Submit the summary; it counts as late after the deadline."""
+        self.submission.state = SubmissionState.SUBMITTED
+        self.submission.submitted_at = self.now
+        self.submission.current_question = None
+        self.submission.updated_at = self.now
+        period = self.submission.cycle.period
+        if self.now > self.submission.cycle.deadline:
+            text = self.t.gettext(
+                "Thank you! Your summary for %(period)s is submitted (after the deadline).",
+                period=period,
+            )
+        else:
+            text = self.t.gettext(
+                "Thank you! Your summary for %(period)s is submitted. "
+                "You can still change it with /edit until the deadline.",
+                period=period,
+            )
+        return [OutMessage(text)]
+
+    def unanswered(self) -> Question | None:
+        """The first question without an answer."""
+        return next((q for q in self.questionnaire.questions if q.key not in self.answers), None)
+
+    def _answer_number(self, question: Question, text: str) -> list[OutMessage]:
+        unit = unit_of(question, self.questionnaire, self.t)
+        try:
+            parsed = parse_number(text)
+        except NumberFormatError:
+            return [number_hint(self.t, text, unit), *self.ask_current()]
+        if parsed.percent:
+            return [number_hint(self.t, text, unit), *self.ask_current()]
+        self._save(question, number=parsed.value)
+        return self._advance()
+
+    def _answer_choice_text(self, question: Question, text: str) -> list[OutMessage]:
+        wanted = text.casefold()
+        for choice in question.choices:
+            if wanted in (choice.key.casefold(), localized(choice.label, self.t).casefold()):
+                return self.pick(question, choice.key)
+        return [
+            OutMessage(self.t.gettext("Please choose one of the buttons.")),
+            *self.ask_current(),
+        ]
+
+    def _save(
+        self,
+        question: Question,
+        *,
+        text: str | None = None,
+        number: Decimal | None = None,
+        skipped: bool = False,
+    ) -> None:
+        answer = self.answers.get(question.key)
+        if answer is None:
+            answer = Answer(question=question.key, answered_at=self.now)
+            self.submission.answers.append(answer)
+            self.answers[question.key] = answer
+        answer.text = text
+        answer.number = number
+        answer.skipped = skipped
+        answer.answered_at = self.now
+        self.submission.updated_at = self.now
+
+    def _advance(self) -> list[OutMessage]:
+        following = self.unanswered()
+        self.submission.current_question = following.key if following else None
+        if not self.submitted:
+            self.submission.state = (
+                SubmissionState.ANSWERING if following else SubmissionState.REVIEW
+            )
+        if following is None and self.submitted:
+            return [OutMessage(self.t.gettext("Saved.")), self.review()]
+        return self.ask_current()
+
+    def _nothing_waiting(self) -> OutMessage:
+        if self.submitted:
+            return OutMessage(
+                self.t.gettext(
+                    "Your summary is submitted. Send /edit to change an answer before the deadline."
+                )
+            )
+        return self.review()
+
+    def _shown(self, answer: Answer, question: Question) -> str:
+        return answer_text(answer, question, self.questionnaire, self.t)
+
+
+def _registered(session: Session, telegram_id: int) -> Member | None:
+    member = member_by_telegram_id(session, telegram_id)
+    return member if member is not None and member.status is MemberStatus.ACTIVE else None
+
+
+def handle_text(
+    services: Services, telegram_id: int, message_id: int, text: str, language_code: str | None
+) -> list[OutMessage]:
+    """A member wrote text in private chat: it answers the question they are at."""
+    with services.db.unit_of_work() as session:
+        member = _registered(session, telegram_id)
+        if member is None:
+            return [not_registered(translator(normalize_language(language_code)))]
+        if member.last_message_id is not None and message_id <= member.last_message_id:
+            return []  # delivered again after a restart; it was handled already
+        member.last_message_id = message_id
+        flow = _flow(session, member, services.clock.now())
+        if flow is None:
+            return [_no_cycle(translator(member.language))]
+        return flow.answer_text(text)
+
+
+def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
+    """`/edit`: show the member's answers with buttons to change them."""
+    with services.db.unit_of_work() as session:
+        member = _registered(session, telegram_id)
+        if member is None:
+            return [not_registered(translator(services.config.defaults.language))]
+        flow = _flow(session, member, services.clock.now())
+        if flow is None:
+            return [_no_cycle(translator(member.language))]
+        if flow.unanswered() is not None and not flow.submitted:
+            return flow.ask_current()
+        flow.submission.current_question = None
+        return [flow.review()]
+
+
+def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResult:
+    """A member pressed a questionnaire button; stale or foreign buttons change nothing."""
+    action, _, rest = data.partition(":")
+    submission_id, _, argument = rest.partition(":")
+    with services.db.unit_of_work() as session:
+        member = _registered(session, telegram_id)
+        submission = (
+            session.get(Submission, int(submission_id)) if submission_id.isdigit() else None
+        )
+        if member is None or submission is None or submission.member_id != member.id:
+            return ButtonResult(notice=translator("en").gettext("This button is not for you."))
+        t = translator(member.language)
+        if submission.cycle.state is not CycleState.OPEN:
+            return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
+        flow = Questioning(session, submission, t, services.clock.now())
+        return _press(flow, action, argument)
+
+
+def _press(flow: Questioning, action: str, argument: str) -> ButtonResult:
+    t = flow.t
+    stale = ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
+    if action == "submit":
+        if flow.submitted:
+            return ButtonResult(notice=t.gettext("Already submitted."), close_buttons=True)
+        if flow.unanswered() is not None:
+            return stale
+        return ButtonResult(flow.submit(), close_buttons=True)
+    question_key, _, choice = argument.partition(":")
+    try:
+        question = flow.questionnaire.question(question_key)
+    except KeyError:
+        return stale
+    if action == "edit":
+        return ButtonResult(flow.edit(question))
+    if question.key != flow.submission.current_question:
+        return stale
+    if action == "skip" and question.optional:
+        return ButtonResult(flow.skip(question), close_buttons=True)
+    if action == "pick" and choice in {c.key for c in question.choices}:
+        return ButtonResult(flow.pick(question, choice), close_buttons=True)
+    return stale
+
+
+def _flow(session: Session, member: Member, now: datetime) -> Questioning | None:
+    submission = open_submission(session, member.id)
+    if submission is None:
+        return None
+    return Questioning(session, submission, translator(member.language), now)
+
+
+def _no_cycle(t: Translator) -> OutMessage:
+    return OutMessage(
+        t.gettext("There is nothing to fill in right now. I will write to you at month end.")
+    )

@@ -1,0 +1,34 @@
+"""What every service needs: the database, the config, the clock and the calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.config import Config, DepartmentConfig
+from bot.questionnaire import Questionnaire, load_questionnaire
+from bot.schedule import WeekendCalendar, WorkingCalendar
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    """The dependencies of the service layer, made once at start and handed to every call."""
+
+    db: Database
+    config: Config
+    clock: Clock
+    calendar: WorkingCalendar = field(default_factory=WeekendCalendar)
+    _questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
+
+    def department(self, key: str) -> DepartmentConfig:
+        """The configured department `key` (KeyError if it is not configured)."""
+        return self.config.departments[key]
+
+    def questionnaire(self, department: str) -> Questionnaire:
+        """The questionnaire a department uses, read once."""
+        if department not in self._questionnaires:
+            path = self.department(department).questionnaire
+            self._questionnaires[department] = load_questionnaire(Path(path) if path else None)
+        return self._questionnaires[department]

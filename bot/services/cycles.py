@@ -1,0 +1,159 @@
+"""Opening a month end, enrolling members in it, and what happens at its deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.i18n import translator
+from bot.periods import Period
+from bot.questionnaire import Questionnaire
+from bot.schedule import CycleTimes, cycle_times
+from bot.services import outbox
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+from bot.services.prompts import question_message
+from storage.models import (
+    Cycle,
+    CycleState,
+    Department,
+    Member,
+    MemberStatus,
+    Role,
+    Submission,
+    SubmissionState,
+)
+from storage.queries import cycle_for, department_by_key
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    """What opening a cycle did: whether it was new, and how many members were asked."""
+
+    period: Period
+    created: bool
+    asked: int
+
+
+def times_for(services: Services, department: str, period: Period) -> CycleTimes:
+    """When a department's cycle for `period` opens, reminds and closes, by its rules."""
+    config = services.department(department)
+    return cycle_times(period, config.schedule, config.zone, services.calendar)
+
+
+def open_cycle(services: Services, department: str, period: Period) -> OpenResult:
+    """Open a department's month end and ask every active member; opening again does nothing."""
+    now = services.clock.now()
+    times = times_for(services, department, period)
+    questionnaire = services.questionnaire(department)
+    try:
+        with services.db.unit_of_work() as session:
+            dept = department_by_key(session, department)
+            if dept is None:
+                raise KeyError(department)
+            if cycle_for(session, dept.id, str(period)) is not None:
+                return OpenResult(period, created=False, asked=0)
+            cycle = Cycle(
+                department_id=dept.id,
+                period=str(period),
+                opens_at=times.opens_at,
+                deadline=times.deadline,
+                state=CycleState.OPEN,
+                questionnaire=questionnaire.to_json(),
+                opened_at=now,
+            )
+            session.add(cycle)
+            session.flush()
+            members = _askable(session, dept)
+            for member in members:
+                enroll(session, cycle, member, now)
+            return OpenResult(period, created=True, asked=len(members))
+    except IntegrityError:  # opened at the same moment by another process
+        return OpenResult(period, created=False, asked=0)
+
+
+def enroll(session: Session, cycle: Cycle, member: Member, now: datetime) -> Submission:
+    """Give `member` a submission in `cycle` and queue their first question."""
+    questionnaire = Questionnaire.from_json(cycle.questionnaire)
+    first = questionnaire.questions[0]
+    submission = Submission(
+        cycle=cycle,
+        member_id=member.id,
+        state=SubmissionState.PENDING,
+        current_question=first.key,
+        reminders_sent=0,
+        updated_at=now,
+    )
+    session.add(submission)
+    session.flush()
+    t = translator(member.language)
+    question = question_message(questionnaire, first, submission.id, t)
+    intro = t.gettext(
+        "📋 <b>Month end %(period)s</b>\nPlease answer %(count)s short questions. Each answer "
+        "is saved as you go; you can review and change them before you submit.\n"
+        "Deadline: %(deadline)s",
+        period=cycle.period,
+        count=len(questionnaire.questions),
+        deadline=local_time(cycle.deadline, cycle.department.timezone, member.language),
+    )
+    assert member.telegram_id is not None
+    outbox.enqueue(
+        session,
+        key=f"prompt:{cycle.id}:{member.id}",
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind="prompt",
+        message=OutMessage(f"{intro}\n\n{question.text}", question.buttons),
+        now=now,
+    )
+    return submission
+
+
+def enroll_late_joiner(services: Services, member_id: int) -> None:
+    """Someone who joins while their department's month end is open is asked too."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        member = session.get_one(Member, member_id)
+        if member.role is not Role.MEMBER:
+            return
+        cycle = session.scalars(
+            select(Cycle)
+            .where(Cycle.department_id == member.department_id, Cycle.state == CycleState.OPEN)
+            .where(Cycle.deadline > now)
+            .order_by(Cycle.period.desc())
+            .limit(1)
+        ).one_or_none()
+        if cycle is None:
+            return
+        taken = session.scalars(
+            select(Submission).where(
+                Submission.cycle_id == cycle.id, Submission.member_id == member.id
+            )
+        ).one_or_none()
+        if taken is None:
+            enroll(session, cycle, member, now)
+
+
+def local_time(moment: datetime, timezone: str, language: str) -> str:
+    """A moment as a reader in `timezone` reads it, e.g. `2026-12-02 18:00`."""
+    return format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=ZoneInfo(timezone), locale=language)
+
+
+def _askable(session: Session, dept: Department) -> list[Member]:
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.department_id == dept.id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.role == Role.MEMBER,
+            )
+            .order_by(Member.id)
+        )
+    )

@@ -1,0 +1,64 @@
+"""Outgoing messages as plain data: what to send, not how Telegram sends it."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button; `data` comes back when it is pressed (at most 64 bytes)."""
+
+    text: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """A text message in Telegram HTML, optionally with inline buttons."""
+
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class OutDocument:
+    """A file to send, with an optional caption."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+Outgoing = OutMessage | OutDocument
+
+
+def to_payload(out: Outgoing) -> dict[str, Any]:
+    """A JSON-safe form of `out`, as the outbox stores it."""
+    if isinstance(out, OutDocument):
+        return {
+            "document": out.filename,
+            "content": base64.b64encode(out.content).decode("ascii"),
+            "caption": out.caption,
+        }
+    return {
+        "text": out.text,
+        "buttons": [[[b.text, b.data] for b in row] for row in out.buttons],
+    }
+
+
+def from_payload(payload: dict[str, Any]) -> Outgoing:
+    """The message that `to_payload` stored."""
+    if "document" in payload:
+        return OutDocument(
+            filename=payload["document"],
+            content=base64.b64decode(payload["content"]),
+            caption=payload.get("caption", ""),
+        )
+    buttons = tuple(tuple(Button(text, data) for text, data in row) for row in payload["buttons"])
+    return OutMessage(text=payload["text"], buttons=buttons)

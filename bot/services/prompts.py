@@ -1,0 +1,129 @@
+"""The messages of the questionnaire: a question, the review of all answers, confirmations."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.i18n import Translator
+from bot.numbers import format_number
+from bot.questionnaire import Kind, Question, Questionnaire, localized
+from bot.services.messages import Button, Keyboard, OutMessage
+from storage.models import Answer
+
+REVIEW_ANSWER_LIMIT = 300
+EDIT_BUTTONS_PER_ROW = 4
+
+
+def callback(action: str, submission_id: int, *parts: str) -> str:
+    """Callback data for a questionnaire button: `action:submission[:part...]`."""
+    return ":".join((action, str(submission_id), *parts))
+
+
+def unit_of(question: Question, questionnaire: Questionnaire, t: Translator) -> str:
+    """The unit a number question is answered in, in the reader's language."""
+    if question.kpi is None:
+        return ""
+    return localized(questionnaire.kpi(question.kpi).unit, t)
+
+
+def answer_text(
+    answer: Answer, question: Question, questionnaire: Questionnaire, t: Translator
+) -> str:
+    """An answer as the member gave it, for display (plain text, not escaped)."""
+    if answer.skipped:
+        return t.gettext("(skipped)")
+    if question.kind is Kind.NUMBER and answer.number is not None:
+        unit = unit_of(question, questionnaire, t)
+        return f"{format_number(answer.number, t.locale)} {unit}".strip()
+    if question.kind is Kind.CHOICE:
+        for choice in question.choices:
+            if choice.key == answer.text:
+                return localized(choice.label, t)
+    return answer.text or ""
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_message(
+    questionnaire: Questionnaire,
+    question: Question,
+    submission_id: int,
+    t: Translator,
+    current: str | None = None,
+) -> OutMessage:
+    """Ask `question`, numbered, with Skip or choice buttons where it has them."""
+    number = questionnaire.number(question.key)
+    lines = [
+        t.gettext(
+            "<b>Question %(number)s of %(total)s</b>",
+            number=number,
+            total=len(questionnaire.questions),
+        ),
+        escape(localized(question.text, t)),
+    ]
+    if current is not None:
+        lines.append(t.gettext("Current answer: %(answer)s", answer=escape(_shorten(current, 500))))
+    rows: list[tuple[Button, ...]] = []
+    if question.kind is Kind.CHOICE:
+        rows.extend(
+            (Button(localized(c.label, t), callback("pick", submission_id, question.key, c.key)),)
+            for c in question.choices
+        )
+    if question.optional:
+        rows.append((Button(t.gettext("Skip"), callback("skip", submission_id, question.key)),))
+    return OutMessage("\n\n".join(lines), tuple(rows))
+
+
+def number_hint(t: Translator, text: str, unit: str) -> OutMessage:
+    """Say that a number could not be read and show the forms that are accepted."""
+    return OutMessage(
+        t.gettext(
+            "I couldn't read “%(text)s” as a number%(unit)s. Please write it like "
+            "30000, 30,000, 3万, 3.5万, 1.2k, ５０００ or 50%%.",
+            text=escape(_shorten(text, 100)),
+            unit=t.gettext(" in %(unit)s", unit=escape(unit)) if unit else "",
+        )
+    )
+
+
+def review_message(
+    questionnaire: Questionnaire,
+    answers: dict[str, Answer],
+    submission_id: int,
+    t: Translator,
+    submitted: bool,
+) -> OutMessage:
+    """All answers by section, with a button to edit each one and one to submit."""
+    lines = [t.gettext("<b>Your monthly summary</b>")]
+    for section, questions in questionnaire.by_section():
+        lines.append(f"\n<b>{escape(localized(section.title, t))}</b>")
+        for q in questions:
+            shown = answer_text(answers[q.key], q, questionnaire, t) if q.key in answers else "—"
+            number = questionnaire.number(q.key)
+            lines.append(f"{number}. {escape(_shorten(shown, REVIEW_ANSWER_LIMIT))}")
+    lines.append("")
+    if submitted:
+        lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))
+    else:
+        lines.append(t.gettext("Tap a number to change an answer, or submit when it is right."))
+    return OutMessage(
+        "\n".join(lines), _review_keyboard(questionnaire, submission_id, t, submitted)
+    )
+
+
+def _review_keyboard(
+    questionnaire: Questionnaire, submission_id: int, t: Translator, submitted: bool
+) -> Keyboard:
+    edits = [
+        Button(f"✏️ {questionnaire.number(q.key)}", callback("edit", submission_id, q.key))
+        for q in questionnaire.questions
+    ]
+    rows = [
+        tuple(edits[i : i + EDIT_BUTTONS_PER_ROW])
+        for i in range(0, len(edits), EDIT_BUTTONS_PER_ROW)
+    ]
+    if not submitted:
+        rows.append((Button(t.gettext("✅ Submit"), callback("submit", submission_id)),))
+    return tuple(rows)

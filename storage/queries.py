@@ -1,0 +1,57 @@
+"""Queries shared by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Base, Cycle, CycleState, Department, Member, Submission
+
+
+def insert_ignore(session: Session, model: type[Base], **values: Any) -> bool:
+    """Insert a row unless it clashes with a unique constraint; True if a row was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def department_by_key(session: Session, key: str) -> Department | None:
+    """The department with config key `key`."""
+    return session.scalars(select(Department).where(Department.key == key)).one_or_none()
+
+
+def member_by_telegram_id(session: Session, telegram_id: int) -> Member | None:
+    """The person behind a Telegram user id, if registered."""
+    return session.scalars(select(Member).where(Member.telegram_id == telegram_id)).one_or_none()
+
+
+def cycle_for(session: Session, department_id: int, period: str) -> Cycle | None:
+    """A department's cycle for a period `YYYY-MM`."""
+    return session.scalars(
+        select(Cycle).where(Cycle.department_id == department_id, Cycle.period == period)
+    ).one_or_none()
+
+
+def open_submission(session: Session, member_id: int) -> Submission | None:
+    """The member's submission in their newest open cycle."""
+    return session.scalars(
+        select(Submission)
+        .join(Cycle)
+        .where(Submission.member_id == member_id, Cycle.state == CycleState.OPEN)
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def latest_cycle(session: Session, department_id: int) -> Cycle | None:
+    """The department's newest cycle."""
+    return session.scalars(
+        select(Cycle)
+        .where(Cycle.department_id == department_id)
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    ).one_or_none()

@@ -1,0 +1,56 @@
+"""Building blocks for tests: a config, services on a manual clock, registered people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.services import directory
+from bot.services.context import Services
+from storage.db import Database
+
+TOKEN = "123456:TEST-token-for-the-emulator"
+MANAGER_ID = 9001
+# Monday 30 November 2026 is the last working day of the month; 10:00 in Shanghai is 02:00 UTC.
+OPENING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+BEFORE_OPENING = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+# The deadline: Wednesday 2 December 2026, 18:00 in Shanghai.
+DEADLINE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+
+def make_config(database_url: str, api_url: str = "http://127.0.0.1:9/bot", **extra: Any) -> Config:
+    """A one-department config (sales, Asia/Shanghai) with one manager."""
+    data: dict[str, Any] = {
+        "bot": {"api_url": api_url, "tick_seconds": 0.05},
+        "database": {"url": database_url},
+        "defaults": {"language": "en", "timezone": "Asia/Shanghai"},
+        "departments": {"sales": {"name": "Sales 销售部"}},
+        "managers": [{"telegram_id": MANAGER_ID, "name": "Li Wei", "department": "sales"}],
+        **extra,
+    }
+    return Config.from_mapping(data, env={"MONTHEND_BOT_TOKEN": TOKEN})
+
+
+def make_services(db: Database, database_url: str, now: datetime = BEFORE_OPENING, **kw: Any) -> Services:
+    """Services on a manual clock, with the config's departments and managers stored."""
+    services = Services(db=db, config=make_config(database_url, **kw), clock=ManualClock(now))
+    directory.sync_config(services)
+    return services
+
+
+def clock_of(services: Services) -> ManualClock:
+    """The manual clock of test services."""
+    assert isinstance(services.clock, ManualClock)
+    return services.clock
+
+
+def register(services: Services, telegram_id: int, name: str, language: str = "en") -> int:
+    """Register a member of sales through an invite, as `/start <code>` does."""
+    code = directory.create_invite(services, "sales")
+    first, _, last = name.partition(" ")
+    user = directory.TelegramUser(telegram_id, first, last or None, None, language)
+    outcome = directory.join(services, user, code)
+    assert outcome.member_id is not None, outcome.replies
+    return outcome.member_id

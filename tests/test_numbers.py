@@ -1,0 +1,168 @@
+"""Parsing and formatting numbers as people write them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.numbers import NumberFormatError, ParsedNumber, format_number, format_percent, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30000", "30000"),
+        ("30,000", "30000"),
+        ("30，000", "30000"),
+        ("3万", "30000"),
+        ("3.5万", "35000"),
+        ("56.05万元", "560500"),
+        ("1.2k", "1200"),
+        ("1.2K", "1200"),
+        ("2千", "2000"),
+        ("1.5亿", "150000000"),
+        ("2.5M", "2500000"),
+        ("2.5m", "2500000"),
+        ("3w", "30000"),
+        ("1.2千万", "12000000"),
+        ("3百万", "3000000"),
+        ("1,234.5", "1234.5"),
+        ("5,245", "5245"),
+        ("1,234,567", "1234567"),
+        ("５０００", "5000"),
+        ("３．５万", "35000"),
+        ("  42  ", "42"),
+        ("\u300042\u3000", "42"),
+        ("-5", "-5"),
+        ("−5", "-5"),
+        ("－3万", "-30000"),
+        ("+12", "12"),
+        ("0", "0"),
+        ("-0", "0"),
+        ("0.25", "0.25"),
+        ("0.001", "0.001"),
+        ("5000元", "5000"),
+        ("5000 元", "5000"),
+        ("12个", "12"),
+        ("8人", "8"),
+        ("30单", "30"),
+        ("4家", "4"),
+        ("2.5 万", "25000"),
+        ("61.68M", "61680000"),
+    ],
+)
+def test_accepts(text: str, expected: str) -> None:
+    parsed = parse_number(text)
+    assert parsed == ParsedNumber(Decimal(expected), percent=False)
+    assert str(parsed.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("50%", "50"),
+        ("50％", "50"),
+        ("91.5%", "91.5"),
+        ("-3%", "-3"),
+        ("１００％", "100"),
+        (" 12 % ", "12"),
+    ],
+)
+def test_accepts_percentages(text: str, expected: str) -> None:
+    assert parse_number(text) == ParsedNumber(Decimal(expected), percent=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "abc",
+        "1.2.3",
+        "3万万",
+        "1,2,3",
+        "12,34",
+        "1234,567",
+        ",123",
+        "50%%",
+        "约3万",
+        "3万左右",
+        "3万%",
+        "50%元",
+        "元",
+        "万",
+        ".5",
+        "5.",
+        "--5",
+        "5-",
+        "1e5",
+        "NaN",
+        "Infinity",
+        "3 4",
+        "三万",
+        "٣",
+        "9" * 100,
+    ],
+)
+def test_rejects(text: str) -> None:
+    with pytest.raises(NumberFormatError):
+        parse_number(text)
+
+
+def test_error_is_a_value_error_that_keeps_the_text() -> None:
+    with pytest.raises(ValueError, match="约3万") as caught:
+        parse_number("约3万")
+    assert isinstance(caught.value, NumberFormatError)
+    assert caught.value.text == "约3万"
+
+
+def test_values_are_exact_decimals() -> None:
+    value = parse_number("0.1万").value
+    assert isinstance(value, Decimal)
+    assert value == Decimal(1000)
+    assert parse_number("1.23456789k").value == Decimal("1234.56789")
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("560500", "560,500"),
+        ("560500.50", "560,500.5"),
+        ("1234.567", "1,234.57"),
+        ("0.125", "0.13"),
+        ("-1234.5", "-1,234.5"),
+        ("-0.001", "0"),
+        ("0", "0"),
+        ("30000.00", "30,000"),
+    ],
+)
+def test_format_number(value: str, expected: str, locale: str) -> None:
+    assert format_number(Decimal(value), locale) == expected
+
+
+def test_format_number_follows_the_locale() -> None:
+    assert format_number(Decimal("1234.5"), "de") == "1.234,5"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+@pytest.mark.parametrize(
+    ("ratio", "expected"),
+    [
+        ("0.9087", "91%"),
+        ("1", "100%"),
+        ("1.0010", "100%"),
+        ("0.005", "1%"),
+        ("12.5", "1,250%"),
+        ("-0.1", "-10%"),
+        ("0", "0%"),
+    ],
+)
+def test_format_percent(ratio: str, expected: str, locale: str) -> None:
+    assert format_percent(Decimal(ratio), locale) == expected
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+def test_format_percent_of_nothing_is_a_dash(locale: str) -> None:
+    assert format_percent(None, locale) == "—"
