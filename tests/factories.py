@@ -33,7 +33,9 @@ def make_config(database_url: str, api_url: str = "http://127.0.0.1:9/bot", **ex
     return Config.from_mapping(data, env={"MONTHEND_BOT_TOKEN": TOKEN})
 
 
-def make_services(db: Database, database_url: str, now: datetime = BEFORE_OPENING, **kw: Any) -> Services:
+def make_services(
+    db: Database, database_url: str, now: datetime = BEFORE_OPENING, **kw: Any
+) -> Services:
     """Services on a manual clock, with the config's departments and managers stored."""
     services = Services(db=db, config=make_config(database_url, **kw), clock=ManualClock(now))
     directory.sync_config(services)

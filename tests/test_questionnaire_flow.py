@@ -46,7 +46,9 @@ def test_answers_are_stored_as_given(db: Database, database_url: str) -> None:
     say = iter(range(1000, 2000))
 
     def answer(text: str) -> str:
-        return "\n".join(m.text for m in answering.handle_text(services, 101, next(say), text, "en"))
+        return "\n".join(
+            m.text for m in answering.handle_text(services, 101, next(say), text, "en")
+        )
 
     assert "Question 2 of 12" in answer("Signed 3 new distributors in Suzhou.")
     reply = answer("about three")

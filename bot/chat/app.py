@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand
@@ -81,3 +83,20 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception:
         log.exception("scheduled check failed; it runs again at the next tick")
     context.bot_data["sender"].wake()
+
+
+@asynccontextmanager
+async def polling(application: MonthendApp) -> AsyncIterator[MonthendApp]:
+    """Run `application` with long polling inside the current event loop, for the block."""
+    async with application:
+        assert application.post_init is not None
+        await application.post_init(application)  # run_polling() would call it
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await _post_shutdown(application)

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.numbers import format_compact_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
 from bot.digest.model import Digest, KpiFigures, MemberAnswer, MemberReport, Status
-from bot.i18n import Translator, translations
+from bot.i18n import N_, Translator, translations
 from bot.numbers import EMPTY_VALUE, format_number, format_percent
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
 
@@ -40,10 +41,12 @@ NAMES_LIMIT: Final = 800
 """Room for the names listed under one status in the Telegram summary."""
 TABLE_ROWS: Final = 25
 """Rows per ``<pre>`` KPI table in a Telegram message; longer tables continue in another."""
-NAME_COLUMNS: Final = 12
+NAME_COLUMNS: Final = 10
 """Display columns a name may take in the Telegram KPI table (a CJK character takes two)."""
 EXCEPTIONS_FIRST: Final = (Status.MISSING, Status.IN_PROGRESS, Status.LATE, Status.ON_TIME)
 """Order of the status groups in the summary; names are listed for all but the last."""
+KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"))
+"""Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""
 
 
 # -- Jinja2 -----------------------------------------------------------------------------------
@@ -123,7 +126,7 @@ class KpiTable:
 
 @dataclass(frozen=True)
 class AnswerView:
-    """One answer as shown: `inline` answers (numbers, choices) sit beside their label."""
+    """One answer as shown: `inline` answers (KPI figures) sit beside their label."""
 
     label: str
     text: str
@@ -158,19 +161,31 @@ class MemberStatus:
 
 
 class _View:
-    """Turns a digest into the values above, in the reader's language and locale."""
+    """Turns a digest into the values above, in the reader's language and locale.
 
-    def __init__(self, digest: Digest, t: Translator) -> None:
+    A `brief` view is for Telegram: names listed and answers shown up to a limit, question
+    texts shortened to their first sentence, KPI figures in compact form (``61.68万``).
+    """
+
+    def __init__(self, digest: Digest, t: Translator, *, brief: bool) -> None:
         self.digest = digest
         self.t = t
         self.locale = t.locale
+        self.brief = brief
 
     # numbers and dates
     def number(self, value: Decimal | None, unit: str = "") -> str:
+        """`value` with its unit; "—" when missing."""
         if value is None:
             return EMPTY_VALUE
         number = format_number(value, self.locale)
         return self.t.gettext("%(number)s %(unit)s", number=number, unit=unit) if unit else number
+
+    def figure(self, value: Decimal | None) -> str:
+        """A KPI table cell: compact in a brief view."""
+        if value is None or not self.brief:
+            return self.number(value)
+        return format_compact_decimal(value, locale=self.locale, fraction_digits=2)
 
     def change(self, ratio: Decimal | None) -> str:
         """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
@@ -182,12 +197,13 @@ class _View:
         if when is None:
             return EMPTY_VALUE
         local = when.astimezone(self.digest.timezone)
-        pattern = get_datetime_format("medium", locale=self.locale)
+        pattern = str(get_datetime_format("medium", locale=self.locale))
         time = format_time(local, "short", locale=self.locale)
         return pattern.format(time, format_date(local, "medium", locale=self.locale))
 
-    # summary
-    def summary(self, names_limit: int | None) -> Summary:
+    # who has reported
+    def summary(self) -> Summary:
+        """Department, period, deadline and the members by status, exceptions first."""
         d = self.digest
         return Summary(
             department=d.department,
@@ -197,26 +213,28 @@ class _View:
             timezone=str(d.timezone),
             submitted=len(d.with_status(Status.ON_TIME, Status.LATE)),
             total=len(d.members),
-            groups=tuple(self._group(status, names_limit) for status in EXCEPTIONS_FIRST),
+            groups=tuple(self._group(status) for status in EXCEPTIONS_FIRST),
         )
 
-    def _group(self, status: Status, names_limit: int | None) -> StatusGroup:
+    def _group(self, status: Status) -> StatusGroup:
         members = self.digest.with_status(status)
         if status is Status.ON_TIME:
             return StatusGroup(status, len(members))
-        names = _listed([m.name for m in members], names_limit)
+        names = _listed([m.name for m in members], NAMES_LIMIT if self.brief else None)
         return StatusGroup(status, len(members), names, len(members) - len(names))
 
     def statuses(self) -> list[MemberStatus]:
-        return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in self.digest.members]
+        """Every member with status and time of submission."""
+        members = self.digest.members
+        return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in members]
 
-    # KPIs
+    # numbers
     def kpi_tables(self) -> list[KpiTable]:
-        gettext = self.t.gettext
-        columns = (gettext("Name"), gettext("Target"), gettext("Actual"))
-        columns += (gettext("Completion"), gettext("MoM"))
+        """One table per KPI, in questionnaire order."""
+        columns = tuple(self.t.gettext(heading) for heading in KPI_COLUMNS)
         totals = {f.kpi.key: f for f in self.digest.kpi_totals}
-        return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in self.digest.questionnaire.kpis]
+        kpis = self.digest.questionnaire.kpis
+        return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in kpis]
 
     def _kpi_table(self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None) -> KpiTable:
         name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
@@ -227,59 +245,51 @@ class _View:
             if row.figures.kpi.key == kpi.key
         ]
         if total is not None:
-            lines.insert(0, KpiLine(self.t.gettext("Department total"), self._cells(total), True))
+            lines.insert(0, KpiLine(self.t.gettext("Total"), self._cells(total), total=True))
         return KpiTable(title, columns, tuple(lines))
 
     def _cells(self, f: KpiFigures) -> tuple[str, ...]:
-        return (
-            self.number(f.target),
-            self.number(f.actual),
-            format_percent(f.completion, self.locale),
-            self.change(f.change),
-        )
+        completion = format_percent(f.completion, self.locale)
+        return (self.figure(f.target), self.figure(f.actual), completion, self.change(f.change))
 
     # answers
-    def sections(self, answer_limit: int | None) -> list[SectionView]:
+    def sections(self) -> list[SectionView]:
+        """Each section with the answers of every member who gave any."""
         return [
             SectionView(
                 localized(section.title, self.t),
                 tuple(
                     view
                     for member in self.digest.members
-                    if (view := self._member_answers(member, questions, answer_limit))
+                    if (view := self._member_answers(member, questions))
                 ),
             )
             for section, questions in self.digest.questionnaire.by_section()
         ]
 
     def _member_answers(
-        self, member: MemberReport, questions: list[Question], limit: int | None
+        self, member: MemberReport, questions: list[Question]
     ) -> MemberAnswers | None:
         given = {a.question.key: a for a in member.answers if not a.skipped}
         alone = len(questions) == 1
-        answers = tuple(
-            self._answer(q, given[q.key], alone, limit) for q in questions if q.key in given
-        )
+        answers = tuple(self._answer(q, given[q.key], alone) for q in questions if q.key in given)
         return MemberAnswers(member.name, member.status, answers) if answers else None
 
-    def _answer(
-        self, q: Question, answer: MemberAnswer, alone: bool, limit: int | None
-    ) -> AnswerView:
-        label = self._label(q, alone)
-        if q.kind is Kind.TEXT:
-            text, cut = _clip(answer.text or EMPTY_VALUE, limit)
-            if limit is not None:
-                label = _clip(label, LABEL_LIMIT)[0]
-            return AnswerView(label, text, cut=cut)
-        return AnswerView(label, self._value(q, answer), inline=True)
+    def _answer(self, q: Question, answer: MemberAnswer, alone: bool) -> AnswerView:
+        if q.kpi is not None:
+            return AnswerView(self._kpi_label(q.kpi, q.measure), self._value(q, answer), True)
+        label = "" if alone else localized(q.text, self.t)
+        text = self._value(q, answer)
+        if not self.brief:
+            return AnswerView(label, text)
+        text, cut = _clip(text, ANSWER_LIMIT)
+        return AnswerView(_clip(_first_sentence(label), LABEL_LIMIT)[0], text, cut=cut)
 
-    def _label(self, q: Question, alone: bool) -> str:
-        if q.kpi is None:
-            return "" if alone else localized(q.text, self.t)
-        kpi = localized(self.digest.questionnaire.kpi(q.kpi).name, self.t)
-        if q.measure is Measure.FLOOR:
+    def _kpi_label(self, key: str, measure: Measure | None) -> str:
+        kpi = localized(self.digest.questionnaire.kpi(key).name, self.t)
+        if measure is Measure.FLOOR:
             return self.t.gettext("%(kpi)s floor target", kpi=kpi)
-        if q.measure is Measure.STRETCH:
+        if measure is Measure.STRETCH:
             return self.t.gettext("%(kpi)s stretch target", kpi=kpi)
         return kpi
 
@@ -287,8 +297,16 @@ class _View:
         if q.kind is Kind.NUMBER:
             unit = localized(self.digest.questionnaire.kpi(q.kpi).unit, self.t) if q.kpi else ""
             return self.number(answer.number, unit)
-        labels = {c.key: localized(c.label, self.t) for c in q.choices}
-        return labels.get(answer.text or "", answer.text or EMPTY_VALUE)
+        if q.kind is Kind.CHOICE:
+            labels = {c.key: localized(c.label, self.t) for c in q.choices}
+            return labels.get(answer.text or "", answer.text or EMPTY_VALUE)
+        return answer.text or EMPTY_VALUE
+
+
+def _first_sentence(text: str) -> str:
+    """`text` up to its first question mark, exclamation mark or ideographic full stop."""
+    match = re.match(r".*?[?？!！。]", text, re.DOTALL)
+    return match[0] if match else text
 
 
 def _listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
@@ -390,7 +408,7 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
     Summary first, then the KPI tables, then each section with every member's answers. Long
     answers are cut short; the report file (:func:`render_report_html`) has everything.
     """
-    view = _View(digest, t)
+    view = _View(digest, t, brief=True)
     macros = _macros(t.language)
 
     def call(macro: str, *args: Any) -> str:
@@ -410,12 +428,16 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
 
     def section_block(section: SectionView) -> Block:
         members = [member_block(member) for member in section.members]
-        return titled("section_heading", section.title, members or [Block(call("no_answers"))], "\n\n")
+        return titled(
+            "section_heading", section.title, members or [Block(call("no_answers"))], "\n\n"
+        )
 
-    blocks = [Block(call("summary", view.summary(NAMES_LIMIT)))]
+    blocks = [Block(call("summary", view.summary()))]
     if tables := view.kpi_tables():
-        blocks.append(titled("section_heading", t.gettext("Numbers"), map(kpi_block, tables), "\n\n"))
-    blocks += [section_block(section) for section in view.sections(ANSWER_LIMIT)]
+        blocks.append(
+            titled("section_heading", t.gettext("Numbers"), map(kpi_block, tables), "\n\n")
+        )
+    blocks += [section_block(section) for section in view.sections()]
     return pack(blocks)
 
 
@@ -442,7 +464,9 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows as lines of monospace text: the first column left-aligned, the others right."""
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        "  ".join(_pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        "  ".join(
+            _pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     ]
 
@@ -460,14 +484,14 @@ def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
 
 def render_report_html(digest: Digest, t: Translator) -> str:
     """The full digest as a standalone HTML5 document, readable on a phone and printable."""
-    view = _View(digest, t)
+    view = _View(digest, t, brief=False)
     template = environment(t.language).get_template(REPORT_TEMPLATE)
     return template.render(
         lang=t.language.replace("_", "-"),
-        summary=view.summary(None),
+        summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),
-        sections=view.sections(None),
+        sections=view.sections(),
     )
 
 

@@ -272,10 +272,10 @@ class _Signal:
         self.closed = True
         self.notify()
 
-    async def wait_until(self, ready: Callable[[], bool], timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for ``ready()``; return its final value."""
+    async def wait_until(self, ready: Callable[[], bool], seconds: float) -> bool:
+        """Wait up to ``seconds`` for ``ready()``; return its final value."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + seconds
         while not ready():
             remaining = deadline - loop.time()
             if self.closed or remaining <= 0:
@@ -690,7 +690,7 @@ def _check_inline_keyboard(rows: Any) -> None:
 
 def _check_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise _bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
+        raise _bad_request('can\'t parse inline keyboard button: Field "text" must be a String')
     if sum(key in button for key in _BUTTON_ACTIONS) != 1:
         raise _bad_request(
             "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
@@ -1240,9 +1240,7 @@ class _ControlApi:
         query = self._state.queries.get(request.match_info["query_id"])
         if query is None:
             raise _ControlError(404, "no such callback query")
-        await self._world.signal.wait_until(
-            lambda: query.answer is not None, _timeout_arg(request)
-        )
+        await self._world.signal.wait_until(lambda: query.answer is not None, _timeout_arg(request))
         return {"answered": query.answer is not None, **(query.answer or {})}
 
     async def callback_answers(self, request: web.Request) -> JSON:
@@ -1533,11 +1531,9 @@ class Emulator:
     ) -> None:
         await self.stop()
 
-    async def wait_until_polling(self, timeout: float = 5.0) -> bool:
+    async def wait_until_polling(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
         """Wait until the bot is waiting in a getUpdates long poll."""
-        return await self._world.signal.wait_until(
-            lambda: self._world.active_polls > 0, timeout
-        )
+        return await self._world.signal.wait_until(lambda: self._world.active_polls > 0, timeout)
 
     # -- HTTP handlers -----------------------------------------------------------------
     async def _handle_bot_api(self, request: web.Request) -> web.Response:

@@ -1,0 +1,132 @@
+"""A whole month end through the real application and the emulator, as people live it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.emulator import BotMessage, SimulatedUser
+from storage.models import Answer, Member, Submission, SubmissionState
+from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+
+
+def _is_question(number: int) -> object:
+    return lambda m: f"Question {number} of 12" in m.text
+
+
+async def _join(bot: Running, user: SimulatedUser) -> BotMessage:
+    await user.send(f"/start {bot.invite()}")
+    return await user.next_message()
+
+
+async def _answer(user: SimulatedUser, text: str, then: int) -> BotMessage:
+    await user.send(text)
+    return await user.wait_for(_is_question(then))  # type: ignore[arg-type]
+
+
+async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        fang = bot.user(101, "王 芳", "zh-hans")
+        anna = bot.user(102, "Anna Schmidt", "en")
+        stranger = bot.user(666, "Eve")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+
+        # Joining by link; a stranger learns how to join and is not stored.
+        welcome = await _join(bot, fang)
+        assert "王 芳" in welcome.text
+        assert "Welcome" not in welcome.text  # greeted in Chinese
+        assert "Welcome, Anna Schmidt" in (await _join(bot, anna)).text
+        await manager.send("/start")
+        assert "Li Wei" in (await manager.next_message()).text
+        await stranger.send("hello?")
+        assert "invite link" in (await stranger.next_message()).text
+
+        # Month end opens at 10:00 on the last working day; everyone gets the first question.
+        await anna.send("/language")
+        choose = await anna.next_message()
+        await anna.press(choose, "English")
+        await anna.next_message()  # buttons removed
+        bot.clock.set(OPENING)
+        prompt = await anna.wait_for(_is_question(1))  # type: ignore[arg-type]
+        assert "Month end 2026-11" in prompt.text
+        assert "Deadline: 2026-12-02 18:00" in prompt.text
+        await fang.wait_for(lambda m: "2026-11" in m.text)
+
+        # Anna answers, with a number she first writes badly, and skips an optional question.
+        await _answer(
+            anna, "Closed the Suzhou distributor deal; revenue plan 61.68万, 91% done.", 2
+        )
+        await anna.send("about fifty")
+        hint = await anna.wait_for(lambda m: "as a number" in m.text)
+        assert "3.5万" in hint.text
+        await _answer(anna, "56.05万", 3)
+        factors = await _answer(anna, "5", 4)
+        assert factors.button_texts() == ["Skip"]
+        await anna.press(factors, "Skip")
+        await anna.wait_for(_is_question(5))  # type: ignore[arg-type]
+        await _answer(anna, "Approvals take two weeks <b>&</b> stall deals", 6)
+        await _answer(anna, "One more pre-sales engineer", 7)
+        await _answer(anna, "Visit 5 key accounts by 12-15; launch the partner program.", 8)
+        await _answer(anna, "60万", 9)
+        await _answer(anna, "75万", 10)
+        await _answer(anna, "6", 11)
+        await _answer(anna, "8", 12)
+        confidence = anna.messages[-1]
+        assert confidence.button_texts() == ["Confident", "Somewhat", "At risk"]
+        await anna.press(confidence, "Somewhat")
+        review = await anna.wait_for(lambda m: "Your monthly summary" in m.text)
+        assert "560,500 yuan" in review.text
+        assert "(skipped)" in review.text
+        assert "&lt;b&gt;&amp;&lt;/b&gt;" in review.text  # her text, shown literally
+
+        # She corrects the revenue, then submits.
+        await anna.press(review, "✏️ 2")
+        again = await anna.wait_for(_is_question(2))  # type: ignore[arg-type]
+        assert "Current answer: 560,500 yuan" in again.text
+        await anna.send("57万")
+        review = await anna.wait_for(lambda m: "Your monthly summary" in m.text)
+        assert "570,000 yuan" in review.text
+        await anna.press(review, "✅ Submit")
+        thanks = await anna.wait_for(lambda m: "submitted" in m.text)
+        assert "2026-11" in thanks.text
+
+        # Fang answers one question and stops. The day before the deadline she is reminded;
+        # Anna, who submitted, is not.
+        await _answer(fang, "完成了苏州经销商签约，营收计划完成91%。", 2)
+        bot.clock.set(DEADLINE - timedelta(days=1, hours=8))
+        reminder = await fang.wait_for(lambda m: "⏰" in m.text)
+        assert "2 / 12" in reminder.text or "12" in reminder.text
+        assert all("⏰" not in m.text for m in await bot.client.messages(102))
+
+        # At the deadline the manager gets the digest: summary first, then the report file.
+        bot.clock.set(DEADLINE)
+        summary = await manager.wait_for(lambda m: "Month-end digest" in m.text)
+        assert "王 芳" in summary.text  # not submitted: named in the summary
+        report = await manager.wait_for(lambda m: m.document is not None)
+        assert report.document is not None
+        html = (await bot.client.download(report.document[0])).decode()
+        assert "Visit 5 key accounts by 12-15" in html
+        assert "&lt;b&gt;&amp;&lt;/b&gt;" in html
+        assert "<b>&</b>" not in html
+
+        # The manager can ask again; a member cannot.
+        await manager.send("/digest")
+        assert (await manager.wait_for(lambda m: m.document is not None)).document is not None
+        await anna.send("/digest")
+        assert "Only a manager" in (await anna.next_message()).text
+
+    with bot.services.db.unit_of_work() as session:
+        anna_member = session.scalars(select(Member).where(Member.telegram_id == 102)).one()
+        submission = session.scalars(
+            select(Submission).where(Submission.member_id == anna_member.id)
+        ).one()
+        assert submission.state is SubmissionState.SUBMITTED
+        answers = {
+            a.question: a
+            for a in session.scalars(select(Answer).where(Answer.submission_id == submission.id))
+        }
+        assert str(answers["revenue"].number) in {"570000", "570000.0000"}
+        assert answers["factors"].skipped
+        assert answers["confidence"].text == "medium"

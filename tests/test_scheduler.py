@@ -1,0 +1,120 @@
+"""What the scheduler sends, and when, on a manual clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.services import answering, scheduler
+from bot.services.context import Services
+from storage.db import Database
+from storage.models import Cycle, OutgoingMessage
+from tests.factories import (
+    BEFORE_OPENING,
+    DEADLINE,
+    MANAGER_ID,
+    OPENING,
+    clock_of,
+    make_services,
+    register,
+)
+
+ANSWERS = [
+    "Results",
+    "56万",
+    "5",
+    "Good market",
+    "Slow approvals",
+    "A decision",
+    "Plan",
+    "60万",
+    "70万",
+    "6",
+    "8",
+    "high",
+]
+
+
+def _queued(db: Database, kind: str) -> list[OutgoingMessage]:
+    with db.unit_of_work() as session:
+        return list(
+            session.scalars(
+                select(OutgoingMessage)
+                .where(OutgoingMessage.kind == kind)
+                .order_by(OutgoingMessage.id)
+            )
+        )
+
+
+def _team(db: Database, database_url: str) -> Services:
+    services = make_services(db, database_url, now=BEFORE_OPENING)
+    register(services, 101, "王 芳")
+    register(services, 102, "Anna Schmidt")
+    return services
+
+
+def _submit_all(services: Services, telegram_id: int) -> None:
+    for n, text in enumerate(ANSWERS):
+        answering.handle_text(services, telegram_id, n + 1, text, "en")
+    with services.db.unit_of_work() as session:
+        submission_id = session.scalars(select(OutgoingMessage.id)).first()
+    assert submission_id is not None
+    review = answering.show_review(services, telegram_id)
+    submit = review[0].buttons[-1][0].data
+    assert answering.handle_button(services, telegram_id, submit).close_buttons
+
+
+def test_nothing_opens_before_the_configured_time(db: Database, database_url: str) -> None:
+    services = _team(db, database_url)
+    scheduler.tick(services)
+    with db.unit_of_work() as session:
+        assert session.scalars(select(Cycle)).all() == []
+
+
+def test_opening_reminders_and_deadline(db: Database, database_url: str) -> None:
+    services = _team(db, database_url)
+    clock = clock_of(services)
+    clock.set(OPENING)
+    scheduler.tick(services)
+    scheduler.tick(services)
+    assert sorted(m.chat_id for m in _queued(db, "prompt")) == [101, 102]
+
+    _submit_all(services, 101)
+    # One working day before the deadline, 10:00 Shanghai: Tuesday 1 December, 02:00 UTC.
+    clock.set(DEADLINE - timedelta(days=1, hours=8))
+    scheduler.tick(services)
+    scheduler.tick(services)
+    reminders = _queued(db, "reminder")
+    assert [m.chat_id for m in reminders] == [102]
+    assert "friendly reminder" in reminders[0].payload["text"]
+    assert "Question 1 of 12" in reminders[0].payload["text"]
+
+    clock.set(DEADLINE - timedelta(hours=9))  # 09:00 on the deadline day
+    scheduler.tick(services)
+    assert [m.chat_id for m in _queued(db, "reminder")] == [102, 102]
+
+    clock.set(DEADLINE)
+    scheduler.tick(services)
+    scheduler.tick(services)
+    digest = _queued(db, "digest")
+    assert {m.chat_id for m in digest} == {MANAGER_ID}
+    assert "document" in digest[-1].payload
+    assert "Anna Schmidt" in digest[0].payload["text"]  # missing, named first
+
+
+def test_a_late_start_sends_only_the_latest_reminder(db: Database, database_url: str) -> None:
+    services = _team(db, database_url)
+    clock = clock_of(services)
+    clock.set(OPENING)
+    scheduler.tick(services)
+    clock.set(DEADLINE - timedelta(hours=1))  # both reminder moments have passed
+    scheduler.tick(services)
+    assert [m.key.rsplit(":", 1)[1] for m in _queued(db, "reminder")] == ["1", "1"]
+
+
+def test_no_cycle_is_opened_after_its_deadline(db: Database, database_url: str) -> None:
+    services = _team(db, database_url)
+    clock_of(services).set(DEADLINE + timedelta(minutes=1))
+    scheduler.tick(services)
+    assert _queued(db, "prompt") == []
