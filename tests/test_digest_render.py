@@ -183,7 +183,7 @@ def department() -> Digest:
     ]
     kpis: dict[str, dict[str, Figures]] = {
         "王芳": {"revenue": (616_800, 560_500, 530_000), "new_customers": (10, 12, 9)},
-        "李伟": {"revenue": (350_000, 300_000, None), "new_customers": (None, 3, 4)},
+        "李伟": {"revenue": (350_000, 300_000, 280_000), "new_customers": (None, 3, 4)},
         "Anna Schmidt": {"revenue": (200_000, 250_000, 260_000), "new_customers": (5, 5, 5)},
         "张伟": {"revenue": (150_000, 100_000, 120_000)},
     }
@@ -289,32 +289,33 @@ def test_summary_comes_first_with_counts_and_missing_names() -> None:
     messages = render_telegram(department(), EN)
     first = html_to_plain(messages[0])
     assert first.startswith("📋 Month-end digest · 华东销售部 · November 2026")
-    assert "Deadline: Nov 30, 2026, 6:00 PM" in first  # shown in the department's time zone
-    assert "3 of 6 summaries submitted" in first
+    assert "Deadline: Nov 30, 2026, 6:00\u202fPM" in first  # in the department's time zone
+    assert "4 of 6 summaries submitted" in first
     assert "❌ Missing: 1 — Tom O'Brien" in first
     assert "⏳ In progress: 1 — 张伟" in first
     assert "🕒 Late: 1 — 李伟" in first
     assert "✅ On time: 3" in first
     everything = plain(messages)
-    order = [everything.index(word) for word in ("Missing: 1", "Numbers", "▌Results", "▌Plan")]
+    order = [
+        everything.index(word)
+        for word in ("Missing: 1", "▌Numbers", "▌Results", "▌Next month's plan")
+    ]
     assert order == sorted(order)
 
 
 def test_kpi_table_computes_completion_and_month_on_month() -> None:
     messages = render_telegram(department(), EN)
-    line = kpi_line(messages, "王芳")
-    assert line.split() == ["王芳", "616,800", "560,500", "91%", "+6%"]
+    assert kpi_line(messages, "王芳").split() == ["王芳", "616.8K", "560.5K", "91%", "+6%"]
     assert kpi_line(messages, "Anna").split()[-2:] == ["125%", "-4%"]
-    total = kpi_line(messages, "Department total")
-    assert total.split()[-4:] == ["1,316,800", "1,210,500", "92%", "+7%"]
+    assert kpi_line(messages, "Total").split() == ["Total", "1.32M", "1.21M", "92%", "+2%"]
     assert "Revenue (yuan)" in plain(messages)
     assert "New customers (customers)" in plain(messages)
 
 
 def test_missing_values_show_a_dash_never_zero() -> None:
     messages = render_telegram(department(), EN)
-    assert kpi_line(messages, "李伟").split() == ["李伟", "350,000", "300,000", "86%", "—"]
-    assert kpi_line(messages, "Tom O'Brien").split()[-4:] == ["—", "—", "—", "—"]
+    assert kpi_line(messages, "张伟", table=1).split() == ["张伟", "—", "—", "—", "—"]
+    assert kpi_line(messages, "Tom O'Bri…").split()[-4:] == ["—", "—", "—", "—"]
     assert kpi_line(messages, "李伟", table=1).split() == ["李伟", "—", "3", "—", "-25%"]
 
 
@@ -330,7 +331,7 @@ def test_number_answers_carry_their_kpi_unit() -> None:
     assert "Revenue floor target: 600,000 yuan" in everything
     assert "New customers stretch target: 15 customers" in everything
     assert "Confidence" not in everything
-    assert "How confident are you of reaching next month's floor targets?: Confident" in everything
+    assert "How confident are you of reaching next month's floor targets?\nConfident" in everything
 
 
 def test_every_message_is_valid_telegram_html_within_the_limit() -> None:
@@ -363,9 +364,10 @@ def test_sections_show_each_members_answers_under_their_name() -> None:
     assert "Tom O'Brien" not in problems  # no answers, nothing to show
 
 
-def test_chinese_reader_gets_chinese_dates() -> None:
+def test_chinese_reader_gets_chinese_numbers_and_dates() -> None:
     messages = render_telegram(department(), ZH)
     assert_valid_messages(messages)
+    assert kpi_line(messages, "王芳").split()[1:4] == ["61.68万", "56.05万", "91%"]
     assert "2026年11月" in html_to_plain(messages[0])
     assert "2026年11月30日 18:00" in html_to_plain(messages[0])
 
@@ -409,7 +411,7 @@ def test_an_oversized_block_splits_between_children_and_repeats_its_heading() ->
 def test_a_block_that_fits_is_kept_whole() -> None:
     small = Block("<b>A</b>", (Block("a"),))
     big = Block("<b>B</b>", tuple(Block("b" * 50) for _ in range(3)))
-    assert pack([small, big], limit=200) == ["<b>A</b>\n\na", big.html]
+    assert pack([small, big], limit=170) == ["<b>A</b>\n\na", big.html]
 
 
 # -- Report file --------------------------------------------------------------------------------
@@ -443,9 +445,9 @@ def test_report_shows_status_numbers_and_dates() -> None:
     text = " ".join(read_document(render_report_html(department(), EN)).text)
     for name, status in [("Tom O'Brien", "Missing"), ("张伟", "In progress"), ("李伟", "Late")]:
         assert re.search(re.escape(name) + r"\s+\S+ " + status, text)
-    assert "Nov 30, 2026, 5:30 PM" in text  # 李伟 submitted 09:30 UTC
+    assert "Nov 30, 2026, 5:30\u202fPM" in text  # 李伟 submitted at 09:30 UTC
     assert "Times are in Asia/Shanghai." in text
-    for figure in ("91%", "1,316,800", "—"):
+    for figure in ("616,800", "1,316,800", "91%", "—"):  # in full, not compact
         assert figure in text
 
 

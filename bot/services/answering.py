@@ -213,12 +213,13 @@ def handle_text(
         member = _registered(session, telegram_id)
         if member is None:
             return [not_registered(translator(normalize_language(language_code)))]
-        if member.last_message_id is not None and message_id <= member.last_message_id:
-            return []  # delivered again after a restart; it was handled already
-        member.last_message_id = message_id
+        repeated = member.last_message_id is not None and message_id <= member.last_message_id
+        member.last_message_id = max(message_id, member.last_message_id or 0)
         flow = _flow(session, member, services.clock.now())
         if flow is None:
             return [_no_cycle(translator(member.language))]
+        if repeated:  # delivered again after a restart: handled already, so just ask again
+            return flow.ask_current()
         return flow.answer_text(text)
 
 
