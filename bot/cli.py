@@ -65,7 +65,9 @@ def run(ctx: click.Context) -> None:
     """Run the bot (long polling) until stopped."""
     from bot.chat.app import build_application
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
     services = _services(ctx)
     try:
@@ -92,9 +94,14 @@ def db_upgrade(ctx: click.Context) -> None:
 @main.command()
 @click.option("--department", required=True, help="Department key from the config.")
 @click.option(
-    "--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MEMBER.value,
+    show_default=True,
 )
-@click.option("--reusable", is_flag=True, help="One code for a whole department (until it expires).")
+@click.option(
+    "--reusable", is_flag=True, help="One code for a whole department (until it expires)."
+)
 @click.pass_context
 def invite(ctx: click.Context, department: str, role: str, reusable: bool) -> None:
     """Print an invite link that registers whoever opens it."""

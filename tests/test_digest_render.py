@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -54,6 +55,7 @@ RESULTS_EN = (
 HOSTILE = ("<script>alert(1)</script>", "a & b", "<b>x</b>", "{{ x }}", 'Tom\'s "quote"')
 LONG_ANSWER = (SUMMARY_ZH + RESULTS_EN + " ") * 60
 LONG_ANSWER = LONG_ANSWER[:9_999] + "末"  # 10,000 characters, the last one easy to find
+HOSTILE_LONG = "<b>x</b> & " * 1_000  # grows fivefold when escaped
 
 
 # -- A realistic department ---------------------------------------------------------------------
@@ -76,11 +78,11 @@ def answers(**given: str | int | None) -> tuple[MemberAnswer, ...]:
 def member(
     name: str, status: Status, given: tuple[MemberAnswer, ...] = (), day: int = 28
 ) -> MemberReport:
-    submitted = datetime(2026, 11, day, 9, 30, tzinfo=UTC) if status.value in SUBMITTED else None
-    return MemberReport(name, status, submitted, given)
+    submitted = datetime(2026, 11, day, 9, 30, tzinfo=UTC)
+    return MemberReport(name, status, submitted if status in SUBMITTED else None, given)
 
 
-SUBMITTED = {Status.ON_TIME.value, Status.LATE.value}
+SUBMITTED = (Status.ON_TIME, Status.LATE)
 Figures = tuple[int | None, int | None, int | None]  # target, actual, previous
 
 
@@ -173,7 +175,11 @@ def department() -> Digest:
             Status.ON_TIME,
             answers(highlights=LONG_ANSWER, revenue=250_000, new_customers=5, problems=HOSTILE[0]),
         ),
-        member("张伟", Status.IN_PROGRESS, answers(highlights=GOALS_ZH, revenue=100_000)),
+        member(
+            "张伟",
+            Status.IN_PROGRESS,
+            answers(highlights=GOALS_ZH, revenue=100_000, problems=HOSTILE_LONG),
+        ),
         member("Tom O'Brien", Status.MISSING),
         member(
             "陈静",
@@ -242,8 +248,6 @@ def kpi_line(messages: list[str], name: str, table: int = 0) -> str:
 
 
 def display_width(text: str) -> int:
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -347,12 +351,13 @@ def test_hostile_text_is_shown_literally() -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in "".join(messages)
 
 
-def test_long_answer_is_cut_with_a_pointer_to_the_report() -> None:
+def test_long_answers_are_cut_with_a_pointer_to_the_report() -> None:
     messages = render_telegram(department(), EN)
     everything = plain(messages)
     assert LONG_ANSWER[:500] in everything
     assert LONG_ANSWER[-100:] not in everything
-    assert "…\nCut short here: the report file has the full text." in everything
+    assert everything.count("…\nCut short here: the report file has the full text.") == 2
+    assert "👤 张伟\n<b>x</b> & <b>x</b> & " in everything
     assert_valid_messages(messages)
 
 
@@ -434,6 +439,7 @@ def test_report_holds_every_answer_in_full() -> None:
     digest = department()
     text = "".join(read_document(render_report_html(digest, EN)).text)
     assert LONG_ANSWER in text
+    assert HOSTILE_LONG in text
     for m in digest.members:
         for a in m.answers:
             if a.text and not a.skipped and a.question.kind == "text":

@@ -379,6 +379,30 @@ async def test_edit_rules(bot: Bot, chat: int, user: SimulatedUser) -> None:
     assert events[0].seq < events[1].seq < events[2].seq
 
 
+async def test_caption_edit_delete_and_answers(
+    bot: Bot, chat: int, user: SimulatedUser, client: EmulatorClient
+) -> None:
+    sent = await bot.send_photo(chat, png(1, 1), caption="v1", reply_markup=MENU)
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("text", chat, sent.message_id)
+    edited = await bot.edit_message_caption(
+        chat, sent.message_id, caption="<i>v2</i>", parse_mode="HTML", reply_markup=MENU
+    )
+    assert isinstance(edited, type(sent))
+    assert edited.caption == "v2"
+    query_id = await user.press(sent.message_id, callback_data="skip")
+    assert await bot.answer_callback_query(query_id, "Saved", show_alert=True)
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query(query_id, "twice")
+    assert [(a["text"], a["show_alert"], a["data"]) for a in await client.callback_answers()] == [
+        ("Saved", True, "skip")
+    ]
+    assert await bot.delete_message(chat, sent.message_id)
+    assert await client.messages(chat) == []
+    with pytest.raises(EmulatorError, match="has no message"):
+        await user.press(sent.message_id, "Skip")
+
+
 async def test_send_document_round_trip(
     bot: Bot, chat: int, user: SimulatedUser, client: EmulatorClient
 ) -> None:

@@ -74,11 +74,6 @@ def environment(language: str) -> Environment:
     return env
 
 
-def _macros(language: str) -> Any:
-    """The macros of the Telegram template, as attributes of its module."""
-    return environment(language).get_template(TELEGRAM_TEMPLATE).module
-
-
 # -- What the templates show ------------------------------------------------------------------
 
 
@@ -322,9 +317,9 @@ def _listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
     return tuple(shown)
 
 
-def _clip(text: str, limit: int | None) -> tuple[str, bool]:
+def _clip(text: str, limit: int) -> tuple[str, bool]:
     """`text` cut with "…" so that it escapes to at most `limit` characters; whether it was cut."""
-    if limit is None or len(escape(text)) <= limit:
+    if len(escape(text)) <= limit:
         return text, False
     size = 1  # the ellipsis
     for index, char in enumerate(text):
@@ -409,50 +404,67 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
     answers are cut short; the report file (:func:`render_report_html`) has everything.
     """
     view = _View(digest, t, brief=True)
-    macros = _macros(t.language)
-
-    def call(macro: str, *args: Any) -> str:
-        return str(getattr(macros, macro)(*args)).strip()
-
-    def titled(macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
-        """A block headed by `title`, repeated with "(continued)" where it is split."""
-        return Block(call(macro, title, False), tuple(children), call(macro, title, True), sep)
-
-    def kpi_block(table: KpiTable) -> Block:
-        chunks = (Block(call("kpi_table", lines)) for lines in _table_chunks(table))
-        return titled("kpi_heading", table.title, chunks, "\n")
-
-    def member_block(member: MemberAnswers) -> Block:
-        answers = (Block(call("answer", answer)) for answer in member.answers)
-        return titled("member_heading", member.name, answers, "\n")
-
-    def section_block(section: SectionView) -> Block:
-        members = [member_block(member) for member in section.members]
-        return titled(
-            "section_heading", section.title, members or [Block(call("no_answers"))], "\n\n"
-        )
-
-    blocks = [Block(call("summary", view.summary()))]
+    telegram = _TelegramBlocks(t.language)
+    blocks = [telegram.summary(view.summary())]
     if tables := view.kpi_tables():
-        blocks.append(
-            titled("section_heading", t.gettext("Numbers"), map(kpi_block, tables), "\n\n")
-        )
-    blocks += [section_block(section) for section in view.sections()]
+        blocks.append(telegram.numbers(t.gettext("Numbers"), tables))
+    blocks += [telegram.section(section) for section in view.sections()]
     return pack(blocks)
+
+
+class _TelegramBlocks:
+    """The blocks of the Telegram messages, each rendered by a macro of the Telegram template."""
+
+    def __init__(self, language: str) -> None:
+        self._macros = environment(language).get_template(TELEGRAM_TEMPLATE).module
+
+    def _render(self, macro: str, *args: Any) -> str:
+        return str(getattr(self._macros, macro)(*args)).strip()
+
+    def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
+        """A block headed by `title`, repeated with "(continued)" where the block is split."""
+        head, cont = self._render(macro, title, False), self._render(macro, title, True)
+        return Block(head, tuple(children), cont, sep)
+
+    def summary(self, summary: Summary) -> Block:
+        return Block(self._render("summary", summary))
+
+    def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
+        return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
+
+    def _kpi(self, table: KpiTable) -> Block:
+        chunks = (Block(self._render("kpi_table", lines)) for lines in _table_chunks(table))
+        return self._titled("kpi_heading", table.title, chunks, "\n")
+
+    def section(self, section: SectionView) -> Block:
+        members = [self._member(member) for member in section.members]
+        empty = [Block(self._render("no_answers"))]
+        return self._titled("section_heading", section.title, members or empty, "\n\n")
+
+    def _member(self, member: MemberAnswers) -> Block:
+        answers = (Block(self._render("answer", answer)) for answer in member.answers)
+        return self._titled("member_heading", member.name, answers, "\n")
+
+
+def _char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def _width(text: str) -> int:
     """Columns `text` takes in a monospace font: wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return sum(map(_char_width, text))
 
 
 def _fit(text: str, width: int) -> str:
     """`text` cut with "…" to at most `width` columns."""
     if _width(text) <= width:
         return text
-    while _width(text) > width - 1:
-        text = text[:-1]
-    return text + "…"
+    used = 0
+    for index, char in enumerate(text):
+        used += _char_width(char)
+        if used > width - 1:
+            return text[:index] + "…"
+    return text
 
 
 def _pad(text: str, width: int, *, right: bool) -> str:

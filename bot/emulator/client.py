@@ -1,10 +1,12 @@
 """Client for the emulator's control API: tests and the demo act as people with it.
 
->>> async with EmulatorClient(emu.control_url) as client:
-...     user = client.user(user_id=1001, first_name="Li", last_name="Wei")
-...     await user.send("/start")
-...     reply = await user.next_message(timeout=10.0)
-...     await user.press(reply, "Skip")
+Example::
+
+    async with EmulatorClient(emu.control_url) as client:
+        user = client.user(user_id=1001, first_name="Li", last_name="Wei")
+        await user.send("/start")
+        reply = await user.next_message(timeout=10.0)
+        await user.press(reply, "Skip")
 """
 
 from __future__ import annotations
@@ -406,7 +408,7 @@ class SimulatedUser:
     # -- observing ---------------------------------------------------------------------
     async def next_message(self, timeout: float = 10.0) -> BotMessage:  # noqa: ASYNC109
         """The next new message or edit from the bot in this chat."""
-        return await self._consume(lambda _: True, timeout, "a message")
+        return await self._consume(lambda _: True, timeout, "new message")
 
     async def wait_for(
         self,
@@ -414,7 +416,7 @@ class SimulatedUser:
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> BotMessage:
         """The next event satisfying ``predicate``; earlier events are skipped."""
-        return await self._consume(predicate, timeout, "a matching message")
+        return await self._consume(predicate, timeout, "message matching the predicate")
 
     async def _consume(
         self, predicate: Callable[[BotMessage], bool], seconds: float, what: str

@@ -75,6 +75,12 @@ class Questioning:
         current = None if answer is None else self._shown(answer, question)
         return [question_message(self.questionnaire, question, self.submission.id, self.t, current)]
 
+    def ask_again(self, note: str) -> list[OutMessage]:
+        """`note` (a hint, a confirmation) above the current question or the review, in one
+        message."""
+        (message,) = self.ask_current()
+        return [OutMessage(f"{note}\n\n{message.text}", message.buttons)]
+
     def review(self) -> OutMessage:
         """Every answer, with edit and submit buttons."""
         return review_message(
@@ -88,7 +94,7 @@ class Questioning:
             return [self._nothing_waiting()]
         text = text.strip()
         if not text:
-            return [OutMessage(self.t.gettext("Please write an answer.")), *self.ask_current()]
+            return self.ask_again(self.t.gettext("Please write an answer."))
         if question.kind is Kind.NUMBER:
             return self._answer_number(question, text)
         if question.kind is Kind.CHOICE:
@@ -141,9 +147,9 @@ class Questioning:
         try:
             parsed = parse_number(text)
         except NumberFormatError:
-            return [number_hint(self.t, text, unit), *self.ask_current()]
+            return self.ask_again(number_hint(self.t, text, unit))
         if parsed.percent:
-            return [number_hint(self.t, text, unit), *self.ask_current()]
+            return self.ask_again(number_hint(self.t, text, unit))
         self._save(question, number=parsed.value)
         return self._advance()
 
@@ -152,10 +158,7 @@ class Questioning:
         for choice in question.choices:
             if wanted in (choice.key.casefold(), localized(choice.label, self.t).casefold()):
                 return self.pick(question, choice.key)
-        return [
-            OutMessage(self.t.gettext("Please choose one of the buttons.")),
-            *self.ask_current(),
-        ]
+        return self.ask_again(self.t.gettext("Please choose one of the buttons."))
 
     def _save(
         self,
@@ -184,7 +187,7 @@ class Questioning:
                 SubmissionState.ANSWERING if following else SubmissionState.REVIEW
             )
         if following is None and self.submitted:
-            return [OutMessage(self.t.gettext("Saved.")), self.review()]
+            return self.ask_again(self.t.gettext("Saved."))
         return self.ask_current()
 
     def _nothing_waiting(self) -> OutMessage:

@@ -76,15 +76,13 @@ def question_message(
     return OutMessage("\n\n".join(lines), tuple(rows))
 
 
-def number_hint(t: Translator, text: str, unit: str) -> OutMessage:
+def number_hint(t: Translator, text: str, unit: str) -> str:
     """Say that a number could not be read and show the forms that are accepted."""
-    return OutMessage(
-        t.gettext(
-            "I couldn't read “%(text)s” as a number%(unit)s. Please write it like "
-            "30000, 30,000, 3万, 3.5万, 1.2k, ５０００ or 50%%.",
-            text=escape(_shorten(text, 100)),
-            unit=t.gettext(" in %(unit)s", unit=escape(unit)) if unit else "",
-        )
+    return t.gettext(
+        "I couldn't read “%(text)s” as a number%(unit)s. Please write it like "
+        "30000, 30,000, 3万, 3.5万, 1.2k, ５０００ or 50%%.",
+        text=escape(_shorten(text, 100)),
+        unit=t.gettext(" in %(unit)s", unit=escape(unit)) if unit else "",
     )
 
 
