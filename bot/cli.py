@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import click
 from telegram import Bot
@@ -119,14 +119,14 @@ def members() -> None:
 @members.command("import")
 @click.argument("roster", type=click.File(encoding="utf-8-sig"))
 @click.pass_context
-def members_import(ctx: click.Context, roster: click.utils.LazyFile) -> None:
+def members_import(ctx: click.Context, roster: TextIO) -> None:
     """Register people from a CSV roster (name, department[, role, username, language]).
 
     Prints a personal link for each; people whose Telegram username is in the roster are also
     recognised when they first write to the bot."""
     services = _services(ctx)
     try:
-        entries = directory.import_roster(services, roster)  # type: ignore[arg-type]
+        entries = directory.import_roster(services, roster)
     except directory.RosterError as exc:
         _fail(f"{roster.name}: {exc}")
     for entry in entries:

@@ -76,6 +76,6 @@ def translator(language: str) -> Translator:
     return Translator(language if language in LANGUAGES else SOURCE_LANGUAGE)
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
     return message

@@ -18,7 +18,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def _source_messages() -> set[str]:
     with (ROOT / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     found: set[str] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT),
@@ -38,7 +38,7 @@ def test_every_message_is_translated(language: str) -> None:
     for msgid in sorted(_source_messages()):
         entry = catalog.get(msgid)
         strings = entry.string if entry is not None else ""
-        translated = [strings] if isinstance(strings, str) else list(strings)
+        translated = [strings] if isinstance(strings, str) else list(strings or [])
         if entry is None or entry.fuzzy or not all(translated):
             missing.append(msgid)
             continue

@@ -84,8 +84,8 @@ def test_skip_edit_and_submit(db: Database, database_url: str) -> None:
     assert "Confident" in review.replies[0].text
     edit = answering.handle_button(services, 101, f"edit:{submission_id}:revenue")
     assert "Current answer: 616,800" in edit.replies[0].text
-    review = answering.handle_text(services, 101, 30, "62万", "en")
-    assert "620,000" in review[0].text
+    saved = answering.handle_text(services, 101, 30, "62万", "en")
+    assert "620,000" in saved[0].text
     submitted = answering.handle_button(services, 101, f"submit:{submission_id}")
     assert "is submitted" in submitted.replies[0].text
     twice = answering.handle_button(services, 101, f"submit:{submission_id}")

@@ -1,1 +1,1 @@
-"""The manager's digest: what it holds (model), how it is gathered (build), how it reads (render)."""
+"""The manager's digest: what it holds (model), how it is gathered (build) and shown (render)."""
