@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
 from telegram import Bot
 
+from bot import logs
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
 from bot.periods import Period
@@ -65,16 +65,13 @@ def run(ctx: click.Context) -> None:
     """Run the bot (long polling) until stopped."""
     from bot.chat.app import build_application
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
-    services = _services(ctx)
+    config = _config(ctx)
     try:
-        token = services.config.require_token()
+        token = config.require_token()
     except ConfigError as exc:
         _fail(str(exc))
-    build_application(services, token).run_polling()
+    logs.configure(token)
+    build_application(_services(ctx), token).run_polling()
 
 
 @main.group()

@@ -137,5 +137,6 @@ async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_pa
     assert stored["revenue"].number is not None
     assert int(stored["revenue"].number) == 560500
     assert stored["factors"].text == "Strong demand after the trade fair"
+    assert TOKEN not in log.read_text()
     prompts = [m for m in user.messages if "Question 1 of 12" in m.text]
     assert len(prompts) == 1, "the month-end prompt was sent again after the restart"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.chat.handlers import add_handlers
 from bot.chat.sender import OutboxSender
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services import scheduler
 from bot.services.context import Services
 
@@ -43,11 +45,25 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
+    application.add_error_handler(_on_error)
     application.bot_data["services"] = services
     application.bot_data["outbox_idle"] = outbox_idle
     application.bot_data["tick_seconds"] = tick_seconds or config.bot.tick_seconds
     add_handlers(application)
     return application
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure; tell the person their earlier answers are safe."""
+    log.error("handling an update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_user and update.effective_chat:
+        language = normalize_language(update.effective_user.language_code)
+        text = translator(language).gettext(
+            "Sorry, something went wrong on my side. Your earlier answers are safe; "
+            "please try again in a moment."
+        )
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(update.effective_chat.id, text)
 
 
 async def _post_init(application: MonthendApp) -> None:
