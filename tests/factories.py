@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import Config
@@ -20,24 +21,48 @@ BEFORE_OPENING = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
-def make_config(database_url: str, api_url: str = "http://127.0.0.1:9/bot", **extra: Any) -> Config:
+CONFIG_FILE = """
+[bot]
+api_url = "{api_url}"
+tick_seconds = 0.2
+
+[database]
+url = "{database_url}"
+
+[defaults]
+language = "en"
+timezone = "Asia/Shanghai"
+
+[departments.sales]
+name = "Sales"
+
+[[managers]]
+telegram_id = {manager}
+name = "Li Wei"
+department = "sales"
+"""
+
+
+def _config_text(database_url: str, api_url: str) -> str:
+    return CONFIG_FILE.format(api_url=api_url, database_url=database_url, manager=MANAGER_ID)
+
+
+def make_config(database_url: str, api_url: str = "http://127.0.0.1:9/bot") -> Config:
     """A one-department config (sales, Asia/Shanghai) with one manager."""
-    data: dict[str, Any] = {
-        "bot": {"api_url": api_url, "tick_seconds": 0.05},
-        "database": {"url": database_url},
-        "defaults": {"language": "en", "timezone": "Asia/Shanghai"},
-        "departments": {"sales": {"name": "Sales 销售部"}},
-        "managers": [{"telegram_id": MANAGER_ID, "name": "Li Wei", "department": "sales"}],
-        **extra,
-    }
+    data = tomllib.loads(_config_text(database_url, api_url))
     return Config.from_mapping(data, env={"MONTHEND_BOT_TOKEN": TOKEN})
 
 
-def make_services(
-    db: Database, database_url: str, now: datetime = BEFORE_OPENING, **kw: Any
-) -> Services:
+def write_config(folder: Path, database_url: str, api_url: str = "http://127.0.0.1:9/bot") -> Path:
+    """The config of `make_config` as a file, for the command line and bot processes."""
+    path = folder / "config.toml"
+    path.write_text(_config_text(database_url, api_url), encoding="utf-8")
+    return path
+
+
+def make_services(db: Database, database_url: str, now: datetime = BEFORE_OPENING) -> Services:
     """Services on a manual clock, with the config's departments and managers stored."""
-    services = Services(db=db, config=make_config(database_url, **kw), clock=ManualClock(now))
+    services = Services(db=db, config=make_config(database_url), clock=ManualClock(now))
     directory.sync_config(services)
     return services
 

@@ -11,27 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.factories import MANAGER_ID
-
-CONFIG = """
-[database]
-url = "{url}"
-[defaults]
-language = "en"
-[departments.sales]
-name = "Sales"
-[[managers]]
-telegram_id = {manager}
-name = "Li Wei"
-department = "sales"
-"""
+from tests.factories import write_config
 
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(CONFIG.format(url=database_url, manager=MANAGER_ID))
-    return path
+    return write_config(tmp_path, database_url)
 
 
 def _run(config: Path, *args: str) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,57 +20,27 @@ from bot.emulator import Emulator, EmulatorClient, SimulatedUser
 from bot.periods import Period
 from storage.db import Database
 from storage.models import Answer
-from tests.factories import MANAGER_ID, TOKEN
+from tests.factories import TOKEN, write_config
 
 pytestmark = pytest.mark.slow
-
-CONFIG = """
-[bot]
-api_url = "{api_url}"
-tick_seconds = 0.2
-
-[database]
-url = "{database_url}"
-
-[defaults]
-language = "en"
-timezone = "Asia/Shanghai"
-
-[departments.sales]
-name = "Sales"
-
-[[managers]]
-telegram_id = {manager}
-name = "Li Wei"
-department = "sales"
-"""
-
-
-def _write_config(tmp_path: Path, emulator: Emulator, database_url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        CONFIG.format(api_url=emulator.base_url, database_url=database_url, manager=MANAGER_ID)
-    )
-    return path
 
 
 def _env() -> dict[str, str]:
     return {**os.environ, "MONTHEND_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
 
 
-async def _monthend(config: Path, *args: str) -> str:
-    """Run a `monthend` admin command to completion and return what it printed."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(config),
-        *args,
+async def _spawn(config: Path, *args: str, output: Any) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "--config", str(config), *args),
         env=_env(),
-        stdout=asyncio.subprocess.PIPE,
+        stdout=output,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def _monthend(config: Path, *args: str) -> str:
+    """Run a `monthend` admin command to completion and return what it printed."""
+    process = await _spawn(config, *args, output=asyncio.subprocess.PIPE)
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, output.decode()
     return output.decode()
@@ -78,17 +49,7 @@ async def _monthend(config: Path, *args: str) -> str:
 @asynccontextmanager
 async def _bot_process(config: Path, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            str(config),
-            "run",
-            env=_env(),
-            stdout=out,
-            stderr=out,
-        )
+        process = await _spawn(config, "run", output=out)
     try:
         yield process
     finally:
@@ -105,7 +66,7 @@ async def _answer(user: SimulatedUser, text: str, next_question: int) -> None:
 async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_path: Path) -> None:
     period = Period.of(date.today())
     async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
-        config = _write_config(tmp_path, emulator, database_url)
+        config = write_config(tmp_path, database_url, api_url=emulator.base_url)
         link = await _monthend(config, "invite", "--department", "sales")
         code = re.search(r"start=(\S+)", link)
         assert code is not None, link

@@ -100,18 +100,7 @@ def create_invite(
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         dept = _department(session, department)
-        code = _new_code()
-        session.add(
-            Invite(
-                code=code,
-                department_id=dept.id,
-                role=role,
-                reusable=reusable,
-                created_at=now,
-                expires_at=now + timedelta(days=services.config.invites.ttl_days),
-            )
-        )
-        return code
+        return _add_invite(session, services, dept.id, role, now, reusable=reusable)
 
 
 def join(services: Services, user: TelegramUser, code: str | None) -> JoinOutcome:
@@ -196,18 +185,7 @@ def _register_pending(
     )
     session.add(member)
     session.flush()
-    code = _new_code()
-    session.add(
-        Invite(
-            code=code,
-            department_id=dept.id,
-            role=role,
-            reusable=False,
-            member_id=member.id,
-            created_at=now,
-            expires_at=now + timedelta(days=services.config.invites.ttl_days),
-        )
-    )
+    code = _add_invite(session, services, dept.id, role, now, member_id=member.id)
     return RosterEntry(member.name, dept.key, code)
 
 
@@ -266,8 +244,29 @@ def _department(session: Session, key: str) -> Department:
     return dept
 
 
-def _new_code() -> str:
-    return secrets.token_urlsafe(12)
+def _add_invite(
+    session: Session,
+    services: Services,
+    department_id: int,
+    role: Role,
+    now: datetime,
+    *,
+    reusable: bool = False,
+    member_id: int | None = None,
+) -> str:
+    code = secrets.token_urlsafe(12)
+    session.add(
+        Invite(
+            code=code,
+            department_id=department_id,
+            role=role,
+            reusable=reusable,
+            member_id=member_id,
+            created_at=now,
+            expires_at=now + timedelta(days=services.config.invites.ttl_days),
+        )
+    )
+    return code
 
 
 def _welcome(member: Member, again: bool) -> OutMessage:
