@@ -26,7 +26,7 @@ def _source_messages() -> set[str]:
         options_map,
         keywords={"gettext": None, "ngettext": (1, 2), "_": None, "N_": None},
     ):
-        found.update([message] if isinstance(message, str) else message)
+        found.add(message if isinstance(message, str) else message[0])  # plurals: the msgid
     return found
 
 

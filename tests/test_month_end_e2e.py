@@ -52,7 +52,7 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         prompt = await anna.wait_for(_is_question(1))  # type: ignore[arg-type]
         assert "Month end 2026-11" in prompt.text
         assert "Deadline: 2026-12-02 18:00" in prompt.text
-        await fang.wait_for(lambda m: "2026-11" in m.text)
+        assert "截止时间" in (await fang.wait_for(lambda m: "2026-11" in m.text)).text
 
         # Anna answers, with a number she first writes badly, and skips an optional question.
         await _answer(
@@ -94,7 +94,8 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
 
         # Fang answers one question and stops. The day before the deadline she is reminded;
         # Anna, who submitted, is not.
-        await _answer(fang, "完成了苏州经销商签约，营收计划完成91%。", 2)
+        await fang.send("完成了苏州经销商签约，营收计划完成91%。")
+        await fang.wait_for(lambda m: "第 2 题" in m.text)
         bot.clock.set(DEADLINE - timedelta(days=1, hours=8))
         reminder = await fang.wait_for(lambda m: "⏰" in m.text)
         assert "2 / 12" in reminder.text or "12" in reminder.text

@@ -14,17 +14,17 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.chat.handlers import add_handlers
 from bot.chat.sender import OutboxSender
-from bot.i18n import LANGUAGES, normalize_language, translator
+from bot.i18n import LANGUAGES, N_, normalize_language, translator
 from bot.services import scheduler
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
 
 COMMANDS = (
-    ("edit", "Review and change your answers"),
-    ("language", "Change the language"),
-    ("digest", "Team digest (managers)"),
-    ("help", "What I do"),
+    ("edit", N_("Review and change your answers")),
+    ("language", N_("Change the language")),
+    ("digest", N_("Team digest (managers)")),
+    ("help", N_("What I do")),
 )
 
 MonthendApp = Application[Any, Any, Any, Any, Any, Any]
