@@ -34,4 +34,4 @@ def configure(token: str, level: int = logging.INFO) -> None:
     handler.addFilter(Redact(token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

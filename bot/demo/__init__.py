@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import textwrap
 import tomllib
@@ -12,6 +13,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
+from bot import logs
 from bot.chat.app import build_application, polling
 from bot.clock import ManualClock
 from bot.config import Config
@@ -228,6 +230,7 @@ def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
 
 async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
     """Run the demo with the first `members` people of the team; returns the report path."""
+    logs.configure(TOKEN, level=logging.WARNING)
     team = tomllib.loads(TEAM.read_text(encoding="utf-8"))
     team["members"] = team["members"][:members]
     folder = folder or Path(tempfile.mkdtemp(prefix="monthend-demo-"))

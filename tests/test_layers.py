@@ -1,0 +1,36 @@
+"""Dependencies run one way: Telegram side → services → storage."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_FREE = ["bot/services", "bot/digest", "storage"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("folder", TELEGRAM_FREE)
+def test_services_and_storage_never_import_telegram(folder: str) -> None:
+    for path in (ROOT / folder).rglob("*.py"):
+        offending = {
+            m for m in _imports(path) if m.split(".")[0] == "telegram" or m.startswith("bot.chat")
+        }
+        assert not offending, f"{path.relative_to(ROOT)} imports {offending}"
+
+
+def test_storage_does_not_import_the_bot() -> None:
+    for path in (ROOT / "storage").rglob("*.py"):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "bot"}, path
