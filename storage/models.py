@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -77,6 +78,7 @@ class MemberStatus(enum.StrEnum):
 
     PENDING = "pending"  # imported from a roster, has not opened the bot yet
     ACTIVE = "active"
+    PAUSED = "paused"  # away for a while (/pause): not asked or reminded until /resume
     INACTIVE = "inactive"
 
 
@@ -94,6 +96,15 @@ class SubmissionState(enum.StrEnum):
     ANSWERING = "answering"
     REVIEW = "review"  # every question answered, not submitted
     SUBMITTED = "submitted"
+
+
+class NeedStatus(enum.StrEnum):
+    """Where a member's request to the manager stands."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    DECLINED = "declined"
 
 
 class OutboxState(enum.StrEnum):
@@ -137,6 +148,8 @@ class Member(Base):
     # Telegram message id of the last message handled from this person: a message redelivered
     # after a restart is recognised and not taken as a second answer.
     last_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when Telegram refuses to deliver (blocked bot, deleted account); cleared when they write.
+    unreachable_since: Mapped[datetime | None]
 
     department: Mapped[Department] = relationship(back_populates="members")
 
@@ -173,6 +186,7 @@ class Cycle(Base):
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON)
     opened_at: Mapped[datetime]
     deadline_handled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     department: Mapped[Department] = relationship()
     submissions: Mapped[list[Submission]] = relationship(back_populates="cycle")
@@ -191,6 +205,9 @@ class Submission(Base):
     current_question: Mapped[str | None] = mapped_column(String(64))
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None]
+    on_leave: Mapped[bool] = mapped_column(default=False, server_default=false())  # "on leave"
+    remind_after: Mapped[datetime | None]  # "remind me later": no reminder before this
+    deadline: Mapped[datetime | None]  # a personal extension of the cycle's deadline
     updated_at: Mapped[datetime]
 
     cycle: Mapped[Cycle] = relationship(back_populates="submissions")
@@ -215,6 +232,41 @@ class Answer(Base):
     answered_at: Mapped[datetime]
 
     submission: Mapped[Submission] = relationship(back_populates="answers")
+
+
+class Need(Base):
+    """A request a member made of their manager: tracked until it is answered."""
+
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus))
+    reply: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class Target(Base):
+    """A KPI target a manager set for a member and a period (`/target`); it takes precedence
+    over the floor the member planned the month before."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("member_id", "period", "kpi"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    kpi: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime]
 
 
 class OutgoingMessage(Base):
