@@ -54,6 +54,20 @@ def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class OnTimeRate:
+    """How many of one cycle's expected summaries were submitted by the deadline."""
+
+    period: Period
+    on_time: int
+    expected: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """on_time / expected; None when nobody was expected."""
+        return ratio(Decimal(self.on_time), Decimal(self.expected))
+
+
+@dataclass(frozen=True)
 class KpiFigures:
     """Target, actual and last month's actual of one KPI; missing values stay None."""
 
@@ -96,6 +110,8 @@ class Digest:
     members: tuple[MemberReport, ...]
     kpi_rows: tuple[KpiRow, ...]
     kpi_totals: tuple[KpiFigures, ...]
+    on_time_history: tuple[OnTimeRate, ...] = ()
+    """The department's on-time rate in recent cycles, oldest first, ending with this one."""
 
     def with_status(self, *statuses: Status) -> list[MemberReport]:
         """Members whose summary is in one of `statuses`, in digest order."""
