@@ -47,6 +47,7 @@ __all__ = [
     "InviteConfig",
     "Language",
     "ManagerConfig",
+    "OrgConfig",
     "ReminderRule",
     "ScheduleConfig",
     "load_config",
@@ -255,6 +256,14 @@ class ManagerConfig(_Model):
     language: Language = DEFAULT_LANGUAGE
 
 
+class OrgConfig(_Model):
+    """People above the departments: the head receives the roll-up over all departments;
+    admins may use every department's manager commands."""
+
+    head_telegram_id: int | None = Field(default=None, gt=0, strict=True)
+    admin_telegram_ids: tuple[Annotated[int, Field(gt=0, strict=True)], ...] = ()
+
+
 # --- the whole configuration ---------------------------------------------------------------
 
 
@@ -267,6 +276,7 @@ class Config(_Model):
     defaults: Defaults = Defaults()
     departments: dict[str, DepartmentConfig] = Field(default_factory=dict, validate_default=True)
     managers: list[ManagerConfig] = Field(default_factory=list)
+    org: OrgConfig = OrgConfig()
     token: SecretStr | None = None
 
     @model_validator(mode="before")

@@ -85,6 +85,8 @@ def test_the_example_config_loads() -> None:
     assert config.token is None
     assert config.file_url == "https://api.telegram.org/file/bot"
     assert [m.department for m in config.managers_of("support")] == ["support", "support"]
+    assert config.org.head_telegram_id == 1000
+    assert config.org.admin_telegram_ids == (1003,)
 
 
 def test_defaults_are_applied() -> None:
@@ -292,7 +294,20 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
         ),
         (
             {"colour": "blue"},
-            "colour: unknown key (known: bot, database, defaults, departments, invites, managers)",
+            "colour: unknown key "
+            "(known: bot, database, defaults, departments, invites, managers, org)",
+        ),
+        (
+            {"org": {"admin_telegram_ids": [1003, 0]}},
+            "org.admin_telegram_ids[1]: must be greater than 0, got 0",
+        ),
+        (
+            {"org": {"head_telegram_id": "1000"}},
+            "org.head_telegram_id: expected a whole number, got '1000'",
+        ),
+        (
+            {"org": {"head": 1000}},
+            "org.head: unknown key (known: admin_telegram_ids, head_telegram_id)",
         ),
         (
             {"departments": {"sales": {"schedul": {}}}},
