@@ -208,6 +208,9 @@ class Submission(Base):
     on_leave: Mapped[bool] = mapped_column(default=False, server_default=false())  # "on leave"
     remind_after: Mapped[datetime | None]  # "remind me later": no reminder before this
     deadline: Mapped[datetime | None]  # a personal extension of the cycle's deadline
+    # Last month's plan items and targets, asked about first ("Last month you planned: …");
+    # see bot.followup. None when there was nothing to follow up.
+    plan_review: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
     cycle: Mapped[Cycle] = relationship(back_populates="submissions")
@@ -249,6 +252,8 @@ class Need(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The manager who pressed "Reply": their next text message is the reply.
+    reply_from_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
 

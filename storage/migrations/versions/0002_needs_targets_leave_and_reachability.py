@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("reply_from_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["cycle_id"], ["cycles.id"], name=op.f("fk_needs_cycle_id_cycles")),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_needs_department_id_departments")
@@ -56,6 +57,12 @@ def upgrade() -> None:
             ["updated_by_id"],
             ["members.id"],
             name=op.f("fk_needs_updated_by_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reply_from_id"],
+            ["members.id"],
+            name=op.f("fk_needs_reply_from_id_members"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_needs")),
@@ -102,11 +109,13 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("remind_after", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("deadline", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("plan_review", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("submissions", schema=None) as batch_op:
+        batch_op.drop_column("plan_review")
         batch_op.drop_column("deadline")
         batch_op.drop_column("remind_after")
         batch_op.drop_column("on_leave")
