@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.periods import Period
 from bot.questionnaire import Kpi, Question, Questionnaire
+from storage.models import NeedStatus
 
 
 class Status(enum.StrEnum):
@@ -67,14 +68,23 @@ class OnTimeRate:
         return ratio(Decimal(self.on_time), Decimal(self.expected))
 
 
+def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """(now - before) / before, or None when either is missing or before is zero."""
+    if now is None or before is None:
+        return None
+    return ratio(now - before, before)
+
+
 @dataclass(frozen=True)
 class KpiFigures:
-    """Target, actual and last month's actual of one KPI; missing values stay None."""
+    """Target, actual, last month's actual and the actual of the same month last year of one
+    KPI; missing values stay None."""
 
     kpi: Kpi
     target: Decimal | None
     actual: Decimal | None
     previous: Decimal | None
+    last_year: Decimal | None = None
 
     @property
     def completion(self) -> Decimal | None:
@@ -84,9 +94,73 @@ class KpiFigures:
     @property
     def change(self) -> Decimal | None:
         """环比: (actual - previous) / previous."""
-        if self.actual is None or self.previous is None:
-            return None
-        return ratio(self.actual - self.previous, self.previous)
+        return growth(self.actual, self.previous)
+
+    @property
+    def year_on_year(self) -> Decimal | None:
+        """同比: (actual - last year's) / last year's."""
+        return growth(self.actual, self.last_year)
+
+
+def _paired(
+    parts: tuple[KpiFigures, ...], first: str, second: str
+) -> tuple[Decimal | None, Decimal | None]:
+    """Sums of two values over the parts that have both, or (None, None) when none has."""
+    pairs = [
+        (a, b)
+        for part in parts
+        if (a := getattr(part, first)) is not None and (b := getattr(part, second)) is not None
+    ]
+    if not pairs:
+        return None, None
+    return sum((a for a, _ in pairs), Decimal(0)), sum((b for _, b in pairs), Decimal(0))
+
+
+def _total(values: list[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+@dataclass(frozen=True)
+class KpiTotal(KpiFigures):
+    """The department's total of one KPI (so of one unit): each value is the sum of the
+    members' values; completion and changes compare like with like, over the members who have
+    both values."""
+
+    parts: tuple[KpiFigures, ...] = ()
+
+    @classmethod
+    def of(cls, kpi: Kpi, parts: tuple[KpiFigures, ...]) -> KpiTotal:
+        """The total of `parts`, the members' figures of `kpi`."""
+        return cls(
+            kpi,
+            target=_total([p.target for p in parts]),
+            actual=_total([p.actual for p in parts]),
+            previous=_total([p.previous for p in parts]),
+            last_year=_total([p.last_year for p in parts]),
+            parts=parts,
+        )
+
+    @property
+    def completion(self) -> Decimal | None:
+        """完成率 over the members with both a target and an actual."""
+        return ratio(*_paired(self.parts, "actual", "target"))
+
+    @property
+    def change(self) -> Decimal | None:
+        """环比 over the members with an actual in both months."""
+        return growth(*_paired(self.parts, "actual", "previous"))
+
+    @property
+    def year_on_year(self) -> Decimal | None:
+        """同比 over the members with an actual in both years."""
+        return growth(*_paired(self.parts, "actual", "last_year"))
+
+    @property
+    def completion_partial(self) -> bool:
+        """Whether some member has a target or an actual but not both, so that completion
+        leaves them out."""
+        return any((p.target is None) != (p.actual is None) for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -95,6 +169,80 @@ class KpiRow:
 
     member: str
     figures: KpiFigures
+
+
+class PlanMark(enum.StrEnum):
+    """How far a member got with one item of last month's plan."""
+
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+
+
+MARK_WEIGHT: dict[PlanMark, Decimal] = {
+    PlanMark.DONE: Decimal(1),
+    PlanMark.PARTLY: Decimal("0.5"),
+    PlanMark.NOT_DONE: Decimal(0),
+}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One item of last month's plan as the member marked it: a step of the plan (`text`) or a
+    KPI target (`kpi` with its floor and stretch); `mark` is None until they mark it."""
+
+    text: str
+    mark: PlanMark | None
+    note: str | None
+    kpi: Kpi | None = None
+    floor: Decimal | None = None
+    stretch: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PlanReview:
+    """A member's follow-through on last month's plan."""
+
+    member: str
+    items: tuple[PlanItem, ...]
+
+    def count(self, mark: PlanMark | None) -> int:
+        """How many items carry `mark` (None: not marked yet)."""
+        return sum(1 for item in self.items if item.mark == mark)
+
+    @property
+    def completion(self) -> Decimal | None:
+        """Plan completion: done counts whole, partly done half, over the marked items."""
+        marked = [MARK_WEIGHT[item.mark] for item in self.items if item.mark is not None]
+        return ratio(sum(marked, Decimal(0)), Decimal(len(marked)))
+
+
+@dataclass(frozen=True)
+class NeedItem:
+    """A member's request to the manager and where it stands; `carried` when it was raised
+    before this month end and is still unresolved."""
+
+    id: int
+    member: str
+    text: str
+    status: NeedStatus
+    reply: str | None
+    raised_at: datetime
+    age_days: int
+    carried: bool
+
+    @property
+    def unresolved(self) -> bool:
+        """Open or acknowledged: it still needs the manager."""
+        return self.status in (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Words that several members used in their problems and needs."""
+
+    words: str
+    members: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -112,6 +260,12 @@ class Digest:
     kpi_totals: tuple[KpiFigures, ...]
     on_time_history: tuple[OnTimeRate, ...] = ()
     """The department's on-time rate in recent cycles, oldest first, ending with this one."""
+    plan_reviews: tuple[PlanReview, ...] = ()
+    """Follow-through on last month's plan, for each member who had one."""
+    needs: tuple[NeedItem, ...] = ()
+    """This month end's needs, then unresolved needs from earlier ones, oldest first."""
+    themes: tuple[Theme, ...] = ()
+    """Recurring themes in problems and needs, most widely shared first."""
 
     def with_status(self, *statuses: Status) -> list[MemberReport]:
         """Members whose summary is in one of `statuses`, in digest order."""
