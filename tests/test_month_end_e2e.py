@@ -101,12 +101,17 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         assert "2 / 12" in reminder.text or "12" in reminder.text
         assert all("⏰" not in m.text for m in await bot.client.messages(102))
 
-        # At the deadline the manager gets the digest: summary first, then the report file.
+        # At the deadline the manager gets the digest: summary first, the chart, then the
+        # report file.
         bot.clock.set(DEADLINE)
         summary = await manager.wait_for(lambda m: "Month-end digest" in m.text)
         assert "王 芳" in summary.text  # not submitted: named in the summary
+        chart = await manager.wait_for(lambda m: m.photo is not None)
+        assert chart.photo is not None
+        assert (await bot.client.download(chart.photo)).startswith(b"\x89PNG")
         report = await manager.wait_for(lambda m: m.document is not None)
         assert report.document is not None
+        assert chart.seq < report.seq  # the chart comes before the report file
         html = (await bot.client.download(report.document[0])).decode()
         assert "Visit 5 key accounts by 12-15" in html
         assert "&lt;b&gt;&amp;&lt;/b&gt;" in html

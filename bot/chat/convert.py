@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 
-from bot.services.messages import Keyboard, OutDocument, Outgoing
+from bot.services.messages import Keyboard, OutDocument, Outgoing, OutPhoto
 
 
 def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
@@ -20,9 +20,10 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
-    """Send one message or document to `chat_id`."""
-    if isinstance(message, OutDocument):
-        return await bot.send_document(
+    """Send one message, document or photo to `chat_id`."""
+    if isinstance(message, OutDocument | OutPhoto):
+        send_file = bot.send_photo if isinstance(message, OutPhoto) else bot.send_document
+        return await send_file(
             chat_id,
             InputFile(message.content, filename=message.filename),
             caption=message.caption or None,

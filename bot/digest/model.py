@@ -267,6 +267,16 @@ class Digest:
     themes: tuple[Theme, ...] = ()
     """Recurring themes in problems and needs, most widely shared first."""
 
+    def figures_by_member(self) -> list[tuple[str, dict[str, KpiFigures]]]:
+        """(member name, KPI key -> figures) per member, in digest order; names may repeat."""
+        members: list[tuple[str, dict[str, KpiFigures]]] = []
+        for row in self.kpi_rows:  # each member's rows follow one another
+            key = row.figures.kpi.key
+            if not members or members[-1][0] != row.member or key in members[-1][1]:
+                members.append((row.member, {}))
+            members[-1][1][key] = row.figures
+        return members
+
     def with_status(self, *statuses: Status) -> list[MemberReport]:
         """Members whose summary is in one of `statuses`, in digest order."""
         return [m for m in self.members if m.status in statuses]

@@ -507,12 +507,13 @@ def render_report_html(digest: Digest, t: Translator) -> str:
     )
 
 
-def digest_filename(digest: Digest) -> str:
-    """A file name for the report, such as ``monthend-sales-east-2026-11.html``.
+def digest_filename(digest: Digest, extension: str = "html") -> str:
+    """A file name for the report, such as ``monthend-sales-east-2026-11.html`` (or another
+    `extension`: ``xlsx``, ``png``).
 
     Letters and digits of any script are kept (``monthend-华东销售部-2026-11.html``); anything
     else becomes a hyphen.
     """
     slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", digest.department).lower())
     slug = slug.strip("-")[:60].strip("-") or "department"
-    return f"monthend-{slug}-{digest.period}.html"
+    return f"monthend-{slug}-{digest.period}.{extension}"

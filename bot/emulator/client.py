@@ -207,6 +207,20 @@ class EmulatorClient:
         """A person who talks to the bot in a private chat."""
         return SimulatedUser(self, user_id, first_name, last_name, username, language_code)
 
+    async def add_users(self, users: list[Mapping[str, Any]]) -> None:
+        """People (``{"id", "first_name", ...}``) who opened the bot before: the bot can
+        write to them; no updates are queued."""
+        await self.call("POST", "users", body={"users": list(users)})
+
+    async def group_message(
+        self, chat_id: int, user: Mapping[str, Any], text: str, title: str | None = None
+    ) -> int:
+        """``user`` (``{"id", "first_name", ...}``) writes ``text`` in the group ``chat_id``
+        (negative); returns the update id."""
+        body = {"user": dict(user), "text": text, "title": title}
+        data = await self.call("POST", f"groups/{chat_id}/messages", body=body)
+        return int(data["update_id"])
+
     async def block(self, user_id: int) -> None:
         """The person blocks the bot; the bot's sends to them fail with 403."""
         await self.call("POST", f"users/{user_id}/block")
@@ -223,12 +237,44 @@ class EmulatorClient:
         retry_after: int = 1,
         count: int = 1,
         description: str | None = None,
+        sticky: bool = False,
     ) -> None:
-        """Make the next ``count`` calls of a Bot API method (or ``"*"``) fail."""
-        body = {"method": method, "status": status, "retry_after": retry_after, "count": count}
+        """Make the next ``count`` calls of a Bot API method (or ``"*"``) fail; a ``sticky``
+        429 refuses every send until ``retry_after`` seconds have passed."""
+        body: dict[str, Any] = {
+            "method": method,
+            "status": status,
+            "retry_after": retry_after,
+            "count": count,
+            "sticky": sticky,
+        }
         if description is not None:
             body["description"] = description
         await self.call("POST", "failures", body=body)
+
+    async def hold_next(self, method: str, count: int = 1) -> None:
+        """Carry out the next ``count`` calls of a method but hold their answers back, as if
+        the answers were lost on their way to the bot."""
+        await self.call("POST", "holds", body={"method": method, "count": count})
+
+    async def wait_held(self, timeout: float = 10.0) -> int:  # noqa: ASYNC109
+        """Wait until a call's answer is being held; returns how many are."""
+        data = await self.call("GET", "holds", params={"timeout": timeout}, wait=timeout)
+        if not data["held"]:
+            raise TimeoutError(f"no call was held within {timeout}s")
+        return int(data["held"])
+
+    async def release_held(self, *, drop: bool = False) -> int:
+        """Answer the held calls (or with ``drop`` close their connections unanswered)."""
+        return int((await self.call("POST", "holds/release", body={"drop": drop}))["released"])
+
+    async def wait_delivered(self, update_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has received an update (by getUpdates or its webhook)."""
+        data = await self.call(
+            "GET", f"updates/{update_id}", params={"timeout": timeout}, wait=timeout
+        )
+        if not data["delivered"]:
+            raise TimeoutError(f"the bot did not receive update {update_id} within {timeout}s")
 
     async def download(self, file_id: str) -> bytes:
         """The bytes of a file the bot sent (or a person sent)."""
@@ -290,7 +336,8 @@ class SimulatedUser:
 
     Events (the bot's new messages and edits in this chat) are consumed in
     order by :meth:`next_message` and :meth:`wait_for`, which use the server's
-    long poll rather than sleeping.
+    long poll rather than sleeping. ``last_update_id`` is the update of the person's
+    latest action.
     """
 
     def __init__(
@@ -309,6 +356,7 @@ class SimulatedUser:
         self.username = username
         self.language_code = language_code
         self.messages: list[BotMessage] = []
+        self.last_update_id = 0
         self._pending: deque[BotMessage] = deque()
         self._fetched_seq = 0
 
@@ -324,11 +372,14 @@ class SimulatedUser:
         return {key: value for key, value in fields.items() if value is not None}
 
     # -- acting ------------------------------------------------------------------------
-    async def send(self, text: str) -> int:
-        """Send a text message or a /command; return its message_id."""
-        data = await self.client.call(
-            "POST", f"users/{self.user_id}/messages", body={"user": self.profile, "text": text}
-        )
+    async def send(self, text: str, *, forward_from: Mapping[str, Any] | None = None) -> int:
+        """Send a text message or a /command (forwarded from the user ``forward_from``,
+        ``{"id", "first_name", ...}``, when given); return its message_id."""
+        body: dict[str, Any] = {"user": self.profile, "text": text}
+        if forward_from is not None:
+            body["forward_from"] = dict(forward_from)
+        data = await self.client.call("POST", f"users/{self.user_id}/messages", body=body)
+        self.last_update_id = int(data["update_id"])
         return int(data["message_id"])
 
     async def _send_media(self, kind: str, content: bytes | None, **fields: Any) -> int:
@@ -337,6 +388,7 @@ class SimulatedUser:
         if content is not None:
             body["content_base64"] = base64.b64encode(content).decode("ascii")
         data = await self.client.call("POST", f"users/{self.user_id}/media", body=body)
+        self.last_update_id = int(data["update_id"])
         return int(data["message_id"])
 
     async def send_sticker(self, emoji: str = "👍") -> int:
@@ -366,11 +418,12 @@ class SimulatedUser:
 
     async def edit(self, message_id: int, text: str) -> None:
         """Edit one of this person's text messages (the bot gets ``edited_message``)."""
-        await self.client.call(
+        data = await self.client.call(
             "POST",
             f"users/{self.user_id}/edits",
             body={"message_id": message_id, "text": text},
         )
+        self.last_update_id = int(data["update_id"])
 
     async def press(
         self,
@@ -391,6 +444,7 @@ class SimulatedUser:
             f"users/{self.user_id}/presses",
             body={"message_id": message_id, "text": text, "callback_data": callback_data},
         )
+        self.last_update_id = int(data["update_id"])
         return str(data["callback_query_id"])
 
     async def callback_answer(self, query_id: str, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109

@@ -17,10 +17,23 @@ deleteMyCommands, setWebhook, deleteWebhook, getWebhookInfo, getFile, close,
 logOut. Method names are case-insensitive, as on Telegram. Only ``parse_mode``
 HTML is validated; Markdown texts are taken as plain text.
 
+After setWebhook the emulator POSTs each update, in order and one at a time, to
+the webhook URL (with the ``X-Telegram-Bot-Api-Secret-Token`` header when a
+``secret_token`` was set) until the bot answers 2xx, retrying failures; getUpdates
+is refused meanwhile. Unlike Telegram it also accepts plain ``http://`` URLs on
+127.0.0.1 and localhost, so that a local bot needs no certificate.
+
 Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)::
 
+    POST /_emulator/users                      {"users": [{id, first_name, ...}]}: people
+                                               who opened the bot before (their chats
+                                               exist; no updates) -> {"created"}
     POST /_emulator/users/{user_id}/messages   {"user": {first_name, last_name, username,
-                                                language_code}, "text": "hi or /command"}
+                                                language_code}, "text": "hi or /command",
+                                                "forward_from": {id, first_name, ...}}
+                                               -> {"message_id", "update_id"}
+    POST /_emulator/groups/{chat_id}/messages  {"user": {id, first_name, ...}, "title",
+                                                "text"}: a message in a group (chat_id < 0)
                                                -> {"message_id", "update_id"}
     POST /_emulator/users/{user_id}/media      {"user": {...}, "kind": "sticker|photo|voice|
                                                 document", "caption", "file_name", "mime_type",
@@ -40,11 +53,23 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
                                                 "text", "show_alert", "url"}
     GET  /_emulator/callback_answers           every answered callback query
     POST /_emulator/failures                   {"method" (or "*"), "status": 429|403|500|...,
-                                                "retry_after", "count", "description"}
+                                                "retry_after", "count", "description",
+                                                "sticky": a 429 that refuses every send
+                                                until retry_after has passed, as Telegram's
+                                                flood control does}
+    POST /_emulator/holds                      {"method", "count"}: the next calls are
+                                               carried out but their answers held back
+    GET  /_emulator/holds?timeout=SECONDS      long poll until a call is held -> {"held"}
+    POST /_emulator/holds/release              {"drop": false}: answer the held calls (or,
+                                               with drop, close their connections unanswered)
+    GET  /_emulator/updates/{update_id}?timeout=SECONDS
+                                               long poll until the bot has received the
+                                               update (getUpdates or webhook) -> {"delivered"}
     GET  /_emulator/files/{file_id}            raw bytes of a stored file
     GET  /_emulator/polling?timeout=SECONDS    long poll until the bot waits in getUpdates
     GET  /_emulator/commands                   commands set by setMyCommands
-    GET  /_emulator/stats                      method counts, 429s, messages per chat
+    GET  /_emulator/stats                      method counts, 429s, messages per chat,
+                                               webhook deliveries and failures
     POST /_emulator/reset                      forget chats, files, updates and stats
 
 A snapshot is ``{"seq", "chat_id", "message_id", "is_edit", "edit_count", "date",
@@ -72,7 +97,9 @@ from http import HTTPStatus
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.emulator.html import Entity, HtmlParseError, ParsedText, parse_html, utf16_len
@@ -90,6 +117,8 @@ CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_LIMIT = 200
 MAX_LONG_POLL = 60.0
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+WEBHOOK_RETRY_SECONDS = 0.1
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 _BUTTON_ACTIONS = (
     "url",
@@ -121,6 +150,8 @@ _CHAT_ACTIONS = frozenset(
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _BOT_COMMAND_IN_TEXT = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _TOKEN = re.compile(r"(\d+):[\w-]+")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -309,6 +340,60 @@ class _RateLimiter:
         return None
 
 
+class _WebhookPusher:
+    """Posts pending updates to the webhook URL, in order and one at a time, until the bot
+    answers 2xx; failures are retried after a short pause."""
+
+    def __init__(self, world: _World) -> None:
+        self._world = world
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start pushing in the background."""
+        self._task = asyncio.create_task(self._run(), name="emulator-webhook")
+
+    async def stop(self) -> None:
+        """Stop pushing."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _due(self) -> bool:
+        state = self._world.state
+        return bool(state.webhook_url and state.updates)
+
+    async def _run(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=MAX_LONG_POLL)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not self._world.signal.closed:
+                if not await self._world.signal.wait_until(self._due, MAX_LONG_POLL):
+                    continue
+                if not await self._push(session, self._world.state):
+                    await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
+
+    async def _push(self, session: aiohttp.ClientSession, state: _State) -> bool:
+        update = state.updates[0]
+        headers = {SECRET_HEADER: state.webhook_secret} if state.webhook_secret else {}
+        try:
+            async with session.post(state.webhook_url, json=update, headers=headers) as answer:
+                await answer.read()
+                error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
+                ok = answer.status < 300
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            ok, error = False, f"Connection failed: {exc}"
+        if not ok:
+            state.webhook_failures += 1
+            state.webhook_error = error
+            return False
+        state.webhook_deliveries += 1
+        if state.updates and state.updates[0] is update:
+            del state.updates[0]
+        self._world.delivered(int(update["update_id"]))
+        return True
+
+
 # -- stored objects -----------------------------------------------------------------------
 
 
@@ -380,6 +465,7 @@ class _Message:
     media: JSON = field(default_factory=dict)
     reply_markup: JSON | None = None
     reply_to: _Message | None = None
+    forward_origin: JSON | None = None
     date: int = field(default_factory=lambda: int(time.time()))
     edit_date: int | None = None
     edit_count: int = 0
@@ -409,6 +495,8 @@ class _Message:
             data["edit_date"] = self.edit_date
         if self.reply_to is not None and with_reply:
             data["reply_to_message"] = self.reply_to.to_api(chat, with_reply=False)
+        if self.forward_origin is not None:
+            data["forward_origin"] = self.forward_origin
         data.update(self.media)
         if self.content is not None:
             key = "caption" if self.media else "text"
@@ -458,21 +546,25 @@ def _buttons(markup: JSON | None) -> list[list[JSON]]:
 
 @dataclass
 class _Chat:
-    """A private chat between the bot and one person."""
+    """A private chat between the bot and one person, or a group (``group`` is its Bot API
+    ``Chat``; ``user`` is then the last person who wrote there)."""
 
     user: JSON
     messages: dict[int, _Message] = field(default_factory=dict)
     events: list[JSON] = field(default_factory=list)
     next_message_id: int = 1
     sent_by_bot: int = 0
+    group: JSON | None = None
 
     @property
     def chat_id(self) -> int:
-        """Private chats share the person's id."""
-        return int(self.user["id"])
+        """Private chats share the person's id; groups have their own (negative) one."""
+        return int((self.group or self.user)["id"])
 
     def api_chat(self) -> JSON:
         """The Bot API ``Chat`` object."""
+        if self.group is not None:
+            return dict(self.group)
         chat: JSON = {"id": self.chat_id, "type": "private"}
         for key in ("first_name", "last_name", "username"):
             if key in self.user:
@@ -505,6 +597,7 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None
+    sticky: bool = False
 
     def error(self) -> ApiError:
         return ApiError(self.status, self.description, retry_after=self.retry_after)
@@ -522,6 +615,14 @@ class _State:
     failures: dict[str, deque[_Failure]] = field(default_factory=dict)
     commands: dict[str, list[JSON]] = field(default_factory=dict)
     webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_error: str = ""
+    webhook_deliveries: int = 0
+    webhook_failures: int = 0
+    delivered_update_id: int = 0
+    holds: Counter[str] = field(default_factory=Counter)
+    held: list[asyncio.Future[bool]] = field(default_factory=list)
+    flood_until: float = 0.0
     method_calls: Counter[str] = field(default_factory=Counter)
     too_many_requests: int = 0
     rate_limited: int = 0
@@ -544,8 +645,34 @@ class _World:
         self._last_number = 0
 
     def reset(self) -> None:
-        """Forget everything but the counters."""
+        """Forget everything but the counters; held calls are answered."""
+        self.release_held(drop=False)
         self.state = _State()
+        self.signal.notify()
+
+    async def hold(self) -> bool:
+        """Hold a call's answer back until released; False if it is to be dropped."""
+        held: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.state.held.append(held)
+        self.signal.notify()
+        try:
+            return await held
+        finally:
+            with contextlib.suppress(ValueError):
+                self.state.held.remove(held)
+
+    def release_held(self, *, drop: bool) -> int:
+        """Answer every held call (or drop them unanswered); returns how many there were."""
+        held, self.state.held = self.state.held, []
+        for future in held:
+            if not future.done():
+                future.set_result(not drop)
+        self.signal.notify()
+        return len(held)
+
+    def delivered(self, update_id: int) -> None:
+        """Record that the bot received updates up to ``update_id``."""
+        self.state.delivered_update_id = max(self.state.delivered_update_id, update_id)
         self.signal.notify()
 
     def number(self) -> int:
@@ -793,6 +920,9 @@ class _BotApi:
         """Create a bot message in ``chat`` (after flood control) and publish it."""
         markup = _reply_markup(params)
         reply_to = self._reply_to(chat, params)
+        flood_wait = self._state.flood_until - time.monotonic()
+        if flood_wait > 0:
+            raise ApiError.too_many_requests(math.ceil(flood_wait))
         if self._limiter is not None:
             retry_after = self._limiter.retry_after(chat.chat_id)
             if retry_after is not None:
@@ -864,7 +994,10 @@ class _BotApi:
                 "Conflict: terminated by other getUpdates request; "
                 "make sure that only one bot instance is running",
             )
-        return self._state.updates[:limit]
+        updates = self._state.updates[:limit]
+        if updates:
+            self._world.delivered(int(updates[-1]["update_id"]))
+        return updates
 
     def _confirm(self, offset: int | None) -> None:
         """Forget updates below ``offset`` (a negative offset keeps the last ones)."""
@@ -992,17 +1125,21 @@ class _BotApi:
         return True
 
     async def set_webhook(self, params: _Params) -> bool:
-        """setWebhook (stored only: the emulator never calls webhooks)."""
+        """setWebhook: updates are POSTed to ``url`` from now on."""
         url = params.text("url") or ""
-        if url and not url.startswith("https://"):
+        secret = params.text("secret_token") or ""
+        if url and not (url.startswith("https://") or _loopback_http(url)):
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if secret and not _SECRET_TOKEN.fullmatch(secret):
+            raise _bad_request("secret token contains unallowed characters")
         self._state.webhook_url = url
+        self._state.webhook_secret = secret
         self._drop_pending(params)
         return True
 
     async def delete_webhook(self, params: _Params) -> bool:
         """deleteWebhook."""
-        self._state.webhook_url = ""
+        self._state.webhook_url = self._state.webhook_secret = ""
         self._drop_pending(params)
         return True
 
@@ -1012,11 +1149,15 @@ class _BotApi:
 
     async def get_webhook_info(self, params: _Params) -> JSON:
         """getWebhookInfo."""
-        return {
+        info: JSON = {
             "url": self._state.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._state.updates),
         }
+        if self._state.webhook_error:
+            info["last_error_date"] = int(time.time())
+            info["last_error_message"] = self._state.webhook_error
+        return info
 
     async def get_file(self, params: _Params) -> JSON:
         """getFile."""
@@ -1028,6 +1169,11 @@ class _BotApi:
     async def close(self, params: _Params) -> bool:
         """close and logOut."""
         return True
+
+
+def _loopback_http(url: str) -> bool:
+    """An ``http://`` URL on this machine (accepted by the emulator, not by Telegram)."""
+    return url.startswith("http://") and urlsplit(url).hostname in _LOOPBACK_HOSTS
 
 
 def _same(current: Any, new: Any) -> bool:
@@ -1067,6 +1213,13 @@ async def _body(request: web.Request) -> JSON:
     return body
 
 
+def _user_text(body: JSON) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _ControlError(400, "text must be a non-empty string")
+    return text
+
+
 def _int_arg(value: Any, name: str) -> int:
     try:
         return int(value)
@@ -1102,7 +1255,9 @@ class _ControlApi:
     def routes(self) -> Iterator[tuple[str, str, _Handler]]:
         """(HTTP method, path, handler) for every control endpoint."""
         endpoints: list[tuple[str, str, Callable[[web.Request], Awaitable[JSON]]]] = [
+            ("POST", "/users", self.add_users),
             ("POST", "/users/{user_id}/messages", self.user_message),
+            ("POST", "/groups/{chat_id}/messages", self.group_message),
             ("POST", "/users/{user_id}/media", self.user_media),
             ("POST", "/users/{user_id}/edits", self.user_edit),
             ("POST", "/users/{user_id}/presses", self.user_press),
@@ -1113,6 +1268,10 @@ class _ControlApi:
             ("GET", "/callback_queries/{query_id}", self.callback_query),
             ("GET", "/callback_answers", self.callback_answers),
             ("POST", "/failures", self.add_failures),
+            ("POST", "/holds", self.add_holds),
+            ("GET", "/holds", self.held),
+            ("POST", "/holds/release", self.release_holds),
+            ("GET", "/updates/{update_id}", self.update_delivered),
             ("GET", "/polling", self.polling),
             ("GET", "/commands", self.commands),
             ("GET", "/stats", self.stats),
@@ -1140,13 +1299,49 @@ class _ControlApi:
             raise _ControlError(404, f"chat {chat_id} does not exist: the user never wrote")
         return chat
 
+    async def add_users(self, request: web.Request) -> JSON:
+        """People who opened the bot before: their chats exist, no updates are queued."""
+        users = (await _body(request)).get("users")
+        if not isinstance(users, list) or not all(isinstance(u, dict) for u in users):
+            raise _ControlError(400, "users must be a list of objects with an id")
+        for user in users:
+            self._world.chat_for(_user_json(_int_arg(user.get("id"), "id"), user))
+        return {"created": len(users)}
+
     async def user_message(self, request: web.Request) -> JSON:
-        """A person sends a text message or a /command."""
+        """A person sends a text message or a /command, possibly forwarded from someone."""
         body = await _body(request)
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise _ControlError(400, "text must be a non-empty string")
+        text = _user_text(body)
         user, chat = self._sender(request, body)
+        origin = body.get("forward_from")
+        forward_origin = (
+            {
+                "type": "user",
+                "sender_user": _user_json(_int_arg(origin.get("id"), "id"), origin),
+                "date": int(time.time()),
+            }
+            if isinstance(origin, dict)
+            else None
+        )
+        content = _Content(text, None, ParsedText(text, _command_entities(text)))
+        return self._publish(chat, chat.add(user, content, forward_origin=forward_origin))
+
+    async def group_message(self, request: web.Request) -> JSON:
+        """A person writes in a group the bot is in."""
+        body = await _body(request)
+        chat_id = _int_arg(request.match_info["chat_id"], "chat_id")
+        if chat_id >= 0:
+            raise _ControlError(400, "a group's chat_id is negative")
+        text = _user_text(body)
+        profile = body.get("user")
+        if not isinstance(profile, dict):
+            raise _ControlError(400, "user must be an object with an id")
+        user = _user_json(_int_arg(profile.get("id"), "user.id"), profile)
+        chat = self._state.chats.get(chat_id)
+        if chat is None:
+            title = str(body.get("title") or f"Group {-chat_id}")
+            group = {"id": chat_id, "type": "group", "title": title}
+            chat = self._state.chats[chat_id] = _Chat(user, group=group)
         content = _Content(text, None, ParsedText(text, _command_entities(text)))
         return self._publish(chat, chat.add(user, content))
 
@@ -1171,11 +1366,9 @@ class _ControlApi:
         body = await _body(request)
         chat = self._known_chat(request)
         message = chat.messages.get(_int_arg(body.get("message_id"), "message_id"))
-        text = body.get("text")
         if message is None or message.from_bot or message.media:
             raise _ControlError(404, "no text message of this user with that message_id")
-        if not isinstance(text, str) or not text.strip():
-            raise _ControlError(400, "text must be a non-empty string")
+        text = _user_text(body)
         message.edited(content=_Content(text, None, ParsedText(text, _command_entities(text))))
         update_id = self._world.push_update("edited_message", message.to_api(chat.api_chat()))
         return {"update_id": update_id}
@@ -1277,6 +1470,9 @@ class _ControlApi:
             "messages_per_chat": {str(c.chat_id): c.sent_by_bot for c in state.chats.values()},
             "pending_updates": len(state.updates),
             "polling": self._world.active_polls > 0,
+            "webhook_deliveries": state.webhook_deliveries,
+            "webhook_failures": state.webhook_failures,
+            "held": len(state.held),
         }
 
     # -- steering ----------------------------------------------------------------------
@@ -1292,10 +1488,38 @@ class _ControlApi:
             status,
             str(body.get("description") or _failure_description(status, retry_after)),
             retry_after if status == 429 else None,
+            sticky=bool(body.get("sticky")),
         )
         queue = self._state.failures.setdefault(method.lower(), deque())
         queue.extend([failure] * _int_arg(body.get("count", 1), "count"))
         return {"pending": len(queue)}
+
+    async def add_holds(self, request: web.Request) -> JSON:
+        """Carry out the next ``count`` calls of a method but hold their answers back."""
+        body = await _body(request)
+        method = str(body.get("method", "")).lower()
+        if method not in self._bot_methods:
+            raise _ControlError(400, f"unknown Bot API method {body.get('method')!r}")
+        self._state.holds[method] += _int_arg(body.get("count", 1), "count")
+        return {"pending": self._state.holds[method]}
+
+    async def held(self, request: web.Request) -> JSON:
+        """Long poll until at least one call's answer is held back."""
+        await self._world.signal.wait_until(lambda: bool(self._state.held), _timeout_arg(request))
+        return {"held": len(self._state.held)}
+
+    async def release_holds(self, request: web.Request) -> JSON:
+        """Answer the held calls, or with ``drop`` close their connections unanswered."""
+        body = await _body(request)
+        return {"released": self._world.release_held(drop=bool(body.get("drop")))}
+
+    async def update_delivered(self, request: web.Request) -> JSON:
+        """Long poll until the bot has received an update (getUpdates or its webhook)."""
+        update_id = _int_arg(request.match_info["update_id"], "update_id")
+        delivered = await self._world.signal.wait_until(
+            lambda: self._state.delivered_update_id >= update_id, _timeout_arg(request)
+        )
+        return {"delivered": delivered}
 
     async def reset(self, request: web.Request) -> JSON:
         """Forget chats, files, updates, failures and stats."""
@@ -1452,6 +1676,7 @@ class Emulator:
         self._world = _World()
         self._bot_api = _BotApi(self._world, self.bot_user, limiter)
         self._control = _ControlApi(self._world, self._bot_api.methods)
+        self._webhook = _WebhookPusher(self._world)
         self._runner: web.AppRunner | None = None
 
     # -- addresses ---------------------------------------------------------------------
@@ -1509,12 +1734,15 @@ class Emulator:
             raise
         self._runner = runner
         self.port = int(runner.addresses[0][1])
+        self._webhook.start()
 
     async def stop(self) -> None:
         """Release pending long polls and stop serving."""
         if self._runner is None:
             return
         self._world.signal.close()
+        self._world.release_held(drop=True)
+        await self._webhook.stop()
         runner, self._runner = self._runner, None
         await runner.cleanup()
         self.port = None
@@ -1552,15 +1780,22 @@ class Emulator:
             if exc.status == 429:
                 state.too_many_requests += 1
             return exc.response()
+        if state.holds[name.lower()] > 0:
+            state.holds[name.lower()] -= 1
+            if not await self._world.hold() and request.transport is not None:
+                request.transport.close()  # the answer is lost on its way back
         return web.json_response({"ok": True, "result": result})
 
     def _raise_injected_failure(self, name: str) -> None:
-        failures = self._world.state.failures
+        state = self._world.state
         for key in (name.lower(), "*"):
-            queue = failures.get(key)
+            queue = state.failures.get(key)
             if queue:
-                self._world.state.injected_failures += 1
-                raise queue.popleft().error()
+                state.injected_failures += 1
+                failure = queue.popleft()
+                if failure.sticky and failure.retry_after:
+                    state.flood_until = time.monotonic() + failure.retry_after
+                raise failure.error()
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         stored = self._world.file_by_path(request.match_info["file_path"])

@@ -8,21 +8,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest.build import build_digest
+from bot.digest.chart import digest_chart
 from bot.digest.render import digest_filename, render_report_html, render_telegram
 from bot.i18n import translator
 from bot.periods import Period
 from bot.services import outbox
 from bot.services.context import Services
-from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from storage.models import Cycle, Member, MemberStatus, Role
 from storage.queries import cycle_for, latest_cycle, member_by_telegram_id
 
 
 def digest_messages(session: Session, cycle: Cycle, language: str, now: datetime) -> list[Outgoing]:
-    """The digest of `cycle` in `language`: Telegram messages, then the full report file."""
+    """The digest of `cycle` in `language`: Telegram messages, the chart, then the full report
+    file."""
     t = translator(language)
     digest = build_digest(session, cycle, now)
     messages: list[Outgoing] = [OutMessage(text) for text in render_telegram(digest, t)]
+    chart = t.gettext(
+        "KPI completion and on-time rate: %(department)s, %(period)s",
+        department=digest.department,
+        period=digest.period,
+    )
+    messages.append(OutPhoto(digest_filename(digest, "png"), digest_chart(digest, t), chart))
     report = render_report_html(digest, t).encode("utf-8")
     caption = t.gettext(
         "Full report: %(department)s, %(period)s",

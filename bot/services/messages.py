@@ -35,14 +35,23 @@ class OutDocument:
     caption: str = ""
 
 
-Outgoing = OutMessage | OutDocument
+@dataclass(frozen=True)
+class OutPhoto:
+    """A picture (PNG or JPEG) to send as a photo, with an optional caption."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+Outgoing = OutMessage | OutDocument | OutPhoto
 
 
 def to_payload(out: Outgoing) -> dict[str, Any]:
     """A JSON-safe form of `out`, as the outbox stores it."""
-    if isinstance(out, OutDocument):
+    if isinstance(out, OutDocument | OutPhoto):
         return {
-            "document": out.filename,
+            "document" if isinstance(out, OutDocument) else "photo": out.filename,
             "content": base64.b64encode(out.content).decode("ascii"),
             "caption": out.caption,
         }
@@ -54,11 +63,12 @@ def to_payload(out: Outgoing) -> dict[str, Any]:
 
 def from_payload(payload: dict[str, Any]) -> Outgoing:
     """The message that `to_payload` stored."""
-    if "document" in payload:
-        return OutDocument(
-            filename=payload["document"],
-            content=base64.b64decode(payload["content"]),
-            caption=payload.get("caption", ""),
-        )
+    for key, kind in (("document", OutDocument), ("photo", OutPhoto)):
+        if key in payload:
+            return kind(
+                filename=payload[key],
+                content=base64.b64decode(payload["content"]),
+                caption=payload.get("caption", ""),
+            )
     buttons = tuple(tuple(Button(text, data) for text, data in row) for row in payload["buttons"])
     return OutMessage(text=payload["text"], buttons=buttons)

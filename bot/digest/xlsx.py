@@ -1,0 +1,294 @@
+"""The digest as an Excel workbook (XLSX), for managers who work on the figures themselves.
+
+One sheet per part of the digest: the summary, who has reported, the KPI figures, then one
+sheet per questionnaire section. Numbers are stored as numbers, completion and change as real
+percentages and times as Excel date-times in the department's time zone, so the reader can sort,
+filter and sum; a missing value is an empty cell, never zero.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from babel.dates import format_skeleton
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from bot.digest.model import Digest, KpiFigures, MemberAnswer, Status
+from bot.digest.render import environment
+from bot.i18n import N_, Translator
+from bot.questionnaire import Kind, Measure, Question, localized
+
+SHEET_TITLE_LIMIT: Final = 31
+"""Excel's limit on the length of a sheet name."""
+WIDTH_LIMIT: Final = 60
+"""Widest column, in characters; longer text wraps."""
+WIDTH_SAMPLE: Final = 500
+"""Rows looked at to size a column: enough to see its typical width, cheap for any size."""
+KPI_COLUMNS: Final = (N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"), N_("YoY"))
+"""The figures of each KPI; "Done %" is 完成率 (actual / target), "MoM" 环比, "YoY" 同比."""
+HEADING: Final = "heading"
+
+
+def _named_styles() -> list[NamedStyle]:
+    """The cell styles of a workbook (each workbook needs its own)."""
+    top = Alignment(vertical="top", wrap_text=True)
+    return [
+        NamedStyle(
+            HEADING,
+            font=Font(bold=True),
+            fill=PatternFill("solid", fgColor="F4F6F9"),
+            alignment=top,
+        ),
+        NamedStyle("integer", number_format="#,##0"),
+        NamedStyle("decimal", number_format="#,##0.00"),
+        NamedStyle("percent", number_format="0%"),
+        NamedStyle("change", number_format="+0%;-0%;0%"),
+        NamedStyle("time", number_format="yyyy-mm-dd hh:mm"),
+        NamedStyle("text", alignment=top),
+    ]
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A ratio shown as a percentage (0.91 is 91%); `signed` ones show their sign (环比)."""
+
+    ratio: Decimal
+    signed: bool = False
+
+
+Value = str | int | Decimal | datetime | Percent | None
+"""What a cell of a sheet holds."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: a title, a heading row (or none) and rows of typed values."""
+
+    title: str
+    headings: tuple[str, ...]
+    rows: Sequence[Sequence[Value]]
+
+
+def digest_xlsx(digest: Digest, t: Translator) -> bytes:
+    """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
+    sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
+    sheets += _sections(digest, t)
+    return _workbook(digest, sheets)
+
+
+# -- What each sheet holds ----------------------------------------------------------------------
+
+
+def _status_labels(t: Translator) -> dict[Status, str]:
+    """Each status as the report names it (one wording, kept in the digest templates)."""
+    macros = environment(t.language).get_template("digest/_common.html.j2").module
+    label = macros.status_label  # type: ignore[attr-defined]
+    return {status: Markup(label(status)).unescape() for status in Status}
+
+
+def _summary(digest: Digest, t: Translator) -> Sheet:
+    rows: list[list[Value]] = [
+        [t.gettext("Department"), digest.department],
+        [t.gettext("Period"), format_skeleton("yMMMM", digest.period.first_day, locale=t.locale)],
+        [t.gettext("Deadline"), digest.deadline],
+        [t.gettext("Generated"), digest.generated_at],
+        [t.gettext("Time zone"), str(digest.timezone)],
+        [t.gettext("Members"), len(digest.members)],
+    ]
+    rows += [[label, len(digest.with_status(s))] for s, label in _status_labels(t).items()]
+    if digest.on_time_history:
+        rows += [
+            [],
+            [
+                t.gettext(h)
+                for h in (N_("Month"), N_("On time"), N_("Expected"), N_("On-time rate"))
+            ],
+        ]
+        rows += [
+            [str(h.period), h.on_time, h.expected, _percent(h.rate)] for h in digest.on_time_history
+        ]
+    return Sheet(t.gettext("Summary"), (), rows)
+
+
+def _statuses(digest: Digest, t: Translator) -> Sheet:
+    headings = (t.gettext("Name"), t.gettext("Status"), t.gettext("Submitted"))
+    labels = _status_labels(t)
+    rows = [[m.name, labels[m.status], m.submitted_at] for m in digest.members]
+    return Sheet(t.gettext("Who has reported"), headings, rows)
+
+
+def _numbers(digest: Digest, t: Translator) -> Sheet:
+    """A row per member (the department total first), a group of columns per KPI."""
+    kpis = digest.questionnaire.kpis
+    headings = [t.gettext("Name")]
+    for kpi in kpis:
+        name, unit = localized(kpi.name, t), localized(kpi.unit, t)
+        title = t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
+        headings += [f"{title}\n{t.gettext(column)}" for column in KPI_COLUMNS]
+    lines = digest.figures_by_member()
+    if digest.kpi_totals:
+        lines.insert(0, (t.gettext("Total"), {f.kpi.key: f for f in digest.kpi_totals}))
+    rows = [[who, *(v for kpi in kpis for v in _figures(mine.get(kpi.key)))] for who, mine in lines]
+    return Sheet(t.gettext("Numbers"), tuple(headings), rows)
+
+
+def _figures(f: KpiFigures | None) -> list[Value]:
+    if f is None:
+        return [None] * len(KPI_COLUMNS)
+    change, year_on_year = (
+        None if ratio is None else Percent(ratio, signed=True)
+        for ratio in (f.change, f.year_on_year)
+    )
+    return [f.target, f.actual, _percent(f.completion), change, year_on_year]
+
+
+def _percent(ratio: Decimal | None) -> Percent | None:
+    return None if ratio is None else Percent(ratio)
+
+
+def _sections(digest: Digest, t: Translator) -> list[Sheet]:
+    sheets, labels = [], _status_labels(t)
+    for section, questions in digest.questionnaire.by_section():
+        headings = (
+            t.gettext("Name"),
+            t.gettext("Status"),
+            *(_heading(q, digest, t) for q in questions),
+        )
+        rows = []
+        for member in digest.members:
+            given = {a.question.key: a for a in member.answers if not a.skipped}
+            if any(q.key in given for q in questions):
+                answers = (_answer(q, given.get(q.key), t) for q in questions)
+                rows.append([member.name, labels[member.status], *answers])
+        sheets.append(Sheet(localized(section.title, t), headings, rows))
+    return sheets
+
+
+def _heading(q: Question, digest: Digest, t: Translator) -> str:
+    """The question's text, or for a KPI figure the KPI, what it measures and its unit."""
+    if q.kpi is None:
+        return localized(q.text, t)
+    kpi = digest.questionnaire.kpi(q.kpi)
+    name, unit = localized(kpi.name, t), localized(kpi.unit, t)
+    if q.measure is Measure.FLOOR:
+        name = t.gettext("%(kpi)s floor target", kpi=name)
+    elif q.measure is Measure.STRETCH:
+        name = t.gettext("%(kpi)s stretch target", kpi=name)
+    return t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
+
+
+def _answer(q: Question, answer: MemberAnswer | None, t: Translator) -> Value:
+    if answer is None:
+        return None
+    if q.kind is Kind.NUMBER:
+        return answer.number
+    if q.kind is Kind.CHOICE:
+        labels = {c.key: localized(c.label, t) for c in q.choices}
+        return labels.get(answer.text or "", answer.text)
+    return answer.text
+
+
+# -- Writing the workbook ----------------------------------------------------------------------
+
+
+def _workbook(digest: Digest, sheets: Iterable[Sheet]) -> bytes:
+    book = Workbook(write_only=True)
+    for style in _named_styles():
+        book.add_named_style(style)
+    titles: set[str] = set()
+    for sheet in sheets:
+        title = _sheet_title(sheet.title, titles)
+        titles.add(title.casefold())
+        _write(book.create_sheet(title), sheet, digest)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(wanted: str, taken: set[str]) -> str:
+    """`wanted` as Excel allows it: no ``[]:*?/\\``, at most 31 characters, unique."""
+    base = " ".join(re.sub(r"[\[\]:*?/\\]", " ", _clean(wanted)).split()).strip("'") or "-"
+    title, n = base[:SHEET_TITLE_LIMIT], 1
+    while title.casefold() in taken:
+        n += 1
+        suffix = f" ({n})"
+        title = base[: SHEET_TITLE_LIMIT - len(suffix)] + suffix
+    return title
+
+
+def _write(ws: WriteOnlyWorksheet, sheet: Sheet, digest: Digest) -> None:
+    """Column widths first (write-only sheets need them before any row), then the rows."""
+    sample = [sheet.headings, *sheet.rows[:WIDTH_SAMPLE]]
+    columns = max((len(row) for row in sample), default=0)
+    for index in range(columns):
+        widest = max((_width(row[index]) for row in sample if index < len(row)), default=0)
+        dimension = ws.column_dimensions[get_column_letter(index + 1)]  # type: ignore[attr-defined]
+        dimension.width = min(widest + 2, WIDTH_LIMIT)
+    if sheet.headings:
+        ws.freeze_panes = "B2"
+        ws.append([_styled(ws, heading, HEADING) for heading in sheet.headings])
+    for row in sheet.rows:
+        ws.append([_cell(ws, value, digest) for value in row])
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Value, digest: Digest) -> Cell | str | int | None:
+    """A plain value where Excel takes it as it is, otherwise a styled cell."""
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, Percent):
+        style = "change" if value.signed else "percent"
+        return _styled(ws, float(value.ratio), style)
+    if isinstance(value, Decimal):
+        integral = value == value.to_integral_value()
+        return _styled(
+            ws,
+            int(value) if integral else float(value),
+            "integer" if integral else "decimal",
+        )
+    if isinstance(value, datetime):
+        local = value.astimezone(digest.timezone).replace(tzinfo=None)
+        return _styled(ws, local, "time")
+    text = _clean(value)
+    if len(text) > WIDTH_LIMIT or "\n" in text or text.startswith("=") or text in ERROR_CODES:
+        cell = _styled(ws, text, "text")
+        cell.data_type = "s"  # shown as written, never taken as a formula
+        return cell
+    return text
+
+
+def _styled(ws: WriteOnlyWorksheet, value: str | float | datetime, style: str) -> Cell:
+    cell = WriteOnlyCell(ws, value)
+    cell.style = style
+    return cell
+
+
+def _clean(text: str) -> str:
+    """`text` without the control characters a worksheet cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _width(value: Value) -> int:
+    """Columns `value` takes when shown: wide (CJK) characters take two."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, Percent):
+        return 6
+    if isinstance(value, int | Decimal):
+        return len(f"{value:,.2f}")
+    text = max(value.splitlines() or [""], key=len)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

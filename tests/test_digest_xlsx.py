@@ -1,0 +1,180 @@
+"""The digest as an XLSX workbook, read back the way a spreadsheet program reads it."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.digest.model import Digest, Status
+from bot.digest.xlsx import WIDTH_LIMIT, digest_xlsx
+from bot.i18n import Translator
+from tests.test_digest_render import EN, ZH, answers, department, make_digest, member
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def workbook(digest: Digest, t: Translator = EN) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(digest_xlsx(digest, t)))
+
+
+def rows(sheet: Worksheet) -> list[tuple[Cell, ...]]:
+    return [tuple(row) for row in sheet.iter_rows()]  # type: ignore[misc]
+
+
+def row_of(sheet: Worksheet, name: str) -> dict[str, Cell]:
+    """The cells of the row whose first cell is `name`, by heading."""
+    headings = [str(c.value) for c in next(sheet.iter_rows(max_row=1))]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == name:
+            return dict(zip(headings, row, strict=False))
+    raise KeyError(name)
+
+
+def test_a_sheet_for_each_part_of_the_digest() -> None:
+    assert workbook(department()).sheetnames[:7] == [
+        "Summary",
+        "Who has reported",
+        "Numbers",
+        "Results",
+        "Problems",
+        "Needs",
+        "Next month's plan",
+    ]
+
+
+def test_kpi_figures_are_numbers_and_percentages_not_text() -> None:
+    numbers = workbook(department())["Numbers"]
+    fang = row_of(numbers, "王芳")
+    target, actual = fang["Revenue (yuan)\nTarget"], fang["Revenue (yuan)\nActual"]
+    assert (target.value, target.data_type, target.number_format) == (616_800, "n", "#,##0")
+    assert (actual.value, actual.number_format) == (560_500, "#,##0")
+    done = fang["Revenue (yuan)\nDone %"]
+    assert isinstance(done.value, float)
+    assert abs(done.value - 560_500 / 616_800) < 1e-9
+    assert done.number_format == "0%"
+    change = fang["Revenue (yuan)\nMoM"]
+    assert abs(change.value - (560_500 / 530_000 - 1)) < 1e-9
+    assert change.number_format == "+0%;-0%;0%"
+    assert fang["New customers (customers)\nActual"].value == 12
+
+
+def test_the_department_total_comes_first_and_missing_values_stay_empty() -> None:
+    numbers = workbook(department())["Numbers"]
+    assert numbers.cell(2, 1).value == "Total"
+    assert numbers.cell(2, 2).value == 616_800 + 350_000 + 200_000 + 150_000
+    li = row_of(numbers, "李伟")
+    assert li["New customers (customers)\nTarget"].value is None  # no target: empty, not 0
+    assert li["New customers (customers)\nDone %"].value is None
+    assert li["New customers (customers)\nActual"].value == 3
+    assert all(c.value is None for c in list(row_of(numbers, "Tom O'Brien").values())[1:])
+
+
+def test_members_with_the_same_name_keep_their_own_rows() -> None:
+    twins = [member("张伟", Status.ON_TIME), member("张伟", Status.ON_TIME)]
+    digest = make_digest(twins, {"张伟": {"revenue": (100, 90, None)}})
+    numbers = workbook(digest)["Numbers"]
+    assert [row[0].value for row in rows(numbers)] == ["Name", "Total", "张伟", "张伟"]
+    assert numbers.cell(2, 2).value == 200  # both members' targets
+
+
+def test_times_are_date_times_in_the_departments_zone() -> None:
+    book = workbook(department())
+    submitted = row_of(book["Who has reported"], "李伟")["Submitted"]
+    assert submitted.value == datetime(2026, 11, 30, 17, 30)  # 09:30 UTC in Shanghai
+    assert submitted.is_date
+    assert submitted.number_format == "yyyy-mm-dd hh:mm"
+    assert row_of(book["Who has reported"], "Tom O'Brien")["Status"].value == "Missing"
+    summary = {row[0].value: row[1].value for row in rows(book["Summary"]) if row[0].value}
+    assert summary["Deadline"] == datetime(2026, 11, 30, 18, 0)
+    assert summary["Time zone"] == "Asia/Shanghai"
+    assert (summary["Members"], summary["Missing"], summary["Late"]) == (6, 1, 1)
+
+
+def test_answers_by_section_with_numbers_as_numbers_and_choices_as_labels() -> None:
+    book = workbook(department())
+    fang = row_of(book["Results"], "王芳")
+    revenue = fang["Revenue (yuan)"]
+    assert (revenue.value, revenue.data_type) == (560_500, "n")
+    plan = row_of(book["Next month's plan"], "李伟")
+    assert plan["Revenue floor target (yuan)"].value == 320_000
+    assert plan["New customers stretch target (customers)"].value is None  # skipped
+    assert plan["How confident are you of reaching next month's floor targets?"].value == "At risk"
+    # Members without an answer in a section have no row there.
+    assert "Tom O'Brien" not in [row[0].value for row in rows(book["Results"])]
+
+
+def test_long_text_is_whole_and_wraps_in_a_bounded_column() -> None:
+    digest = department()
+    results = workbook(digest)["Results"]
+    anna = row_of(results, "Anna Schmidt")
+    question = next(iter(anna))  # "Name"
+    assert question == "Name"
+    highlights = anna[next(h for h in anna if h.startswith("What did you achieve"))]
+    given = next(m for m in digest.members if m.name == "Anna Schmidt").answers[0].text
+    assert highlights.value == given
+    assert highlights.alignment.wrap_text
+    assert results.column_dimensions[highlights.column_letter].width == WIDTH_LIMIT
+
+
+def test_chinese_reader_gets_chinese_sheets_and_headings() -> None:
+    book = workbook(department(), ZH)
+    assert book.sheetnames[:3] == ["概况", "提交情况", "业绩数据"]
+    headings = [c.value for c in next(book["业绩数据"].iter_rows(max_row=1))]
+    assert headings[:6] == [
+        "姓名",
+        "营收（元）\n目标",
+        "营收（元）\n实际",
+        "营收（元）\n完成率",
+        "营收（元）\n环比",
+        "营收（元）\n同比",
+    ]
+    assert row_of(book["提交情况"], "张伟")["状态"].value == "填写中"
+
+
+def test_cjk_names_get_a_column_wide_enough() -> None:
+    name = "欧阳娜娜娜娜娜娜娜娜"  # 10 characters, 20 columns wide
+    digest = make_digest([member(name, Status.ON_TIME)], {})
+    sheet = workbook(digest)["Who has reported"]
+    assert (sheet.column_dimensions["A"].width or 0) >= 20
+
+
+def test_hostile_text_stays_text() -> None:
+    hostile = member(
+        "Bell\x07 =1+1",
+        Status.ON_TIME,
+        answers(highlights=FORMULA, problems="#N/A", needs="=SUM(A1:A9)"),
+    )
+    book = workbook(make_digest([hostile], {}))
+    row = row_of(book["Results"], "Bell =1+1")  # the control character is dropped
+    highlights = next(c for h, c in row.items() if h.startswith("What did you achieve"))
+    assert (highlights.value, highlights.data_type) == (FORMULA, "s")
+    problems = rows(book["Problems"])[1][2]
+    assert (problems.value, problems.data_type) == ("#N/A", "s")
+    needs = rows(book["Needs"])[1][2]
+    assert (needs.value, needs.data_type) == ("=SUM(A1:A9)", "s")
+
+
+def test_sheet_names_are_valid_and_unique() -> None:
+    digest = department()
+    titles = [
+        "Results",
+        "Plan: next/month?",
+        "Results",
+        "A very long section title that Excel cuts",
+    ]
+    sections = tuple(
+        s.model_copy(update={"title": title})
+        for s, title in zip(digest.questionnaire.sections, titles, strict=True)
+    )
+    questionnaire = digest.questionnaire.model_copy(update={"sections": sections})
+    book = workbook(make_digest(list(digest.members), {}, questionnaire=questionnaire))
+    assert book.sheetnames[3:7] == [
+        "Results",
+        "Plan next month",
+        "Results (2)",
+        "A very long section title that ",
+    ]
