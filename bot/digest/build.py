@@ -2,53 +2,79 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.digest.figures import Goal, cycle_figures, goals, period_figures
+from bot.digest.history import on_time_history
 from bot.digest.model import (
     Digest,
     KpiFigures,
     KpiRow,
+    KpiTotal,
     MemberAnswer,
     MemberReport,
+    PlanReview,
     Status,
 )
+from bot.digest.needs import digest_needs
+from bot.digest.themes import recurring_themes
+from bot.followup import reviewed
 from bot.periods import Period
-from bot.questionnaire import Kpi, Measure, Questionnaire
+from bot.questionnaire import Kind, Measure, Questionnaire
 from storage.models import Cycle, Submission
-from storage.queries import cycle_for
 
-# member id -> (KPI key, measure) -> value
-Figures = dict[int, dict[tuple[str, Measure], Decimal]]
+THEME_SECTIONS: Final = ("problems", "needs")
+"""Sections whose text answers are searched for recurring themes."""
 
 
 def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     """The digest of `cycle` as it stands at `now`."""
     questionnaire = Questionnaire.from_json(cycle.questionnaire)
     submissions = _submissions(session, cycle.id)
-    previous = cycle_for(session, cycle.department_id, str(Period.parse(cycle.period).previous()))
-    before = _figures(_submissions(session, previous.id), questionnaire) if previous else {}
-    this = _figures(submissions, questionnaire)
+    period = Period.parse(cycle.period)
+    kpis = questionnaire.kpis
+    this = cycle_figures(session, cycle)
+    before = period_figures(session, cycle.department_id, period.previous(), kpis)
+    year_ago = period_figures(session, cycle.department_id, period.shift(-12), kpis)
+    planned = goals(session, cycle.department_id, period, kpis)
     rows = [
-        KpiRow(s.member.name, _kpi_figures(kpi, this.get(s.member_id, {}), before.get(s.member_id)))
+        KpiRow(
+            s.member.name,
+            KpiFigures(
+                kpi=kpi,
+                target=_goal(planned.get(s.member_id, {}).get(kpi.key)),
+                actual=this.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
+                previous=before.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
+                last_year=year_ago.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
+            ),
+        )
         for s in submissions
-        for kpi in questionnaire.kpis
+        for kpi in kpis
     ]
     return Digest(
         department=cycle.department.name,
-        period=Period.parse(cycle.period),
+        period=period,
         deadline=cycle.deadline,
         timezone=ZoneInfo(cycle.department.timezone),
         generated_at=now,
         questionnaire=questionnaire,
         members=tuple(_report(s, questionnaire, cycle.deadline) for s in submissions),
         kpi_rows=tuple(rows),
-        kpi_totals=tuple(_total(kpi, [r.figures for r in rows]) for kpi in questionnaire.kpis),
+        kpi_totals=tuple(
+            KpiTotal.of(kpi, tuple(r.figures for r in rows if r.figures.kpi.key == kpi.key))
+            for kpi in kpis
+        ),
+        on_time_history=on_time_history(session, cycle, now),
+        plan_reviews=tuple(_plan_reviews(submissions, questionnaire)),
+        needs=digest_needs(session, cycle, now),
+        themes=recurring_themes(_problems_and_needs(submissions, questionnaire)),
     )
 
 
@@ -81,41 +107,29 @@ def _report(
     )
 
 
-def _figures(submissions: Iterable[Submission], questionnaire: Questionnaire) -> Figures:
-    tracked = {q.key: (q.kpi, q.measure) for q in questionnaire.questions if q.kpi and q.measure}
-    figures: Figures = {}
+def _goal(goal: Goal | None) -> Decimal | None:
+    return None if goal is None else goal.floor
+
+
+def _plan_reviews(
+    submissions: Iterable[Submission], questionnaire: Questionnaire
+) -> Iterator[PlanReview]:
     for submission in submissions:
-        values = figures.setdefault(submission.member_id, {})
+        if submission.plan_review:
+            answers = {a.question: a for a in submission.answers}
+            items = reviewed(submission.plan_review, answers, questionnaire)
+            yield PlanReview(submission.member.name, items)
+
+
+def _problems_and_needs(
+    submissions: Iterable[Submission], questionnaire: Questionnaire
+) -> Iterator[tuple[str, str]]:
+    keys = {
+        q.key
+        for q in questionnaire.questions
+        if q.section in THEME_SECTIONS and q.kind is Kind.TEXT
+    }
+    for submission in submissions:
         for answer in submission.answers:
-            if answer.question in tracked and answer.number is not None:
-                values[tracked[answer.question]] = answer.number
-    return figures
-
-
-def _kpi_figures(
-    kpi: Kpi,
-    this: dict[tuple[str, Measure], Decimal],
-    before: dict[tuple[str, Measure], Decimal] | None,
-) -> KpiFigures:
-    before = before or {}
-    return KpiFigures(
-        kpi=kpi,
-        target=before.get((kpi.key, Measure.FLOOR)),
-        actual=this.get((kpi.key, Measure.ACTUAL)),
-        previous=before.get((kpi.key, Measure.ACTUAL)),
-    )
-
-
-def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
-    present = [v for v in values if v is not None]
-    return sum(present, Decimal(0)) if present else None
-
-
-def _total(kpi: Kpi, figures: Sequence[KpiFigures]) -> KpiFigures:
-    mine = [f for f in figures if f.kpi.key == kpi.key]
-    return KpiFigures(
-        kpi=kpi,
-        target=_sum(f.target for f in mine),
-        actual=_sum(f.actual for f in mine),
-        previous=_sum(f.previous for f in mine),
-    )
+            if answer.question in keys and answer.text and not answer.skipped:
+                yield submission.member.name, answer.text

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.followup import Review, plan_reviews, questionnaire_for
 from bot.i18n import translator
 from bot.periods import Period
 from bot.questionnaire import Questionnaire
@@ -71,16 +72,20 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
             session.add(cycle)
             session.flush()
             members = _askable(session, dept)
+            reviews = plan_reviews(session, cycle)
             for member in members:
-                enroll(session, cycle, member, now)
+                enroll(session, cycle, member, now, reviews.get(member.id))
             return OpenResult(period, created=True, asked=len(members))
     except IntegrityError:  # opened at the same moment by another process
         return OpenResult(period, created=False, asked=0)
 
 
-def enroll(session: Session, cycle: Cycle, member: Member, now: datetime) -> Submission:
-    """Give `member` a submission in `cycle` and queue their first question."""
-    questionnaire = Questionnaire.from_json(cycle.questionnaire)
+def enroll(
+    session: Session, cycle: Cycle, member: Member, now: datetime, review: Review | None = None
+) -> Submission:
+    """Give `member` a submission in `cycle` and queue their first question; `review` holds
+    last month's plan items they are asked about first."""
+    questionnaire = questionnaire_for(Questionnaire.from_json(cycle.questionnaire), review)
     first = questionnaire.questions[0]
     submission = Submission(
         cycle=cycle,
@@ -88,6 +93,7 @@ def enroll(session: Session, cycle: Cycle, member: Member, now: datetime) -> Sub
         state=SubmissionState.PENDING,
         current_question=first.key,
         reminders_sent=0,
+        plan_review=review or None,
         updated_at=now,
     )
     session.add(submission)
@@ -137,7 +143,7 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
             )
         ).one_or_none()
         if taken is None:
-            enroll(session, cycle, member, now)
+            enroll(session, cycle, member, now, plan_reviews(session, cycle).get(member.id))
 
 
 def local_time(moment: datetime, timezone: str, language: str) -> str:
