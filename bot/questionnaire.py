@@ -15,6 +15,8 @@ from bot.i18n import Translator
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
 DEFAULT_PATH = Path(str(files("templates"))) / "questionnaire" / "default.toml"
+RESERVED_PREFIX = "followup"
+"""Section and question keys starting with this are the plan review's (see bot.followup)."""
 
 
 class QuestionnaireError(ValueError):
@@ -110,6 +112,11 @@ class Questionnaire(_Frozen):
         _unique("section", [s.key for s in self.sections])
         _unique("KPI", [k.key for k in self.kpis])
         _unique("question", [q.key for q in self.questions])
+        for key in [s.key for s in self.sections] + [q.key for q in self.questions]:
+            if key.startswith(RESERVED_PREFIX):
+                raise ValueError(
+                    f"key {key!r}: keys starting with {RESERVED_PREFIX!r} are reserved"
+                )
         sections = {s.key for s in self.sections}
         kpis = {k.key for k in self.kpis}
         for q in self.questions:

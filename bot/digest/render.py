@@ -22,7 +22,19 @@ from babel.numbers import format_compact_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
-from bot.digest.model import Digest, KpiFigures, MemberAnswer, MemberReport, Status
+from bot.digest.model import (
+    Digest,
+    KpiFigures,
+    KpiTotal,
+    MemberAnswer,
+    MemberReport,
+    NeedItem,
+    PlanMark,
+    PlanReview,
+    Status,
+    ratio,
+)
+from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator, translations
 from bot.numbers import EMPTY_VALUE, format_number, format_percent
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
@@ -53,6 +65,14 @@ KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("
 
 
 @cache
+YOY_COLUMN: Final = N_("YoY")
+"""Heading of 同比, shown where some member has last year's figure."""
+PLAN_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
+"""Headings of the plan follow-through table; "Plan %" counts partly done as half."""
+NEEDS_PER_MESSAGE: Final = 8
+"""Needs per Telegram message, so that each message's buttons stay few enough to read."""
+NEED_LIMIT: Final = 600
+"""Longest need or reply (escaped) shown in a Telegram message."""
 def environment(language: str) -> Environment:
     """The Jinja2 environment for readers of `language` (one per language, cached).
 
@@ -105,6 +125,12 @@ class Summary:
 class KpiLine:
     """One row of a KPI table: who (or the department total) and the formatted cells."""
 
+    on_time_rate: str = ""
+    on_time_trend: str = ""
+    on_time_cycles: int = 0
+    below_target: tuple[str, ...] = ()
+    unresolved_needs: int = 0
+    oldest_need_days: int = 0
     name: str
     cells: tuple[str, ...]
     total: bool = False
@@ -112,7 +138,8 @@ class KpiLine:
 
 @dataclass(frozen=True)
 class KpiTable:
-    """One KPI: title with unit, column headings, department total first, then each member."""
+    """One KPI: title with unit, column headings, department total first, then each member;
+    `note` explains a total that leaves some members out."""
 
     title: str
     columns: tuple[str, ...]
@@ -123,6 +150,30 @@ class KpiTable:
 class AnswerView:
     """One answer as shown: `inline` answers (KPI figures) sit beside their label."""
 
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    """A recurring theme and who raised it."""
+
+    words: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NeedView:
+    """A need as shown: `open` when it still waits for the manager (and gets buttons)."""
+
+    id: int
+    member: str
+    text: str
+    status: str
+    raised: str
+    age: str
+    reply: str
+    open: bool
+    carried: bool
     label: str
     text: str
     inline: bool = False
@@ -215,8 +266,37 @@ class _View:
         members = self.digest.with_status(status)
         if status is Status.ON_TIME:
             return StatusGroup(status, len(members))
+            **self._exceptions(),
         names = _listed([m.name for m in members], NAMES_LIMIT if self.brief else None)
         return StatusGroup(status, len(members), names, len(members) - len(names))
+    def _exceptions(self) -> dict[str, Any]:
+        """The summary's exceptions: the on-time trend, who is below target, unresolved needs."""
+        d = self.digest
+        history = d.on_time_history
+        on_time = sum(rate.on_time for rate in history)
+        expected = sum(rate.expected for rate in history)
+        several = len(d.questionnaire.kpis) > 1
+        below = [
+            _join(" ", row.member, localized(row.figures.kpi.name, self.t) if several else "", pct)
+            for row in d.kpi_rows
+            if row.figures.completion is not None and row.figures.completion < 1
+            if (pct := format_percent(row.figures.completion, self.locale))
+        ]
+        trend = " · ".join(
+            f"{format_skeleton('MMM', rate.period.first_day, locale=self.locale)} "
+            f"{format_percent(rate.rate, self.locale)}"
+            for rate in history
+        )
+        unresolved = [need for need in d.needs if need.unresolved]
+        return {
+            "on_time_rate": format_percent(ratio(Decimal(on_time), Decimal(expected)), self.locale),
+            "on_time_trend": trend,
+            "on_time_cycles": len(history),
+            "below_target": _listed(below, NAMES_LIMIT if self.brief else None),
+            "unresolved_needs": len(unresolved),
+            "oldest_need_days": max((need.age_days for need in unresolved), default=0),
+        }
+
 
     def statuses(self) -> list[MemberStatus]:
         """Every member with status and time of submission."""
@@ -225,11 +305,16 @@ class _View:
 
     # numbers
     def kpi_tables(self) -> list[KpiTable]:
-        """One table per KPI, in questionnaire order."""
-        columns = tuple(self.t.gettext(heading) for heading in KPI_COLUMNS)
+        """One table per KPI, in questionnaire order; 同比 where there is last year's data."""
+        headings = (*KPI_COLUMNS, YOY_COLUMN) if self._with_yoy else KPI_COLUMNS
+        columns = tuple(self.t.gettext(heading) for heading in headings)
         totals = {f.kpi.key: f for f in self.digest.kpi_totals}
         kpis = self.digest.questionnaire.kpis
         return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in kpis]
+    @property
+    def _with_yoy(self) -> bool:
+        return any(row.figures.last_year is not None for row in self.digest.kpi_rows)
+
 
     def _kpi_table(self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None) -> KpiTable:
         name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
@@ -241,11 +326,88 @@ class _View:
         ]
         if total is not None:
             lines.insert(0, KpiLine(self.t.gettext("Total"), self._cells(total), total=True))
-        return KpiTable(title, columns, tuple(lines))
+            if isinstance(total, KpiTotal) and total.completion_partial:
+                note = self.t.gettext(
+                    "The total's Done % counts only members with both a target and an actual."
+                )
+        return KpiTable(title, columns, tuple(lines), note)
 
     def _cells(self, f: KpiFigures) -> tuple[str, ...]:
         completion = format_percent(f.completion, self.locale)
-        return (self.figure(f.target), self.figure(f.actual), completion, self.change(f.change))
+        note = ""
+        cells = (self.figure(f.target), self.figure(f.actual), completion, self.change(f.change))
+        return (*cells, self.change(f.year_on_year)) if self._with_yoy else cells
+
+    # plan follow-through
+    def plan_table(self) -> KpiTable | None:
+        """Each member's marks on last month's plan, with plan completion."""
+        reviews = self.digest.plan_reviews
+        if not reviews:
+            return None
+        lines = [
+            KpiLine(
+                review.member,
+                (
+                    *(str(review.count(mark)) for mark in PlanMark),
+                    format_percent(review.completion, self.locale),
+                ),
+            )
+            for review in reviews
+        ]
+        columns = tuple(self.t.gettext(heading) for heading in PLAN_COLUMNS)
+        return KpiTable(self.t.gettext("Plan follow-through"), columns, tuple(lines))
+
+    def plan_section(self) -> SectionView | None:
+        """Each member's plan items with their marks and notes."""
+        reviews = self.digest.plan_reviews
+        if not reviews:
+            return None
+        members = tuple(
+            MemberAnswers(review.member, self._status_of(review.member), self._items(review))
+            for review in reviews
+        )
+        return SectionView(self.t.gettext("Last month's plan"), members)
+
+    def _status_of(self, name: str) -> Status:
+        return next(m.status for m in self.digest.members if m.name == name)
+
+    def _items(self, review: PlanReview) -> tuple[AnswerView, ...]:
+        views = []
+        for item in review.items:
+            label = (
+                describe_target(item.kpi, item.floor, item.stretch, self.t)
+                if item.kpi is not None
+                else item.text
+            )
+            mark = self.t.gettext(MARK_LABELS[item.mark]) if item.mark else EMPTY_VALUE
+            text = f"{mark} — {item.note}" if item.note else mark
+            if self.brief:
+                label, text = _clip(label, LABEL_LIMIT)[0], _clip(text, ANSWER_LIMIT)[0]
+            views.append(AnswerView(label, text, inline=True))
+        return tuple(views)
+
+    # problems and needs
+    def themes(self) -> list[ThemeView]:
+        """Recurring themes, most widely shared first."""
+        return [ThemeView(theme.words, theme.members) for theme in self.digest.themes]
+
+    def needs(self) -> list[NeedView]:
+        """Needs raised in this month end, then those carried over unresolved."""
+        return [self._need(need) for need in self.digest.needs]
+
+    def _need(self, need: NeedItem) -> NeedView:
+        limit = NEED_LIMIT if self.brief else None
+        return NeedView(
+            id=need.id,
+            member=need.member,
+            text=_clip(need.text, limit)[0] if limit else need.text,
+            status=need.status,
+            raised=format_date(need.raised_at.astimezone(self.digest.timezone), locale=self.locale),
+            age=self.t.ngettext("%(n)s day", "%(n)s days", need.age_days),
+            reply=_clip(need.reply or "", limit)[0] if limit else need.reply or "",
+            open=need.unresolved,
+            carried=need.carried,
+        )
 
     # answers
     def sections(self) -> list[SectionView]:
@@ -397,19 +559,44 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
     return messages
 
 
-def render_telegram(digest: Digest, t: Translator) -> list[str]:
+@dataclass(frozen=True)
+class TelegramMessage:
+    """One Telegram message of a digest; `needs` are the unresolved needs it shows, which get
+    buttons to answer them."""
+
+    text: str
+    needs: tuple[int, ...] = ()
+
+
+def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
 
-    Summary first, then the KPI tables, then each section with every member's answers. Long
-    answers are cut short; the report file (:func:`render_report_html`) has everything.
+    Numbers and exceptions first: the summary, the KPI tables, plan follow-through and
+    recurring themes; then the needs, a few to a message; then each section with every
+    member's answers. Long answers are cut short; the report file has everything.
     """
     view = _View(digest, t, brief=True)
     telegram = _TelegramBlocks(t.language)
-    blocks = [telegram.summary(view.summary())]
+    head = [telegram.summary(view.summary())]
     if tables := view.kpi_tables():
-        blocks.append(telegram.numbers(t.gettext("Numbers"), tables))
-    blocks += [telegram.section(section) for section in view.sections()]
-    return pack(blocks)
+        head.append(telegram.numbers(t.gettext("Numbers"), tables))
+    if plan := view.plan_table():
+        head.append(telegram.table(plan))
+    if themes := view.themes():
+        head.append(Block(telegram.render("themes", themes)))
+    sections = view.sections()
+    if plan_section := view.plan_section():
+        sections.insert(0, plan_section)
+    return [
+        *(TelegramMessage(text) for text in pack(head)),
+        *telegram.needs(view.needs()),
+        *(TelegramMessage(text) for text in pack(map(telegram.section, sections))),
+    ]
+
+
+def render_telegram(digest: Digest, t: Translator) -> list[str]:
+    """The texts of :func:`telegram_messages`."""
+    return [message.text for message in telegram_messages(digest, t)]
 
 
 class _TelegramBlocks:
@@ -418,31 +605,64 @@ class _TelegramBlocks:
     def __init__(self, language: str) -> None:
         self._macros = environment(language).get_template(TELEGRAM_TEMPLATE).module
 
-    def _render(self, macro: str, *args: Any) -> str:
+    def render(self, macro: str, *args: Any) -> str:
+        """The HTML of one macro of the Telegram template."""
         return str(getattr(self._macros, macro)(*args)).strip()
 
     def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
         """A block headed by `title`, repeated with "(continued)" where the block is split."""
-        head, cont = self._render(macro, title, False), self._render(macro, title, True)
+        head, cont = self.render(macro, title, False), self.render(macro, title, True)
         return Block(head, tuple(children), cont, sep)
 
     def summary(self, summary: Summary) -> Block:
-        return Block(self._render("summary", summary))
+    def needs(self, needs: Sequence[NeedView]) -> Iterator[TelegramMessage]:
+        """The needs, a few to a message, the first message headed with how to answer."""
+        cards = [(need, self.render("need", need)) for need in needs]
+        heading = self.render("needs_heading", sum(need.open for need in needs))
+        message: list[tuple[NeedView, str]] = []
+        for need, card in cards:
+            candidate = [*message, (need, card)]
+            if message and (
+                len(candidate) > NEEDS_PER_MESSAGE
+                or _size(self._needs_text(heading, candidate)) > MESSAGE_LIMIT
+            ):
+                yield self._needs_message(heading, message)
+                heading, candidate = "", [(need, card)]
+            message = candidate
+        if message:
+            yield self._needs_message(heading, message)
+
+    @staticmethod
+    def _needs_text(heading: str, cards: list[tuple[NeedView, str]]) -> str:
+        return _join("\n\n", heading, *(card for _need, card in cards))
+
+    def _needs_message(self, heading: str, cards: list[tuple[NeedView, str]]) -> TelegramMessage:
+        ids = tuple(need.id for need, _card in cards if need.open)
+        return TelegramMessage(self._needs_text(heading, cards), ids)
+
+        return Block(self.render("summary", summary))
 
     def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
         return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
 
     def _kpi(self, table: KpiTable) -> Block:
-        chunks = (Block(self._render("kpi_table", lines)) for lines in _table_chunks(table))
-        return self._titled("kpi_heading", table.title, chunks, "\n")
+        return self._titled("kpi_heading", table.title, self._chunks(table), "\n")
+
+    def _chunks(self, table: KpiTable) -> list[Block]:
+        chunks = [Block(self.render("kpi_table", lines)) for lines in _table_chunks(table)]
+        return chunks + ([Block(self.render("note", table.note))] if table.note else [])
 
     def section(self, section: SectionView) -> Block:
         members = [self._member(member) for member in section.members]
-        empty = [Block(self._render("no_answers"))]
+    def table(self, table: KpiTable) -> Block:
+        """A table under a section heading of its own."""
+        return self._titled("section_heading", table.title, self._chunks(table), "\n")
+
+        empty = [Block(self.render("no_answers"))]
         return self._titled("section_heading", section.title, members or empty, "\n\n")
 
     def _member(self, member: MemberAnswers) -> Block:
-        answers = (Block(self._render("answer", answer)) for answer in member.answers)
+        answers = (Block(self.render("answer", answer)) for answer in member.answers)
         return self._titled("member_heading", member.name, answers, "\n")
 
 
@@ -503,7 +723,10 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),
-        sections=view.sections(),
+        plan_table=view.plan_table(),
+        themes=view.themes(),
+        needs=view.needs(),
+        sections=[section for section in (view.plan_section(), *view.sections()) if section],
     )
 
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.followup import submission_questionnaire
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
-from bot.questionnaire import Kind, Question, Questionnaire, localized
+from bot.questionnaire import Kind, Question, localized
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
@@ -53,7 +54,7 @@ class Questioning:
         self.submission = submission
         self.t = t
         self.now = now
-        self.questionnaire = Questionnaire.from_json(submission.cycle.questionnaire)
+        self.questionnaire = submission_questionnaire(submission)
         self.answers = {a.question: a for a in submission.answers}
 
     @property

@@ -1,0 +1,105 @@
+"""KPI numbers from what is stored: a cycle's answers and the targets each member works to.
+
+A member's target for a month is the floor (保底) they planned in the month before, unless the
+manager set one with `/target`, which takes precedence. Numbers from another cycle are only
+compared with this one's when their KPI has the same unit in both questionnaires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.periods import Period
+from bot.questionnaire import Kpi, Measure, Questionnaire
+from storage.models import Answer, Cycle, Member, Submission, Target
+from storage.queries import cycle_for
+
+Figures = dict[int, dict[tuple[str, Measure], Decimal]]
+"""member id -> (KPI key, measure) -> value"""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A member's target for one KPI and month: the floor, and the stretch they aimed for."""
+
+    floor: Decimal | None
+    stretch: Decimal | None = None
+    by_manager: bool = False
+
+
+def cycle_figures(session: Session, cycle: Cycle, kpis: Iterable[Kpi] | None = None) -> Figures:
+    """Every member's KPI numbers in `cycle`; with `kpis`, only those KPIs, and only where the
+    cycle measured them in the same unit."""
+    questionnaire = Questionnaire.from_json(cycle.questionnaire)
+    units = {kpi.key: kpi.unit for kpi in questionnaire.kpis}
+    wanted = None if kpis is None else {kpi.key: kpi.unit for kpi in kpis}
+    tracked = {
+        q.key: (q.kpi, q.measure)
+        for q in questionnaire.questions
+        if q.kpi is not None
+        and q.measure is not None
+        and (wanted is None or wanted.get(q.kpi, None) == units[q.kpi])
+    }
+    figures: Figures = {}
+    if not tracked:
+        return figures
+    rows = session.execute(
+        select(Submission.member_id, Answer.question, Answer.number)
+        .join(Answer, Answer.submission_id == Submission.id)
+        .where(
+            Submission.cycle_id == cycle.id,
+            Answer.question.in_(tracked),
+            Answer.skipped.is_(False),
+        )
+    )
+    for member_id, question, number in rows:
+        if number is not None:
+            figures.setdefault(member_id, {})[tracked[question]] = number
+    return figures
+
+
+def period_figures(
+    session: Session, department_id: int, period: Period, kpis: Iterable[Kpi]
+) -> Figures:
+    """The department's KPI numbers of `period` in `kpis`' units; empty when it had no cycle."""
+    cycle = cycle_for(session, department_id, str(period))
+    return {} if cycle is None else cycle_figures(session, cycle, kpis)
+
+
+def goals(
+    session: Session, department_id: int, period: Period, kpis: Iterable[Kpi]
+) -> dict[int, dict[str, Goal]]:
+    """member id -> KPI key -> the member's goal for `period`: planned the month before, or
+    set by the manager."""
+    kpis = tuple(kpis)
+    found: dict[int, dict[str, Goal]] = {}
+    for member_id, values in period_figures(
+        session, department_id, period.previous(), kpis
+    ).items():
+        for kpi in kpis:
+            floor, stretch = (
+                values.get((kpi.key, Measure.FLOOR)),
+                values.get((kpi.key, Measure.STRETCH)),
+            )
+            if floor is not None or stretch is not None:
+                found.setdefault(member_id, {})[kpi.key] = Goal(floor, stretch)
+    keys = [kpi.key for kpi in kpis]
+    set_by_manager = session.execute(
+        select(Target.member_id, Target.kpi, Target.value)
+        .join(Member, Member.id == Target.member_id)
+        .where(
+            Member.department_id == department_id,
+            Target.period == str(period),
+            Target.kpi.in_(keys),
+        )
+    )
+    for member_id, kpi_key, value in set_by_manager:
+        planned = found.setdefault(member_id, {}).get(kpi_key)
+        stretch = planned.stretch if planned is not None else None
+        found[member_id][kpi_key] = Goal(value, stretch, by_manager=True)
+    return found

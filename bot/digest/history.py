@@ -1,0 +1,55 @@
+"""The department's record over recent month ends: how many summaries came in on time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from bot.digest.model import OnTimeRate
+from bot.periods import Period
+from storage.models import Cycle, Submission
+
+RECENT_CYCLES: Final = 6
+
+
+def on_time_history(
+    session: Session, cycle: Cycle, now: datetime, count: int = RECENT_CYCLES
+) -> tuple[OnTimeRate, ...]:
+    """On-time rates of the department's last `count` cycles up to `cycle`, oldest first.
+
+    Only cycles whose deadline has passed by `now` count; members on leave are not expected,
+    and a personal deadline (an extension) is the one a member is measured against.
+    """
+    on_time = and_(
+        Submission.submitted_at.is_not(None),
+        Submission.submitted_at <= func.coalesce(Submission.deadline, Cycle.deadline),
+    )
+    recent = (
+        select(Cycle.id)
+        .where(
+            Cycle.department_id == cycle.department_id,
+            Cycle.period <= cycle.period,
+            Cycle.deadline <= now,
+        )
+        .order_by(Cycle.period.desc())
+        .limit(count)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Cycle.period,
+            func.sum(case((on_time, 1), else_=0)),
+            func.count(Submission.id),
+        )
+        .join(Submission, Submission.cycle_id == Cycle.id)
+        .where(Cycle.id.in_(recent), Submission.on_leave.is_(False))
+        .group_by(Cycle.period)
+        .order_by(Cycle.period)
+    )
+    return tuple(
+        OnTimeRate(Period.parse(period), int(on_time_count or 0), int(expected))
+        for period, on_time_count, expected in rows
+    )

@@ -1,0 +1,200 @@
+"""Recurring themes: words that several members use in their problems and needs.
+
+Simple keyword overlap, in Chinese and English. Chinese is written without spaces, so a run of
+Chinese characters is read as its overlapping character pairs (``审批流程`` → 审批, 批流, 流程);
+English is read as words, lower-cased, with plural ``s`` dropped. A term used by two or more
+members is shared; neighbouring shared terms used by the same members join into one phrase
+(审批 + 批流 + 流程 → 审批流程, "pre-sales" + "engineer" → "pre-sales engineer"), and common words
+(我们, 需要, the, need …) never count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Final
+
+from bot.digest.model import Theme
+
+MAX_THEMES: Final = 8
+MIN_MEMBERS: Final = 2
+CANDIDATES_PER_THEME: Final = 4
+"""How many candidates per theme shown are looked up in every member's text."""
+
+_RUN: Final = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9'’+-]*", re.IGNORECASE
+)
+
+_ENGLISH_STOP = """
+    a about after again all also am an and any are as at be been before being but by can
+    could did do does doing done down during each few for from further get got had has have
+    having he her here hers him his how i if in into is it its just me more most much my
+    need needs needed no nor not now of off on once only or other our ours out over own per
+    please same she should so some such than that the their them then there these they this
+    those through to too under until up us very was we were what when where which while who
+    whom why will with would you your yours month months next last still lot lots like
+    make made many may might must new one two three use used using want wants way well work
+"""
+_CHINESE_STOP = """
+    我们 你们 他们 她们 自己 大家 一个 一些 一下 一直 一定 一起 没有 需要 希望 可以 能够 因为
+    所以 但是 而且 或者 如果 虽然 还是 已经 正在 目前 现在 当前 进行 通过 这个 那个 这些 那些
+    这样 那样 什么 怎么 为了 对于 关于 比较 非常 特别 主要 问题 情况 方面 工作 本月 下月 上月
+    每月 时候 之后 之前 以及 其他 以上 以下 部分 继续 还有 的是 了一 是一 不是 也是 就是 都是
+"""
+STOP_WORDS: Final = frozenset(_ENGLISH_STOP.split())
+STOP_PAIRS: Final = frozenset(_CHINESE_STOP.split())
+
+
+def _is_chinese(term: str) -> bool:
+    return term[0] >= "\u3400"  # terms are either Chinese or [a-z0-9…]
+
+
+def _runs(folded: str, surfaces: dict[str, str]) -> list[list[str]]:
+    """A text (NFKC-normalised) as runs of terms without a break between them; a term is a
+    Chinese character pair or an English word's key, whose first spelling goes to
+    `surfaces`."""
+    runs: list[list[str]] = []
+    english_end = -2
+    for match in _RUN.finditer(folded):
+        chunk = match[0]
+        if _is_chinese(chunk):
+            runs.append([chunk[i : i + 2] for i in range(len(chunk) - 1)])
+            english_end = -2
+            continue
+        word = chunk.strip("'’+-")
+        key = _stem(word.lower())
+        surfaces.setdefault(key, word)
+        if english_end == match.start() - 1 and folded[english_end] == " ":
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+        english_end = match.end()
+    return runs
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _countable(term: str) -> bool:
+    if _is_chinese(term):
+        return term not in STOP_PAIRS and term[0] != term[1]
+    return len(term) >= 3 and term not in STOP_WORDS and not term.isdigit()
+
+
+def _phrase(terms: Sequence[str], surfaces: dict[str, str]) -> str:
+    """Neighbouring terms as one (pairs overlap by a character, words take a space); the
+    phrase's spelling goes to `surfaces`."""
+    if _is_chinese(terms[0]):
+        return terms[0] + "".join(term[1] for term in terms[1:])
+    key = " ".join(terms)
+    surfaces.setdefault(key, " ".join(surfaces[term] for term in terms))
+    return key
+
+
+def _stretches(run: Sequence[str], shared: set[str]) -> Iterator[Sequence[str]]:
+    """The longest stretches of neighbouring shared terms."""
+    start = 0
+    while start < len(run):
+        end = start
+        while end < len(run) and run[end] in shared:
+            end += 1
+        if end > start:
+            yield run[start:end]
+        start = end + 1
+
+
+def _matcher(key: str) -> Callable[[str], bool]:
+    """Whether a folded text holds the phrase `key`: as written for Chinese, for English as
+    words that start with the key's words (``approval`` finds "approvals")."""
+    if _is_chinese(key):
+        return lambda text: key in text
+    words = r"\s+".join(re.escape(word) + r"[a-z0-9'’+-]*" for word in key.split(" "))
+    return re.compile(r"(?<![a-z0-9])" + words).search  # type: ignore[return-value]
+
+
+def _joined(
+    found: list[tuple[str, frozenset[str]]], folded: dict[str, str]
+) -> list[tuple[str, frozenset[str]]]:
+    """Chinese themes joined where they overlap in the text of the members who use both
+    (售前 + 前工 + 工程 + 程师 → 售前工程师); a theme that more members use stays as well."""
+    themes = list(found)
+    while pair := next(
+        (
+            (a, b)
+            for a in themes
+            for b in themes
+            if a is not b and _is_chinese(a[0]) and _overlap(a, b, folded)
+        ),
+        None,
+    ):
+        (a, who_a), (b, who_b) = pair
+        who = min(who_a, who_b, key=len)
+        themes = [t for t in themes if t not in pair or len(t[1]) > len(who)]
+        themes.append((a + b[1:], who))
+    return themes
+
+
+def _overlap(
+    a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], folded: dict[str, str]
+) -> bool:
+    """Whether `b` goes on where `a` ends, in the text of the members who use both."""
+    (first, who_a), (second, who_b) = a, b
+    if first[-1] != second[0] or not _is_chinese(second):
+        return False
+    fewer, more = sorted((who_a, who_b), key=len)
+    return first + second[1:] in folded[next(iter(fewer))] and fewer <= more
+
+
+def recurring_themes(
+    texts: Iterable[tuple[str, str]], limit: int = MAX_THEMES
+) -> tuple[Theme, ...]:
+    """Themes in `texts` ((member, text) pairs; a member may have several) used by at least
+    two members, most widely shared first.
+
+    Shared terms are counted member by member; the longest stretches of shared terms and the
+    terms themselves are the candidates, and the most common candidates are then looked up in
+    every member's text to name exactly who uses them.
+    """
+    by_member: dict[str, list[str]] = {}
+    for member, text in texts:
+        by_member.setdefault(member, []).append(unicodedata.normalize("NFKC", text))
+    surfaces: dict[str, str] = {}
+    written = {
+        member: [run for text in ts for run in _runs(text, surfaces)]
+        for member, ts in by_member.items()
+    }
+    counts: Counter[str] = Counter()
+    for runs in written.values():
+        counts.update({term for run in runs for term in run})
+    shared = {term for term, count in counts.items() if count >= MIN_MEMBERS and _countable(term)}
+    proposed: Counter[str] = Counter()
+    for runs in written.values():
+        mine: set[str] = set()
+        for run in runs:
+            for stretch in _stretches(run, shared):
+                mine.add(_phrase(stretch, surfaces))
+                mine.update(stretch)
+        proposed.update(mine)
+    folded = {member: "\n".join(ts).lower() for member, ts in by_member.items()}
+    found = []
+    for key, _count in proposed.most_common(limit * CANDIDATES_PER_THEME):
+        holds = _matcher(key)
+        who = frozenset(member for member, text in folded.items() if holds(text))
+        if len(who) >= MIN_MEMBERS:
+            found.append((key, who))
+    found = _joined(found, folded)
+    found.sort(key=lambda theme: (-len(theme[1]), -len(theme[0]), theme[0]))
+    picked: list[tuple[str, frozenset[str]]] = []
+    for key, who in found:
+        if len(picked) < limit and not any(key in k and who <= w for k, w in picked):
+            picked.append((key, who))
+    order = {member: index for index, member in enumerate(by_member)}
+    return tuple(
+        Theme(surfaces.get(key, key), tuple(sorted(who, key=order.__getitem__)))
+        for key, who in picked
+    )
