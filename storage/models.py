@@ -252,8 +252,9 @@ class Need(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    # The manager who pressed "Reply": their next text message is the reply.
-    reply_from_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # Telegram user id of the manager or admin who pressed "Reply": their next text message is
+    # the reply.
+    reply_from_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
 

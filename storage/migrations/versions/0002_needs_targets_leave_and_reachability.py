@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
-        sa.Column("reply_from_id", sa.Integer(), nullable=True),
+        sa.Column("reply_from_telegram_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["cycle_id"], ["cycles.id"], name=op.f("fk_needs_cycle_id_cycles")),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_needs_department_id_departments")
@@ -57,12 +57,6 @@ def upgrade() -> None:
             ["updated_by_id"],
             ["members.id"],
             name=op.f("fk_needs_updated_by_id_members"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["reply_from_id"],
-            ["members.id"],
-            name=op.f("fk_needs_reply_from_id_members"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_needs")),
