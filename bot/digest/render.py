@@ -16,6 +16,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_compact_decimal
@@ -38,6 +39,7 @@ from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator, translations
 from bot.numbers import EMPTY_VALUE, format_number, format_percent
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
+from storage.models import NeedStatus
 
 TEMPLATES_DIR: Final = Path(str(files("templates")))
 TELEGRAM_TEMPLATE: Final = "digest/telegram.html.j2"
@@ -59,20 +61,27 @@ EXCEPTIONS_FIRST: Final = (Status.MISSING, Status.IN_PROGRESS, Status.LATE, Stat
 """Order of the status groups in the summary; names are listed for all but the last."""
 KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"))
 """Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""
-
-
-# -- Jinja2 -----------------------------------------------------------------------------------
-
-
-@cache
 YOY_COLUMN: Final = N_("YoY")
 """Heading of 同比, shown where some member has last year's figure."""
 PLAN_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
 """Headings of the plan follow-through table; "Plan %" counts partly done as half."""
 NEEDS_PER_MESSAGE: Final = 8
 """Needs per Telegram message, so that each message's buttons stay few enough to read."""
+NEED_LABELS: Final = {
+    NeedStatus.OPEN: N_("Open"),
+    NeedStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    NeedStatus.DONE: N_("Done"),
+    NeedStatus.DECLINED: N_("Declined"),
+}
+"""How a need's status reads."""
 NEED_LIMIT: Final = 600
 """Longest need or reply (escaped) shown in a Telegram message."""
+
+
+# -- Jinja2 -----------------------------------------------------------------------------------
+
+
+@cache
 def environment(language: str) -> Environment:
     """The Jinja2 environment for readers of `language` (one per language, cached).
 
@@ -119,18 +128,18 @@ class Summary:
     submitted: int
     total: int
     groups: tuple[StatusGroup, ...]
-
-
-@dataclass(frozen=True)
-class KpiLine:
-    """One row of a KPI table: who (or the department total) and the formatted cells."""
-
     on_time_rate: str = ""
     on_time_trend: str = ""
     on_time_cycles: int = 0
     below_target: tuple[str, ...] = ()
     unresolved_needs: int = 0
     oldest_need_days: int = 0
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One row of a KPI table: who (or the department total) and the formatted cells."""
+
     name: str
     cells: tuple[str, ...]
     total: bool = False
@@ -144,12 +153,6 @@ class KpiTable:
     title: str
     columns: tuple[str, ...]
     lines: tuple[KpiLine, ...]
-
-
-@dataclass(frozen=True)
-class AnswerView:
-    """One answer as shown: `inline` answers (KPI figures) sit beside their label."""
-
     note: str = ""
 
 
@@ -169,11 +172,18 @@ class NeedView:
     member: str
     text: str
     status: str
+    label: str
     raised: str
     age: str
     reply: str
     open: bool
     carried: bool
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer as shown: `inline` answers (KPI figures) sit beside their label."""
+
     label: str
     text: str
     inline: bool = False
@@ -260,15 +270,9 @@ class _View:
             submitted=len(d.with_status(Status.ON_TIME, Status.LATE)),
             total=len(d.members),
             groups=tuple(self._group(status) for status in EXCEPTIONS_FIRST),
+            **self._exceptions(),
         )
 
-    def _group(self, status: Status) -> StatusGroup:
-        members = self.digest.with_status(status)
-        if status is Status.ON_TIME:
-            return StatusGroup(status, len(members))
-            **self._exceptions(),
-        names = _listed([m.name for m in members], NAMES_LIMIT if self.brief else None)
-        return StatusGroup(status, len(members), names, len(members) - len(names))
     def _exceptions(self) -> dict[str, Any]:
         """The summary's exceptions: the on-time trend, who is below target, unresolved needs."""
         d = self.digest
@@ -292,11 +296,17 @@ class _View:
             "on_time_rate": format_percent(ratio(Decimal(on_time), Decimal(expected)), self.locale),
             "on_time_trend": trend,
             "on_time_cycles": len(history),
-            "below_target": _listed(below, NAMES_LIMIT if self.brief else None),
+            "below_target": listed(below, NAMES_LIMIT if self.brief else None),
             "unresolved_needs": len(unresolved),
             "oldest_need_days": max((need.age_days for need in unresolved), default=0),
         }
 
+    def _group(self, status: Status) -> StatusGroup:
+        members = self.digest.with_status(status)
+        if status is Status.ON_TIME:
+            return StatusGroup(status, len(members))
+        names = listed([m.name for m in members], NAMES_LIMIT if self.brief else None)
+        return StatusGroup(status, len(members), names, len(members) - len(names))
 
     def statuses(self) -> list[MemberStatus]:
         """Every member with status and time of submission."""
@@ -304,6 +314,10 @@ class _View:
         return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in members]
 
     # numbers
+    @property
+    def _with_yoy(self) -> bool:
+        return any(row.figures.last_year is not None for row in self.digest.kpi_rows)
+
     def kpi_tables(self) -> list[KpiTable]:
         """One table per KPI, in questionnaire order; 同比 where there is last year's data."""
         headings = (*KPI_COLUMNS, YOY_COLUMN) if self._with_yoy else KPI_COLUMNS
@@ -311,10 +325,6 @@ class _View:
         totals = {f.kpi.key: f for f in self.digest.kpi_totals}
         kpis = self.digest.questionnaire.kpis
         return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in kpis]
-    @property
-    def _with_yoy(self) -> bool:
-        return any(row.figures.last_year is not None for row in self.digest.kpi_rows)
-
 
     def _kpi_table(self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None) -> KpiTable:
         name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
@@ -324,6 +334,7 @@ class _View:
             for row in self.digest.kpi_rows
             if row.figures.kpi.key == kpi.key
         ]
+        note = ""
         if total is not None:
             lines.insert(0, KpiLine(self.t.gettext("Total"), self._cells(total), total=True))
             if isinstance(total, KpiTotal) and total.completion_partial:
@@ -334,7 +345,6 @@ class _View:
 
     def _cells(self, f: KpiFigures) -> tuple[str, ...]:
         completion = format_percent(f.completion, self.locale)
-        note = ""
         cells = (self.figure(f.target), self.figure(f.actual), completion, self.change(f.change))
         return (*cells, self.change(f.year_on_year)) if self._with_yoy else cells
 
@@ -393,21 +403,9 @@ class _View:
 
     def needs(self) -> list[NeedView]:
         """Needs raised in this month end, then those carried over unresolved."""
-        return [self._need(need) for need in self.digest.needs]
-
-    def _need(self, need: NeedItem) -> NeedView:
-        limit = NEED_LIMIT if self.brief else None
-        return NeedView(
-            id=need.id,
-            member=need.member,
-            text=_clip(need.text, limit)[0] if limit else need.text,
-            status=need.status,
-            raised=format_date(need.raised_at.astimezone(self.digest.timezone), locale=self.locale),
-            age=self.t.ngettext("%(n)s day", "%(n)s days", need.age_days),
-            reply=_clip(need.reply or "", limit)[0] if limit else need.reply or "",
-            open=need.unresolved,
-            carried=need.carried,
-        )
+        return [
+            need_view(need, self.digest.timezone, self.t, self.brief) for need in self.digest.needs
+        ]
 
     # answers
     def sections(self) -> list[SectionView]:
@@ -460,13 +458,46 @@ class _View:
         return answer.text or EMPTY_VALUE
 
 
+def summary_of(digest: Digest, t: Translator) -> Summary:
+    """The head of `digest` in the reader's language: whose, when, who has reported."""
+    return _View(digest, t, brief=True).summary()
+
+
+def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> NeedView:
+    """A need as shown; `brief` (Telegram) cuts long texts."""
+
+    def shown(text: str) -> str:
+        return _clip(text, NEED_LIMIT)[0] if brief else text
+
+    return NeedView(
+        id=need.id,
+        member=need.member,
+        text=shown(need.text),
+        status=need.status,
+        label=t.gettext(NEED_LABELS[need.status]),
+        raised=format_date(need.raised_at.astimezone(zone), locale=t.locale),
+        age=t.ngettext("%(n)s day", "%(n)s days", need.age_days),
+        reply=shown(need.reply or ""),
+        open=need.unresolved,
+        carried=need.carried,
+    )
+
+
+def needs_messages(
+    needs: Sequence[NeedItem], timezone: str, t: Translator
+) -> list[TelegramMessage]:
+    """Needs alone as Telegram messages (for `/needs`), a few to a message."""
+    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs]
+    return list(_TelegramBlocks(t.language).needs(views))
+
+
 def _first_sentence(text: str) -> str:
     """`text` up to its first question mark, exclamation mark or ideographic full stop."""
     match = re.match(r".*?[?？!！。]", text, re.DOTALL)
     return match[0] if match else text
 
 
-def _listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
+def listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
     """As many of `names` as fit in `limit` characters of escaped HTML (all when None)."""
     if limit is None:
         return tuple(names)
@@ -599,22 +630,23 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
     return [message.text for message in telegram_messages(digest, t)]
 
 
-class _TelegramBlocks:
+class Macros:
+    """The macros of one template in the reader's language."""
+
+    def __init__(self, language: str, template: str) -> None:
+        self._macros = environment(language).get_template(template).module
+
+    def render(self, macro: str, *args: Any) -> str:
+        """The HTML one macro makes of `args`, without surrounding blank lines."""
+        return str(getattr(self._macros, macro)(*args)).strip()
+
+
+class _TelegramBlocks(Macros):
     """The blocks of the Telegram messages, each rendered by a macro of the Telegram template."""
 
     def __init__(self, language: str) -> None:
-        self._macros = environment(language).get_template(TELEGRAM_TEMPLATE).module
+        super().__init__(language, TELEGRAM_TEMPLATE)
 
-    def render(self, macro: str, *args: Any) -> str:
-        """The HTML of one macro of the Telegram template."""
-        return str(getattr(self._macros, macro)(*args)).strip()
-
-    def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
-        """A block headed by `title`, repeated with "(continued)" where the block is split."""
-        head, cont = self.render(macro, title, False), self.render(macro, title, True)
-        return Block(head, tuple(children), cont, sep)
-
-    def summary(self, summary: Summary) -> Block:
     def needs(self, needs: Sequence[NeedView]) -> Iterator[TelegramMessage]:
         """The needs, a few to a message, the first message headed with how to answer."""
         cards = [(need, self.render("need", need)) for need in needs]
@@ -640,10 +672,20 @@ class _TelegramBlocks:
         ids = tuple(need.id for need, _card in cards if need.open)
         return TelegramMessage(self._needs_text(heading, cards), ids)
 
+    def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
+        """A block headed by `title`, repeated with "(continued)" where the block is split."""
+        head, cont = self.render(macro, title, False), self.render(macro, title, True)
+        return Block(head, tuple(children), cont, sep)
+
+    def summary(self, summary: Summary) -> Block:
         return Block(self.render("summary", summary))
 
     def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
         return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
+
+    def table(self, table: KpiTable) -> Block:
+        """A table under a section heading of its own."""
+        return self._titled("section_heading", table.title, self._chunks(table), "\n")
 
     def _kpi(self, table: KpiTable) -> Block:
         return self._titled("kpi_heading", table.title, self._chunks(table), "\n")
@@ -654,10 +696,6 @@ class _TelegramBlocks:
 
     def section(self, section: SectionView) -> Block:
         members = [self._member(member) for member in section.members]
-    def table(self, table: KpiTable) -> Block:
-        """A table under a section heading of its own."""
-        return self._titled("section_heading", table.title, self._chunks(table), "\n")
-
         empty = [Block(self.render("no_answers"))]
         return self._titled("section_heading", section.title, members or empty, "\n\n")
 

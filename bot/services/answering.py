@@ -14,6 +14,7 @@ from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
 from bot.services.context import Services
 from bot.services.messages import OutMessage
+from bot.services.needs import NEEDS_QUESTION, sync_needs
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
 from storage.models import (
     Answer,
@@ -179,6 +180,8 @@ class Questioning:
         answer.skipped = skipped
         answer.answered_at = self.now
         self.submission.updated_at = self.now
+        if question.key == NEEDS_QUESTION:
+            sync_needs(self.session, self.submission, answer, self.now)
 
     def _advance(self) -> list[OutMessage]:
         following = self.unanswered()

@@ -9,14 +9,16 @@ from sqlalchemy.orm import Session
 
 from bot.digest.build import build_digest
 from bot.digest.chart import digest_chart
-from bot.digest.render import digest_filename, render_report_html, render_telegram
+from bot.digest.render import digest_filename, render_report_html, telegram_messages
+from bot.digest.xlsx import digest_xlsx
 from bot.i18n import translator
-from bot.periods import Period
 from bot.services import outbox
+from bot.services.access import Acting, acting_for
 from bot.services.context import Services
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
+from bot.services.needs import with_buttons
 from storage.models import Cycle, Member, MemberStatus, Role
-from storage.queries import cycle_for, latest_cycle, member_by_telegram_id
+from storage.queries import cycle_for, latest_cycle
 
 
 def digest_messages(session: Session, cycle: Cycle, language: str, now: datetime) -> list[Outgoing]:
@@ -24,7 +26,7 @@ def digest_messages(session: Session, cycle: Cycle, language: str, now: datetime
     file."""
     t = translator(language)
     digest = build_digest(session, cycle, now)
-    messages: list[Outgoing] = [OutMessage(text) for text in render_telegram(digest, t)]
+    messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t))]
     chart = t.gettext(
         "KPI completion and on-time rate: %(department)s, %(period)s",
         department=digest.department,
@@ -72,28 +74,60 @@ def queue_deadline_digest(session: Session, cycle: Cycle, now: datetime) -> int:
     return len(managers)
 
 
-def requested_digest(services: Services, telegram_id: int, period: str | None) -> list[Outgoing]:
-    """`/digest [YYYY-MM]` from a manager: their department's digest, now."""
+def requested_digest(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
+) -> list[Outgoing]:
+    """`/digest [YYYY-MM] [department]`: a department's digest, now."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
-        manager = member_by_telegram_id(session, telegram_id)
-        if manager is None or manager.role is not Role.MANAGER:
-            language = manager.language if manager else services.config.defaults.language
-            return [
-                OutMessage(translator(language).gettext("Only a manager can ask for the digest."))
-            ]
-        t = translator(manager.language)
-        if period is None:
-            cycle = latest_cycle(session, manager.department_id)
-        else:
-            try:
-                cycle = cycle_for(session, manager.department_id, str(Period.parse(period)))
-            except ValueError:
-                return [
-                    OutMessage(
-                        t.gettext("Please give the month as YYYY-MM, for example /digest 2026-11.")
-                    )
-                ]
-        if cycle is None:
-            return [OutMessage(t.gettext("There is no month end to report on yet."))]
-        return digest_messages(session, cycle, manager.language, now)
+        found = _requested_cycle(services, session, telegram_id, language_code, "digest", words)
+        if isinstance(found, OutMessage):
+            return [found]
+        cycle, acting = found
+        return digest_messages(session, cycle, acting.t.language, now)
+
+
+def export(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
+) -> list[Outgoing]:
+    """`/export [YYYY-MM] [department]`: the digest as an Excel workbook."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        found = _requested_cycle(services, session, telegram_id, language_code, "export", words)
+        if isinstance(found, OutMessage):
+            return [found]
+        cycle, acting = found
+        digest = build_digest(session, cycle, now)
+        t = acting.t
+        caption = t.gettext(
+            "Workbook: %(department)s, %(period)s",
+            department=digest.department,
+            period=digest.period,
+        )
+        return [OutDocument(digest_filename(digest, "xlsx"), digest_xlsx(digest, t), caption)]
+
+
+def _requested_cycle(
+    services: Services,
+    session: Session,
+    telegram_id: int,
+    language_code: str | None,
+    command: str,
+    words: list[str],
+) -> tuple[Cycle, Acting] | OutMessage:
+    """The cycle a manager asks about: the month they name, else the newest."""
+    acting = acting_for(
+        services, session, telegram_id, language_code, command, words, with_period=True
+    )
+    if isinstance(acting, OutMessage):
+        return acting
+    department_id, t = acting.department.id, acting.t
+    if acting.period is None:
+        cycle = latest_cycle(session, department_id)
+    else:
+        cycle = cycle_for(session, department_id, str(acting.period))
+    if cycle is None and acting.period is not None:
+        return OutMessage(t.gettext("There is no month end for %(period)s.", period=acting.period))
+    if cycle is None:
+        return OutMessage(t.gettext("There is no month end to report on yet."))
+    return cycle, acting

@@ -1,0 +1,67 @@
+"""A department manager's (or org admin's) commands, and the buttons that answer needs:
+`/status`, `/remind`, `/digest`, `/export`, `/needs`, `/target`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.chat.convert import send_all
+from bot.chat.updates import sender, services
+from bot.services import digests, needs, status, targets
+from bot.services.context import Services
+from bot.services.messages import Outgoing
+
+Command = Callable[[Services, int, str | None, list[str]], Sequence[Outgoing]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def command(run: Command, *, wakes: bool = False) -> Handler:
+    """A handler that calls `run` with the sender, their language and the command's words,
+    and sends what it returns; `wakes` the outbox sender when it may have queued messages."""
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user_id, chat_id = sender(update)
+        code = update.effective_user.language_code if update.effective_user else None
+        await send_all(
+            context.bot, chat_id, run(services(context), user_id, code, context.args or [])
+        )
+        if wakes:
+            context.application.bot_data["sender"].wake()
+
+    handle.__doc__ = run.__doc__
+    return handle
+
+
+digest = command(digests.requested_digest)
+export = command(digests.export)
+status_now = command(status.status)
+remind = command(status.remind, wakes=True)
+list_needs = command(needs.list_needs)
+target = command(targets.set_target)
+
+
+async def need_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A need's button: seen, done, decline or reply."""
+    query = update.callback_query
+    assert query is not None
+    replies, notice = needs.press(services(context), query.from_user.id, query.data or "")
+    await query.answer(notice or None)
+    await send_all(context.bot, query.from_user.id, replies)
+    context.application.bot_data["sender"].wake()  # the member is told
+
+
+async def reply_to_need(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A text that answers a need the sender pressed "Reply" on; False if it is not one."""
+    user_id, chat_id = sender(update)
+    message = update.effective_message
+    assert message is not None
+    replies = needs.take_reply(services(context), user_id, message.text or "")
+    if replies is None:
+        return False
+    await send_all(context.bot, chat_id, replies)
+    context.application.bot_data["sender"].wake()
+    return True

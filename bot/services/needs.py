@@ -1,0 +1,222 @@
+"""Needs as tracked items: made from a member's needs answer, answered by the manager.
+
+Each item of the answer to the ``needs`` question (one per line or numbered point) becomes a
+need the moment the answer is saved, so nothing waits for the member to submit and nothing is
+lost if they never do. While the manager has not acted on a need, a changed answer changes it
+(a withdrawn item goes, a new one comes); once the manager has acted, the need stays as it is.
+
+The manager acts with buttons under each need (in the digest and in `/needs`): seen, done,
+declined, or a written reply. The member is told of each change through the outbox, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from html import escape
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.digest.needs import UNRESOLVED, need_item
+from bot.digest.render import NEED_LABELS, TelegramMessage, needs_messages
+from bot.i18n import translator
+from bot.items import split_items
+from bot.services import outbox
+from bot.services.access import acting_for, may_manage, refusal
+from bot.services.context import Services
+from bot.services.messages import Button, Keyboard, OutMessage
+from storage.models import Answer, Need, NeedStatus, Submission
+from storage.queries import member_by_telegram_id
+
+NEEDS_QUESTION: Final = "needs"
+"""The question whose answer holds the member's needs."""
+CALLBACK: Final = "need"
+"""Callback data of the need buttons: ``need:<action>:<need id>``."""
+SET_STATUS: Final = {
+    "ack": NeedStatus.ACKNOWLEDGED,
+    "done": NeedStatus.DONE,
+    "decline": NeedStatus.DECLINED,
+}
+REPLY: Final = "reply"
+ICONS: Final = {"ack": "👀", "done": "✅", "decline": "✖", REPLY: "💬"}
+REPLY_LIMIT: Final = 2000
+
+
+def sync_needs(session: Session, submission: Submission, answer: Answer, now: datetime) -> None:
+    """Make the member's needs in the submission's cycle match their `answer` to the needs
+    question: an item per need; unanswered items not yet acted on go, new ones come."""
+    wanted = [] if answer.skipped or not answer.text else split_items(answer.text)
+    existing = session.scalars(
+        select(Need)
+        .where(Need.member_id == submission.member_id, Need.cycle_id == submission.cycle_id)
+        .order_by(Need.id)
+    ).all()
+    for need in existing:
+        if need.text in wanted:
+            wanted.remove(need.text)
+        elif need.status is NeedStatus.OPEN and need.reply is None:
+            session.delete(need)
+    for text in wanted:
+        session.add(
+            Need(
+                member_id=submission.member_id,
+                department_id=submission.member.department_id,
+                cycle_id=submission.cycle_id,
+                text=text,
+                status=NeedStatus.OPEN,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+
+def buttons(need_ids: tuple[int, ...]) -> Keyboard:
+    """A row of answer buttons per need: seen, done, decline, reply (icons and the need's
+    number; the message they come with explains the icons)."""
+    return tuple(
+        tuple(
+            Button(f"{icon} #{need_id}", f"{CALLBACK}:{action}:{need_id}")
+            for action, icon in ICONS.items()
+        )
+        for need_id in need_ids
+    )
+
+
+def with_buttons(messages: list[TelegramMessage]) -> list[OutMessage]:
+    """Digest messages as outgoing messages, those with needs carrying their buttons."""
+    return [OutMessage(m.text, buttons(m.needs)) for m in messages]
+
+
+def list_needs(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
+) -> list[OutMessage]:
+    """`/needs [department]`: the department's unresolved needs, oldest first, with buttons."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        acting = acting_for(services, session, telegram_id, language_code, "needs", words)
+        if isinstance(acting, OutMessage):
+            return [acting]
+        t = acting.t
+        needs = session.scalars(
+            select(Need)
+            .where(Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED))
+            .order_by(Need.created_at, Need.id)
+        ).all()
+        if not needs:
+            return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
+        items = [need_item(need, None, now) for need in needs]
+        return with_buttons(needs_messages(items, acting.department.timezone, t))
+
+
+def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
+    """A need button was pressed: change the need's status and tell the member, or wait for
+    the reply. Returns the replies to the presser and a short notice."""
+    _, action, need_id = [*data.split(":"), "", ""][:3]
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        presser = member_by_telegram_id(session, telegram_id)
+        t = translator(presser.language if presser else services.config.defaults.language)
+        need = session.get(Need, int(need_id)) if need_id.isdigit() else None
+        if need is None or (action not in SET_STATUS and action != REPLY):
+            return [], t.gettext("This button is out of date.")
+        if not may_manage(services, session, telegram_id, need.department_id):
+            return [], t.gettext("This button is not for you.")
+        name = escape(need.member.name)
+        if action == REPLY:
+            _await_reply(session, need, telegram_id)
+            text = t.gettext(
+                "Write your reply to %(name)s about “%(need)s” in your next message.",
+                name=name,
+                need=escape(_short(need.text)),
+            )
+            return [OutMessage(text)], ""
+        status = SET_STATUS[action]
+        if need.status is status:
+            return [], t.gettext("Already so.")
+        need.status = status
+        need.updated_at = now
+        need.updated_by_id = presser.id if presser else None
+        _tell(session, need, f"status:{status}", now)
+        text = t.gettext(
+            "#%(id)s is now “%(status)s”; %(name)s is told.",
+            id=need.id,
+            status=t.gettext(NEED_LABELS[status]),
+            name=name,
+        )
+        return [OutMessage(text)], ""
+
+
+def take_reply(services: Services, telegram_id: int, text: str) -> list[OutMessage] | None:
+    """The manager's message after "Reply": stored as the need's reply and sent to the member.
+    None when no need waits for a reply from them (the message is something else)."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        need = session.scalars(
+            select(Need).where(Need.reply_from_telegram_id == telegram_id).limit(1)
+        ).one_or_none()
+        if need is None:
+            return None
+        presser = member_by_telegram_id(session, telegram_id)
+        t = translator(presser.language if presser else services.config.defaults.language)
+        need.reply_from_telegram_id = None
+        if not may_manage(services, session, telegram_id, need.department_id):
+            return [refusal(t)]
+        reply = text.strip()[:REPLY_LIMIT]
+        if not reply:
+            return [OutMessage(t.gettext("An empty reply is not sent."))]
+        need.reply = reply
+        need.updated_at = now
+        need.updated_by_id = presser.id if presser else None
+        digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
+        _tell(session, need, f"reply:{digest}", now)
+        return [
+            OutMessage(
+                t.gettext(
+                    "Your reply to #%(id)s is sent to %(name)s.",
+                    id=need.id,
+                    name=escape(need.member.name),
+                )
+            )
+        ]
+
+
+def _await_reply(session: Session, need: Need, telegram_id: int) -> None:
+    for waiting in session.scalars(select(Need).where(Need.reply_from_telegram_id == telegram_id)):
+        waiting.reply_from_telegram_id = None
+    need.reply_from_telegram_id = telegram_id
+
+
+def _tell(session: Session, need: Need, purpose: str, now: datetime) -> None:
+    """Queue the news of `need` for its member, once per `purpose`."""
+    member = need.member
+    if member.telegram_id is None:
+        return
+    t = translator(member.language)
+    quoted = escape(_short(need.text))
+    if purpose.startswith("reply:"):
+        text = t.gettext(
+            "💬 Your manager replied to your request “%(need)s”:\n\n%(reply)s",
+            need=quoted,
+            reply=escape(need.reply or ""),
+        )
+    else:
+        text = t.gettext(
+            "Your request “%(need)s” is now: %(status)s.",
+            need=quoted,
+            status=t.gettext(NEED_LABELS[need.status]),
+        )
+    outbox.enqueue(
+        session,
+        key=f"need:{need.id}:{purpose}",
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind="need",
+        message=OutMessage(text),
+        now=now,
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,144 @@
+"""The org roll-up: once every department's deadline for a month has passed, the org head gets
+a line per department (submission rate, KPI completion, needs unanswered) and each
+department's report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from babel.dates import format_skeleton
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.digest.build import build_digest
+from bot.digest.model import Digest, Status, ratio
+from bot.digest.render import Block, Macros, digest_filename, pack, render_report_html
+from bot.i18n import Translator, translator
+from bot.numbers import format_percent
+from bot.periods import Period
+from bot.questionnaire import localized
+from bot.services import outbox
+from bot.services.context import Services
+from bot.services.cycles import times_for
+from bot.services.messages import OutDocument, Outgoing, OutMessage
+from storage.models import Cycle, Department, OutgoingMessage
+from storage.queries import cycle_for, member_by_telegram_id
+
+ROLLUP_TEMPLATE = "digest/rollup.html.j2"
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    """One department in the roll-up; `total` is 0 when it had no month end."""
+
+    name: str
+    submitted: int = 0
+    total: int = 0
+    rate: str = ""
+    completion: tuple[str, ...] = ()
+    open_needs: int = 0
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The roll-up of one month."""
+
+    period: str
+    departments: tuple[DepartmentLine, ...]
+
+
+def queue_due_rollup(services: Services) -> bool:
+    """Queue the roll-up of the newest month whose deadlines have all passed and been handled,
+    unless it was queued before or no org head is configured; True if queued now."""
+    head = services.config.org.head_telegram_id
+    now = services.clock.now()
+    if head is None:
+        return False
+    with services.db.unit_of_work() as session:
+        latest = session.scalars(
+            select(Cycle.period).where(Cycle.deadline <= now).order_by(Cycle.period.desc()).limit(1)
+        ).first()
+        if latest is None or _queued(session, latest, head):
+            return False
+        period = Period.parse(latest)
+        if not _all_handled(services, session, period, now):
+            return False
+        for part, message in enumerate(rollup_messages(services, session, period, head, now)):
+            outbox.enqueue(
+                session,
+                key=f"{_key(latest, head)}{part}",
+                chat_id=head,
+                kind="rollup",
+                message=message,
+                now=now,
+            )
+        return True
+
+
+def _key(period: str, head: int) -> str:
+    return f"rollup:{period}:{head}:"
+
+
+def _queued(session: Session, period: str, head: int) -> bool:
+    return (
+        session.scalars(
+            select(OutgoingMessage.id).where(OutgoingMessage.key == f"{_key(period, head)}0")
+        ).first()
+        is not None
+    )
+
+
+def _all_handled(services: Services, session: Session, period: Period, now: datetime) -> bool:
+    """Every department's deadline for `period` has passed, and every cycle has had its
+    deadline handled (its digest queued)."""
+    for key in services.config.departments:
+        if times_for(services, key, period).deadline > now:
+            return False
+    cycles = session.scalars(select(Cycle).where(Cycle.period == str(period))).all()
+    return all(cycle.deadline_handled_at is not None for cycle in cycles)
+
+
+def rollup_messages(
+    services: Services, session: Session, period: Period, head: int, now: datetime
+) -> list[Outgoing]:
+    """The roll-up for `head`: the lines, then each department's report file."""
+    member = member_by_telegram_id(session, head)
+    t = translator(member.language if member else services.config.defaults.language)
+    lines: list[DepartmentLine] = []
+    reports: list[Outgoing] = []
+    for department in session.scalars(select(Department).order_by(Department.key)):
+        cycle = cycle_for(session, department.id, str(period))
+        if cycle is None:
+            lines.append(DepartmentLine(department.name))
+            continue
+        digest = build_digest(session, cycle, now)
+        lines.append(_line(digest, t))
+        report = render_report_html(digest, t).encode("utf-8")
+        reports.append(OutDocument(digest_filename(digest), report, digest.department))
+    month = format_skeleton("yMMMM", period.first_day, locale=t.locale)
+    text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", Rollup(month, tuple(lines)))
+    return [*(OutMessage(part) for part in pack_text(text)), *reports]
+
+
+def pack_text(text: str) -> list[str]:
+    """`text` in messages under Telegram's limit, split between departments."""
+    return pack([Block(part) for part in text.split("\n\n")])
+
+
+def _line(digest: Digest, t: Translator) -> DepartmentLine:
+    submitted = len(digest.with_status(Status.ON_TIME, Status.LATE))
+    expected = len(digest.members) - len(digest.with_status(Status.ON_LEAVE))
+    completion = tuple(
+        f"{localized(total.kpi.name, t)} {format_percent(total.completion, t.locale)}"
+        for total in digest.kpi_totals
+    )
+    return DepartmentLine(
+        name=digest.department,
+        submitted=submitted,
+        total=expected,
+        rate=format_percent(ratio(Decimal(submitted), Decimal(expected)), t.locale),
+        completion=completion,
+        open_needs=sum(1 for need in digest.needs if need.unresolved),
+    )

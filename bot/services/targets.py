@@ -1,0 +1,223 @@
+"""`/target`: a manager sets a member's KPI target for a month, over the floor they planned.
+
+``/target [YYYY-MM] <KPI> <value> <member name>`` sets it (``-`` as the value removes it);
+the month defaults to the current one in the department's time zone. ``/target`` alone shows
+how, the KPIs and the targets set for the month.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.i18n import LANGUAGES, Translator, translator
+from bot.numbers import NumberFormatError, format_number, parse_number
+from bot.periods import Period
+from bot.questionnaire import Kpi, Questionnaire, localized
+from bot.services.access import acting_for, language_of, managed_departments, refusal
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+from storage.models import Department, Member, MemberStatus, Role, Target
+
+REMOVE = "-"
+
+
+def set_target(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
+) -> list[OutMessage]:
+    """`/target …`: set, remove or list targets."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        t = translator(language_of(services, session, telegram_id, language_code))
+        departments = managed_departments(services, session, telegram_id)
+        if not departments:
+            return [refusal(t)]
+        period = _period(words)
+        if period is not None:
+            words = words[1:]
+        if len(words) < 3:
+            return [_overview(services, session, telegram_id, language_code, words, period)]
+        kpi_name, value, name = words[0], words[1], " ".join(words[2:])
+        found = _member(session, departments, name)
+        if not isinstance(found, Member):
+            return [OutMessage(_no_member(t, name, found))]
+        department = found.department
+        kpi = _kpi(services.questionnaire(department.key), kpi_name)
+        if kpi is None:
+            return [OutMessage(_kpi_help(t, services.questionnaire(department.key), kpi_name))]
+        month = period or _this_month(department, now)
+        caller = session.scalars(select(Member).where(Member.telegram_id == telegram_id)).first()
+        return [_store(session, t, found, kpi, month, value, caller, now)]
+
+
+def _store(
+    session: Session,
+    t: Translator,
+    member: Member,
+    kpi: Kpi,
+    month: Period,
+    value: str,
+    caller: Member | None,
+    now: datetime,
+) -> OutMessage:
+    target = session.scalars(
+        select(Target).where(
+            Target.member_id == member.id, Target.period == str(month), Target.kpi == kpi.key
+        )
+    ).one_or_none()
+    what = {"name": escape(member.name), "kpi": escape(localized(kpi.name, t)), "period": month}
+    if value == REMOVE:
+        if target is not None:
+            session.delete(target)
+        return OutMessage(
+            t.gettext(
+                "Target removed: %(name)s · %(kpi)s · %(period)s. The floor they planned counts "
+                "again.",
+                **what,
+            )
+        )
+    try:
+        number = parse_number(value)
+    except NumberFormatError:
+        number = None
+    if number is None or number.percent:
+        return OutMessage(
+            t.gettext(
+                "I couldn't read “%(text)s” as a number. Please write it like 30000, 3万 or 1.2k.",
+                text=escape(value),
+            )
+        )
+    if target is None:
+        target = Target(member_id=member.id, period=str(month), kpi=kpi.key)
+        session.add(target)
+    target.value = number.value
+    target.set_by_id = caller.id if caller else None
+    target.set_at = now
+    return OutMessage(
+        t.gettext(
+            "Target set: %(name)s · %(kpi)s · %(period)s: %(value)s. It counts instead of the "
+            "floor they planned.",
+            value=_amount(number.value, kpi, t),
+            **what,
+        )
+    )
+
+
+def _overview(
+    services: Services,
+    session: Session,
+    telegram_id: int,
+    language_code: str | None,
+    words: list[str],
+    period: Period | None,
+) -> OutMessage:
+    """How to use `/target`, the KPIs, and the targets set for the month."""
+    acting = acting_for(services, session, telegram_id, language_code, "target", words)
+    if isinstance(acting, OutMessage):
+        return acting
+    t, department = acting.t, acting.department
+    month = period or _this_month(department, services.clock.now())
+    questionnaire = services.questionnaire(department.key)
+    kpis = ", ".join(f"{k.key} ({localized(k.name, t)})" for k in questionnaire.kpis)
+    rows = session.execute(
+        select(Member.name, Target.kpi, Target.value)
+        .join(Member, Member.id == Target.member_id)
+        .where(Member.department_id == department.id, Target.period == str(month))
+        .order_by(Member.name, Target.kpi)
+    ).all()
+    lines = [
+        t.gettext(
+            "Set a member's target for a month (it counts instead of the floor they planned):\n"
+            "/target [YYYY-MM] KPI value name\n"
+            "for example /target revenue 60万 %(example)s\n"
+            "A value of - removes the target. KPIs: %(kpis)s",
+            example=escape(_example_member(session, department)),
+            kpis=escape(kpis),
+        ),
+        "",
+        t.gettext("Targets set for %(period)s:", period=month)
+        if rows
+        else t.gettext("No targets set for %(period)s.", period=month),
+    ]
+    by_key = {k.key: k for k in questionnaire.kpis}
+    for name, key, value in rows:
+        kpi = by_key.get(key)
+        shown = _amount(value, kpi, t) if kpi else format_number(value, t.locale)
+        label = localized(kpi.name, t) if kpi else key
+        lines.append(f"• {escape(name)} · {escape(label)}: {escape(shown)}")
+    return OutMessage("\n".join(lines))
+
+
+def _period(words: list[str]) -> Period | None:
+    if not words:
+        return None
+    try:
+        return Period.parse(words[0])
+    except ValueError:
+        return None
+
+
+def _this_month(department: Department, now: datetime) -> Period:
+    return Period.of(now.astimezone(ZoneInfo(department.timezone)).date())
+
+
+def _member(session: Session, departments: list[Department], name: str) -> Member | list[str]:
+    """The one active member of `departments` called `name` (exactly, else as part of their
+    name, ignoring case), or the names that match (none or several)."""
+    candidates = session.scalars(
+        select(Member).where(
+            Member.department_id.in_([d.id for d in departments]),
+            Member.role == Role.MEMBER,
+            Member.status == MemberStatus.ACTIVE,
+            func.lower(Member.name).contains(name.casefold(), autoescape=True),
+        )
+    ).all()
+    exact = [m for m in candidates if m.name.casefold() == name.casefold()]
+    matches = exact or list(candidates)
+    return matches[0] if len(matches) == 1 else [m.name for m in matches]
+
+
+def _no_member(t: Translator, name: str, matches: list[str]) -> str:
+    if matches:
+        return t.gettext(
+            "“%(name)s” fits several members: %(names)s. Please write the full name.",
+            name=escape(name),
+            names=escape(", ".join(matches[:10])),
+        )
+    return t.gettext(
+        "I don't know a member called “%(name)s” in your departments.", name=escape(name)
+    )
+
+
+def _kpi(questionnaire: Questionnaire, wanted: str) -> Kpi | None:
+    wanted = wanted.casefold()
+    for kpi in questionnaire.kpis:
+        names = {localized(kpi.name, translator(language)).casefold() for language in LANGUAGES}
+        if wanted == kpi.key or wanted in names:
+            return kpi
+    return None
+
+
+def _kpi_help(t: Translator, questionnaire: Questionnaire, wanted: str) -> str:
+    kpis = ", ".join(f"{k.key} ({localized(k.name, t)})" for k in questionnaire.kpis)
+    return t.gettext(
+        "There is no KPI “%(kpi)s”. The KPIs are: %(kpis)s", kpi=escape(wanted), kpis=escape(kpis)
+    )
+
+
+def _amount(value: Decimal, kpi: Kpi, t: Translator) -> str:
+    return f"{format_number(value, t.locale)} {localized(kpi.unit, t)}".strip()
+
+
+def _example_member(session: Session, department: Department) -> str:
+    name = session.scalars(
+        select(Member.name)
+        .where(Member.department_id == department.id, Member.role == Role.MEMBER)
+        .limit(1)
+    ).first()
+    return name or "王芳"
