@@ -60,18 +60,37 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--webhook",
+    "use_webhook",
+    is_flag=True,
+    help="Receive updates on a webhook behind a reverse proxy (see [webhook] in the config) "
+    "instead of long polling.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="With --webhook: listen on this port instead of webhook.port.",
+)
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """Run the bot (long polling) until stopped."""
-    from bot.chat.app import build_application
+def run(ctx: click.Context, use_webhook: bool, port: int | None) -> None:
+    """Run the bot until stopped (SIGINT or SIGTERM): long polling, or with --webhook."""
+    from bot.chat.app import build_application, serve
+    from bot.chat.webhook import checked
 
     config = _config(ctx)
+    if port is not None and not use_webhook:
+        _fail("--port: only with --webhook")
+    webhook = config.webhook.model_copy(update={"port": port}) if port else config.webhook
     try:
         token = config.require_token()
+        if use_webhook:
+            checked(webhook)
     except ConfigError as exc:
         _fail(str(exc))
     logs.configure(token)
-    build_application(_services(ctx), token).run_polling()
+    application = build_application(_services(ctx), token)
+    asyncio.run(serve(application, webhook if use_webhook else None))
 
 
 @main.group()

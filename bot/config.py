@@ -37,6 +37,7 @@ __all__ = [
     "ENV_API_URL",
     "ENV_DATABASE_URL",
     "ENV_TOKEN",
+    "ENV_WEBHOOK_SECRET",
     "SUPPORTED_LANGUAGES",
     "BotConfig",
     "Config",
@@ -50,12 +51,15 @@ __all__ = [
     "OrgConfig",
     "ReminderRule",
     "ScheduleConfig",
+    "SendingConfig",
+    "WebhookConfig",
     "load_config",
 ]
 
 ENV_TOKEN: Final = "MONTHEND_BOT_TOKEN"
 ENV_API_URL: Final = "MONTHEND_API_URL"
 ENV_DATABASE_URL: Final = "MONTHEND_DATABASE_URL"
+ENV_WEBHOOK_SECRET: Final = "MONTHEND_WEBHOOK_SECRET"
 
 Language = Literal["en", "zh_Hans"]
 SUPPORTED_LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
@@ -156,6 +160,35 @@ class BotConfig(_Model):
     def resolved_file_url(self) -> str:
         """``file_url`` if given, else derived from ``api_url``."""
         return self.file_url or _derive_file_url(self.api_url) or ""
+
+
+class SendingConfig(_Model):
+    """How fast messages go out. The defaults stay under Telegram's limits (about 30 messages
+    a second in all, 1 a second in one chat, 20 a minute in a group); with several instances,
+    give each its share of the first."""
+
+    messages_per_second: float = Field(default=25.0, gt=0)
+    chat_messages_per_second: float = Field(default=0.9, gt=0)
+    group_messages_per_minute: float = Field(default=18.0, gt=0)
+
+
+_SECRET_TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _check_secret_token(secret: SecretStr | None) -> SecretStr | None:
+    if secret is not None and not _SECRET_TOKEN_RE.fullmatch(secret.get_secret_value()):
+        raise ValueError(f"{ENV_WEBHOOK_SECRET} must be 1 to 256 letters, digits, '_' or '-'")
+    return secret
+
+
+class WebhookConfig(_Model):
+    """Webhook mode (``monthend run --webhook``): Telegram posts updates to ``url``, and a
+    reverse proxy forwards them to ``listen``:``port``. ``secret`` comes from the environment."""
+
+    url: Annotated[str, AfterValidator(_check_optional_http_url)] = ""
+    listen: NonEmptyStr = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535, strict=True)
+    secret: Annotated[SecretStr | None, AfterValidator(_check_secret_token)] = None
 
 
 class DatabaseConfig(_Model):
@@ -273,6 +306,8 @@ class Config(_Model):
     bot: BotConfig = BotConfig()
     database: DatabaseConfig
     invites: InviteConfig = InviteConfig()
+    sending: SendingConfig = SendingConfig()
+    webhook: WebhookConfig = WebhookConfig()
     defaults: Defaults = Defaults()
     departments: dict[str, DepartmentConfig] = Field(default_factory=dict, validate_default=True)
     managers: list[ManagerConfig] = Field(default_factory=list)
@@ -406,13 +441,18 @@ def _manager_with_language(
 
 
 def _reject_token_in_file(data: Mapping[str, Any]) -> None:
-    """The token is a secret: it may only come from the environment."""
+    """The token and the webhook secret are secrets: they may only come from the environment."""
     for loc, section in (("token", data), ("bot.token", _as_mapping(data.get("bot")))):
         if "token" in section:
             raise ConfigError(
                 f"{loc}: do not put the bot token in the config file; "
                 f"set the environment variable {ENV_TOKEN} instead"
             )
+    if "secret" in _as_mapping(data.get("webhook")):
+        raise ConfigError(
+            "webhook.secret: do not put the webhook secret in the config file; "
+            f"set the environment variable {ENV_WEBHOOK_SECRET} instead"
+        )
 
 
 def _apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -426,6 +466,8 @@ def _apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any
             merged[section] = {**merged.get(section, {}), key: value}
     if token := env.get(ENV_TOKEN, "").strip():
         merged["token"] = token
+    if secret := env.get(ENV_WEBHOOK_SECRET, "").strip():
+        merged["webhook"] = {**_as_mapping(merged.get("webhook")), "secret": secret}
     return merged
 
 

@@ -7,6 +7,11 @@ import logging
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+def redact(text: str, secret: str) -> str:
+    """`text` with `secret` replaced by `***`."""
+    return text.replace(secret, "***") if secret else text
+
+
 class Redact(logging.Filter):
     """Replaces a secret with `***` in every record that passes through a handler."""
 
@@ -20,10 +25,10 @@ class Redact(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if self.secret in message or (record.exc_text and self.secret in record.exc_text):
-            record.msg = message.replace(self.secret, "***")
+            record.msg = redact(message, self.secret)
             record.args = None
             if record.exc_text:
-                record.exc_text = record.exc_text.replace(self.secret, "***")
+                record.exc_text = redact(record.exc_text, self.secret)
         return True
 
 

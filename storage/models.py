@@ -111,9 +111,12 @@ class OutboxState(enum.StrEnum):
     """Delivery state of a queued outgoing message."""
 
     PENDING = "pending"
-    SENDING = "sending"
+    SENDING = "sending"  # handed to Telegram by the process in `claimed_by`
     SENT = "sent"
     FAILED = "failed"
+    # Its sender stopped (crash, lost answer) after handing it to Telegram: whether it
+    # arrived is unknown, and it is not sent again (at most once).
+    UNCONFIRMED = "unconfirmed"
 
 
 class Department(Base):
@@ -279,7 +282,10 @@ class OutgoingMessage(Base):
     """A message waiting to be sent, sent, or given up on; the key makes it unique per purpose."""
 
     __tablename__ = "outgoing_messages"
-    __table_args__ = (Index("ix_outgoing_messages_due", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outgoing_messages_due", "state", "not_before"),
+        Index("ix_outgoing_messages_chat", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -293,3 +299,4 @@ class OutgoingMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)  # a storage.instances id

@@ -26,6 +26,10 @@ CONFIG_FILE = """
 api_url = "{api_url}"
 tick_seconds = 0.2
 
+[sending]  # tests wait for every reply: no need to pace them like Telegram
+messages_per_second = 1000
+chat_messages_per_second = 1000
+
 [database]
 url = "{database_url}"
 

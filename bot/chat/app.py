@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.chat import webhook
 from bot.chat.handlers import add_handlers
+from bot.chat.pacing import Pacer
+from bot.chat.polling import Poller
 from bot.chat.sender import OutboxSender
+from bot.config import WebhookConfig
 from bot.i18n import LANGUAGES, N_, normalize_language, translator
 from bot.services import scheduler
 from bot.services.context import Services
@@ -35,18 +41,19 @@ def build_application(
 ) -> MonthendApp:
     """The bot application, talking to the Bot API at the configured URL."""
     config = services.config
+    pacer = Pacer(config.sending)
     application: MonthendApp = (
         ApplicationBuilder()
         .token(token)
         .base_url(config.bot.api_url)
         .base_file_url(config.file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .rate_limiter(pacer)
+        .updater(None)  # updates come in through bot.chat.polling or bot.chat.webhook
         .build()
     )
     application.add_error_handler(_on_error)
     application.bot_data["services"] = services
+    application.bot_data["pacer"] = pacer
     application.bot_data["outbox_idle"] = outbox_idle
     application.bot_data["tick_seconds"] = tick_seconds or config.bot.tick_seconds
     add_handlers(application)
@@ -68,7 +75,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_init(application: MonthendApp) -> None:
     services: Services = application.bot_data["services"]
-    sender = OutboxSender(application.bot, services, application.bot_data["outbox_idle"])
+    pacer: Pacer = application.bot_data["pacer"]
+    sender = OutboxSender(application.bot, services, pacer, application.bot_data["outbox_idle"])
     application.bot_data["sender"] = sender
     await _set_commands(application)
     sender.start()
@@ -102,17 +110,42 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @asynccontextmanager
-async def polling(application: MonthendApp) -> AsyncIterator[MonthendApp]:
-    """Run `application` with long polling inside the current event loop, for the block."""
+async def running(application: MonthendApp) -> AsyncIterator[MonthendApp]:
+    """Run `application` inside the current event loop for the block: bot commands, the
+    outbox sender and the scheduler; updates come in through `polling` or `webhook_mode`."""
     async with application:
-        assert application.post_init is not None
-        await application.post_init(application)  # run_polling() would call it
+        await _post_init(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
             yield application
         finally:
-            await application.updater.stop()
             await application.stop()
             await _post_shutdown(application)
+
+
+@asynccontextmanager
+async def polling(application: MonthendApp) -> AsyncIterator[MonthendApp]:
+    """Run `application` with long polling, for the block."""
+    async with running(application), Poller(application).running():
+        yield application
+
+
+@asynccontextmanager
+async def webhook_mode(application: MonthendApp, config: WebhookConfig) -> AsyncIterator[None]:
+    """Run `application` receiving updates on its webhook, for the block."""
+    async with running(application), webhook.serving(application, config):
+        yield
+
+
+async def serve(application: MonthendApp, config: WebhookConfig | None = None) -> None:
+    """Run `application` until SIGINT or SIGTERM: in webhook mode when `config` is given,
+    otherwise with long polling."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    mode: AbstractAsyncContextManager[object] = (
+        polling(application) if config is None else webhook_mode(application, config)
+    )
+    async with mode:
+        await stop.wait()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
+from telegram.ext import ExtBot
 
+from bot.chat.pacing import PACED
 from bot.services.messages import Keyboard, OutDocument, Outgoing, OutPhoto
 
 
@@ -19,8 +22,10 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
-    """Send one message, document or photo to `chat_id`."""
+async def send(bot: Bot, chat_id: int, message: Outgoing, *, paced: bool = False) -> Message:
+    """Send one message, document or photo to `chat_id`; `paced` when its rate-limit permits
+    were taken already (see bot.chat.pacing)."""
+    extra: dict[str, Any] = {"rate_limit_args": PACED} if paced and isinstance(bot, ExtBot) else {}
     if isinstance(message, OutDocument | OutPhoto):
         send_file = bot.send_photo if isinstance(message, OutPhoto) else bot.send_document
         return await send_file(
@@ -28,6 +33,7 @@ async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
             InputFile(message.content, filename=message.filename),
             caption=message.caption or None,
             parse_mode=ParseMode.HTML,
+            **extra,
         )
     return await bot.send_message(
         chat_id,
@@ -35,6 +41,7 @@ async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
         parse_mode=ParseMode.HTML,
         reply_markup=keyboard(message.buttons),
         disable_web_page_preview=True,
+        **extra,
     )
 
 

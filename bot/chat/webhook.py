@@ -1,0 +1,74 @@
+"""Webhook mode: Telegram POSTs each update to a public HTTPS URL, and a reverse proxy forwards
+it to this server.
+
+Each request must carry the secret token in ``X-Telegram-Bot-Api-Secret-Token`` (anything else
+is refused with 403). The update is handled before it is answered, so when a process dies
+while handling one, Telegram delivers it again; updates are handled one at a time per process,
+in the order they arrive. Several processes can serve the same URL behind one proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import ENV_WEBHOOK_SECRET, ConfigError, WebhookConfig
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES: Final = 1024 * 1024
+
+
+def checked(config: WebhookConfig) -> tuple[str, str]:
+    """The webhook URL and secret, or a ConfigError naming what is missing."""
+    if not config.url:
+        raise ConfigError("webhook.url: required for --webhook (the public HTTPS address)")
+    if config.secret is None:
+        raise ConfigError(f"{ENV_WEBHOOK_SECRET}: not set (webhook mode needs a shared secret)")
+    return config.url, config.secret.get_secret_value()
+
+
+@asynccontextmanager
+async def serving(
+    application: Application[Any, Any, Any, Any, Any, Any], config: WebhookConfig
+) -> AsyncIterator[None]:
+    """Receive updates on ``config.listen``:``config.port`` for the block, with the webhook
+    set to ``config.url``."""
+    url, secret = checked(config)
+    handling = asyncio.Lock()
+
+    async def receive(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            log.warning("refused a webhook request without the right secret token")
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        async with handling:
+            await application.process_update(Update.de_json(data, application.bot))
+        return web.Response()
+
+    server = web.Application(client_max_size=MAX_UPDATE_BYTES)
+    server.router.add_post(urlsplit(url).path or "/", receive)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.listen, config.port).start()
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("receiving updates on %s:%s for %s", config.listen, config.port, url)
+        yield
+    finally:
+        await runner.cleanup()

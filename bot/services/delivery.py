@@ -1,0 +1,174 @@
+"""Handing queued messages to Telegram, each at most once.
+
+A message is claimed (state `sending`, with the claiming process's id) in a transaction of its
+own just before its one request to Telegram, and the outcome is recorded right after. Telegram
+offers no way to ask whether a message arrived, so a message whose outcome is unknown (its
+process died mid-request, or the answer was lost on the way back) becomes `unconfirmed` and is
+never sent again. Only failures that prove it was not delivered (flood control, a Telegram
+server error, no connection) put it back in the queue.
+
+A chat gets its messages in order: a message waits while an older one to the same chat is
+still queued or on its way. Two processes never claim the same message: on PostgreSQL the
+candidate row is locked with FOR UPDATE SKIP LOCKED inside the claiming UPDATE, and SQLite
+has one writer at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.services.messages import Outgoing, from_payload
+from storage.db import Database
+from storage.instances import is_dead
+from storage.models import Member, OutboxState, OutgoingMessage
+
+MAX_ATTEMPTS: Final = 12
+"""Failed tries (with growing pauses, about an hour in all) before a message is given up."""
+MAX_BACKOFF: Final = timedelta(minutes=15)
+
+_WAITING: Final = (OutboxState.PENDING, OutboxState.SENDING)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed message, ready to hand to Telegram."""
+
+    id: int
+    chat_id: int
+    kind: str
+    member_id: int | None
+    message: Outgoing
+
+
+def claim_next(
+    db: Database, now: datetime, instance: int, busy_chats: Collection[int] = ()
+) -> Delivery | None:
+    """Claim for process `instance` the oldest due message that may go now: not to one of
+    `busy_chats`, and with nothing older to its chat still waiting."""
+    candidate = aliased(OutgoingMessage)
+    earlier = aliased(OutgoingMessage)
+    waiting_before = (
+        select(earlier.id)
+        .where(
+            earlier.chat_id == candidate.chat_id,
+            earlier.id < candidate.id,
+            earlier.state.in_(_WAITING),
+        )
+        .exists()
+    )
+    query = select(candidate.id).where(
+        candidate.state == OutboxState.PENDING,
+        candidate.not_before <= now,
+        or_(candidate.expires_at.is_(None), candidate.expires_at > now),
+        ~waiting_before,
+    )
+    if busy_chats:
+        query = query.where(candidate.chat_id.not_in(busy_chats))
+    query = query.order_by(candidate.id).limit(1).with_for_update(skip_locked=True)
+    message = OutgoingMessage
+    with db.unit_of_work() as session:
+        row = session.execute(
+            update(message)
+            .where(message.id == query.scalar_subquery())
+            .values(state=OutboxState.SENDING, attempts=message.attempts + 1, claimed_by=instance)
+            .returning(
+                message.id, message.chat_id, message.kind, message.member_id, message.payload
+            )
+        ).one_or_none()
+    if row is None:
+        return None
+    return Delivery(row.id, row.chat_id, row.kind, row.member_id, from_payload(row.payload))
+
+
+def sent(db: Database, delivery_id: int, now: datetime) -> None:
+    """Telegram accepted the message."""
+    _finish(db, delivery_id, OutboxState.SENT, None, sent_at=now)
+
+
+def unconfirmed(db: Database, delivery_id: int, error: str) -> None:
+    """The message went to Telegram but no answer came back: it is not sent again."""
+    _finish(db, delivery_id, OutboxState.UNCONFIRMED, error)
+
+
+def failed(
+    db: Database, delivery: Delivery, error: str, now: datetime, *, unreachable: bool
+) -> None:
+    """Telegram refused the message for good; when the recipient cannot be written to
+    (blocked the bot, deleted their account, never opened it), the member is marked
+    unreachable."""
+    with db.unit_of_work() as session:
+        row = session.get_one(OutgoingMessage, delivery.id)
+        row.state = OutboxState.FAILED
+        row.error = error
+        member = session.get(Member, delivery.member_id) if delivery.member_id else None
+        if unreachable and member is not None and member.unreachable_since is None:
+            member.unreachable_since = now
+
+
+def retry_later(db: Database, delivery_id: int, error: str, now: datetime) -> bool:
+    """The message certainly did not arrive (a server error, no connection): queue it again
+    after a pause that doubles with each try. False when it was given up instead."""
+    with db.unit_of_work() as session:
+        row = session.get_one(OutgoingMessage, delivery_id)
+        row.error = error
+        row.claimed_by = None
+        if row.attempts >= MAX_ATTEMPTS:
+            row.state = OutboxState.FAILED
+            return False
+        row.state = OutboxState.PENDING
+        row.not_before = now + min(timedelta(seconds=2**row.attempts), MAX_BACKOFF)
+        return True
+
+
+def flood_wait(db: Database, delivery_id: int, error: str) -> None:
+    """Telegram's flood control refused the message: it goes again when the sender resumes,
+    and the refusal does not count as a failed try."""
+    with db.unit_of_work() as session:
+        row = session.get_one(OutgoingMessage, delivery_id)
+        row.state = OutboxState.PENDING
+        row.attempts -= 1
+        row.claimed_by = None
+        row.error = error
+
+
+def recover(db: Database, instance: int) -> int:
+    """Messages left `sending` by processes that have stopped become `unconfirmed` (they may
+    have arrived); returns how many."""
+    with db.unit_of_work() as session:
+        owners = session.scalars(
+            select(OutgoingMessage.claimed_by)
+            .where(OutgoingMessage.state == OutboxState.SENDING)
+            .where(OutgoingMessage.claimed_by != instance)
+            .distinct()
+        ).all()
+        dead = [owner for owner in owners if owner is not None and is_dead(session, owner)]
+        result = session.execute(
+            update(OutgoingMessage)
+            .where(OutgoingMessage.state == OutboxState.SENDING)
+            .where(or_(OutgoingMessage.claimed_by.is_(None), OutgoingMessage.claimed_by.in_(dead)))
+            .values(
+                state=OutboxState.UNCONFIRMED,
+                error="the sending process stopped before Telegram answered",
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _finish(
+    db: Database,
+    delivery_id: int,
+    state: OutboxState,
+    error: str | None,
+    sent_at: datetime | None = None,
+) -> None:
+    with db.unit_of_work() as session:
+        row = session.get_one(OutgoingMessage, delivery_id)
+        row.state = state
+        row.error = error
+        row.sent_at = sent_at

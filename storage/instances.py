@@ -1,0 +1,54 @@
+"""Which bot processes are alive, so that work a dead one had claimed can be recognised.
+
+Each process takes a random id. On PostgreSQL it holds a session advisory lock on that id
+for as long as it runs; the database releases the lock the moment the process's connection
+goes (a crash, SIGKILL, a lost machine), so "can the lock be taken?" answers "is it dead?".
+SQLite serves one bot process per database file, so there every other id is a dead one.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
+
+
+def _postgres(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+class InstanceLock:
+    """This process's id, held as a lock while it runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.id = secrets.randbits(62)
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def hold(self) -> None:
+        """Take the lock (on PostgreSQL, on a connection kept for the purpose)."""
+        if not _postgres(self._engine) or self._connection is not None:
+            return
+        connection = self._engine.connect()
+        connection.execute(select(func.pg_advisory_lock(self.id)))
+        connection.commit()
+        self._connection = connection
+
+    def release(self) -> None:
+        """Give the lock up (the process is stopping)."""
+        if self._connection is None:
+            return
+        self._connection.execute(select(func.pg_advisory_unlock(self.id)))
+        self._connection.commit()
+        self._connection.close()
+        self._connection = None
+
+
+def is_dead(session: Session, instance_id: int) -> bool:
+    """Whether the process `instance_id` (not this one) has stopped."""
+    connection = session.connection()
+    if not _postgres(connection):
+        return True
+    # Taken only until this transaction ends: a dead process's lock is free to take.
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(instance_id))))
