@@ -286,8 +286,9 @@ class _View:
             if row.figures.completion is not None and row.figures.completion < 1
             if (pct := format_percent(row.figures.completion, self.locale))
         ]
+        months = "MMM" if len({rate.period.year for rate in history}) == 1 else "yMMM"
         trend = " · ".join(
-            f"{format_skeleton('MMM', rate.period.first_day, locale=self.locale)} "
+            f"{format_skeleton(months, rate.period.first_day, locale=self.locale)} "
             f"{format_percent(rate.rate, self.locale)}"
             for rate in history
         )

@@ -106,7 +106,7 @@ def list_needs(
         ).all()
         if not needs:
             return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
-        items = [need_item(need, None, now) for need in needs]
+        items = [need_item(need, need.cycle_id, now) for need in needs]
         return with_buttons(needs_messages(items, acting.department.timezone, t))
 
 
