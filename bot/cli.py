@@ -11,11 +11,13 @@ from telegram import Bot
 
 from bot import logs
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, DepartmentConfig, load_config
 from bot.periods import Period
 from bot.questionnaire import QuestionnaireError
+from bot.schedule import due_periods
 from bot.services import cycles, directory
 from bot.services.context import Services
+from bot.workdays import department_schedule
 from storage.db import Database
 from storage.models import Role
 
@@ -122,7 +124,7 @@ def db_upgrade(ctx: click.Context) -> None:
 def invite(ctx: click.Context, department: str, role: str, reusable: bool) -> None:
     """Print an invite link that registers whoever opens it."""
     services = _services(ctx)
-    _known_department(services, department)
+    _known_department(services.config, department)
     code = directory.create_invite(services, department, Role(role), reusable)
     click.echo(_link(services, code))
 
@@ -165,7 +167,7 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
     except ValueError as exc:
         _fail(f"--period: {exc}")
     services = _services(ctx)
-    _known_department(services, department)
+    _known_department(services.config, department)
     try:
         result = cycles.open_cycle(services, department, month)
     except QuestionnaireError as exc:
@@ -177,6 +179,38 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
 
 
 @main.command()
+@click.option("--department", required=True, help="Department key from the config.")
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120))
+@click.option(
+    "--start", help="The first month, as YYYY-MM (default: the month end now running or next)."
+)
+@click.pass_context
+def schedule(ctx: click.Context, department: str, months: int, start: str | None) -> None:
+    """Print the coming cycles' openings, reminders and deadlines in the department's time zone,
+    to check the schedule rules before a month end."""
+    config = _config(ctx)
+    _known_department(config, department)
+    settings = config.departments[department]
+    plan = department_schedule(settings)
+    if start is None:
+        now = SystemClock().now()
+        previous, current = due_periods(now, plan.zone)
+        first = previous if plan.deadline(previous) > now else current
+    else:
+        try:
+            first = Period.parse(start)
+        except ValueError as exc:
+            _fail(f"--start: {exc}")
+    click.echo(_rules_summary(department, settings))
+    for offset in range(months):
+        times = plan.cycle_times(first.shift(offset))
+        click.echo(f"\n{times.period}")
+        moments = [("opens", times.opens_at)] + [("reminder", r) for r in times.reminders]
+        for what, moment in [*moments, ("deadline", times.deadline)]:
+            click.echo(f"  {what:<9} {moment.astimezone(plan.zone):%a %Y-%m-%d %H:%M %Z}")
+
+
+@main.command()
 @click.option("--members", "team_size", default=6, show_default=True, help="How many staff.")
 def demo(team_size: int) -> None:
     """Run a whole simulated month end on the built-in Telegram emulator."""
@@ -185,9 +219,23 @@ def demo(team_size: int) -> None:
     asyncio.run(run_demo(team_size))
 
 
-def _known_department(services: Services, department: str) -> None:
-    if department not in services.config.departments:
-        known = ", ".join(services.config.departments)
+def _rules_summary(key: str, department: DepartmentConfig) -> str:
+    """The settings behind a department's schedule, in a few lines."""
+    calendar, rules = department.calendar, department.schedule
+    country = " ".join(filter(None, (calendar.country, calendar.subdivision))) or "Monday-Friday"
+    quiet = f"quiet hours {rules.quiet_hours}" if rules.quiet_hours else "no quiet hours"
+    return (
+        f"{key} ({department.name}), times in {department.timezone}\n"
+        f"working days: {country}, {len(calendar.days_off)} company days off, "
+        f"{len(calendar.working_days)} extra working days\n"
+        f"{quiet}{', nothing on days off' if rules.quiet_on_days_off else ''}; "
+        f"at most {rules.max_reminders} reminders per member"
+    )
+
+
+def _known_department(config: Config, department: str) -> None:
+    if department not in config.departments:
+        known = ", ".join(config.departments)
         _fail(f"--department: unknown department {department!r} (known: {known})")
 
 

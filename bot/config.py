@@ -11,11 +11,12 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Self, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,6 +34,8 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.cron import check_monthly
+
 __all__ = [
     "ENV_API_URL",
     "ENV_DATABASE_URL",
@@ -40,6 +43,7 @@ __all__ = [
     "ENV_WEBHOOK_SECRET",
     "SUPPORTED_LANGUAGES",
     "BotConfig",
+    "CalendarConfig",
     "Config",
     "ConfigError",
     "DatabaseConfig",
@@ -66,9 +70,11 @@ SUPPORTED_LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
 DEFAULT_LANGUAGE: Final[Language] = "zh_Hans"
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
 DEFAULT_API_URL: Final = "https://api.telegram.org/bot"
+DEFAULT_COUNTRY: Final = "CN"
 
 _SLUG_RE: Final = re.compile(r"[a-z0-9_-]+")
 _HHMM_RE: Final = re.compile(r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})")
+_QUIET_RE: Final = re.compile(r"(?P<start>[0-9:]+)\s*-\s*(?P<end>[0-9:]+)")
 _TOML_POSITION_RE: Final = re.compile(r"^(?P<message>.*) \(at (?P<where>[^()]*)\)$")
 _MAX_SHOWN_INPUT: Final = 60
 
@@ -122,6 +128,34 @@ def _check_http_url(url: str) -> str:
 def _check_optional_http_url(url: str) -> str:
     """Like :func:`_check_http_url`, but an empty string means "not set"."""
     return _check_http_url(url) if url else url
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """``"21:00-08:00"`` -> (21:00, 08:00); ``""`` -> None (no quiet hours)."""
+    if not text.strip():
+        return None
+    match = _QUIET_RE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f'expected quiet hours as HH:MM-HH:MM (or "" for none), got {_show(text)}')
+    start, end = _parse_local_time(match["start"]), _parse_local_time(match["end"])
+    assert isinstance(start, time)
+    assert isinstance(end, time)
+    if start == end:
+        raise ValueError(f"quiet hours must not start and end at the same time, got {_show(text)}")
+    return start, end
+
+
+def _check_quiet_hours(text: str) -> str:
+    parse_quiet_hours(text)
+    return text.strip()
+
+
+def _check_country(code: str) -> str:
+    """An ISO 3166 country code the holidays package knows, or "" for Monday to Friday."""
+    code = code.strip().upper()
+    if code and code not in holidays.list_supported_countries():
+        raise ValueError(f"no public holiday data for country {code!r} (use an ISO code like 'CN')")
+    return code
 
 
 LocalTime = Annotated[time, BeforeValidator(_parse_local_time)]
@@ -222,18 +256,72 @@ class InviteConfig(_Model):
     ttl_days: int = Field(default=7, ge=1, strict=True)
 
 
+class CalendarConfig(_Model):
+    """Which days are working days: a country's weekends, public holidays and make-up working
+    days (from the holidays package), then the company's own days off and extra working days."""
+
+    country: Annotated[str, AfterValidator(_check_country)] = DEFAULT_COUNTRY
+    subdivision: str = ""
+    days_off: tuple[date, ...] = ()
+    working_days: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.subdivision:
+            known = holidays.list_supported_countries().get(self.country, [])
+            if self.subdivision not in known:
+                choices = ", ".join(known) or "none"
+                raise _KeyedError(
+                    ("subdivision",),
+                    f"unknown subdivision {self.subdivision!r} of {self.country or 'no country'} "
+                    f"(known: {choices})",
+                )
+        both = sorted(set(self.days_off) & set(self.working_days))
+        if both:
+            raise _KeyedError(
+                ("working_days",), f"{both[0].isoformat()} is also listed in days_off"
+            )
+        return self
+
+
 class Defaults(_Model):
     """Values departments and managers inherit when they do not set their own."""
 
     language: Language = DEFAULT_LANGUAGE
     timezone: TimeZoneName = DEFAULT_TIMEZONE
+    calendar: CalendarConfig = CalendarConfig()
 
 
 class ReminderRule(_Model):
-    """A reminder sent ``working_days_before_deadline`` working days before the deadline."""
+    """A reminder ``working_days_before_deadline`` working days before the deadline day at the
+    local time ``at``, or ``hours_before_deadline`` hours before the deadline."""
 
-    working_days_before_deadline: int = Field(ge=0, le=20, strict=True)
-    at: LocalTime
+    working_days_before_deadline: int = Field(default=0, ge=0, le=20, strict=True)
+    at: LocalTime = time(9, 0)
+    hours_before_deadline: int = Field(default=0, ge=0, le=240, strict=True)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        by_day = {"working_days_before_deadline", "at"}
+        given = self.model_fields_set
+        if self.hours_before_deadline:
+            if given & by_day:
+                raise ValueError(
+                    "give either working_days_before_deadline and at, or hours_before_deadline"
+                )
+            return self
+        missing = sorted(by_day - given)
+        if missing:
+            raise _KeyedError((missing[0],), "field required (or give hours_before_deadline)")
+        return self
+
+
+DEFAULT_QUIET_HOURS: Final = "21:00-08:00"
+
+
+def check_monthly_or_empty(expression: str) -> str:
+    """A cron expression that matches in every month, or "" for none."""
+    return check_monthly(expression.strip()) if expression.strip() else ""
 
 
 DEFAULT_REMINDERS: Final = (
@@ -250,6 +338,23 @@ class ScheduleConfig(_Model):
     deadline_at: LocalTime = time(18, 0)
     deadline_working_day_of_next_month: int = Field(default=2, ge=1, le=15, strict=True)
     reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
+    open_cron: Annotated[str, AfterValidator(check_monthly_or_empty)] = ""
+    quiet_hours: Annotated[str, AfterValidator(_check_quiet_hours)] = DEFAULT_QUIET_HOURS
+    quiet_on_days_off: bool = Field(default=True, strict=True)
+    max_reminders: int = Field(default=3, ge=0, le=20, strict=True)
+    remind_later_at: LocalTime = time(9, 0)
+
+    @model_validator(mode="after")
+    def _one_opening_rule(self) -> Self:
+        replaced = {"open_at", "open_working_days_before_month_end"} & self.model_fields_set
+        if self.open_cron and replaced:
+            raise _KeyedError((min(replaced),), "remove it: open_cron decides when the cycle opens")
+        return self
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        """Start and end of the nightly quiet hours, or None when there are none."""
+        return parse_quiet_hours(self.quiet_hours)
 
 
 class DepartmentConfig(_Model):
@@ -260,6 +365,7 @@ class DepartmentConfig(_Model):
     language: Language = DEFAULT_LANGUAGE
     questionnaire: Path | None = None
     schedule: ScheduleConfig = ScheduleConfig()
+    calendar: CalendarConfig = CalendarConfig()
 
     @field_validator("questionnaire", mode="before")
     @classmethod
@@ -325,7 +431,8 @@ class Config(_Model):
         departments = data.get("departments")
         if isinstance(departments, Mapping):
             departments = {
-                slug: _with_fallbacks(dept, inherited) for slug, dept in departments.items()
+                slug: _department_with_fallbacks(dept, inherited)
+                for slug, dept in departments.items()
             }
             resolved["departments"] = departments
         managers = data.get("managers")
@@ -425,6 +532,17 @@ def _with_fallbacks(section: object, fallbacks: Mapping[str, Any]) -> object:
     if not isinstance(section, Mapping):
         return section
     return {**fallbacks, **section}
+
+
+def _department_with_fallbacks(section: object, inherited: Mapping[str, Any]) -> object:
+    """A raw department with the defaults filled in. Its own ``calendar`` table is completed
+    from the default calendar, unless it names another ``country``."""
+    resolved = _with_fallbacks(section, inherited)
+    own = _as_mapping(section).get("calendar")
+    if not isinstance(resolved, Mapping) or not isinstance(own, Mapping):
+        return resolved
+    base = {} if "country" in own else inherited["calendar"]
+    return {**resolved, "calendar": {**base, **own}}
 
 
 def _manager_with_language(
@@ -545,6 +663,7 @@ _TYPE_NAMES: Final = {
     "model": "a table",
     "list": "a list",
     "tuple": "a list",
+    "date": "a date as YYYY-MM-DD",
 }
 
 

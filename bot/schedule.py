@@ -8,14 +8,15 @@ from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.config import ScheduleConfig
+from bot.cron import first_in_month
 from bot.periods import Period
 
 __all__ = [
     "CycleTimes",
+    "DepartmentSchedule",
     "WeekendCalendar",
     "WorkingCalendar",
     "add_working_days",
-    "cycle_times",
     "due_periods",
     "last_working_day",
     "nth_working_day",
@@ -129,30 +130,103 @@ def _transition_instant(before: datetime, after: datetime, tz: tzinfo) -> dateti
     return after
 
 
-def cycle_times(
-    period: Period, rules: ScheduleConfig, tz: ZoneInfo, cal: WorkingCalendar
-) -> CycleTimes:
-    """Compute when ``period``'s cycle opens, closes and reminds, following ``rules``.
+class DepartmentSchedule:
+    """A department's schedule rules, read in its time zone and on its working calendar.
 
-    Reminders are sorted, deduplicated, and kept only if strictly after the opening and
-    not after the deadline.
+    Quiet hours and (unless allowed) days off are never a moment to send: every moment this
+    class gives out is moved to the next allowed one.
     """
-    open_day = add_working_days(
-        last_working_day(period, cal), -rules.open_working_days_before_month_end, cal
-    )
-    opens_at = to_utc(open_day, rules.open_at, tz)
-    deadline_day = nth_working_day(period.next(), rules.deadline_working_day_of_next_month, cal)
-    deadline = to_utc(deadline_day, rules.deadline_at, tz)
-    reminders = {
-        to_utc(add_working_days(deadline_day, -rule.working_days_before_deadline, cal), rule.at, tz)
-        for rule in rules.reminders
-    }
-    return CycleTimes(
-        period=period,
-        opens_at=opens_at,
-        deadline=deadline,
-        reminders=tuple(sorted(t for t in reminders if opens_at < t <= deadline)),
-    )
+
+    def __init__(self, rules: ScheduleConfig, zone: ZoneInfo, calendar: WorkingCalendar) -> None:
+        self.rules = rules
+        self.zone = zone
+        self.calendar = calendar
+        self._quiet = rules.quiet_window
+
+    def cycle_times(self, period: Period) -> CycleTimes:
+        """When ``period``'s cycle opens, reminds and closes."""
+        opens_at = self.opening(period)
+        deadline = self.deadline(period)
+        return CycleTimes(period, opens_at, deadline, self.reminders(deadline, opens_at))
+
+    def opening(self, period: Period) -> datetime:
+        """When ``period``'s cycle opens: by ``open_cron``, or working days before month end."""
+        rules = self.rules
+        if rules.open_cron:
+            fire = first_in_month(rules.open_cron, period)
+            if fire is None:
+                raise ValueError(f"open_cron {rules.open_cron!r} does not match in {period}")
+            day, at = fire
+        else:
+            last = last_working_day(period, self.calendar)
+            day = add_working_days(last, -rules.open_working_days_before_month_end, self.calendar)
+            at = rules.open_at
+        return self.next_allowed(to_utc(day, at, self.zone))
+
+    def deadline(self, period: Period) -> datetime:
+        """``period``'s deadline: a working day of the next month at a local time."""
+        rules = self.rules
+        day = nth_working_day(
+            period.next(), rules.deadline_working_day_of_next_month, self.calendar
+        )
+        return to_utc(day, rules.deadline_at, self.zone)
+
+    def reminders(self, deadline: datetime, opens_at: datetime) -> tuple[datetime, ...]:
+        """The reminder moments before ``deadline``, sorted and distinct, each moved out of
+        quiet time; those not strictly between ``opens_at`` and ``deadline`` are dropped."""
+        deadline_day = deadline.astimezone(self.zone).date()
+        moments = set()
+        for rule in self.rules.reminders:
+            if rule.hours_before_deadline:
+                moment = deadline - timedelta(hours=rule.hours_before_deadline)
+            else:
+                back = -rule.working_days_before_deadline
+                moment = to_utc(
+                    add_working_days(deadline_day, back, self.calendar), rule.at, self.zone
+                )
+            moments.add(self.next_allowed(moment))
+        return tuple(sorted(m for m in moments if opens_at < m < deadline))
+
+    def allows(self, moment: datetime) -> bool:
+        """Whether messages may be sent at ``moment`` (not in quiet hours, not on a day off)."""
+        local = moment.astimezone(self.zone)
+        return not self._day_off(local.date()) and not self._in_quiet_hours(local.time())
+
+    def next_allowed(self, moment: datetime) -> datetime:
+        """``moment`` if sending is allowed then, else the first allowed moment after it."""
+        local = moment.astimezone(self.zone)
+        for _ in range(MAX_NON_WORKING_RUN + 2):
+            day = local.date()
+            if self._day_off(day):
+                local = self._local(day + _ONE_DAY, time())
+            elif self._quiet is not None and self._in_quiet_hours(local.time()):
+                end = self._quiet[1]
+                local = self._local(day if local.time() < end else day + _ONE_DAY, end)
+            else:
+                return local.astimezone(UTC)
+        raise ValueError(f"no moment to send within {MAX_NON_WORKING_RUN} days of {moment}")
+
+    def next_working_morning(self, after: datetime) -> datetime:
+        """The first ``remind_later_at`` on a working day after ``after`` ("remind me later")."""
+        morning = self.rules.remind_later_at
+        today = after.astimezone(self.zone).date()
+        if self.calendar.is_working_day(today) and to_utc(today, morning, self.zone) > after:
+            day = today
+        else:
+            day = add_working_days(today, 1, self.calendar)
+        return self.next_allowed(to_utc(day, morning, self.zone))
+
+    def _day_off(self, day: date) -> bool:
+        return self.rules.quiet_on_days_off and not self.calendar.is_working_day(day)
+
+    def _in_quiet_hours(self, at: time) -> bool:
+        if self._quiet is None:
+            return False
+        start, end = self._quiet
+        return start <= at < end if start < end else at >= start or at < end
+
+    def _local(self, day: date, at: time) -> datetime:
+        return to_utc(day, at, self.zone).astimezone(self.zone)
 
 
 def due_periods(now: datetime, tz: tzinfo) -> tuple[Period, Period]:

@@ -117,6 +117,7 @@ class OutboxState(enum.StrEnum):
     # Its sender stopped (crash, lost answer) after handing it to Telegram: whether it
     # arrived is unknown, and it is not sent again (at most once).
     UNCONFIRMED = "unconfirmed"
+    EXPIRED = "expired"  # no longer worth sending (a reminder whose moment has passed)
 
 
 class Department(Base):
@@ -222,6 +223,13 @@ class Submission(Base):
         back_populates="submission", cascade="all, delete-orphan"
     )
 
+    @property
+    def effective_deadline(self) -> datetime:
+        """The member's deadline: the cycle's, or their own extension when it is later."""
+        if self.deadline is None:
+            return self.cycle.deadline
+        return max(self.deadline, self.cycle.deadline)
+
 
 class Answer(Base):
     """One answer to one question, written the moment it is given."""
@@ -296,6 +304,7 @@ class OutgoingMessage(Base):
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # not sent by then: no longer worth sending
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

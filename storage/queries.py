@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -12,11 +12,14 @@ from storage.models import Base, Cycle, CycleState, Department, Member, Submissi
 
 
 def insert_ignore(session: Session, model: type[Base], **values: Any) -> bool:
-    """Insert a row unless it clashes with a unique constraint; True if a row was inserted."""
+    """Insert a row unless it clashes with a unique constraint; True if a row was inserted.
+
+    The inserted key is asked back (psycopg reports no row count for ON CONFLICT DO NOTHING).
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(*inspect(model).primary_key)).first() is not None
 
 
 def department_by_key(session: Session, key: str) -> Department | None:

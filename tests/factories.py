@@ -47,13 +47,17 @@ department = "sales"
 """
 
 
-def _config_text(database_url: str, api_url: str) -> str:
-    return CONFIG_FILE.format(api_url=api_url, database_url=database_url, manager=MANAGER_ID)
+def _config_text(database_url: str, api_url: str, extra: str = "") -> str:
+    text = CONFIG_FILE.format(api_url=api_url, database_url=database_url, manager=MANAGER_ID)
+    return text + extra
 
 
-def make_config(database_url: str, api_url: str = "http://127.0.0.1:9/bot") -> Config:
-    """A one-department config (sales, Asia/Shanghai) with one manager."""
-    data = tomllib.loads(_config_text(database_url, api_url))
+def make_config(
+    database_url: str, api_url: str = "http://127.0.0.1:9/bot", extra: str = ""
+) -> Config:
+    """A one-department config (sales, Asia/Shanghai) with one manager; `extra` TOML is
+    appended, e.g. a `[departments.sales.schedule]` table."""
+    data = tomllib.loads(_config_text(database_url, api_url, extra))
     return Config.from_mapping(data, env={"MONTHEND_BOT_TOKEN": TOKEN})
 
 
@@ -64,9 +68,12 @@ def write_config(folder: Path, database_url: str, api_url: str = "http://127.0.0
     return path
 
 
-def make_services(db: Database, database_url: str, now: datetime = BEFORE_OPENING) -> Services:
+def make_services(
+    db: Database, database_url: str, now: datetime = BEFORE_OPENING, extra: str = ""
+) -> Services:
     """Services on a manual clock, with the config's departments and managers stored."""
-    services = Services(db=db, config=make_config(database_url), clock=ManualClock(now))
+    config = make_config(database_url, extra=extra)
+    services = Services(db=db, config=config, clock=ManualClock(now))
     directory.sync_config(services)
     return services
 

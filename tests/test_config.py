@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -344,8 +344,83 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
         ),
         (
             {"departments": {"sales": {"schedule": {"reminders": [{"at": "9am"}]}}}},
+            "departments.sales.schedule.reminders[0].at: expected a time as HH:MM, got '9am'",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"reminders": [{"at": "09:00"}]}}}},
             "departments.sales.schedule.reminders[0].working_days_before_deadline: "
-            "field required (and 1 more problem)",
+            "field required (or give hours_before_deadline)",
+        ),
+        (
+            {
+                "departments": {
+                    "sales": {
+                        "schedule": {"reminders": [{"at": "09:00", "hours_before_deadline": 2}]}
+                    }
+                }
+            },
+            "departments.sales.schedule.reminders[0]: "
+            "give either working_days_before_deadline and at, or hours_before_deadline",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"quiet_hours": "9pm"}}}},
+            "departments.sales.schedule.quiet_hours: "
+            "expected quiet hours as HH:MM-HH:MM (or \"\" for none), got '9pm'",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"quiet_hours": "08:00-8:00"}}}},
+            "departments.sales.schedule.quiet_hours: "
+            "quiet hours must not start and end at the same time, got '08:00-8:00'",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"open_cron": "0 10 31 * *"}}}},
+            "departments.sales.schedule.open_cron: '0 10 31 * *' does not match any day of "
+            "2024-02; every month needs an opening (use 'L' for the last day of the month)",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"open_cron": "0 10 L 12 *"}}}},
+            "departments.sales.schedule.open_cron: "
+            "the month field of '0 10 L 12 *' must be '*': a cycle opens monthly",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"open_cron": "0 10 * *"}}}},
+            "departments.sales.schedule.open_cron: not a valid cron expression '0 10 * *' "
+            "(five fields: minute hour day-of-month month day-of-week, e.g. '0 10 L * *')",
+        ),
+        (
+            {
+                "departments": {
+                    "sales": {"schedule": {"open_cron": "0 10 L * *", "open_at": "9:00"}}
+                }
+            },
+            "departments.sales.schedule.open_at: remove it: open_cron decides when the cycle opens",
+        ),
+        (
+            {"departments": {"sales": {"schedule": {"max_reminders": -1}}}},
+            "departments.sales.schedule.max_reminders: must be greater than or equal to 0, got -1",
+        ),
+        (
+            {"departments": {"sales": {"calendar": {"country": "XX"}}}},
+            "departments.sales.calendar.country: "
+            "no public holiday data for country 'XX' (use an ISO code like 'CN')",
+        ),
+        (
+            {"departments": {"support": {"calendar": {"country": "DE", "subdivision": "Bayern"}}}},
+            "departments.support.calendar.subdivision: unknown subdivision 'Bayern' of DE "
+            "(known: BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH, Augsburg)",
+        ),
+        (
+            {"departments": {"sales": {"calendar": {"days_off": ["2026-02-30"]}}}},
+            "departments.sales.calendar.days_off[0]: expected a date as YYYY-MM-DD, "
+            "got '2026-02-30'",
+        ),
+        (
+            {
+                "defaults": {
+                    "calendar": {"days_off": ["2026-12-24"], "working_days": ["2026-12-24"]}
+                }
+            },
+            "defaults.calendar.working_days: 2026-12-24 is also listed in days_off",
         ),
         (
             {"departments": {"sales": {"schedule": {"deadline_working_day_of_next_month": 0}}}},
@@ -438,3 +513,25 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path.write_bytes('[departments.sales]\nname = "销售部"\n'.encode("gb18030"))
     with pytest.raises(ConfigError, match=r"not valid (UTF-8|TOML)"):
         load_config(path, env={})
+
+
+def test_departments_inherit_the_default_calendar_unless_they_name_another_country() -> None:
+    config = build(
+        {
+            "defaults": {"calendar": {"days_off": ["2026-12-24"]}},
+            "departments": {
+                "sales": {"calendar": {"working_days": ["2026-12-26"]}},
+                "support": {"calendar": {"country": "de", "subdivision": "BE"}},
+            },
+        }
+    )
+    sales, support = config.departments["sales"].calendar, config.departments["support"].calendar
+    assert (sales.country, sales.days_off, sales.working_days) == (
+        "CN",
+        (date(2026, 12, 24),),
+        (date(2026, 12, 26),),
+    )
+    assert (support.country, support.subdivision, support.days_off) == ("DE", "BE", ())
+    example = load_config(REPO_ROOT / "config.example.toml", env={})
+    assert example.departments["support"].calendar.days_off == (date(2026, 12, 24),)
+    assert example.departments["sales"].calendar.country == "CN"

@@ -110,7 +110,8 @@ def test_a_late_start_sends_only_the_latest_reminder(db: Database, database_url:
     scheduler.tick(services)
     clock.set(DEADLINE - timedelta(hours=1))  # both reminder moments have passed
     scheduler.tick(services)
-    assert [m.key.rsplit(":", 1)[1] for m in _queued(db, "reminder")] == ["1", "1"]
+    # Only the second, 09:00 on the deadline day (01:00 UTC), for each of the two.
+    assert [m.key.rsplit(":", 1)[1] for m in _queued(db, "reminder")] == ["20261202T0100Z"] * 2
 
 
 def test_no_cycle_is_opened_after_its_deadline(db: Database, database_url: str) -> None:

@@ -30,6 +30,10 @@ COMMANDS = (
     ("edit", N_("Review and change your answers")),
     ("language", N_("Change the language")),
     ("digest", N_("Team digest (managers)")),
+    ("pause", N_("Pause month ends while you are away")),
+    ("resume", N_("Take part again after a pause")),
+    ("close", N_("Close the month end (managers)")),
+    ("extend", N_("Move the deadline (managers)")),
     ("help", N_("What I do")),
 )
 

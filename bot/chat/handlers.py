@@ -15,25 +15,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat import month_end
 from bot.chat.convert import send_all
+from bot.chat.updates import sender as _sender
+from bot.chat.updates import services
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 from bot.services import answering, cycles, digests, directory
-from bot.services.context import Services
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The service layer, stored in `bot_data` when the application is built."""
-    found: Services = context.bot_data["services"]
-    return found
-
-
-def _sender(update: Update) -> tuple[int, int]:
-    assert update.effective_user is not None
-    assert update.effective_chat is not None
-    return update.effective_user.id, update.effective_chat.id
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -176,6 +166,10 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("digest", digest, filters=PRIVATE),
             CommandHandler("language", language, filters=PRIVATE),
             CommandHandler("help", help_text, filters=PRIVATE),
+            CommandHandler("pause", month_end.pause, filters=PRIVATE),
+            CommandHandler("resume", month_end.resume, filters=PRIVATE),
+            CommandHandler("close", month_end.close, filters=PRIVATE),
+            CommandHandler("extend", month_end.extend, filters=PRIVATE),
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text),
             MessageHandler(PRIVATE & filters.COMMAND, help_text),
             MessageHandler(PRIVATE & ~filters.TEXT, not_text),

@@ -65,7 +65,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         timezone=ZoneInfo(cycle.department.timezone),
         generated_at=now,
         questionnaire=questionnaire,
-        members=tuple(_report(s, questionnaire, cycle.deadline) for s in submissions),
+        members=tuple(_report(s, questionnaire) for s in submissions),
         kpi_rows=tuple(rows),
         kpi_totals=tuple(
             KpiTotal.of(kpi, tuple(r.figures for r in rows if r.figures.kpi.key == kpi.key))
@@ -87,15 +87,18 @@ def _submissions(session: Session, cycle_id: int) -> Sequence[Submission]:
     ).all()
 
 
-def _status(submission: Submission, deadline: datetime) -> Status:
+def _status(submission: Submission) -> Status:
+    """Submitted on time (by the member's own deadline) or late; else on leave, in progress
+    or missing."""
     if submission.submitted_at is not None:
-        return Status.ON_TIME if submission.submitted_at <= deadline else Status.LATE
+        on_time = submission.submitted_at <= submission.effective_deadline
+        return Status.ON_TIME if on_time else Status.LATE
+    if submission.on_leave:
+        return Status.ON_LEAVE
     return Status.IN_PROGRESS if submission.answers else Status.MISSING
 
 
-def _report(
-    submission: Submission, questionnaire: Questionnaire, deadline: datetime
-) -> MemberReport:
+def _report(submission: Submission, questionnaire: Questionnaire) -> MemberReport:
     given = {a.question: a for a in submission.answers}
     answers = tuple(
         MemberAnswer(q, given[q.key].text, given[q.key].number, given[q.key].skipped)
@@ -103,7 +106,7 @@ def _report(
         if q.key in given
     )
     return MemberReport(
-        submission.member.name, _status(submission, deadline), submission.submitted_at, answers
+        submission.member.name, _status(submission), submission.submitted_at, answers
     )
 
 

@@ -20,6 +20,7 @@ class Status(enum.StrEnum):
     LATE = "late"
     IN_PROGRESS = "in_progress"  # started, not submitted
     MISSING = "missing"  # not a single answer
+    ON_LEAVE = "on_leave"  # not submitted, on leave or paused: not counted as missing
 
 
 @dataclass(frozen=True)

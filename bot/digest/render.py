@@ -57,7 +57,13 @@ TABLE_ROWS: Final = 25
 """Rows per ``<pre>`` KPI table in a Telegram message; longer tables continue in another."""
 NAME_COLUMNS: Final = 10
 """Display columns a name may take in the Telegram KPI table (a CJK character takes two)."""
-EXCEPTIONS_FIRST: Final = (Status.MISSING, Status.IN_PROGRESS, Status.LATE, Status.ON_TIME)
+EXCEPTIONS_FIRST: Final = (
+    Status.MISSING,
+    Status.IN_PROGRESS,
+    Status.LATE,
+    Status.ON_LEAVE,
+    Status.ON_TIME,
+)
 """Order of the status groups in the summary; names are listed for all but the last."""
 KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"))
 """Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""

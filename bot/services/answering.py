@@ -12,10 +12,12 @@ from bot.followup import submission_questionnaire
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
+from bot.services import outbox, reminders
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from bot.services.reminders import ON_LEAVE, REMIND_LATER, reminder_prefix
 from storage.models import (
     Answer,
     CycleState,
@@ -121,13 +123,17 @@ class Questioning:
         return self.ask_current()
 
     def submit(self) -> list[OutMessage]:
-        """Submit the summary; it counts as late after the deadline."""
+        """Submit the summary; it counts as late after the deadline. Waiting reminders are
+        withdrawn."""
         self.submission.state = SubmissionState.SUBMITTED
+        outbox.withdraw(
+            self.session, reminder_prefix(self.submission.cycle_id, self.submission.member_id)
+        )
         self.submission.submitted_at = self.now
         self.submission.current_question = None
         self.submission.updated_at = self.now
         period = self.submission.cycle.period
-        if self.now > self.submission.cycle.deadline:
+        if self.now > self.submission.effective_deadline:
             text = self.t.gettext(
                 "Thank you! Your summary for %(period)s is submitted (after the deadline).",
                 period=period,
@@ -212,6 +218,15 @@ def _registered(session: Session, telegram_id: int) -> Member | None:
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 
+def _outsider(session: Session, telegram_id: int, language: str) -> OutMessage:
+    """What someone who is not an active member hears: how to join, or how to end a pause."""
+    member = member_by_telegram_id(session, telegram_id)
+    if member is not None and member.status is MemberStatus.PAUSED:
+        t = translator(member.language)
+        return OutMessage(t.gettext("You have paused month ends. Send /resume when you are back."))
+    return not_registered(translator(language))
+
+
 def handle_text(
     services: Services, telegram_id: int, message_id: int, text: str, language_code: str | None
 ) -> list[OutMessage]:
@@ -219,7 +234,7 @@ def handle_text(
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
         if member is None:
-            return [not_registered(translator(normalize_language(language_code)))]
+            return [_outsider(session, telegram_id, normalize_language(language_code))]
         repeated = member.last_message_id is not None and message_id <= member.last_message_id
         member.last_message_id = max(message_id, member.last_message_id or 0)
         flow = _flow(session, member, services.clock.now())
@@ -235,7 +250,7 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
         if member is None:
-            return [not_registered(translator(services.config.defaults.language))]
+            return [_outsider(session, telegram_id, services.config.defaults.language)]
         flow = _flow(session, member, services.clock.now())
         if flow is None:
             return [_no_cycle(translator(member.language))]
@@ -246,7 +261,8 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
 
 
 def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResult:
-    """A member pressed a questionnaire button; stale or foreign buttons change nothing."""
+    """A member pressed a questionnaire or reminder button; stale or foreign buttons change
+    nothing."""
     action, _, rest = data.partition(":")
     submission_id, _, argument = rest.partition(":")
     with services.db.unit_of_work() as session:
@@ -259,6 +275,9 @@ def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResu
         t = translator(member.language)
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
+        if action in (REMIND_LATER, ON_LEAVE):
+            reply = reminders.press(services, session, submission, action)
+            return ButtonResult([reply], close_buttons=True)
         flow = Questioning(session, submission, t, services.clock.now())
         return _press(flow, action, argument)
 

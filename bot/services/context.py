@@ -1,4 +1,5 @@
-"""What every service needs: the database, the config, the clock and the calendar."""
+"""What every service needs: the database, the config, the clock and each department's
+schedule (its rules, time zone and working calendar)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.config import Config, DepartmentConfig
 from bot.questionnaire import Questionnaire, load_questionnaire
-from bot.schedule import WeekendCalendar, WorkingCalendar
+from bot.schedule import DepartmentSchedule
+from bot.workdays import department_schedule
 from storage.db import Database
 
 
@@ -19,8 +21,8 @@ class Services:
     db: Database
     config: Config
     clock: Clock
-    calendar: WorkingCalendar = field(default_factory=WeekendCalendar)
     _questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
+    _schedules: dict[str, DepartmentSchedule] = field(default_factory=dict, repr=False)
 
     def department(self, key: str) -> DepartmentConfig:
         """The configured department `key` (KeyError if it is not configured)."""
@@ -32,3 +34,9 @@ class Services:
             path = self.department(department).questionnaire
             self._questionnaires[department] = load_questionnaire(Path(path) if path else None)
         return self._questionnaires[department]
+
+    def schedule(self, department: str) -> DepartmentSchedule:
+        """A department's schedule, with its working calendar, made once."""
+        if department not in self._schedules:
+            self._schedules[department] = department_schedule(self.department(department))
+        return self._schedules[department]

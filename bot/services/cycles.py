@@ -15,7 +15,7 @@ from bot.followup import Review, plan_reviews, questionnaire_for
 from bot.i18n import translator
 from bot.periods import Period
 from bot.questionnaire import Questionnaire
-from bot.schedule import CycleTimes, cycle_times
+from bot.schedule import CycleTimes
 from bot.services import outbox
 from bot.services.context import Services
 from bot.services.messages import OutMessage
@@ -35,23 +35,25 @@ from storage.queries import cycle_for, department_by_key
 
 @dataclass(frozen=True)
 class OpenResult:
-    """What opening a cycle did: whether it was new, and how many members were asked."""
+    """What opening a cycle did: whether it was new, how many members were asked, and from
+    when their first question is sent (later than now in quiet hours)."""
 
     period: Period
     created: bool
     asked: int
+    send_at: datetime | None = None
 
 
 def times_for(services: Services, department: str, period: Period) -> CycleTimes:
     """When a department's cycle for `period` opens, reminds and closes, by its rules."""
-    config = services.department(department)
-    return cycle_times(period, config.schedule, config.zone, services.calendar)
+    return services.schedule(department).cycle_times(period)
 
 
 def open_cycle(services: Services, department: str, period: Period) -> OpenResult:
     """Open a department's month end and ask every active member; opening again does nothing."""
     now = services.clock.now()
     times = times_for(services, department, period)
+    send_at = services.schedule(department).next_allowed(now)
     questionnaire = services.questionnaire(department)
     try:
         with services.db.unit_of_work() as session:
@@ -74,17 +76,24 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
             members = _askable(session, dept)
             reviews = plan_reviews(session, cycle)
             for member in members:
-                enroll(session, cycle, member, now, reviews.get(member.id))
-            return OpenResult(period, created=True, asked=len(members))
+                enroll(session, cycle, member, now, reviews.get(member.id), not_before=send_at)
+            return OpenResult(period, created=True, asked=len(members), send_at=send_at)
     except IntegrityError:  # opened at the same moment by another process
         return OpenResult(period, created=False, asked=0)
 
 
 def enroll(
-    session: Session, cycle: Cycle, member: Member, now: datetime, review: Review | None = None
+    session: Session,
+    cycle: Cycle,
+    member: Member,
+    now: datetime,
+    review: Review | None = None,
+    *,
+    not_before: datetime | None = None,
 ) -> Submission:
-    """Give `member` a submission in `cycle` and queue their first question; `review` holds
-    last month's plan items they are asked about first."""
+    """Give `member` a submission in `cycle` and queue their first question, sent from
+    `not_before` (default now); `review` holds last month's plan items they are asked about
+    first."""
     questionnaire = questionnaire_for(Questionnaire.from_json(cycle.questionnaire), review)
     first = questionnaire.questions[0]
     submission = Submission(
@@ -117,6 +126,7 @@ def enroll(
         kind="prompt",
         message=OutMessage(f"{intro}\n\n{question.text}", question.buttons),
         now=now,
+        not_before=not_before,
     )
     return submission
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.messages import Outgoing, from_payload, to_payload
@@ -35,8 +35,13 @@ def enqueue(
     message: Outgoing,
     now: datetime,
     member_id: int | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
-    """Queue `message` under `key` unless that key was queued before; True if it is new."""
+    """Queue `message` under `key` unless that key was queued before; True if it is new.
+
+    It is sent from `not_before` (default `now`), and not at all once `expires_at` has passed.
+    """
     return insert_ignore(
         session,
         OutgoingMessage,
@@ -47,7 +52,8 @@ def enqueue(
         payload=to_payload(message),
         state=OutboxState.PENDING,
         attempts=0,
-        not_before=now,
+        not_before=not_before or now,
+        expires_at=expires_at,
         created_at=now,
     )
 
@@ -59,6 +65,7 @@ def claim_due(db: Database, now: datetime, limit: int = 50) -> list[Delivery]:
             select(OutgoingMessage)
             .where(OutgoingMessage.state == OutboxState.PENDING)
             .where(OutgoingMessage.not_before <= now)
+            .where(or_(OutgoingMessage.expires_at.is_(None), OutgoingMessage.expires_at > now))
             .order_by(OutgoingMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -108,3 +115,23 @@ def recover_interrupted(db: Database) -> int:
             .values(state=OutboxState.PENDING)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def expire_stale(session: Session, now: datetime) -> int:
+    """Give up on waiting messages whose `expires_at` has passed; returns how many."""
+    return _expire(session, OutgoingMessage.expires_at <= now)
+
+
+def withdraw(session: Session, key_prefix: str) -> int:
+    """Give up on waiting messages whose key starts with `key_prefix` (e.g. every reminder of
+    one member in one cycle); returns how many."""
+    return _expire(session, OutgoingMessage.key.startswith(key_prefix, autoescape=True))
+
+
+def _expire(session: Session, condition: ColumnElement[bool]) -> int:
+    result = session.execute(
+        update(OutgoingMessage)
+        .where(OutgoingMessage.state == OutboxState.PENDING, condition)
+        .values(state=OutboxState.EXPIRED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -106,6 +106,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("plan_review", sa.JSON(), nullable=True))
 
     with op.batch_alter_table("outgoing_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+
+    with op.batch_alter_table("outgoing_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.BigInteger(), nullable=True))
         batch_op.create_index("ix_outgoing_messages_chat", ["chat_id", "id"], unique=False)
 
@@ -114,6 +117,9 @@ def downgrade() -> None:
     with op.batch_alter_table("outgoing_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_outgoing_messages_chat")
         batch_op.drop_column("claimed_by")
+
+    with op.batch_alter_table("outgoing_messages", schema=None) as batch_op:
+        batch_op.drop_column("expires_at")
 
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_column("plan_review")

@@ -1,0 +1,303 @@
+"""A manager's say over a month end's end: `/close` stops taking answers, `/extend` moves the
+deadline for everyone or for one member. Anyone else is refused and shown nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from html import escape
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.digest.build import build_digest
+from bot.digest.model import Status
+from bot.i18n import Translator, translator
+from bot.periods import Period
+from bot.schedule import DepartmentSchedule, add_working_days, to_utc
+from bot.services import outbox
+from bot.services.context import Services
+from bot.services.cycles import local_time
+from bot.services.messages import OutMessage
+from bot.services.reminders import reminder_prefix
+from storage.models import (
+    Cycle,
+    CycleState,
+    Member,
+    MemberStatus,
+    Role,
+    Submission,
+    SubmissionState,
+)
+from storage.queries import cycle_for, member_by_telegram_id
+
+MAX_EXTENSION_DAYS: Final = 30
+_WORKING_DAYS_RE: Final = re.compile(r"\+(?P<days>[0-9]{1,2})")
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_RE: Final = re.compile(r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})")
+
+
+def close(services: Services, telegram_id: int, period: str | None) -> list[OutMessage]:
+    """`/close [YYYY-MM]`: close the newest open month end (or that month's): no more answers,
+    nothing more sent for it. Answers given stay stored."""
+
+    def closing(session: Session, manager: Member, t: Translator, now: datetime) -> OutMessage:
+        if period is None:
+            cycle = _newest_open(session, manager)
+        else:
+            try:
+                cycle = cycle_for(session, manager.department_id, str(Period.parse(period)))
+            except ValueError:
+                return OutMessage(
+                    t.gettext("Please give the month as YYYY-MM, e.g. /close 2026-11.")
+                )
+        if cycle is None:
+            return OutMessage(t.gettext("There is no open month end to close."))
+        if cycle.state is CycleState.CLOSED:
+            return OutMessage(
+                t.gettext("Month end %(period)s is already closed.", period=cycle.period)
+            )
+        cycle.state = CycleState.CLOSED
+        cycle.closed_at = now
+        outbox.withdraw(session, f"prompt:{cycle.id}:")
+        outbox.withdraw(session, reminder_prefix(cycle.id))
+        return _closed(session, cycle, t, now)
+
+    return _as_manager(services, telegram_id, closing)
+
+
+def _closed(session: Session, cycle: Cycle, t: Translator, now: datetime) -> OutMessage:
+    """What the manager is told after closing: who submitted, who is on leave, who did not."""
+    digest = build_digest(session, cycle, now)
+    missing = [m.name for m in digest.with_status(Status.MISSING, Status.IN_PROGRESS)]
+    lines = [
+        t.gettext(
+            "🔒 Month end %(period)s is closed; answers are no longer accepted.",
+            period=cycle.period,
+        ),
+        t.gettext(
+            "Submitted: %(submitted)s of %(total)s (late: %(late)s). On leave: %(leave)s.",
+            submitted=len(digest.with_status(Status.ON_TIME, Status.LATE)),
+            total=len(digest.members),
+            late=len(digest.with_status(Status.LATE)),
+            leave=len(digest.with_status(Status.ON_LEAVE)),
+        ),
+    ]
+    if missing:
+        lines.append(t.gettext("Not submitted: %(names)s", names=escape(", ".join(missing))))
+    return OutMessage("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class _Move:
+    """A parsed `/extend`: by working days or to a date, at a time, for someone or all."""
+
+    working_days: int
+    day: date | None
+    at: time | None
+    who: str
+
+
+def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[OutMessage]:
+    """`/extend +N|YYYY-MM-DD [HH:MM] [name]`: move the open month end's deadline, for everyone
+    or for the member named (their name or @username); they are told the new deadline."""
+
+    def extending(session: Session, manager: Member, t: Translator, now: datetime) -> OutMessage:
+        move = _parse(args)
+        if move is None:
+            return _usage(t)
+        cycle = _newest_open(session, manager)
+        if cycle is None:
+            return OutMessage(t.gettext("There is no open month end."))
+        targets = list(cycle.submissions)
+        if move.who:
+            targets = _named(targets, move.who)
+            if len(targets) != 1:
+                return _not_one(t, move.who, cycle.period, len(targets))
+        schedule = services.schedule(cycle.department.key)
+        current = targets[0].effective_deadline if move.who else cycle.deadline
+        new = _moved(current, move, schedule)
+        tz, language = cycle.department.timezone, manager.language
+        shown = {"new": local_time(new, tz, language), "current": local_time(current, tz, language)}
+        if new <= now:
+            return OutMessage(t.gettext("The new deadline, %(new)s, has already passed.", **shown))
+        if new <= current:
+            return OutMessage(
+                t.gettext(
+                    "The new deadline, %(new)s, must be later than the current one, %(current)s.",
+                    **shown,
+                )
+            )
+        if move.who:
+            targets[0].deadline = new
+        else:
+            cycle.deadline = new
+        send_at = schedule.next_allowed(now)
+        for submission in targets:
+            _tell_member(session, submission, now, send_at)
+        if move.who:
+            return OutMessage(
+                t.gettext(
+                    "Done: the deadline for %(period)s is now %(deadline)s for %(name)s.",
+                    period=cycle.period,
+                    deadline=shown["new"],
+                    name=escape(targets[0].member.name),
+                )
+            )
+        return OutMessage(
+            t.gettext(
+                "Done: the deadline for %(period)s is now %(deadline)s for everyone.",
+                period=cycle.period,
+                deadline=shown["new"],
+            )
+        )
+
+    return _as_manager(services, telegram_id, extending)
+
+
+def _tell_member(
+    session: Session, submission: Submission, now: datetime, send_at: datetime
+) -> None:
+    """Withdraw reminders that name the old deadline; tell a member who still has to submit
+    their new one."""
+    member, cycle = submission.member, submission.cycle
+    outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
+    if (
+        submission.state is SubmissionState.SUBMITTED
+        or submission.on_leave
+        or member.status is not MemberStatus.ACTIVE
+    ):
+        return
+    assert member.telegram_id is not None
+    deadline = submission.effective_deadline
+    t = translator(member.language)
+    text = t.gettext(
+        "🗓 The deadline for your monthly summary for %(period)s is now %(deadline)s.",
+        period=cycle.period,
+        deadline=local_time(deadline, cycle.department.timezone, member.language),
+    )
+    outbox.enqueue(
+        session,
+        key=f"deadline:{cycle.id}:{member.id}:{deadline:%Y%m%dT%H%MZ}",
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind="deadline",
+        message=OutMessage(text),
+        now=now,
+        not_before=send_at,
+    )
+
+
+def _parse(args: Sequence[str]) -> _Move | None:
+    """`+N` or `YYYY-MM-DD`, an optional `HH:MM`, then an optional name; None if malformed."""
+    if not args:
+        return None
+    first, rest = args[0], list(args[1:])
+    days = _WORKING_DAYS_RE.fullmatch(first)
+    day = None
+    if days is None:
+        if not _DATE_RE.fullmatch(first):
+            return None
+        try:
+            day = date.fromisoformat(first)
+        except ValueError:
+            return None
+    working_days = int(days["days"]) if days else 0
+    if days and not 1 <= working_days <= MAX_EXTENSION_DAYS:
+        return None
+    at = None
+    if rest and (clock := _TIME_RE.fullmatch(rest[0])):
+        if int(clock["hour"]) > 23 or int(clock["minute"]) > 59:
+            return None
+        at = time(int(clock["hour"]), int(clock["minute"]))
+        rest = rest[1:]
+    return _Move(working_days, day, at, " ".join(rest).strip())
+
+
+def _moved(current: datetime, move: _Move, schedule: DepartmentSchedule) -> datetime:
+    """The deadline `move` makes of `current`, in the department's time zone."""
+    local = current.astimezone(schedule.zone)
+    day = move.day or add_working_days(local.date(), move.working_days, schedule.calendar)
+    return to_utc(day, move.at or local.time(), schedule.zone)
+
+
+def _named(submissions: list[Submission], who: str) -> list[Submission]:
+    """The submissions of members called `who` (name, or @username), ignoring case."""
+    wanted = who.casefold()
+    return [
+        s
+        for s in submissions
+        if s.member.name.casefold() == wanted
+        or (s.member.username and f"@{s.member.username.casefold()}" == wanted)
+    ]
+
+
+def _not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
+    if found == 0:
+        text = t.gettext(
+            "No one called “%(name)s” takes part in month end %(period)s.",
+            name=escape(who),
+            period=period,
+        )
+    else:
+        text = t.gettext(
+            "Several people are called “%(name)s”; please use their @username.", name=escape(who)
+        )
+    return OutMessage(text)
+
+
+def _usage(t: Translator) -> OutMessage:
+    return OutMessage(
+        t.gettext(
+            "To move the deadline: /extend +N (working days) or /extend YYYY-MM-DD, optionally "
+            "with a time HH:MM, then optionally a member's name or @username. For example: "
+            "/extend +2, or /extend 2026-12-04 12:00 Anna Schmidt."
+        )
+    )
+
+
+Action = Callable[[Session, Member, Translator, datetime], OutMessage]
+"""What a manager asked for, done in their unit of work: (session, manager, their language,
+now) -> the reply."""
+
+
+def _as_manager(services: Services, telegram_id: int, action: Action) -> list[OutMessage]:
+    """Run `action` for the sender if they are a department's manager; refuse anyone else."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        manager = _manager(session, telegram_id)
+        if manager is None:
+            return [_refusal(session, services, telegram_id)]
+        return [action(session, manager, translator(manager.language), now)]
+
+
+def _manager(session: Session, telegram_id: int) -> Member | None:
+    """The sender if they are an active manager."""
+    member = member_by_telegram_id(session, telegram_id)
+    if (
+        member is None
+        or member.role is not Role.MANAGER
+        or member.status is not MemberStatus.ACTIVE
+    ):
+        return None
+    return member
+
+
+def _refusal(session: Session, services: Services, telegram_id: int) -> OutMessage:
+    member = member_by_telegram_id(session, telegram_id)
+    t = translator(member.language if member else services.config.defaults.language)
+    return OutMessage(
+        t.gettext("Only a department's manager can close a month end or move its deadline.")
+    )
+
+
+def _newest_open(session: Session, manager: Member) -> Cycle | None:
+    return session.scalars(
+        select(Cycle)
+        .where(Cycle.department_id == manager.department_id, Cycle.state == CycleState.OPEN)
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    ).one_or_none()

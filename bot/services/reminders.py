@@ -1,0 +1,164 @@
+"""Reminders to members who have not submitted: the ladder of moments before their deadline,
+"remind me later", a cap per cycle, and the self-service buttons on every reminder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.followup import submission_questionnaire
+from bot.i18n import translator
+from bot.services import outbox
+from bot.services.context import Services
+from bot.services.cycles import local_time
+from bot.services.messages import Button, OutMessage
+from bot.services.prompts import callback, question_message
+from storage.models import Cycle, MemberStatus, Submission, SubmissionState
+
+REMIND_LATER: Final = "later"
+"""Callback action of "remind me later": no reminder until the next working morning."""
+ON_LEAVE: Final = "leave"
+"""Callback action of "I'm on leave this month": no more reminders, counted as on leave."""
+
+
+def reminder_prefix(cycle_id: int, member_id: int | None = None) -> str:
+    """The outbox key prefix of the reminders in a cycle, or of one member's there."""
+    return f"reminder:{cycle_id}:" + ("" if member_id is None else f"{member_id}:")
+
+
+def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:
+    """Queue, for each member of `cycle` who should get one, the latest reminder that is due.
+
+    Earlier moments that were missed (the bot was down) are stale and skipped; so is every
+    moment at or after the member's deadline. A queued reminder expires when the next one
+    is due or at the deadline. Returns how many reminders were queued.
+    """
+    schedule = services.schedule(cycle.department.key)
+    ladders: dict[datetime, tuple[datetime, ...]] = {}
+    queued = 0
+    for submission in cycle.submissions:
+        if not _remindable(submission, schedule.rules.max_reminders):
+            continue
+        deadline = submission.effective_deadline
+        if deadline not in ladders:
+            ladders[deadline] = schedule.reminders(deadline, cycle.opens_at)
+        moments = _moments(ladders[deadline], submission.remind_after, deadline, schedule.zone)
+        due = [m for m in moments if m <= now]
+        if not due or now >= deadline:
+            continue
+        expires_at = next((m for m in moments if m > now), deadline)
+        if _queue(session, submission, due[-1], expires_at, now):
+            submission.reminders_sent += 1
+            queued += 1
+    return queued
+
+
+def _remindable(submission: Submission, cap: int) -> bool:
+    return (
+        submission.state is not SubmissionState.SUBMITTED
+        and not submission.on_leave
+        and submission.member.status is MemberStatus.ACTIVE
+        and submission.reminders_sent < cap
+    )
+
+
+def _moments(
+    ladder: tuple[datetime, ...], remind_after: datetime | None, deadline: datetime, zone: ZoneInfo
+) -> list[datetime]:
+    """The member's reminder moments: the ladder; after "remind me later", that moment, then
+    the ladder from the following day on (one reminder that morning, not two)."""
+    if remind_after is None:
+        return list(ladder)
+    snoozed = [remind_after] if remind_after < deadline else []
+    that_day = remind_after.astimezone(zone).date()
+    return snoozed + [m for m in ladder if m.astimezone(zone).date() > that_day]
+
+
+def _queue(
+    session: Session, submission: Submission, moment: datetime, expires_at: datetime, now: datetime
+) -> bool:
+    member = submission.member
+    assert member.telegram_id is not None
+    return outbox.enqueue(
+        session,
+        key=f"{reminder_prefix(submission.cycle_id, member.id)}{moment:%Y%m%dT%H%MZ}",
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind="reminder",
+        message=reminder_message(submission),
+        now=now,
+        expires_at=expires_at,
+    )
+
+
+def reminder_message(submission: Submission) -> OutMessage:
+    """A reminder with the question the member is at, its buttons, and "remind me later" and
+    "I'm on leave this month"."""
+    member = submission.member
+    cycle = submission.cycle
+    t = translator(member.language)
+    text = t.gettext(
+        "⏰ A friendly reminder: your monthly summary for %(period)s is due by %(deadline)s.",
+        period=cycle.period,
+        deadline=local_time(
+            submission.effective_deadline, cycle.department.timezone, member.language
+        ),
+    )
+    own = (
+        (Button(t.gettext("⏰ Remind me later"), callback(REMIND_LATER, submission.id)),),
+        (Button(t.gettext("🌴 I'm on leave this month"), callback(ON_LEAVE, submission.id)),),
+    )
+    if submission.current_question is None:
+        ready = t.gettext(
+            "%(reminder)s Your answers are ready: send /edit to review and submit them.",
+            reminder=text,
+        )
+        return OutMessage(ready, own)
+    questionnaire = submission_questionnaire(submission)
+    question = question_message(
+        questionnaire, questionnaire.question(submission.current_question), submission.id, t
+    )
+    return OutMessage(f"{text}\n\n{question.text}", (*question.buttons, *own))
+
+
+def press(services: Services, session: Session, submission: Submission, action: str) -> OutMessage:
+    """The member pressed "remind me later" (`REMIND_LATER`) or "I'm on leave this month"
+    (`ON_LEAVE`) on a reminder; reminders already waiting for them are withdrawn."""
+    member, cycle = submission.member, submission.cycle
+    t = translator(member.language)
+    if submission.state is SubmissionState.SUBMITTED:
+        return OutMessage(
+            t.gettext("Your summary for %(period)s is already submitted.", period=cycle.period)
+        )
+    outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
+    if action == ON_LEAVE:
+        submission.on_leave = True
+        return OutMessage(
+            t.gettext(
+                "Noted: you are on leave for %(period)s. I won't remind you again, and the "
+                "digest shows you as on leave. If you want to send your summary after all, "
+                "just answer or send /edit.",
+                period=cycle.period,
+            )
+        )
+    now = services.clock.now()
+    later = services.schedule(cycle.department.key).next_working_morning(now)
+    submission.remind_after = later
+    deadline = submission.effective_deadline
+    if later >= deadline:
+        return OutMessage(
+            t.gettext(
+                "OK. The deadline, %(deadline)s, comes before the next working morning, so I "
+                "won't remind you again. You can answer any time until then.",
+                deadline=local_time(deadline, cycle.department.timezone, member.language),
+            )
+        )
+    return OutMessage(
+        t.gettext(
+            "OK, I will remind you on %(when)s.",
+            when=local_time(later, cycle.department.timezone, member.language),
+        )
+    )

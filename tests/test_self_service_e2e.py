@@ -1,0 +1,86 @@
+"""Reminder buttons, /pause and /resume, /extend and /close through the real application and
+the Telegram emulator, on a manual clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.emulator import BotMessage, SimulatedUser
+from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+
+TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+async def _join(bot: Running, user: SimulatedUser) -> None:
+    await user.send(f"/start {bot.invite()}")
+    await user.next_message()
+
+
+def _has(text: str) -> object:
+    return lambda m: text in m.plain_text
+
+
+async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        wang = bot.user(101, "王 芳", "zh-hans")
+        anna = bot.user(102, "Anna Schmidt", "en")
+        omar = bot.user(103, "Omar Haddad", "en")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        for user in (wang, anna, omar):
+            await _join(bot, user)
+        await manager.send("/start")
+        await manager.next_message()
+
+        # Omar is away: he pauses before the month end and is not asked.
+        await omar.send("/pause")
+        assert "I won't ask you" in (await omar.next_message()).text
+        bot.clock.set(OPENING)
+        await anna.wait_for(_has("Month end 2026-11"))  # type: ignore[arg-type]
+        await wang.wait_for(_has("2026-11"))  # type: ignore[arg-type]
+
+        # The first reminder carries both buttons, in each member's language.
+        bot.clock.set(TUE_10)
+        reminder = await anna.wait_for(_has("⏰ A friendly reminder"))  # type: ignore[arg-type]
+        assert reminder.button_texts()[-2:] == ["⏰ Remind me later", "🌴 I'm on leave this month"]
+        await anna.press(reminder, "⏰ Remind me later")
+        later = await anna.wait_for(_has("I will remind you"))  # type: ignore[arg-type]
+        assert later.plain_text == "OK, I will remind you on 2026-12-02 09:00."
+        shown = {m.message_id: m for m in await bot.client.messages(102)}
+        assert shown[reminder.message_id].buttons == []  # cannot be pressed twice
+
+        zh_reminder = await wang.wait_for(_has("⏰"))  # type: ignore[arg-type]
+        assert zh_reminder.button_texts()[-2:] == ["⏰ 稍后提醒我", "🌴 我本月请假"]
+        await wang.press(zh_reminder, "🌴 我本月请假")
+        assert "请假" in (await wang.wait_for(_has("2026-11 请假"))).plain_text  # type: ignore[arg-type]
+
+        # Back early, Omar resumes and gets the first question at once.
+        await omar.send("/resume")
+        assert "Welcome back" in (await omar.next_message()).text
+        await omar.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+
+        # Only the manager closes or extends; Anna gets one more working day.
+        await anna.send("/close")
+        refusal = await anna.wait_for(_has("Only a department's manager"))  # type: ignore[arg-type]
+        assert "2026-11" not in refusal.plain_text
+        await manager.send("/extend +1 Anna Schmidt")
+        done = await manager.wait_for(_has("Done:"))  # type: ignore[arg-type]
+        assert done.plain_text.endswith("is now 2026-12-03 18:00 for Anna Schmidt.")
+        told = await anna.wait_for(_has("🗓"))  # type: ignore[arg-type]
+        assert "now 2026-12-03 18:00" in told.plain_text
+
+        # At the deadline the manager learns who is missing and who is on leave.
+        bot.clock.set(DEADLINE)
+        summary = await manager.wait_for(_has("Month-end digest"))  # type: ignore[arg-type]
+        lines = summary.plain_text.splitlines()
+        assert any("On leave: 1 — 王 芳" in line for line in lines)
+        assert any("Missing: 2 — Anna Schmidt, Omar Haddad" in line for line in lines)
+
+        # Late answers are taken until the manager closes the month end.
+        await omar.send("Late, but here")
+        await omar.wait_for(_has("Question 2 of"))  # type: ignore[arg-type]
+        await manager.send("/close")
+        closed: BotMessage = await manager.wait_for(_has("is closed"))  # type: ignore[arg-type]
+        assert "Not submitted: Anna Schmidt, Omar Haddad" in closed.plain_text
+        await omar.send("More")
+        assert "nothing to fill in" in (await omar.next_message()).plain_text
