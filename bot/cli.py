@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -16,6 +17,7 @@ from bot.periods import Period
 from bot.questionnaire import QuestionnaireError
 from bot.schedule import due_periods
 from bot.services import cycles, directory
+from bot.services import members as member_data
 from bot.services.context import Services
 from bot.workdays import department_schedule
 from storage.db import Database
@@ -149,6 +151,71 @@ def members_import(ctx: click.Context, roster: TextIO) -> None:
         _fail(f"{roster.name}: {exc}")
     for entry in entries:
         click.echo(f"{entry.name}\t{entry.department}\t{_link(services, entry.code)}")
+
+
+@main.group()
+def member() -> None:
+    """One person's data: export everything stored about them, or delete it."""
+
+
+_MEMBER_ID = click.argument("telegram_id", metavar="ID", type=int)
+_BY_MEMBER_ID = click.option(
+    "--member-id",
+    "by_member_id",
+    is_flag=True,
+    help='ID is monthend\'s member id (the "id" in an export), not the Telegram user id.',
+)
+
+
+@member.command("export")
+@_MEMBER_ID
+@_BY_MEMBER_ID
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="Where to write the JSON.",
+)
+@click.pass_context
+def member_export(ctx: click.Context, telegram_id: int, by_member_id: bool, output: TextIO) -> None:
+    """Write everything stored about the person with Telegram user id ID, as JSON."""
+    ref = member_data.MemberRef(telegram_id, is_telegram_id=not by_member_id)
+    data = member_data.export(_services(ctx), ref)
+    if data is None:
+        _fail(f"no member with {ref}")
+    json.dump(data, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+
+
+@member.command("delete")
+@_MEMBER_ID
+@_BY_MEMBER_ID
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def member_delete(ctx: click.Context, telegram_id: int, by_member_id: bool, yes: bool) -> None:
+    """Delete the person with Telegram user id ID and everything stored about them."""
+    ref = member_data.MemberRef(telegram_id, is_telegram_id=not by_member_id)
+    services = _services(ctx)
+    with services.db.unit_of_work() as session:
+        found = member_data.find(session, ref)
+        if found is None:
+            _fail(f"no member with {ref}")
+        name, found_telegram_id = found.name, found.telegram_id
+    if any(m.telegram_id == found_telegram_id for m in services.config.managers):
+        _fail(f"{name} is a manager in the config: remove them from [[managers]] first")
+    if not yes:
+        click.confirm(
+            f"Delete {name} and everything stored about them? This cannot be undone.", abort=True
+        )
+    removed = member_data.remove(services, ref)
+    assert removed is not None
+    counts = ", ".join(f"{table} {n}" for table, n in removed.deleted.items())
+    click.echo(f"Deleted {removed.name}: {counts}.")
+    if removed.unlinked:
+        kept = ", ".join(f"{table} {n}" for table, n in removed.unlinked.items())
+        click.echo(f"Kept without their name (what they did for others): {kept}.")
 
 
 @main.group()

@@ -12,10 +12,11 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.chat import month_end
+from bot.chat import month_end, other_updates
 from bot.chat.convert import send_all
 from bot.chat.updates import sender as _sender
 from bot.chat.updates import services
@@ -159,6 +160,7 @@ async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler on `application`."""
+    application.add_handler(TypeHandler(Update, other_updates.heard_from), group=-1)
     application.add_handlers(
         [
             CommandHandler("start", start, filters=PRIVATE),
@@ -173,6 +175,10 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text),
             MessageHandler(PRIVATE & filters.COMMAND, help_text),
             MessageHandler(PRIVATE & ~filters.TEXT, not_text),
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.EDITED, other_updates.edited
+            ),
+            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_updates.in_group),
             CallbackQueryHandler(chosen_language, pattern=r"^lang:"),
             CallbackQueryHandler(button),
         ]

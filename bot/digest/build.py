@@ -106,7 +106,11 @@ def _report(submission: Submission, questionnaire: Questionnaire) -> MemberRepor
         if q.key in given
     )
     return MemberReport(
-        submission.member.name, _status(submission), submission.submitted_at, answers
+        submission.member.name,
+        _status(submission),
+        submission.submitted_at,
+        answers,
+        unreachable=submission.member.unreachable_since is not None,
     )
 
 

@@ -41,6 +41,7 @@ class MemberReport:
     status: Status
     submitted_at: datetime | None
     answers: tuple[MemberAnswer, ...]
+    unreachable: bool = False  # the bot cannot write to them (blocked it, left Telegram)
 
     @property
     def has_answers(self) -> bool:

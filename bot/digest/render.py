@@ -140,6 +140,7 @@ class Summary:
     below_target: tuple[str, ...] = ()
     unresolved_needs: int = 0
     oldest_need_days: int = 0
+    unreachable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,9 @@ class _View:
             "below_target": listed(below, NAMES_LIMIT if self.brief else None),
             "unresolved_needs": len(unresolved),
             "oldest_need_days": max((need.age_days for need in unresolved), default=0),
+            "unreachable": listed(
+                [m.name for m in d.members if m.unreachable], NAMES_LIMIT if self.brief else None
+            ),
         }
 
     def _group(self, status: Status) -> StatusGroup:

@@ -215,6 +215,8 @@ class Questioning:
 
 def _registered(session: Session, telegram_id: int) -> Member | None:
     member = member_by_telegram_id(session, telegram_id)
+    if member is not None:  # one update of a person at a time, even across processes
+        session.refresh(member, with_for_update=True)
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 

@@ -190,7 +190,9 @@ def _register_pending(
 
 
 def _redeem(session: Session, user: TelegramUser, code: str, now: datetime) -> Member | JoinError:
-    invite = session.scalars(select(Invite).where(Invite.code == code)).one_or_none()
+    invite = session.scalars(
+        select(Invite).where(Invite.code == code).with_for_update()  # redeemed once, even at once
+    ).one_or_none()
     if invite is None:
         return JoinError.UNKNOWN
     if invite.expires_at <= now:

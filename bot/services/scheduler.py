@@ -60,5 +60,6 @@ def _running_cycles(session: Session, department: str, now: datetime) -> list[Cy
                 )
             )
             .order_by(Cycle.period)
+            .with_for_update(skip_locked=True, of=Cycle)  # another process is at it: skip
         )
     )

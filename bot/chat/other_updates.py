@@ -1,0 +1,52 @@
+"""Updates that are not answers: edits of sent messages, messages in groups, and every private
+update as a sign that its sender can be written to again."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.chat.updates import services
+from bot.i18n import Translator, normalize_language, translator
+from bot.services import directory, members
+
+
+def _reader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    user = update.effective_user
+    assert user is not None
+    language = directory.member_language(services(context), user.id)
+    return translator(language or normalize_language(user.language_code))
+
+
+async def heard_from(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anyone who writes to the bot privately (or presses a button) is reachable again."""
+    chat = update.effective_chat
+    if update.effective_user is not None and (chat is None or chat.type == ChatType.PRIVATE):
+        members.heard_from(services(context), update.effective_user.id)
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message changes no saved answer: say so, and how to change one."""
+    assert update.effective_chat is not None
+    t = _reader(update, context)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        t.gettext(
+            "I keep each answer as it was sent, so editing a message does not change it. "
+            "To change an answer, send /edit."
+        ),
+    )
+
+
+async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command in a group: summaries are private, so the bot only works in private chats."""
+    assert update.effective_chat is not None
+    t = _reader(update, context)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        t.gettext(
+            "I only work in private chats, so that nobody sees answers that are not theirs. "
+            "Please write to me directly."
+        ),
+    )
