@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.followup import submission_questionnaire
 from bot.periods import Period
 from bot.questionnaire import Kind
-from bot.services import answering, cycles, scheduler
+from bot.services import answering, cycles, directory, scheduler
 from bot.services.context import Services
 from bot.services.messages import Outgoing, OutMessage, from_payload
 from storage.db import Database
@@ -39,16 +39,20 @@ head_telegram_id = {HEAD}
 admin_telegram_ids = [{ADMIN}]
 """
 
+ORG_KEYS = ("sales", "support")
+
 Answers = Mapping[str, str | None]
 """Question key -> what the member types or presses (a choice key); None skips."""
 
 
 def company(db: Database, database_url: str) -> Services:
-    """Sales (王芳, Anna Schmidt, 李伟) and Support (one member), with an org head and an admin,
-    a year before the month ends under test."""
+    """Sales (王芳, Anna Schmidt, 李伟) and Support (Jonas Weber), with an org head and an
+    admin, a year before the month ends under test."""
     services = make_services(db, database_url, extra=ORG)
     for telegram_id, name in NAMES.items():
         register(services, telegram_id, name, "zh_Hans" if telegram_id == WANG else "en")
+    code = directory.create_invite(services, "support")
+    directory.join(services, directory.TelegramUser(SUPPORT_MEMBER, "Jonas", "Weber"), code)
     return services
 
 
@@ -59,10 +63,11 @@ def open_month(services: Services, period: Period, department: str = "sales") ->
 
 
 def close_month(services: Services, period: Period) -> None:
-    """Move the clock to every department's deadline and let the scheduler handle it."""
-    deadline = max(cycles.times_for(services, key, period).deadline for key in ("sales", "support"))
-    clock_of(services).set(deadline)
-    scheduler.tick(services)
+    """Let the scheduler run at each department's deadline, the latest last."""
+    deadlines = sorted(cycles.times_for(services, key, period).deadline for key in ORG_KEYS)
+    for deadline in deadlines:
+        clock_of(services).set(deadline)
+        scheduler.tick(services)
 
 
 _message_ids = iter(range(1, 1_000_000))

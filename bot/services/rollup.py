@@ -31,9 +31,10 @@ ROLLUP_TEMPLATE = "digest/rollup.html.j2"
 
 @dataclass(frozen=True)
 class DepartmentLine:
-    """One department in the roll-up; `total` is 0 when it had no month end."""
+    """One department in the roll-up; `held` is False when it had no month end."""
 
     name: str
+    held: bool = False
     submitted: int = 0
     total: int = 0
     rate: str = ""
@@ -136,6 +137,7 @@ def _line(digest: Digest, t: Translator) -> DepartmentLine:
     )
     return DepartmentLine(
         name=digest.department,
+        held=True,
         submitted=submitted,
         total=expected,
         rate=format_percent(ratio(Decimal(submitted), Decimal(expected)), t.locale),
