@@ -241,6 +241,9 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
         _fail(str(exc))
     if result.created:
         click.echo(f"Opened {department} {month}: {result.asked} members will be asked.")
+        if result.send_at is not None and result.send_at > services.clock.now():
+            local = result.send_at.astimezone(services.department(department).zone)
+            click.echo(f"Quiet hours: the questions go out at {local:%Y-%m-%d %H:%M %Z}.")
     else:
         click.echo(f"{department} {month} was already open; nothing was sent again.")
 

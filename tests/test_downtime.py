@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.periods import Period
+from bot.services.cycles import open_cycle
 from storage.db import Database
 from storage.models import OutboxState
 from tests.cycle_helpers import ANNA, OMAR, WANG, queued, sent_out, team, tick_at, waiting
@@ -100,3 +102,14 @@ def test_after_a_deadline_at_night_the_digest_waits_for_the_morning(
     assert queued(db, "digest") == []
     tick_at(services, datetime(2026, 12, 3, 0, 0, tzinfo=UTC))  # Thu 08:00
     assert {row.chat_id for row in queued(db, "digest")} == {MANAGER_ID}
+
+
+def test_a_month_end_opened_by_hand_at_night_asks_in_the_morning(
+    db: Database, database_url: str
+) -> None:
+    services = team(db, database_url, now=datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 23:00
+    result = open_cycle(services, "sales", Period(2026, 11))
+    assert result.send_at == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # Tue 08:00
+    assert sent_out(services) == []
+    tick_at(services, datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert sorted(sent_out(services)) == [(WANG, "prompt"), (ANNA, "prompt"), (OMAR, "prompt")]
