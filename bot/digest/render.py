@@ -33,6 +33,7 @@ from bot.digest.model import (
     PlanMark,
     PlanReview,
     Status,
+    Theme,
     ratio,
 )
 from bot.followup import MARK_LABELS, describe_target
@@ -71,6 +72,8 @@ YOY_COLUMN: Final = N_("YoY")
 """Heading of 同比, shown where some member has last year's figure."""
 PLAN_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
 """Headings of the plan follow-through table; "Plan %" counts partly done as half."""
+THEME_NAMES_LIMIT: Final = 300
+"""Room for the names listed under one recurring theme in Telegram."""
 NEEDS_PER_MESSAGE: Final = 8
 """Needs per Telegram message, so that each message's buttons stay few enough to read."""
 NEED_LABELS: Final = {
@@ -165,10 +168,12 @@ class KpiTable:
 
 @dataclass(frozen=True)
 class ThemeView:
-    """A recurring theme and who raised it."""
+    """A recurring theme, who raised it (`hidden` names left out) and how many did."""
 
     words: str
     members: tuple[str, ...]
+    count: int
+    hidden: int = 0
 
 
 @dataclass(frozen=True)
@@ -383,14 +388,14 @@ class _View:
         reviews = self.digest.plan_reviews
         if not reviews:
             return None
+        statuses: dict[str, Status] = {}
+        for member in self.digest.members:
+            statuses.setdefault(member.name, member.status)  # the first of a name, as before
         members = tuple(
-            MemberAnswers(review.member, self._status_of(review.member), self._items(review))
+            MemberAnswers(review.member, statuses[review.member], self._items(review))
             for review in reviews
         )
         return SectionView(self.t.gettext("Last month's plan"), members)
-
-    def _status_of(self, name: str) -> Status:
-        return next(m.status for m in self.digest.members if m.name == name)
 
     def _items(self, review: PlanReview) -> tuple[AnswerView, ...]:
         views = []
@@ -410,7 +415,11 @@ class _View:
     # problems and needs
     def themes(self) -> list[ThemeView]:
         """Recurring themes, most widely shared first."""
-        return [ThemeView(theme.words, theme.members) for theme in self.digest.themes]
+        return [self._theme(theme) for theme in self.digest.themes]
+
+    def _theme(self, theme: Theme) -> ThemeView:
+        names = listed(theme.members, THEME_NAMES_LIMIT if self.brief else None)
+        return ThemeView(theme.words, names, len(theme.members), len(theme.members) - len(names))
 
     def needs(self) -> list[NeedView]:
         """Needs raised in this month end, then those carried over unresolved."""
@@ -625,7 +634,8 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     if plan := view.plan_table():
         head.append(telegram.table(plan))
     if themes := view.themes():
-        head.append(Block(telegram.render("themes", themes)))
+        lines = [Block(telegram.render("theme", theme)) for theme in themes]
+        head.append(telegram.titled(t.gettext("Recurring themes"), lines))
     sections = view.sections()
     if plan_section := view.plan_section():
         sections.insert(0, plan_section)
@@ -693,6 +703,10 @@ class _TelegramBlocks(Macros):
 
     def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
         return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
+
+    def titled(self, title: str, lines: Iterable[Block]) -> Block:
+        """Lines under a section heading."""
+        return self._titled("section_heading", title, lines, "\n")
 
     def table(self, table: KpiTable) -> Block:
         """A table under a section heading of its own."""

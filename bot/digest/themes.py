@@ -5,7 +5,7 @@ Chinese characters is read as its overlapping character pairs (``审批流程`` 
 English is read as words, lower-cased, with plural ``s`` dropped. A term used by two or more
 members is shared; neighbouring shared terms used by the same members join into one phrase
 (审批 + 批流 + 流程 → 审批流程, "pre-sales" + "engineer" → "pre-sales engineer"), and common words
-(我们, 需要, the, need …) never count.
+(我们, 需要, 的, the, need …) never count: in Chinese they break a run of characters.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ _CHINESE_STOP = """
 """
 STOP_WORDS: Final = frozenset(_ENGLISH_STOP.split())
 STOP_PAIRS: Final = frozenset(_CHINESE_STOP.split())
+STOP_CHARACTERS: Final = "的了和与及或在是也都就还很"
+"""Particles that join words rather than belong to one."""
+_CHINESE_BREAK: Final = re.compile("|".join([*sorted(STOP_PAIRS), f"[{STOP_CHARACTERS}]"]))
 
 
 def _is_chinese(term: str) -> bool:
@@ -60,7 +63,8 @@ def _runs(folded: str, surfaces: dict[str, str]) -> list[list[str]]:
     for match in _RUN.finditer(folded):
         chunk = match[0]
         if _is_chinese(chunk):
-            runs.append([chunk[i : i + 2] for i in range(len(chunk) - 1)])
+            for piece in _CHINESE_BREAK.split(chunk):
+                runs.append([piece[i : i + 2] for i in range(len(piece) - 1)])
             english_end = -2
             continue
         word = chunk.strip("'’+-")
