@@ -16,12 +16,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import month_end, other_updates
+from bot.chat import manager, month_end, other_updates
 from bot.chat.convert import send_all
 from bot.chat.updates import sender as _sender
 from bot.chat.updates import services
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
-from bot.services import answering, cycles, digests, directory
+from bot.services import answering, cycles, directory
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -44,7 +44,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any text in private chat: the answer to the question the member is at."""
+    """Any text in private chat: a manager's reply to a need they chose to answer, else the
+    answer to the question the member is at."""
+    if await manager.reply_to_need(update, context):
+        return
     user_id, chat_id = _sender(update)
     message = update.effective_message
     assert message is not None
@@ -79,15 +82,6 @@ async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/edit`: review the answers, with buttons to change them."""
     user_id, chat_id = _sender(update)
     await send_all(context.bot, chat_id, answering.show_review(services(context), user_id))
-
-
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/digest [YYYY-MM]`: the department digest, for its manager."""
-    user_id, chat_id = _sender(update)
-    period = context.args[0] if context.args else None
-    await send_all(
-        context.bot, chat_id, digests.requested_digest(services(context), user_id, period)
-    )
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -165,7 +159,12 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         [
             CommandHandler("start", start, filters=PRIVATE),
             CommandHandler("edit", edit, filters=PRIVATE),
-            CommandHandler("digest", digest, filters=PRIVATE),
+            CommandHandler("digest", manager.digest, filters=PRIVATE),
+            CommandHandler("export", manager.export, filters=PRIVATE),
+            CommandHandler("status", manager.status_now, filters=PRIVATE),
+            CommandHandler("remind", manager.remind, filters=PRIVATE),
+            CommandHandler("needs", manager.list_needs, filters=PRIVATE),
+            CommandHandler("target", manager.target, filters=PRIVATE),
             CommandHandler("language", language, filters=PRIVATE),
             CommandHandler("help", help_text, filters=PRIVATE),
             CommandHandler("pause", month_end.pause, filters=PRIVATE),
@@ -180,6 +179,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
             ),
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_updates.in_group),
             CallbackQueryHandler(chosen_language, pattern=r"^lang:"),
+            CallbackQueryHandler(manager.need_button, pattern=r"^need:"),
             CallbackQueryHandler(button),
         ]
     )

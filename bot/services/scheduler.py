@@ -19,6 +19,7 @@ from bot.services.context import Services
 from bot.services.cycles import open_cycle
 from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
+from bot.services.rollup import queue_due_rollup
 from storage.models import Cycle, CycleState, Department, Submission
 
 
@@ -41,6 +42,7 @@ def tick(services: Services) -> None:
                 if now >= cycle.deadline and cycle.deadline_handled_at is None:
                     queue_deadline_digest(session, cycle, now)
                     cycle.deadline_handled_at = now
+    queue_due_rollup(services)
 
 
 def _running_cycles(session: Session, department: str, now: datetime) -> list[Cycle]:
