@@ -1,0 +1,77 @@
+"""Needs and manager commands through the real application and the emulator: the manager
+answers a need from the digest's buttons, the member is told; others are refused."""
+
+from __future__ import annotations
+
+from bot.emulator import BotMessage, SimulatedUser
+from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+
+
+async def _answer_all(user: SimulatedUser, needs: str) -> None:
+    """Answer the twelve questions (the needs question with `needs`) and submit."""
+    for number in range(1, 13):
+        question = await user.wait_for(lambda m, n=number: f"Question {n} of 12" in m.text)
+        if question.button_texts()[:1] == ["Confident"]:
+            await user.press(question, "Confident")
+        elif "What do you need" in question.text:
+            await user.send(needs)
+        elif "in yuan" in question.text or "How many" in question.text or "target" in question.text:
+            await user.send("5")
+        else:
+            await user.send("Fine.")
+    review = await user.wait_for(lambda m: "Your monthly summary" in m.text)
+    await user.press(review, "✅ Submit")
+    await user.wait_for(lambda m: "is submitted" in m.text)
+
+
+async def _join(bot: Running, user: SimulatedUser) -> None:
+    await user.send(f"/start {bot.invite()}")
+    await user.next_message()
+
+
+async def test_a_need_answered_from_the_digest_reaches_the_member(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        anna = bot.user(102, "Anna Schmidt")
+        tom = bot.user(103, "Tom Baker")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await _join(bot, anna)
+        await _join(bot, tom)
+        await manager.send("/start")
+        await manager.next_message()
+        bot.clock.set(OPENING)
+        await _answer_all(anna, "One more pre-sales engineer\nA demo server")
+
+        # Members and strangers are refused every manager command and see nothing.
+        for command in ("/status", "/needs", "/remind", "/target revenue 5 Anna", "/export"):
+            await tom.send(command)
+            refusal = await tom.wait_for(lambda m: "Only a manager" in m.text)
+            assert "Anna" not in refusal.text
+
+        await manager.send("/status")
+        status = await manager.wait_for(lambda m: "Status now" in m.text)
+        assert "• Anna Schmidt" in status.text
+        assert "• Tom Baker" in status.text
+
+        bot.clock.set(DEADLINE)
+        needs: BotMessage = await manager.wait_for(lambda m: "needs wait for your answer" in m.text)
+        assert "One more pre-sales engineer" in needs.text
+        first = needs.buttons[0][1].text  # "✅ #<id>"
+        assert first.startswith("✅ #")
+        await manager.press(needs, first)
+        await manager.wait_for(lambda m: "is now “Done”; Anna Schmidt is told" in m.text)
+        told = await anna.wait_for(lambda m: "Your request" in m.text)
+        assert told.text == "Your request “One more pre-sales engineer” is now: Done."
+
+        await manager.press(needs, needs.buttons[1][3].text)  # 💬 on the second need
+        await manager.wait_for(lambda m: "Write your reply to Anna Schmidt" in m.text)
+        await manager.send("IT has one for you from Monday.")
+        await manager.wait_for(lambda m: "is sent to Anna Schmidt" in m.text)
+        reply = await anna.wait_for(lambda m: "replied" in m.text)
+        assert "“A demo server”" in reply.text
+        assert "IT has one for you from Monday." in reply.text
+
+        await manager.send("/needs")
+        remaining = await manager.wait_for(lambda m: "need waits for your answer" in m.text)
+        assert "A demo server" in remaining.text
+        assert "pre-sales" not in remaining.text
