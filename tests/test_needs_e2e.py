@@ -11,12 +11,13 @@ from tests.harness import Running, running_bot
 async def _answer_all(user: SimulatedUser, needs: str) -> None:
     """Answer the twelve questions (the needs question with `needs`) and submit."""
     for number in range(1, 13):
-        question = await user.wait_for(lambda m, n=number: f"Question {n} of 12" in m.text)
+        heading = f"Question {number} of 12"
+        question = await user.wait_for(lambda m: heading in m.text)  # noqa: B023
         if question.button_texts()[:1] == ["Confident"]:
             await user.press(question, "Confident")
         elif "What do you need" in question.text:
             await user.send(needs)
-        elif "in yuan" in question.text or "How many" in question.text or "target" in question.text:
+        elif any(word in question.text for word in ("in yuan", "How many", "target")):
             await user.send("5")
         else:
             await user.send("Fine.")
