@@ -8,12 +8,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.digest.build import build_digest
+from bot.digest.render import render_telegram
 from bot.emulator.html import html_to_plain
+from bot.periods import Period
 from bot.services import answering, digests, needs, targets
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, Need, NeedStatus
+from storage.queries import cycle_for, department_by_key, latest_cycle
 from tests.factories import MANAGER_ID, clock_of
 from tests.month_helpers import (
     ADMIN,
@@ -32,7 +36,7 @@ from tests.month_helpers import (
     queued,
     texts,
 )
-from tests.test_digest_render import assert_valid_messages, kpi_line, pre_blocks
+from tests.test_digest_render import EN, assert_valid_messages, kpi_line, pre_blocks
 
 WANG_OCTOBER = {
     "revenue": "50万",
@@ -72,9 +76,18 @@ def history(db: Database, database_url: str) -> Services:
     return services
 
 
-def digest_texts(services: Services, *words: str, telegram_id: int = MANAGER_ID) -> list[str]:
-    messages = digests.requested_digest(services, telegram_id, "en", list(words))
-    return texts(messages)
+def digest_texts(services: Services, period: Period | None = None) -> list[str]:
+    """The Telegram messages of the sales digest of `period` (the newest by default)."""
+    with services.db.unit_of_work() as session:
+        sales = department_by_key(session, "sales")
+        assert sales is not None
+        cycle = (
+            latest_cycle(session, sales.id)
+            if period is None
+            else cycle_for(session, sales.id, str(period))
+        )
+        assert cycle is not None
+        return render_telegram(build_digest(session, cycle, services.clock.now()), EN)
 
 
 def plain(messages: list[str]) -> str:
@@ -88,7 +101,7 @@ def test_first_month_shows_actuals_and_leaves_what_has_no_history_missing(
     db: Database, database_url: str
 ) -> None:
     services = history(db, database_url)
-    messages = digest_texts(services, "2026-10")
+    messages = digest_texts(services, OCTOBER)
     assert_valid_messages(messages)
     assert kpi_line(messages, "王芳").split() == ["王芳", "—", "500K", "—", "—"]
     assert kpi_line(messages, "Anna").split() == ["Anna", "Schm…", "—", "300K", "—", "—"]
