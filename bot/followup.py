@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -175,8 +175,21 @@ def submission_questionnaire(submission: Submission) -> Questionnaire:
     return questionnaire_for(base, submission.plan_review)
 
 
+class Given(Protocol):
+    """An answer as stored: an ORM object or a plain row with these columns."""
+
+    @property
+    def text(self) -> str | None: ...
+
+    @property
+    def number(self) -> Decimal | None: ...
+
+    @property
+    def skipped(self) -> bool: ...
+
+
 def reviewed(
-    review: Review | None, answers: Mapping[str, Answer], questionnaire: Questionnaire
+    review: Review | None, answers: Mapping[str, Given], questionnaire: Questionnaire
 ) -> tuple[PlanItem, ...]:
     """The review items with the member's marks and notes, as far as they have given them."""
     items = []

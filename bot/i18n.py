@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -66,9 +67,15 @@ class Translator:
         return text % {"n": n, **params}
 
     @property
-    def locale(self) -> str:
-        """The Babel locale name used to format numbers and dates."""
-        return self.language
+    def locale(self) -> Locale:
+        """The Babel locale used to format numbers and dates (parsed once per language)."""
+        return babel_locale(self.language)
+
+
+@cache
+def babel_locale(language: str) -> Locale:
+    """The Babel locale of `language`; formatting with a parsed locale skips parsing its name."""
+    return Locale.parse(language)
 
 
 def translator(language: str) -> Translator:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Final
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import format_decimal, parse_pattern
 from babel.numbers import format_percent as babel_format_percent
 
 __all__ = [
@@ -34,6 +36,10 @@ __all__ = [
 
 MAX_INPUT_LENGTH: Final = 64
 """Longer input is rejected outright; nobody types a 65-character number."""
+
+_GROUPED: Final = parse_pattern("#,##0.##")
+"""Grouped digits and at most two decimals (parsed once: numbers are formatted by the
+thousand in a big digest)."""
 
 EMPTY_VALUE: Final = "—"
 """Shown in place of a value that cannot be computed (e.g. completion without a plan)."""
@@ -127,14 +133,19 @@ def _round_half_up(value: Decimal, places: int) -> Decimal:
     return rounded if rounded != 0 else Decimal(0)
 
 
-def format_number(value: Decimal, locale: str) -> str:
+def format_number(value: Decimal, locale: Locale | str) -> str:
     """Format ``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
-    return format_decimal(_round_half_up(value, 2), format="#,##0.##", locale=locale)
+    return format_decimal(_round_half_up(value, 2), format=_GROUPED, locale=locale)
 
 
-def format_percent(ratio: Decimal | None, locale: str) -> str:
+def format_percent(ratio: Decimal | None, locale: Locale | str) -> str:
     """Format a ratio as a whole percentage (``0.9087`` -> ``91%``); ``None`` gives ``—``."""
     if ratio is None:
         return EMPTY_VALUE
-    whole = _round_half_up(ratio * 100, 0)
+    return _whole_percent(_round_half_up(ratio * 100, 0), locale)
+
+
+@lru_cache(maxsize=4096)
+def _whole_percent(whole: Decimal, locale: Locale | str) -> str:
+    """``whole`` percent in `locale`; a digest shows the same few hundred again and again."""
     return babel_format_percent(whole / 100, locale=locale)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import openpyxl
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.digest.model import Digest, Status
+from bot.digest.model import Digest, NeedItem, PlanItem, PlanMark, PlanReview, Status, Theme
 from bot.digest.xlsx import WIDTH_LIMIT, digest_xlsx
 from bot.i18n import Translator
+from storage.models import NeedStatus
 from tests.test_digest_render import EN, ZH, answers, department, make_digest, member
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -21,11 +24,14 @@ def workbook(digest: Digest, t: Translator = EN) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(digest_xlsx(digest, t)))
 
 
-def rows(sheet: Worksheet) -> list[tuple[Cell, ...]]:
-    return [tuple(row) for row in sheet.iter_rows()]  # type: ignore[misc]
+SheetCell = Cell | MergedCell
 
 
-def row_of(sheet: Worksheet, name: str) -> dict[str, Cell]:
+def rows(sheet: Worksheet) -> list[tuple[SheetCell, ...]]:
+    return list(sheet.iter_rows())
+
+
+def row_of(sheet: Worksheet, name: str) -> dict[str, SheetCell]:
     """The cells of the row whose first cell is `name`, by heading."""
     headings = [str(c.value) for c in next(sheet.iter_rows(max_row=1))]
     for row in sheet.iter_rows(min_row=2):
@@ -57,6 +63,7 @@ def test_kpi_figures_are_numbers_and_percentages_not_text() -> None:
     assert abs(done.value - 560_500 / 616_800) < 1e-9
     assert done.number_format == "0%"
     change = fang["Revenue (yuan)\nMoM"]
+    assert isinstance(change.value, float)
     assert abs(change.value - (560_500 / 530_000 - 1)) < 1e-9
     assert change.number_format == "+0%;-0%;0%"
     assert fang["New customers (customers)\nActual"].value == 12
@@ -111,10 +118,9 @@ def test_long_text_is_whole_and_wraps_in_a_bounded_column() -> None:
     digest = department()
     results = workbook(digest)["Results"]
     anna = row_of(results, "Anna Schmidt")
-    question = next(iter(anna))  # "Name"
-    assert question == "Name"
     highlights = anna[next(h for h in anna if h.startswith("What did you achieve"))]
     given = next(m for m in digest.members if m.name == "Anna Schmidt").answers[0].text
+    assert isinstance(highlights, Cell)
     assert highlights.value == given
     assert highlights.alignment.wrap_text
     assert results.column_dimensions[highlights.column_letter].width == WIDTH_LIMIT
@@ -178,3 +184,56 @@ def test_sheet_names_are_valid_and_unique() -> None:
         "Results (2)",
         "A very long section title that ",
     ]
+
+
+def with_plans_needs_and_themes(digest: Digest) -> Digest:
+    revenue = digest.questionnaire.kpi("revenue")
+    raised = datetime(2026, 10, 29, 3, 0, tzinfo=UTC)
+    return dataclasses.replace(
+        digest,
+        plan_reviews=(
+            PlanReview(
+                "王芳",
+                (
+                    PlanItem("12月5日前完成大客户回访", PlanMark.DONE, None),
+                    PlanItem("上线新报价流程", PlanMark.PARTLY, "审批还没走完"),
+                    PlanItem("", None, None, kpi=revenue, floor=Decimal(600_000)),
+                ),
+            ),
+        ),
+        needs=(
+            NeedItem(7, "李伟", "需要一名售前工程师", NeedStatus.OPEN, None, raised, 33, True),
+            NeedItem(9, "王芳", FORMULA, NeedStatus.DONE, "已安排", raised, 33, False),
+        ),
+        themes=(Theme("价格战", ("李伟", "王芳")),),
+    )
+
+
+def test_plan_follow_through_and_items_have_sheets_of_their_own() -> None:
+    book = workbook(with_plans_needs_and_themes(department()))
+    assert book.sheetnames[3:6] == ["Plan follow-through", "Last month's plan", "Need tracking"]
+    fang = row_of(book["Plan follow-through"], "王芳")
+    assert [c.value for c in fang.values()][1:4] == [1, 1, 0]  # done, partly, not done
+    completion = fang["Plan %"]
+    assert (completion.value, completion.number_format) == (0.75, "0%")
+    items = [[c.value for c in row] for row in rows(book["Last month's plan"])[1:]]
+    assert items == [
+        ["王芳", "12月5日前完成大客户回访", "Done", None],
+        ["王芳", "上线新报价流程", "Partly done", "审批还没走完"],
+        ["王芳", "Revenue — floor 600,000 yuan", None, None],
+    ]
+
+
+def test_needs_with_their_status_date_and_days_open() -> None:
+    book = workbook(with_plans_needs_and_themes(department()), ZH)
+    sheet = book["需求跟踪"]
+    open_need = row_of(sheet, 7)
+    assert open_need["姓名"].value == "李伟"
+    assert open_need["提出时间"].value == datetime(2026, 10, 29, 11, 0)  # in Shanghai
+    assert open_need["已等待天数"].value == 33
+    assert open_need["状态"].value == "待处理"
+    done = row_of(sheet, 9)
+    assert done["已等待天数"].value is None  # answered: no longer waiting
+    assert (done["需求"].value, done["需求"].data_type) == (FORMULA, "s")
+    summary = [[c.value for c in row] for row in rows(book["概况"])]
+    assert ["价格战", 2, "李伟, 王芳"] in [row[:3] for row in summary]

@@ -22,12 +22,13 @@ from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot.digest.model import Digest, KpiFigures, MemberAnswer, Status
-from bot.digest.render import environment
+from bot.digest.model import Digest, KpiFigures, MemberAnswer, PlanMark, Status
+from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, environment
+from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator
 from bot.questionnaire import Kind, Measure, Question, localized
 
@@ -39,26 +40,14 @@ WIDTH_SAMPLE: Final = 500
 """Rows looked at to size a column: enough to see its typical width, cheap for any size."""
 KPI_COLUMNS: Final = (N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"), N_("YoY"))
 """The figures of each KPI; "Done %" is 完成率 (actual / target), "MoM" 环比, "YoY" 同比."""
-HEADING: Final = "heading"
-
-
-def _named_styles() -> list[NamedStyle]:
-    """The cell styles of a workbook (each workbook needs its own)."""
-    top = Alignment(vertical="top", wrap_text=True)
-    return [
-        NamedStyle(
-            HEADING,
-            font=Font(bold=True),
-            fill=PatternFill("solid", fgColor="F4F6F9"),
-            alignment=top,
-        ),
-        NamedStyle("integer", number_format="#,##0"),
-        NamedStyle("decimal", number_format="#,##0.00"),
-        NamedStyle("percent", number_format="0%"),
-        NamedStyle("change", number_format="+0%;-0%;0%"),
-        NamedStyle("time", number_format="yyyy-mm-dd hh:mm"),
-        NamedStyle("text", alignment=top),
-    ]
+WRAP: Final = Alignment(vertical="top", wrap_text=True)
+HEADING_FONT: Final = Font(bold=True)
+HEADING_FILL: Final = PatternFill("solid", fgColor="F4F6F9")
+INTEGER: Final = "#,##0"
+DECIMAL: Final = "#,##0.00"
+PERCENT: Final = "0%"
+CHANGE: Final = "+0%;-0%;0%"
+TIME: Final = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)
@@ -85,6 +74,10 @@ class Sheet:
 def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
+    if digest.plan_reviews:
+        sheets += [_plan_follow_through(digest, t), _plan_items(digest, t)]
+    if digest.needs:
+        sheets.append(_needs(digest, t))
     sheets += _sections(digest, t)
     return _workbook(digest, sheets)
 
@@ -119,6 +112,11 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
         ]
         rows += [
             [str(h.period), h.on_time, h.expected, _percent(h.rate)] for h in digest.on_time_history
+        ]
+    if digest.themes:
+        rows += [[], [t.gettext("Recurring themes")]]
+        rows += [
+            [theme.words, len(theme.members), ", ".join(theme.members)] for theme in digest.themes
         ]
     return Sheet(t.gettext("Summary"), (), rows)
 
@@ -157,6 +155,55 @@ def _figures(f: KpiFigures | None) -> list[Value]:
 
 def _percent(ratio: Decimal | None) -> Percent | None:
     return None if ratio is None else Percent(ratio)
+
+
+def _plan_follow_through(digest: Digest, t: Translator) -> Sheet:
+    """Per member: how many of last month's plan items are done, partly or not, and plan
+    completion (partly done counts half)."""
+    rows = [
+        [review.member, *(review.count(mark) for mark in PlanMark), _percent(review.completion)]
+        for review in digest.plan_reviews
+    ]
+    headings = tuple(t.gettext(h) for h in PLAN_COLUMNS)
+    return Sheet(t.gettext("Plan follow-through"), headings, rows)
+
+
+def _plan_items(digest: Digest, t: Translator) -> Sheet:
+    """Every item of last month's plan with the member's mark and note."""
+    rows: list[list[Value]] = [
+        [
+            review.member,
+            item.text
+            if item.kpi is None
+            else describe_target(item.kpi, item.floor, item.stretch, t),
+            t.gettext(MARK_LABELS[item.mark]) if item.mark else None,
+            item.note,
+        ]
+        for review in digest.plan_reviews
+        for item in review.items
+    ]
+    headings = tuple(t.gettext(h) for h in (N_("Name"), N_("Plan item"), N_("Result"), N_("Note")))
+    return Sheet(t.gettext("Last month's plan"), headings, rows)
+
+
+def _needs(digest: Digest, t: Translator) -> Sheet:
+    """The needs of this month end, then those carried over unresolved; days open for those
+    still waiting."""
+    rows: list[list[Value]] = [
+        [
+            need.id,
+            need.member,
+            need.text,
+            need.raised_at,
+            need.age_days if need.unresolved else None,
+            t.gettext(NEED_LABELS[need.status]),
+            need.reply,
+        ]
+        for need in digest.needs
+    ]
+    names = (N_("Name"), N_("Need"), N_("Raised"), N_("Days open"), N_("Status"), N_("Reply"))
+    headings = ("#", *(t.gettext(name) for name in names))
+    return Sheet(t.gettext("Need tracking"), headings, rows)
 
 
 def _sections(digest: Digest, t: Translator) -> list[Sheet]:
@@ -206,8 +253,6 @@ def _answer(q: Question, answer: MemberAnswer | None, t: Translator) -> Value:
 
 def _workbook(digest: Digest, sheets: Iterable[Sheet]) -> bytes:
     book = Workbook(write_only=True)
-    for style in _named_styles():
-        book.add_named_style(style)
     titles: set[str] = set()
     for sheet in sheets:
         title = _sheet_title(sheet.title, titles)
@@ -239,7 +284,7 @@ def _write(ws: WriteOnlyWorksheet, sheet: Sheet, digest: Digest) -> None:
         dimension.width = min(widest + 2, WIDTH_LIMIT)
     if sheet.headings:
         ws.freeze_panes = "B2"
-        ws.append([_styled(ws, heading, HEADING) for heading in sheet.headings])
+        ws.append([_heading_cell(ws, heading) for heading in sheet.headings])
     for row in sheet.rows:
         ws.append([_cell(ws, value, digest) for value in row])
 
@@ -249,29 +294,40 @@ def _cell(ws: WriteOnlyWorksheet, value: Value, digest: Digest) -> Cell | str | 
     if value is None or isinstance(value, int):
         return value
     if isinstance(value, Percent):
-        style = "change" if value.signed else "percent"
-        return _styled(ws, float(value.ratio), style)
+        return _styled(ws, float(value.ratio), CHANGE if value.signed else PERCENT)
     if isinstance(value, Decimal):
-        integral = value == value.to_integral_value()
-        return _styled(
-            ws,
-            int(value) if integral else float(value),
-            "integer" if integral else "decimal",
-        )
+        if value == value.to_integral_value():
+            return _styled(ws, int(value), INTEGER)
+        return _styled(ws, float(value), DECIMAL)
     if isinstance(value, datetime):
         local = value.astimezone(digest.timezone).replace(tzinfo=None)
-        return _styled(ws, local, "time")
+        return _styled(ws, local, TIME)
     text = _clean(value)
     if len(text) > WIDTH_LIMIT or "\n" in text or text.startswith("=") or text in ERROR_CODES:
-        cell = _styled(ws, text, "text")
+        cell = _styled(ws, text, alignment=WRAP)
         cell.data_type = "s"  # shown as written, never taken as a formula
         return cell
     return text
 
 
-def _styled(ws: WriteOnlyWorksheet, value: str | float | datetime, style: str) -> Cell:
+def _styled(
+    ws: WriteOnlyWorksheet,
+    value: str | float | datetime,
+    number_format: str | None = None,
+    alignment: Alignment | None = None,
+) -> Cell:
+    """A cell with its number format or alignment (set directly: named styles cost more)."""
     cell = WriteOnlyCell(ws, value)
-    cell.style = style
+    if number_format is not None:
+        cell.number_format = number_format
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
+
+
+def _heading_cell(ws: WriteOnlyWorksheet, heading: str) -> Cell:
+    cell = _styled(ws, _clean(heading), alignment=WRAP)
+    cell.font, cell.fill = HEADING_FONT, HEADING_FILL
     return cell
 
 
