@@ -75,6 +75,11 @@ def close_month(services: Services, period: Period, *, tick: bool = False) -> No
 _message_ids = iter(range(1, 1_000_000))
 
 
+def say(services: Services, telegram_id: int, text: str) -> list[OutMessage]:
+    """The member writes `text`; the bot's replies."""
+    return answering.handle_text(services, telegram_id, next(_message_ids), text, "en")
+
+
 def current(services: Services, telegram_id: int) -> tuple[int, str | None]:
     """The member's open submission and the question they are at."""
     with services.db.unit_of_work() as session:

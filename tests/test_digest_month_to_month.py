@@ -34,6 +34,7 @@ from tests.month_helpers import (
     current,
     open_month,
     queued,
+    say,
     texts,
 )
 from tests.test_digest_render import EN, assert_valid_messages, kpi_line, pre_blocks
@@ -138,7 +139,7 @@ def test_next_month_opens_with_last_months_plan_and_targets(
     submission_id, key = current(services, ANNA)
     assert key == "followup_1"
     answering.handle_button(services, ANNA, f"pick:{submission_id}:followup_1:partly")
-    note = answering.handle_text(services, ANNA, 900, "Visited 3; two moved to December.", "en")
+    note = say(services, ANNA, "Visited 3; two moved to December.")
     assert "Last month you planned: Revenue — floor 280,000 yuan, stretch 350,000 yuan" in (
         note[0].text
     )
@@ -232,9 +233,7 @@ def test_each_need_is_an_item_that_follows_the_answer_until_the_manager_acts(
     # Anna rewrites her answer: the new text is a new need; October's stay as they were.
     submission_id, _ = current(services, ANNA)
     answering.handle_button(services, ANNA, f"edit:{submission_id}:needs")
-    answering.handle_text(
-        services, ANNA, 990, "A demo server by 12-10\nBudget for a trade fair", "en"
-    )
+    say(services, ANNA, "A demo server by 12-10\nBudget for a trade fair")
     assert [n.text for n in _needs(db)][-2:] == [
         "A demo server by 12-10",
         "Budget for a trade fair",
