@@ -130,6 +130,11 @@ def _described(item: Mapping[str, Any], questionnaire: Questionnaire, t: Transla
     return describe_target(kpi, _number(item["floor"]), _number(item["stretch"]), t)
 
 
+def _every_language(message: str, items: dict[str, str]) -> dict[str, str]:
+    """`message` in each language, about the item as that language shows it."""
+    return {lang: translator(lang).gettext(message, item=items[lang]) for lang in LANGUAGES}
+
+
 def _questions(review: Review, questionnaire: Questionnaire) -> Iterator[Question]:
     for index, item in enumerate(review, start=1):
         shown = {lang: _described(item, questionnaire, translator(lang)) for lang in LANGUAGES}
@@ -138,23 +143,15 @@ def _questions(review: Review, questionnaire: Questionnaire) -> Iterator[Questio
             section=SECTION.key,
             kind=Kind.CHOICE,
             choices=MARKS,
-            text={
-                lang: translator(lang).gettext(
-                    "Last month you planned: %(item)s\nHow did it go?", item=shown[lang]
-                )
-                for lang in LANGUAGES
-            },
+            text=_every_language(N_("Last month you planned: %(item)s\nHow did it go?"), shown),
         )
         yield Question(
             key=note_key(index),
             section=SECTION.key,
             optional=True,
-            text={
-                lang: translator(lang).gettext(
-                    "A note on “%(item)s”: what happened, and what comes next?", item=shown[lang]
-                )
-                for lang in LANGUAGES
-            },
+            text=_every_language(
+                N_("A note on “%(item)s”: what happened, and what comes next?"), shown
+            ),
         )
 
 
