@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
@@ -567,9 +567,9 @@ class Block:
     cont: str = ""
     sep: str = "\n\n"
 
-    @property
+    @cached_property
     def html(self) -> str:
-        """The whole block."""
+        """The whole block (kept: packing asks each block for it at every level above it)."""
         return _join(self.sep, self.head, *(child.html for child in self.children))
 
 
@@ -602,11 +602,15 @@ def _pieces(block: Block, limit: int) -> list[_Piece]:
 def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Messages of at most `limit` holding `blocks` in order, whole where they fit."""
     messages: list[str] = []
+    size = 0  # of the last message
     for piece in _pieces(Block("", tuple(blocks)), limit):
-        if messages and _size(messages[-1]) + _size(piece.sep + piece.html) <= limit:
+        added = _size(piece.sep + piece.html)
+        if messages and size + added <= limit:
             messages[-1] += piece.sep + piece.html
+            size += added
         else:
             messages.append(_join("\n", piece.cont, piece.html))
+            size = _size(messages[-1])
     return messages
 
 
