@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from sqlalchemy import select
@@ -105,6 +106,7 @@ def note_key(index: int) -> str:
     return f"{mark_key(index)}_note"
 
 
+@lru_cache(maxsize=4096)
 def describe_target(kpi: Kpi, floor: Decimal | None, stretch: Decimal | None, t: Translator) -> str:
     """A KPI target in words: ``Revenue — floor 600,000 yuan, stretch 700,000 yuan``."""
     unit = localized(kpi.unit, t)

@@ -44,7 +44,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     this = cycle_figures(session, cycle)
     before = period_figures(session, cycle.department_id, period.previous(), kpis)
     year_ago = period_figures(session, cycle.department_id, period.shift(-12), kpis)
-    planned = goals(session, cycle.department_id, period, kpis)
+    planned = goals(session, cycle.department_id, period, kpis, before)
     rows = [
         KpiRow(
             s.member.name,

@@ -72,15 +72,19 @@ def period_figures(
 
 
 def goals(
-    session: Session, department_id: int, period: Period, kpis: Iterable[Kpi]
+    session: Session,
+    department_id: int,
+    period: Period,
+    kpis: Iterable[Kpi],
+    planned: Figures | None = None,
 ) -> dict[int, dict[str, Goal]]:
     """member id -> KPI key -> the member's goal for `period`: planned the month before, or
-    set by the manager."""
+    set by the manager. `planned` is the month before's figures, when already read."""
     kpis = tuple(kpis)
+    if planned is None:
+        planned = period_figures(session, department_id, period.previous(), kpis)
     found: dict[int, dict[str, Goal]] = {}
-    for member_id, values in period_figures(
-        session, department_id, period.previous(), kpis
-    ).items():
+    for member_id, values in planned.items():
         for kpi in kpis:
             floor, stretch = (
                 values.get((kpi.key, Measure.FLOOR)),
@@ -99,7 +103,7 @@ def goals(
         )
     )
     for member_id, kpi_key, value in set_by_manager:
-        planned = found.setdefault(member_id, {}).get(kpi_key)
-        stretch = planned.stretch if planned is not None else None
+        own = found.setdefault(member_id, {}).get(kpi_key)
+        stretch = own.stretch if own is not None else None
         found[member_id][kpi_key] = Goal(value, stretch, by_manager=True)
     return found
