@@ -31,7 +31,7 @@ def rows(sheet: Worksheet) -> list[tuple[SheetCell, ...]]:
     return list(sheet.iter_rows())
 
 
-def row_of(sheet: Worksheet, name: str) -> dict[str, SheetCell]:
+def row_of(sheet: Worksheet, name: str | int) -> dict[str, SheetCell]:
     """The cells of the row whose first cell is `name`, by heading."""
     headings = [str(c.value) for c in next(sheet.iter_rows(max_row=1))]
     for row in sheet.iter_rows(min_row=2):
