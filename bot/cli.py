@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
 from telegram import Bot
+from telegram.error import InvalidToken
 
 from bot import logs
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, DepartmentConfig, load_config
+from bot.config import ENV_TOKEN, Config, ConfigError, DepartmentConfig, load_config
 from bot.periods import Period
 from bot.questionnaire import QuestionnaireError
 from bot.schedule import due_periods
@@ -94,7 +96,13 @@ def run(ctx: click.Context, use_webhook: bool, port: int | None) -> None:
         _fail(str(exc))
     logs.configure(token)
     application = build_application(_services(ctx), token)
-    asyncio.run(serve(application, webhook if use_webhook else None))
+    try:
+        asyncio.run(serve(application, webhook if use_webhook else None))
+    except InvalidToken:
+        _fail(f"{ENV_TOKEN}: the Bot API refused this token (is it the one @BotFather gave?)")
+    except Exception as exc:  # logged through the filter that keeps the token out
+        logging.getLogger("monthend").critical("the bot stopped", exc_info=True)
+        _fail(f"the bot stopped: {logs.redact(str(exc), token)}")
 
 
 @main.group()

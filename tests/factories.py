@@ -24,7 +24,7 @@ DEADLINE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 CONFIG_FILE = """
 [bot]
 api_url = "{api_url}"
-tick_seconds = 0.2
+tick_seconds = {tick_seconds}
 
 [sending]  # tests wait for every reply: no need to pace them like Telegram
 messages_per_second = 1000
@@ -47,8 +47,12 @@ department = "sales"
 """
 
 
-def _config_text(database_url: str, api_url: str, extra: str = "") -> str:
-    text = CONFIG_FILE.format(api_url=api_url, database_url=database_url, manager=MANAGER_ID)
+def _config_text(
+    database_url: str, api_url: str, extra: str = "", tick_seconds: float = 0.2
+) -> str:
+    text = CONFIG_FILE.format(
+        api_url=api_url, database_url=database_url, manager=MANAGER_ID, tick_seconds=tick_seconds
+    )
     return text + extra
 
 
@@ -61,10 +65,17 @@ def make_config(
     return Config.from_mapping(data, env={"MONTHEND_BOT_TOKEN": TOKEN})
 
 
-def write_config(folder: Path, database_url: str, api_url: str = "http://127.0.0.1:9/bot") -> Path:
-    """The config of `make_config` as a file, for the command line and bot processes."""
+def write_config(
+    folder: Path,
+    database_url: str,
+    api_url: str = "http://127.0.0.1:9/bot",
+    extra: str = "",
+    tick_seconds: float = 0.2,
+) -> Path:
+    """The config of `make_config` as a file, for the command line and bot processes (which
+    run the scheduler every `tick_seconds`)."""
     path = folder / "config.toml"
-    path.write_text(_config_text(database_url, api_url), encoding="utf-8")
+    path.write_text(_config_text(database_url, api_url, extra, tick_seconds), encoding="utf-8")
     return path
 
 

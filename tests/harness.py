@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.chat.app import build_application, polling
+from pydantic import SecretStr
+
+from bot.chat.app import build_application, polling, webhook_mode
 from bot.clock import ManualClock
+from bot.config import SendingConfig, WebhookConfig
 from bot.emulator import Emulator, EmulatorClient, SimulatedUser
 from bot.services import directory
 from bot.services.context import Services
 from storage.db import Database
 from tests.factories import BEFORE_OPENING, TOKEN, make_config
 
+WEBHOOK_SECRET = "test-webhook-secret"
+
 
 @dataclass
 class Running:
-    """A bot in polling mode against an emulator, and the means to act as its users."""
+    """A bot against an emulator (polling, or on `webhook` when set), and the means to act as
+    its users."""
 
     services: Services
     clock: ManualClock
     emulator: Emulator
     client: EmulatorClient
+    webhook: WebhookConfig | None = None
 
     def user(self, telegram_id: int, name: str, language_code: str = "en") -> SimulatedUser:
         """A person in a private chat with the bot."""
@@ -42,19 +50,49 @@ class Running:
         return directory.create_invite(self.services, "sales", Role(role))
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_on_free_port() -> WebhookConfig:
+    """Webhook settings for a bot on this machine (the emulator accepts plain http here)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    return WebhookConfig(url=url, port=port, secret=SecretStr(WEBHOOK_SECRET))
+
+
 @asynccontextmanager
-async def running_bot(database_url: str, now: datetime = BEFORE_OPENING) -> AsyncIterator[Running]:
-    """Start the emulator and the bot; stop both when the block ends."""
-    async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
+async def running_bot(
+    database_url: str,
+    now: datetime = BEFORE_OPENING,
+    *,
+    telegram_limits: bool = False,
+    webhook: bool = False,
+) -> AsyncIterator[Running]:
+    """Start the emulator and the bot; stop both when the block ends. With `telegram_limits`
+    the emulator answers 429 like Telegram and the bot paces itself with the default rates;
+    with `webhook` updates come by webhook instead of long polling."""
+    async with (
+        Emulator(token=TOKEN, enforce_rate_limits=telegram_limits) as emulator,
+        EmulatorClient(emulator.control_url) as client,
+    ):
         db = Database.from_url(database_url)
         clock = ManualClock(now)
-        services = Services(
-            db=db, config=make_config(database_url, api_url=emulator.base_url), clock=clock
-        )
+        config = make_config(database_url, api_url=emulator.base_url)
+        if telegram_limits:
+            config = config.model_copy(update={"sending": SendingConfig()})
+        services = Services(db=db, config=config, clock=clock)
         directory.sync_config(services)
         application = build_application(services, TOKEN, outbox_idle=0.05, tick_seconds=0.05)
+        hook = webhook_on_free_port() if webhook else None
+        intake: AbstractAsyncContextManager[object] = (
+            polling(application) if hook is None else webhook_mode(application, hook)
+        )
         try:
-            async with polling(application):
-                yield Running(services, clock, emulator, client)
+            async with intake:
+                yield Running(services, clock, emulator, client, hook)
         finally:
             db.dispose()

@@ -295,7 +295,8 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
         (
             {"colour": "blue"},
             "colour: unknown key "
-            "(known: bot, database, defaults, departments, invites, managers, org, sending, webhook)",
+            "(known: bot, database, defaults, departments, invites, managers, org, sending, "
+            "webhook)",
         ),
         (
             {"org": {"admin_telegram_ids": [1003, 0]}},

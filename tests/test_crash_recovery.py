@@ -1,103 +1,232 @@
-"""The bot process is killed with SIGKILL mid-questionnaire and started again: nothing is lost."""
+"""The bot process is killed with SIGKILL at the worst moments and started again: no answer is
+lost or half stored, and nobody gets a message twice.
+
+The kills are made deterministic with the emulator: it carries out a chosen call but holds its
+answer back (the message has arrived; the bot does not know it yet), or the test holds a lock
+the bot's next write needs (the answer is not stored yet)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
-from bot.emulator import Emulator, EmulatorClient, SimulatedUser
+from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.periods import Period
 from storage.db import Database
-from storage.models import Answer
-from tests.factories import TOKEN, write_config
+from storage.models import Answer, OutboxState, OutgoingMessage
+from tests.factories import MANAGER_ID, TOKEN, write_config
+from tests.processes import ALWAYS_OPEN, add_members, bot_process, monthend, terminate
 
 pytestmark = pytest.mark.slow
 
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "MONTHEND_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+FAN_OUT = 2000
 
 
-async def _spawn(config: Path, *args: str, output: Any) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot", "--config", str(config), *args),
-        env=_env(),
-        stdout=output,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+def _question(number: int) -> object:
+    return lambda m: f"Question {number} of 12" in m.text
 
 
-async def _monthend(config: Path, *args: str) -> str:
-    """Run a `monthend` admin command to completion and return what it printed."""
-    process = await _spawn(config, *args, output=asyncio.subprocess.PIPE)
-    output, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, output.decode()
-    return output.decode()
-
-
-@asynccontextmanager
-async def _bot_process(config: Path, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    with log.open("ab") as out:
-        process = await _spawn(config, "run", output=out)
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+def _is_prompt(message: BotMessage) -> bool:
+    return "Question 1 of 12" in message.text
 
 
 async def _answer(user: SimulatedUser, text: str, next_question: int) -> None:
     await user.send(text)
-    await user.wait_for(lambda m: f"Question {next_question} of 12" in m.text, timeout=30)
+    await user.wait_for(_question(next_question), timeout=30)  # type: ignore[arg-type]
+
+
+def _stored(database_url: str) -> tuple[dict[str, Answer], Counter[OutboxState]]:
+    db = Database.from_url(database_url)
+    with db.unit_of_work() as session:
+        answers = {a.question: a for a in session.scalars(select(Answer))}
+        states = Counter(session.scalars(select(OutgoingMessage.state)))
+    db.dispose()
+    return answers, states
+
+
+async def _joined(config: Path, client: EmulatorClient) -> SimulatedUser:
+    """A member who joined through an invite link, with the bot running."""
+    link = await monthend(config, "invite", "--department", "sales")
+    code = re.search(r"start=(\S+)", link)
+    assert code is not None, link
+    user = client.user(user_id=4242, first_name="Fang", last_name="Wang", language_code="en")
+    await user.send(f"/start {code.group(1)}")
+    await user.wait_for(lambda m: "Welcome" in m.text, timeout=30)
+    return user
+
+
+@contextmanager
+def _writes_blocked(database_url: str, telegram_id: int) -> Iterator[None]:
+    """Hold a lock that the bot needs to store the member's next answer."""
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(
+                f"SELECT id FROM members WHERE telegram_id = {telegram_id} FOR UPDATE"
+            )
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("ROLLBACK")
+    engine.dispose()
 
 
 async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_path: Path) -> None:
     period = Period.of(date.today())
     async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
-        config = write_config(tmp_path, database_url, api_url=emulator.base_url)
-        link = await _monthend(config, "invite", "--department", "sales")
-        code = re.search(r"start=(\S+)", link)
-        assert code is not None, link
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
         log = tmp_path / "bot.log"
-        user = client.user(user_id=4242, first_name="Fang", last_name="Wang", language_code="en")
-
-        async with _bot_process(config, log) as first:
-            await user.send(f"/start {code.group(1)}")
-            await user.wait_for(lambda m: "Welcome" in m.text, timeout=30)
-            await _monthend(
+        async with bot_process(config, log) as first:
+            user = await _joined(config, client)
+            await monthend(
                 config, "cycle", "open", "--department", "sales", "--period", str(period)
             )
-            await user.wait_for(lambda m: "Question 1 of 12" in m.text, timeout=30)
+            await user.wait_for(_is_prompt, timeout=30)
             await _answer(user, "Signed the Suzhou distributor; 91% of plan.", 2)
             await _answer(user, "56.05万", 3)
             await _answer(user, "5", 4)
             first.send_signal(signal.SIGKILL)
             assert await first.wait() == -signal.SIGKILL
 
-        async with _bot_process(config, log):
+        async with bot_process(config, log):
             await _answer(user, "Strong demand after the trade fair", 5)
 
-    db = Database.from_url(database_url)
-    with db.unit_of_work() as session:
-        stored = {a.question: a for a in session.scalars(select(Answer))}
-    db.dispose()
+    stored, _ = _stored(database_url)
     assert list(stored) == ["highlights", "revenue", "new_customers", "factors"]
     assert stored["highlights"].text == "Signed the Suzhou distributor; 91% of plan."
     assert stored["revenue"].number is not None
     assert int(stored["revenue"].number) == 560500
     assert stored["factors"].text == "Strong demand after the trade fair"
     assert TOKEN not in log.read_text()
-    prompts = [m for m in user.messages if "Question 1 of 12" in m.text]
+    prompts = [m for m in user.messages if _is_prompt(m)]
     assert len(prompts) == 1, "the month-end prompt was sent again after the restart"
+
+
+async def test_sigkill_during_an_answer_stores_it_whole_or_not_and_asks_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    period = Period.of(date.today())
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
+        log = tmp_path / "bot.log"
+        async with bot_process(config, log) as first:
+            user = await _joined(config, client)
+            await monthend(
+                config, "cycle", "open", "--department", "sales", "--period", str(period)
+            )
+            await user.wait_for(_is_prompt, timeout=30)
+            # Killed while the answer waits for the database: it is not stored.
+            with _writes_blocked(database_url, user.user_id):
+                await user.send("Signed the Suzhou distributor")
+                await client.wait_delivered(user.last_update_id, timeout=30)
+                first.kill()
+                await first.wait()
+        assert _stored(database_url)[0] == {}
+
+        async with bot_process(config, log) as second:
+            # Telegram delivers the message again: now it is stored and the next question asked.
+            await user.wait_for(_question(2), timeout=30)  # type: ignore[arg-type]
+            # Killed after the answer is stored, before the bot hears that its reply arrived.
+            await client.hold_next("sendMessage", chat_id=user.user_id)
+            await user.send("56.05万")
+            await client.wait_held(timeout=30)
+            second.kill()
+            await second.wait()
+
+        async with bot_process(config, log):
+            # Delivered again, it is recognised as answered: the member is asked the next one.
+            await user.wait_for(_question(3), timeout=30)  # type: ignore[arg-type]
+            await _answer(user, "5", 4)
+
+    stored, _ = _stored(database_url)
+    assert list(stored) == ["highlights", "revenue", "new_customers"]
+    assert stored["highlights"].text == "Signed the Suzhou distributor"
+    assert stored["revenue"].number is not None
+    assert int(stored["revenue"].number) == 560500
+    assert [m.text.startswith("<b>Question 3") for m in user.messages].count(True) == 2
+
+
+@pytest.mark.timeout(600)
+async def test_sigkill_during_a_fan_out_leaves_every_member_one_prompt(
+    database_url: str, tmp_path: Path
+) -> None:
+    period = Period.of(date.today())
+    ids = range(100_001, 100_001 + FAN_OUT)
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(
+            tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN, tick_seconds=10
+        )
+        await add_members(database_url, client, ids)
+        await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
+        log = tmp_path / "bot.log"
+        async with bot_process(config, log) as first:
+            await client.user(ids[FAN_OUT // 3], "M").wait_for(_is_prompt, timeout=120)
+            # The next prompt arrives, but the process dies before it hears so.
+            await client.hold_next("sendMessage")
+            await client.wait_held(timeout=30)
+            first.kill()
+            await first.wait()
+        async with bot_process(config, log) as second:
+            await client.user(ids[-1], "M").wait_for(_is_prompt, timeout=300)
+            assert await terminate(second) == 0  # stops once the last answer is in
+        per_chat = (await client.stats())["messages_per_chat"]
+    assert Counter(per_chat[str(i)] for i in ids) == {1: FAN_OUT}
+    _, states = _stored(database_url)
+    assert states == {OutboxState.SENT: FAN_OUT - 1, OutboxState.UNCONFIRMED: 1}
+    assert "1 message(s) were on their way to Telegram when a bot process stopped" in (
+        log.read_text()
+    )
+
+
+async def test_sigkill_during_a_digest_send_gives_the_manager_each_part_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    period = Period.of(date.today()).previous().previous()  # its deadline has passed
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
+        await add_members(database_url, client, range(201, 213))
+        await client.add_users([{"id": MANAGER_ID, "first_name": "Li"}])
+        await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
+        manager = client.user(MANAGER_ID, "Li")
+        log = tmp_path / "bot.log"
+        # The digest's first message arrives; the process dies before it hears so.
+        await client.hold_next("sendMessage", chat_id=MANAGER_ID)
+        async with bot_process(config, log) as first:
+            await client.wait_held(timeout=60)
+            first.kill()
+            await first.wait()
+        async with bot_process(config, log):
+            await manager.wait_for(lambda m: m.document is not None, timeout=60)
+        received = await client.messages(MANAGER_ID)
+
+    db = Database.from_url(database_url)
+    with db.unit_of_work() as session:
+        parts = list(
+            session.scalars(
+                select(OutgoingMessage)
+                .where(OutgoingMessage.kind == "digest")
+                .order_by(OutgoingMessage.id)
+            )
+        )
+    db.dispose()
+    assert len(parts) >= 3
+    assert [p.state for p in parts] == [OutboxState.UNCONFIRMED] + [OutboxState.SENT] * (
+        len(parts) - 1
+    )
+    assert len(received) == len(parts)  # each part once, the held one included
+    assert "Month-end digest" in received[0].text
+    assert len({m.text for m in received if not m.document}) == len(
+        [m for m in received if not m.document]
+    )

@@ -136,7 +136,8 @@ def test_refused_messages_mark_their_member_unreachable(db: Database, database_u
     _queue(db, "prompt", 501, member_id=member_id)
     claimed = delivery.claim_next(db, OPENING, ME)
     assert claimed is not None
-    delivery.failed(db, claimed, "Forbidden: bot was blocked by the user", OPENING, unreachable=True)
+    error = "Forbidden: bot was blocked by the user"
+    delivery.failed(db, claimed, error, OPENING, unreachable=True)
     with db.unit_of_work() as session:
         assert session.get_one(Member, member_id).unreachable_since == OPENING
     assert _states(db)["prompt"] is OutboxState.FAILED

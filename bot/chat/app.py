@@ -111,8 +111,8 @@ async def _set_commands(application: MonthendApp) -> None:
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
-    try:
-        scheduler.tick(services)
+    try:  # in a worker thread: with thousands of members the event loop must not wait
+        await asyncio.to_thread(scheduler.tick, services)
     except Exception:
         log.exception("scheduled check failed; it runs again at the next tick")
     context.bot_data["sender"].wake()

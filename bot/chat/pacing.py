@@ -26,7 +26,6 @@ PACED: Final = True
 """``rate_limit_args`` of a request whose permits were taken already."""
 RETRIES: Final = 3
 """How often a request (not a queued message) is tried again after a 429."""
-_PRUNE_AT: Final = 1024
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -50,15 +49,15 @@ class Pacer(BaseRateLimiter[bool]):
     def _chat(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
         if limiter is None:
-            if len(self._chats) >= _PRUNE_AT:
-                self._chats = {c: lim for c, lim in self._chats.items() if not lim.has_capacity()}
             interval = self._group_interval if chat_id < 0 else self._chat_interval
             limiter = self._chats[chat_id] = AsyncLimiter(1, interval)
         return limiter
 
     def busy_chats(self) -> list[int]:
-        """Chats that cannot take a message right now."""
-        return [chat for chat, limiter in self._chats.items() if not limiter.has_capacity()]
+        """Chats that cannot take a message right now (the others' limiters are dropped: a
+        new one, with room for one message, is the same)."""
+        self._chats = {c: lim for c, lim in self._chats.items() if not lim.has_capacity()}
+        return list(self._chats)
 
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds`."""

@@ -33,6 +33,8 @@ BUSY_RECHECK_SECONDS: Final = 0.1
 """How soon to look again when messages wait only for their chat's pace."""
 MAX_PAUSE_SECONDS: Final = 30.0
 """Longest pause of all sending after repeated network failures."""
+STOP_SECONDS: Final = 15.0
+"""How long stopping waits for the message on its way to get its answer."""
 
 # httpx errors raised before a request was completely sent: Telegram cannot have received it.
 _NOT_SENT: Final = (
@@ -49,7 +51,7 @@ def not_delivered(exc: NetworkError) -> bool:
     an error status, or the request never got through. A read timeout or a dropped connection
     after sending leaves it unknown."""
     cause = exc.__cause__
-    return cause is None or isinstance(cause, TelegramError | _NOT_SENT)
+    return cause is None or isinstance(cause, (TelegramError, *_NOT_SENT))
 
 
 class OutboxSender:
@@ -65,6 +67,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._network_failures = 0
+        self._stopping = False
 
     def start(self) -> None:
         """Mark this process as alive, settle what a stopped one left, and start sending."""
@@ -73,11 +76,12 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="monthend-outbox")
 
     async def stop(self) -> None:
-        """Stop after the message being sent, if any."""
+        """Stop once the message on its way, if any, has its answer (within STOP_SECONDS)."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, STOP_SECONDS)
             self._task = None
         self.instance.release()
 
@@ -88,7 +92,7 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send everything that may go now; returns how many messages were handled."""
         handled = 0
-        while True:
+        while not self._stopping:
             await self.pacer.ready()
             claimed = delivery.claim_next(
                 self.services.db,
@@ -101,11 +105,12 @@ class OutboxSender:
             await self.pacer.enter_chat(claimed.chat_id)  # free: the chat was not busy
             await self._deliver(claimed)
             handled += 1
+        return handled
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         recovered_at = loop.time()
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
                 if loop.time() - recovered_at >= RECOVER_SECONDS:
@@ -113,6 +118,8 @@ class OutboxSender:
                     self._recover()
             except Exception:
                 log.exception("sending queued messages failed; trying again")
+            if self._stopping:
+                return
             self._wake.clear()
             wait = BUSY_RECHECK_SECONDS if self.pacer.busy_chats() else self.idle
             with contextlib.suppress(TimeoutError):

@@ -252,10 +252,11 @@ class EmulatorClient:
             body["description"] = description
         await self.call("POST", "failures", body=body)
 
-    async def hold_next(self, method: str, count: int = 1) -> None:
-        """Carry out the next ``count`` calls of a method but hold their answers back, as if
-        the answers were lost on their way to the bot."""
-        await self.call("POST", "holds", body={"method": method, "count": count})
+    async def hold_next(self, method: str, count: int = 1, chat_id: int | None = None) -> None:
+        """Carry out the next ``count`` calls of a method (to ``chat_id``, if given) but hold
+        their answers back, as if the answers were lost on their way to the bot."""
+        body = {"method": method, "count": count, "chat_id": chat_id}
+        await self.call("POST", "holds", body=body)
 
     async def wait_held(self, timeout: float = 10.0) -> int:  # noqa: ASYNC109
         """Wait until a call's answer is being held; returns how many are."""
@@ -479,8 +480,8 @@ class SimulatedUser:
         deadline = loop.time() + seconds
         skipped: list[BotMessage] = []
         while True:
-            if not self._pending:
-                await self._fetch(max(deadline - loop.time(), 0.0))
+            while not self._pending and (remaining := deadline - loop.time()) > 0:
+                await self._fetch(remaining)  # the server caps one long poll at a minute
             if not self._pending:
                 raise NoMessageError(await self._timeout_report(what, seconds, skipped))
             message = self._pending.popleft()

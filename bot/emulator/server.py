@@ -57,8 +57,9 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
                                                 "sticky": a 429 that refuses every send
                                                 until retry_after has passed, as Telegram's
                                                 flood control does}
-    POST /_emulator/holds                      {"method", "count"}: the next calls are
-                                               carried out but their answers held back
+    POST /_emulator/holds                      {"method", "count", "chat_id"}: the next
+                                               calls (to that chat, if given) are carried
+                                               out but their answers held back
     GET  /_emulator/holds?timeout=SECONDS      long poll until a call is held -> {"held"}
     POST /_emulator/holds/release              {"drop": false}: answer the held calls (or,
                                                with drop, close their connections unanswered)
@@ -1495,11 +1496,14 @@ class _ControlApi:
         return {"pending": len(queue)}
 
     async def add_holds(self, request: web.Request) -> JSON:
-        """Carry out the next ``count`` calls of a method but hold their answers back."""
+        """Carry out the next ``count`` calls of a method (to ``chat_id``, if given) but hold
+        their answers back."""
         body = await _body(request)
         method = str(body.get("method", "")).lower()
         if method not in self._bot_methods:
             raise _ControlError(400, f"unknown Bot API method {body.get('method')!r}")
+        if body.get("chat_id") is not None:
+            method += f":{_int_arg(body['chat_id'], 'chat_id')}"
         self._state.holds[method] += _int_arg(body.get("count", 1), "count")
         return {"pending": self._state.holds[method]}
 
@@ -1775,15 +1779,18 @@ class Emulator:
         state.method_calls[name] += 1
         try:
             self._raise_injected_failure(name)
-            result = await method(await _Params.read(request))
+            params = await _Params.read(request)
+            result = await method(params)
         except ApiError as exc:
             if exc.status == 429:
                 state.too_many_requests += 1
             return exc.response()
-        if state.holds[name.lower()] > 0:
-            state.holds[name.lower()] -= 1
-            if not await self._world.hold() and request.transport is not None:
-                request.transport.close()  # the answer is lost on its way back
+        for hold in (f"{name.lower()}:{params.raw('chat_id')}", name.lower()):
+            if state.holds[hold] > 0:
+                state.holds[hold] -= 1
+                if not await self._world.hold() and request.transport is not None:
+                    request.transport.close()  # the answer is lost on its way back
+                break
         return web.json_response({"ok": True, "result": result})
 
     def _raise_injected_failure(self, name: str) -> None:

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.services.messages import Outgoing, from_payload
 from storage.db import Database
@@ -46,11 +47,9 @@ class Delivery:
     message: Outgoing
 
 
-def claim_next(
-    db: Database, now: datetime, instance: int, busy_chats: Collection[int] = ()
-) -> Delivery | None:
-    """Claim for process `instance` the oldest due message that may go now: not to one of
-    `busy_chats`, and with nothing older to its chat still waiting."""
+def _claim_statement() -> ReturningUpdate[Any]:
+    """The claiming UPDATE, built once: for `instance`, the oldest due message that may go
+    now (not to one of the `busy` chats, nothing older to its chat still waiting)."""
     candidate = aliased(OutgoingMessage)
     earlier = aliased(OutgoingMessage)
     waiting_before = (
@@ -62,24 +61,44 @@ def claim_next(
         )
         .exists()
     )
-    query = select(candidate.id).where(
-        candidate.state == OutboxState.PENDING,
-        candidate.not_before <= now,
-        or_(candidate.expires_at.is_(None), candidate.expires_at > now),
-        ~waiting_before,
+    now = bindparam("now", type_=OutgoingMessage.not_before.type)
+    oldest = (
+        select(candidate.id)
+        .where(
+            candidate.state == OutboxState.PENDING,
+            candidate.not_before <= now,
+            or_(candidate.expires_at.is_(None), candidate.expires_at > now),
+            candidate.chat_id.not_in(bindparam("busy", expanding=True)),
+            ~waiting_before,
+        )
+        .order_by(candidate.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
-    if busy_chats:
-        query = query.where(candidate.chat_id.not_in(busy_chats))
-    query = query.order_by(candidate.id).limit(1).with_for_update(skip_locked=True)
     message = OutgoingMessage
+    return (
+        update(message)
+        .where(message.id == oldest.scalar_subquery())
+        .values(
+            state=OutboxState.SENDING,
+            attempts=message.attempts + 1,
+            claimed_by=bindparam("instance"),
+        )
+        .returning(message.id, message.chat_id, message.kind, message.member_id, message.payload)
+    )
+
+
+_CLAIM: Final = _claim_statement()
+
+
+def claim_next(
+    db: Database, now: datetime, instance: int, busy_chats: Collection[int] = ()
+) -> Delivery | None:
+    """Claim for process `instance` the oldest due message that may go now: not to one of
+    `busy_chats`, and with nothing older to its chat still waiting."""
     with db.unit_of_work() as session:
         row = session.execute(
-            update(message)
-            .where(message.id == query.scalar_subquery())
-            .values(state=OutboxState.SENDING, attempts=message.attempts + 1, claimed_by=instance)
-            .returning(
-                message.id, message.chat_id, message.kind, message.member_id, message.payload
-            )
+            _CLAIM, {"now": now, "instance": instance, "busy": list(busy_chats)}
         ).one_or_none()
     if row is None:
         return None
@@ -160,6 +179,13 @@ def recover(db: Database, instance: int) -> int:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+_FINISH: Final = (
+    update(OutgoingMessage)
+    .where(OutgoingMessage.id == bindparam("delivery_id"))
+    .values(state=bindparam("state"), error=bindparam("error"), sent_at=bindparam("sent_at"))
+)
+
+
 def _finish(
     db: Database,
     delivery_id: int,
@@ -167,8 +193,6 @@ def _finish(
     error: str | None,
     sent_at: datetime | None = None,
 ) -> None:
+    params = {"delivery_id": delivery_id, "state": state, "error": error, "sent_at": sent_at}
     with db.unit_of_work() as session:
-        row = session.get_one(OutgoingMessage, delivery_id)
-        row.state = state
-        row.error = error
-        row.sent_at = sent_at
+        session.execute(_FINISH, params)

@@ -1,0 +1,231 @@
+"""The outbox sender against the emulator: Telegram's answers decide what happens to each
+message, and every message arrives at most once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from telegram.error import NetworkError, TimedOut
+from telegram.ext import ExtBot
+
+from bot.chat.pacing import Pacer
+from bot.chat.sender import OutboxSender, not_delivered
+from bot.config import SendingConfig
+from bot.emulator import BotMessage, Emulator, EmulatorClient
+from bot.services import members, outbox
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+from storage.db import Database
+from storage.models import Member, OutboxState, OutgoingMessage
+from tests.factories import (
+    DEADLINE,
+    MANAGER_ID,
+    OPENING,
+    TOKEN,
+    clock_of,
+    make_services,
+    register,
+)
+from tests.harness import running_bot
+
+
+@dataclass
+class Setup:
+    services: Services
+    client: EmulatorClient
+    sender: OutboxSender
+
+    def queue(self, chat_id: int, text: str, member_id: int | None = None) -> None:
+        with self.services.db.unit_of_work() as session:
+            outbox.enqueue(
+                session,
+                key=f"test:{chat_id}:{text}",
+                chat_id=chat_id,
+                kind="notice",
+                message=OutMessage(text),
+                now=self.services.clock.now(),
+                member_id=member_id,
+            )
+
+    def rows(self) -> list[OutgoingMessage]:
+        with self.services.db.unit_of_work() as session:
+            return list(session.scalars(select(OutgoingMessage).order_by(OutgoingMessage.id)))
+
+    async def received(self, chat_id: int) -> list[str]:
+        return [m.text for m in await self.client.messages(chat_id)]
+
+
+@asynccontextmanager
+async def sending(db: Database, database_url: str) -> AsyncIterator[Setup]:
+    """A sender that is not running: each test drains it when it wants."""
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        services = make_services(db, database_url, now=OPENING)
+        pacer = Pacer(SendingConfig(messages_per_second=1000, chat_messages_per_second=1000))
+        async with ExtBot(TOKEN, base_url=emulator.base_url, rate_limiter=pacer) as bot:
+            yield Setup(services, client, OutboxSender(bot, services, pacer))
+
+
+async def test_flood_control_pauses_all_sending_and_each_message_arrives_once(
+    db: Database, database_url: str
+) -> None:
+    async with sending(db, database_url) as setup:
+        await setup.client.add_users([{"id": 11, "first_name": "A"}, {"id": 12, "first_name": "B"}])
+        setup.queue(11, "first")
+        setup.queue(12, "second")
+        # Telegram refuses everything for a second; a sender that did not wait would be
+        # refused again.
+        await setup.client.fail_next("sendMessage", status=429, retry_after=1, sticky=True)
+        assert await setup.sender.drain() == 3  # one refusal, then both
+        stats = await setup.client.stats()
+        assert stats["too_many_requests"] == 1
+        assert await setup.received(11) == ["first"]
+        assert await setup.received(12) == ["second"]
+        assert [(r.state, r.attempts) for r in setup.rows()] == [(OutboxState.SENT, 1)] * 2
+
+
+async def test_server_errors_are_retried_with_growing_pauses(
+    db: Database, database_url: str
+) -> None:
+    async with sending(db, database_url) as setup:
+        await setup.client.add_users([{"id": 11, "first_name": "A"}])
+        setup.queue(11, "hello")
+        await setup.client.fail_next("sendMessage", status=502, count=2)
+        clock = clock_of(setup.services)
+        for pause in (2, 4):
+            assert await setup.sender.drain() == 1
+            (row,) = setup.rows()
+            assert (row.state, row.not_before) == (
+                OutboxState.PENDING,
+                clock.now() + timedelta(seconds=pause),
+            )
+            assert await setup.sender.drain() == 0  # not before its pause is over
+            clock.set(row.not_before)
+        assert await setup.sender.drain() == 1
+        (row,) = setup.rows()
+        assert (row.state, row.attempts) == (OutboxState.SENT, 3)
+        assert await setup.received(11) == ["hello"]
+
+
+async def test_an_answer_lost_on_its_way_back_is_never_sent_again(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with sending(db, database_url) as setup:
+        await setup.client.add_users([{"id": 11, "first_name": "A"}])
+        setup.queue(11, "once")
+        await setup.client.hold_next("sendMessage")
+        draining = asyncio.create_task(setup.sender.drain())
+        await setup.client.wait_held()
+        await setup.client.release_held(drop=True)
+        assert await draining == 1
+        assert await setup.sender.drain() == 0
+        (row,) = setup.rows()
+        assert row.state is OutboxState.UNCONFIRMED
+        assert await setup.received(11) == ["once"]  # it did arrive; it is not sent twice
+        assert "it is not sent again" in caplog.text
+
+
+async def test_refusals_mark_members_unreachable_until_they_write(
+    db: Database, database_url: str
+) -> None:
+    async with sending(db, database_url) as setup:
+        blocked = register(setup.services, 21, "Wang Fang")
+        never_started = register(setup.services, 22, "Li Na")
+        await setup.client.add_users([{"id": 21, "first_name": "Fang"}])
+        await setup.client.block(21)
+        setup.queue(21, "question", blocked)
+        setup.queue(22, "question", never_started)
+        assert await setup.sender.drain() == 2
+        assert {r.state for r in setup.rows()} == {OutboxState.FAILED}
+        with db.unit_of_work() as session:
+            dept = session.get_one(Member, blocked).department_id
+            assert [m.name for m in members.unreachable(session, dept)] == ["Li Na", "Wang Fang"]
+        members.heard_from(setup.services, 21)
+        with db.unit_of_work() as session:
+            assert [m.name for m in members.unreachable(session, dept)] == ["Li Na"]
+
+
+def test_only_failures_that_prove_non_delivery_are_retried() -> None:
+    request = httpx.Request("POST", "https://api.telegram.org/bot***/sendMessage")
+
+    def wrapped(kind: type[NetworkError], cause: Exception | None) -> NetworkError:
+        error = kind("failed")
+        error.__cause__ = cause
+        return error
+
+    assert not_delivered(wrapped(NetworkError, None))  # Telegram answered 5xx
+    assert not_delivered(wrapped(NetworkError, httpx.ConnectError("refused", request=request)))
+    assert not_delivered(wrapped(TimedOut, httpx.ConnectTimeout("slow", request=request)))
+    assert not_delivered(wrapped(TimedOut, httpx.PoolTimeout("busy", request=request)))
+    assert not not_delivered(wrapped(TimedOut, httpx.ReadTimeout("no answer", request=request)))
+    assert not not_delivered(
+        wrapped(NetworkError, httpx.RemoteProtocolError("closed", request=request))
+    )
+
+
+async def test_the_pacer_spaces_messages_per_chat_and_per_group() -> None:
+    pacer = Pacer(SendingConfig())
+    for chat in (5, -100):
+        await pacer.enter_chat(chat)
+    assert sorted(pacer.busy_chats()) == [-100, 5]
+    assert 6 not in pacer.busy_chats()
+
+
+def _is_prompt(message: BotMessage) -> bool:
+    return "Question 1 of" in message.text
+
+
+async def test_paced_sending_keeps_a_fan_out_and_a_digest_under_telegram_limits(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url, telegram_limits=True) as bot:
+        people = [bot.user(300 + i, f"Member {i}") for i in range(30)]
+        await bot.client.add_users([{"id": p.user_id, "first_name": p.first_name} for p in people])
+        for person in people:
+            register(bot.services, person.user_id, person.first_name)
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await manager.send("/start")
+        await manager.next_message()
+        bot.clock.set(OPENING)
+        for person in people:
+            await person.wait_for(_is_prompt, timeout=30)
+        bot.clock.set(DEADLINE)
+        await manager.wait_for(lambda m: m.document is not None, timeout=60)
+        stats = await bot.client.stats()
+    assert stats["too_many_requests"] == 0
+    assert all(stats["messages_per_chat"][str(p.user_id)] == 1 for p in people)
+    assert stats["messages_per_chat"][str(MANAGER_ID)] > 3  # welcome, digest parts, report
+
+
+async def test_the_manager_sees_who_cannot_be_reached(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        fang, anna = bot.user(101, "Wang Fang"), bot.user(102, "Anna Schmidt")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        for person in (fang, anna):
+            await person.send(f"/start {bot.invite()}")
+            await person.next_message()
+        await manager.send("/start")
+        await manager.next_message()
+        await fang.block()
+        bot.clock.set(OPENING)
+        await anna.wait_for(_is_prompt)  # queued after Fang's, which Telegram refused
+        bot.clock.set(DEADLINE)
+        summary = await manager.wait_for(lambda m: "Month-end digest" in m.text)
+        line = "The bot cannot reach (blocked it or left Telegram): Wang Fang"
+        assert line in summary.plain_text
+        report = await manager.wait_for(lambda m: m.document is not None)
+        assert report.document is not None
+        assert line in (await bot.client.download(report.document[0])).decode()
+
+        await fang.unblock()
+        await fang.send("/help")
+        await fang.next_message()
+        with bot.services.db.unit_of_work() as session:
+            member = session.scalars(select(Member).where(Member.telegram_id == 101)).one()
+            assert member.unreachable_since is None  # reachable again
