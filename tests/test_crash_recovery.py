@@ -207,8 +207,9 @@ async def test_sigkill_during_a_digest_send_gives_the_manager_each_part_once(
             await client.wait_held(timeout=60)
             first.kill()
             await first.wait()
-        async with bot_process(config, log):
+        async with bot_process(config, log) as second:
             await manager.wait_for(lambda m: m.document is not None, timeout=60)
+            assert await terminate(second) == 0  # stops once the last part's send is recorded
         received = await client.messages(MANAGER_ID)
 
     db = Database.from_url(database_url)
