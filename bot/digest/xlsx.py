@@ -1,6 +1,7 @@
 """The digest as an Excel workbook (XLSX), for managers who work on the figures themselves.
 
-One sheet per part of the digest: the summary, who has reported, the KPI figures, then one
+One sheet per part of the digest: the summary (with the on-time history and recurring themes),
+who has reported, the KPI figures, plan follow-through and its items, tracked needs, then one
 sheet per questionnaire section. Numbers are stored as numbers, completion and change as real
 percentages and times as Excel date-times in the department's time zone, so the reader can sort,
 filter and sum; a missing value is an empty cell, never zero.
