@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.questionnaire import Kind
-from bot.services import answering, outbox, scheduler
+from bot.services import answering, delivery, scheduler
 from bot.services.context import Services
 from bot.services.messages import OutMessage, from_payload
 from storage.db import Database
@@ -51,10 +51,12 @@ def waiting(db: Database, kind: str, chat_id: int | None = None) -> list[Outgoin
 
 def sent_out(services: Services) -> list[tuple[int, str]]:
     """Send everything due now, as the outbox sender would: (chat id, kind) of each."""
-    deliveries = outbox.claim_due(services.db, services.clock.now())
-    for delivery in deliveries:
-        outbox.mark_sent(services.db, delivery.id, services.clock.now())
-    return [(d.chat_id, d.kind) for d in deliveries]
+    sent = []
+    now = services.clock.now()
+    while (claimed := delivery.claim_next(services.db, now, instance=0)) is not None:
+        delivery.sent(services.db, claimed.id, now)
+        sent.append((claimed.chat_id, claimed.kind))
+    return sent
 
 
 def message(row: OutgoingMessage) -> OutMessage:

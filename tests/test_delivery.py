@@ -56,7 +56,8 @@ def test_a_chat_gets_its_messages_in_order_and_busy_chats_wait(db: Database) -> 
     assert _claim(db) is None  # part 1 waits until part 0 is settled
     with db.unit_of_work() as session:
         part0 = session.scalars(select(OutgoingMessage).where(OutgoingMessage.key == "digest:0"))
-        delivery.sent(db, part0.one().id, OPENING)
+        part0_id = part0.one().id
+    delivery.sent(db, part0_id, OPENING)
     assert _claim(db) == "digest:1"
     assert _states(db)["later"] is OutboxState.PENDING
     assert _states(db)["stale"] is OutboxState.PENDING

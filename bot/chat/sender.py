@@ -180,5 +180,9 @@ class OutboxSender:
             log.error("gave up on %s message %s: %s", claimed.kind, claimed.id, error)
 
     def _describe(self, exc: Exception) -> str:
-        """The error as stored and logged: its type and message, never the bot token."""
-        return redact(f"{type(exc).__name__}: {exc}", self.bot.token)
+        return describe(exc, self.bot.token)
+
+
+def describe(exc: Exception, token: str) -> str:
+    """An error as stored and logged: its type and message, never the bot token."""
+    return redact(f"{type(exc).__name__}: {exc}", token)

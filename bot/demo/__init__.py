@@ -213,6 +213,8 @@ def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
     return Config.from_mapping(
         {
             "bot": {"api_url": api_url, "tick_seconds": 0.05},
+            # the emulator keeps no flood limits: the demo need not wait like a real bot
+            "sending": {"messages_per_second": 1000, "chat_messages_per_second": 1000},
             "database": {"url": database_url},
             "defaults": {"language": "zh_Hans", "timezone": department["timezone"]},
             "departments": {department["key"]: {"name": department["name"]}},

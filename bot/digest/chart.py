@@ -82,7 +82,14 @@ def digest_chart(digest: Digest, t: Translator) -> bytes:
             total=format_number(Decimal(len(bars) - 1), t.locale),
         )
     height = ROW_HEIGHT * max(len(rows) * len(digest.questionnaire.kpis), 4) + 1.4
-    with rc_context({"font.family": list(FONTS), "axes.titlesize": 13, "axes.titlepad": 10}):
+    with rc_context(
+        {
+            "font.family": list(FONTS),
+            "axes.titlesize": 13,
+            "axes.titlepad": 10,
+            "text.parse_math": False,  # a "$" in a name is a dollar sign, not maths
+        }
+    ):
         layout = ConstrainedLayoutEngine(h_pad=0.15, hspace=0.08)
         figure = Figure(figsize=(WIDTH, height + TREND_HEIGHT), dpi=DPI, layout=layout)
         FigureCanvasAgg(figure)

@@ -28,6 +28,9 @@ from storage.models import (
 )
 from storage.queries import member_by_telegram_id, open_submission
 
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+"""Zero-width characters: an answer of only these and spaces is empty."""
+
 
 @dataclass(frozen=True)
 class ButtonResult:
@@ -97,7 +100,7 @@ class Questioning:
         if question is None:
             return [self._nothing_waiting()]
         text = text.strip()
-        if not text:
+        if all(char.isspace() or char in INVISIBLE for char in text):
             return self.ask_again(self.t.gettext("Please write an answer."))
         if question.kind is Kind.NUMBER:
             return self._answer_number(question, text)
@@ -272,9 +275,13 @@ def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResu
         submission = (
             session.get(Submission, int(submission_id)) if submission_id.isdigit() else None
         )
-        if member is None or submission is None or submission.member_id != member.id:
+        if member is None:
             return ButtonResult(notice=translator("en").gettext("This button is not for you."))
         t = translator(member.language)
+        if submission is None:  # from an older version of the bot, or removed since
+            return ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
+        if submission.member_id != member.id:
+            return ButtonResult(notice=t.gettext("This button is not for you."))
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
         if action in (REMIND_LATER, ON_LEAVE):

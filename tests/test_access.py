@@ -1,0 +1,175 @@
+"""Who sees what: a member only their own answers, a manager only their own department (see
+also tests/test_manager_commands.py); invites that cannot be reused; the bot token kept out of
+logs and error messages; and everything stored about a member, exported and deleted."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import event, func, select
+
+from bot.chat.sender import describe
+from bot.cli import main
+from bot.emulator import Emulator
+from bot.services import answering, digests, directory
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+from storage.db import Database
+from storage.models import Answer, Member, Need, OutgoingMessage, Submission
+from tests.factories import TOKEN, clock_of, write_config
+from tests.harness import free_port
+from tests.month_helpers import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
+from tests.processes import bot_process
+
+
+def _submission_id(services: Services, telegram_id: int) -> int:
+    with services.db.unit_of_work() as session:
+        return session.scalars(
+            select(Submission.id).join(Member).where(Member.telegram_id == telegram_id)
+        ).one()
+
+
+def test_a_member_sees_and_changes_only_their_own_answers(db: Database, database_url: str) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "王芳的秘密计划"}, submit=False)
+    answer(services, ANNA, {"highlights": "Anna: own results"}, submit=False)
+    (review,) = answering.show_review(services, ANNA)
+    assert "Anna: own results" in review.text
+    assert "王芳的秘密计划" not in review.text
+
+    wang = _submission_id(services, WANG)
+    for data in (f"edit:{wang}:highlights", f"submit:{wang}", f"skip:{wang}:factors"):
+        result = answering.handle_button(services, ANNA, data)
+        assert (result.notice, result.replies) == ("This button is not for you.", [])
+    with db.unit_of_work() as session:
+        submission = session.get_one(Submission, wang)
+        assert submission.submitted_at is None
+        assert {a.question: a.text for a in submission.answers}["highlights"] == "王芳的秘密计划"
+
+    (refused,) = digests.requested_digest(services, ANNA, "en", [])
+    assert isinstance(refused, OutMessage)
+    assert refused.text == "Only a manager of this department or an org admin can use this command."
+    assert "王芳的秘密计划" not in str(digests.requested_digest(services, SUPPORT_MEMBER, "en", []))
+
+
+def test_an_invite_is_spent_once_even_when_two_people_redeem_it_at_once(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    code = directory.create_invite(services, "sales")
+    # Each redemption waits, once it has read the invite, for the other to read it too: without
+    # a lock both would see it unused. With one, the second read waits for the first to finish.
+    both_read = threading.Barrier(2, timeout=2)
+
+    def meet(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM invites" in statement and "invites.code" in statement:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_read.wait()
+
+    event.listen(db.engine, "after_cursor_execute", meet)
+    people = [directory.TelegramUser(700 + i, f"Person {i}") for i in range(2)]
+    with ThreadPoolExecutor(len(people)) as pool:
+        outcomes = list(pool.map(lambda person: directory.join(services, person, code), people))
+    event.remove(db.engine, "after_cursor_execute", meet)
+    assert sorted(o.member_id is None for o in outcomes) == [False, True]
+    (refused,) = [o for o in outcomes if o.member_id is None]
+    assert "This invite has already been used." in refused.replies[0].text
+
+    expired = directory.create_invite(services, "sales")
+    clock_of(services).advance(timedelta(days=services.config.invites.ttl_days, seconds=1))
+    late = directory.join(services, directory.TelegramUser(799, "Late"), expired)
+    assert late.member_id is None
+    assert "This invite has expired." in late.replies[0].text
+
+
+async def test_the_token_stays_out_of_logs_errors_and_stored_failures(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The Bot API refuses the token: one clear line, no token, no traceback.
+    async with Emulator(token="999:another-bots-token") as emulator:
+        config = write_config(tmp_path, database_url, emulator.base_url)
+        log = tmp_path / "refused.log"
+        async with bot_process(config, log) as process:
+            assert await process.wait() != 0
+    refused = log.read_text()
+    assert "MONTHEND_BOT_TOKEN: the Bot API refused this token" in refused
+    # No Bot API at all: the failure is logged and reported without the token.
+    config = write_config(tmp_path, database_url, f"http://127.0.0.1:{free_port()}/bot")
+    log = tmp_path / "unreachable.log"
+    async with bot_process(config, log) as process:
+        assert await process.wait() != 0
+    unreachable = log.read_text()
+    assert "the bot stopped" in unreachable
+    for text in (refused, unreachable):
+        assert TOKEN not in text
+        assert TOKEN.split(":")[1] not in text
+    stored = describe(RuntimeError(f"POST /bot{TOKEN}/sendMessage failed"), TOKEN)
+    assert stored == "RuntimeError: POST /bot***/sendMessage failed"
+
+
+def _cli(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["--config", str(config), *args], env={"MONTHEND_BOT_TOKEN": ""}
+    )
+    return result.exit_code, result.output
+
+
+def test_member_export_holds_everything_and_delete_removes_it(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, ANNA, {"highlights": "Signed Suzhou", "needs": "One more engineer"})
+    answer(services, WANG, {"highlights": "王芳的成绩"}, submit=False)
+    config = write_config(tmp_path, database_url)
+
+    code, output = _cli(config, "member", "export", str(ANNA))
+    assert code == 0, output
+    exported = json.loads(output)
+    assert exported["member"]["telegram_id"] == ANNA
+    rows = exported["rows"]
+    assert {"submissions", "answers", "needs", "outgoing_messages", "invites"} <= set(rows)
+    assert "Signed Suzhou" in {a["text"] for a in rows["answers"]}
+    assert "One more engineer" in {n["text"] for n in rows["needs"]}
+    assert "王芳的成绩" not in output
+
+    code, output = _cli(config, "member", "delete", str(ANNA), "--yes")
+    assert code == 0, output
+    assert output.startswith("Deleted Anna Schmidt: members 1, ")
+    with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).where(Member.telegram_id == ANNA)) == 0
+        texts = set(session.scalars(select(Answer.text)))
+        assert "Signed Suzhou" not in texts
+        assert "王芳的成绩" in texts  # nobody else's data goes
+        assert session.scalar(select(func.count(Need.id))) == 0
+        anna_messages = select(func.count()).where(OutgoingMessage.chat_id == ANNA)
+        assert session.scalar(anna_messages) == 0
+    assert _cli(config, "member", "export", str(ANNA)) == (
+        1,
+        f"Error: no member with Telegram id {ANNA}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["delete", "9001", "--yes"], "Li Wei is a manager in the config"),
+        (["delete", "424242", "--yes"], "no member with Telegram id 424242"),
+        (["export", "--member-id", "424242"], "no member with member id 424242"),
+    ],
+)
+def test_member_commands_refuse_clearly(
+    db: Database, database_url: str, tmp_path: Path, args: list[str], message: str
+) -> None:
+    company(db, database_url)
+    code, output = _cli(write_config(tmp_path, database_url), "member", *args)
+    assert code != 0
+    assert message in output

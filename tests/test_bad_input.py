@@ -1,0 +1,219 @@
+"""Unusual and wrong input gets a clear reply, and nothing is lost, corrupted or taken as
+something it is not."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Awaitable, Callable
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.emulator import BotMessage, SimulatedUser
+from bot.services import answering
+from storage.models import Answer, Cycle, CycleState, Member, Submission
+from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+
+NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
+LONG = ("مرحبا بالعالم 👋🏽 销售额 revenue ₹ 30,000 — " * 250)[:9_950] + " <b>the end</b>"
+MARKUP = "<script>alert(1)</script> & <b>bold</b> {{ x }} {% if %} &amp;"
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def question(number: int) -> Callable[[BotMessage], bool]:
+    return lambda m: f"Question {number} of 12" in m.text
+
+
+async def _member(bot: Running, telegram_id: int, first: str, last: str = "") -> SimulatedUser:
+    user = bot.client.user(telegram_id, first, last or None, language_code="en")
+    await user.send(f"/start {bot.invite()}")
+    await user.next_message()
+    return user
+
+
+async def _answer(user: SimulatedUser, text: str, then: int) -> None:
+    await user.send(text)
+    await user.wait_for(question(then))
+
+
+def _answers(bot: Running, telegram_id: int) -> dict[str, Answer]:
+    with bot.services.db.unit_of_work() as session:
+        rows = session.scalars(
+            select(Answer).join(Submission).join(Member).where(Member.telegram_id == telegram_id)
+        )
+        return {a.question: a for a in rows}
+
+
+async def test_long_mixed_script_and_markup_answers_are_kept_and_shown_literally(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        eve = await _member(bot, 101, *NAME)
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await manager.send("/start")
+        await manager.next_message()
+        bot.clock.set(OPENING)
+        await eve.wait_for(question(1))
+        await _answer(eve, LONG, 2)
+        await _answer(eve, "56万", 3)
+        await _answer(eve, "5", 4)
+        await _answer(eve, MARKUP, 5)
+        await _answer(eve, FORMULA, 6)
+        stored = _answers(bot, 101)
+        assert stored["highlights"].text == LONG  # whole, emoji and all
+        assert stored["factors"].text == MARKUP
+
+        bot.clock.set(DEADLINE)
+        parts = [await manager.wait_for(lambda m: "Month-end digest" in m.text)]
+        while (part := await manager.next_message()).document is None:
+            parts.append(part)
+        shown = "\n".join(p.plain_text for p in parts)
+        assert html.unescape(html.escape(NAME[0] + " " + NAME[1])) in shown
+        assert MARKUP in shown
+        assert "Cut short here: the report file has the full text." in shown
+        assert "<script>" not in "".join(p.text for p in parts)
+        assert any(p.photo for p in parts)  # the chart, with "$" in a name taken as a "$"
+
+        assert part.document is not None
+        report = (await bot.client.download(part.document[0])).decode()
+        assert html.escape(LONG) in report
+        assert html.escape(MARKUP) in report
+        assert "<script>alert" not in report
+
+        await manager.send("/export")
+        workbook = await manager.wait_for(lambda m: m.document is not None)
+        assert workbook.document is not None
+        cells = {
+            cell.value: cell
+            for sheet in load_workbook(io.BytesIO(await bot.client.download(workbook.document[0])))
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str)
+        }
+        assert {LONG, MARKUP, FORMULA, " ".join(NAME)} <= set(cells)
+        assert cells[FORMULA].data_type == "s"  # text, never a formula
+
+
+async def test_empty_answers_and_media_get_a_clear_reply_and_store_nothing(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        fang = await _member(bot, 102, "Fang")
+        bot.clock.set(OPENING)
+        first = await fang.wait_for(question(1))
+        assert first.button_texts() == []  # a required question has no Skip
+        for invisible in ("\u200b", "\u200b\u3000\u200d", " \ufeff "):  # looks empty
+            sent = await fang.send(invisible)
+            again = await fang.wait_for(question(1))
+            assert "Please write an answer." in again.text
+        (blank,) = answering.handle_text(bot.services, 102, sent + 1, " \u3000\t\n", "en")
+        assert "Please write an answer." in blank.text  # (Telegram does not send blank text)
+        media: list[Callable[[], Awaitable[int]]] = [
+            fang.send_sticker,
+            fang.send_photo,
+            fang.send_voice,
+            lambda: fang.send_document(b"a,b\n1,2\n", "numbers.csv"),
+        ]
+        for send in media:
+            await send()
+            reply = await fang.next_message()
+            assert reply.text == "Please answer in text, so I can keep it in your summary."
+        assert _answers(bot, 102) == {}
+        await _answer(fang, "Opened two new accounts", 2)
+        assert _answers(bot, 102)["highlights"].text == "Opened two new accounts"
+
+
+async def test_edits_forwards_groups_and_strangers(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        wen = await _member(bot, 103, "Wen")
+        bot.clock.set(OPENING)
+        await wen.wait_for(question(1))
+        sent = await wen.send("Grew revenue by 10%")
+        await wen.wait_for(question(2))
+        await wen.edit(sent, "Grew revenue by 50%")
+        note = await wen.next_message()
+        assert "editing a message does not change it" in note.text
+        assert "/edit" in note.text
+        assert _answers(bot, 103)["highlights"].text == "Grew revenue by 10%"
+
+        # A forwarded text is what the member chose to send: it is their answer.
+        await wen.send("300000", forward_from={"id": 555, "first_name": "Colleague"})
+        await wen.wait_for(question(3))
+        revenue = _answers(bot, 103)["revenue"].number
+        assert revenue is not None
+        assert int(revenue) == 300000
+
+        # In a group the bot says where it works, once per command, and stores nothing.
+        mallory = {"id": 777, "first_name": "Mallory"}
+        await bot.client.group_message(-1001, mallory, "/start", title="Sales chat")
+        (reply,) = await bot.client.events(-1001, wait=10)
+        assert "I only work in private chats" in reply.text
+        await bot.client.group_message(-1001, {"id": 103, "first_name": "Wen"}, "5")
+        await wen.send("/help")  # handled after the group message
+        await wen.wait_for(lambda m: "/edit" in m.text)
+        assert len(await bot.client.messages(-1001)) == 1
+        assert "new_customers" not in _answers(bot, 103)
+
+        stranger = bot.user(777, "Mallory")
+        join = "To join, open the invite link"
+        managers_only = "Only a manager of this department or an org admin"
+        for command, expected in {
+            "/edit": join,
+            "/language": join,
+            "/pause": join,
+            "hello": join,
+            "/digest": managers_only,
+            "/status": managers_only,
+            "/export": managers_only,
+            "/close": "Only a department's manager can close a month end",
+        }.items():
+            await stranger.send(command)
+            assert expected in (await stranger.next_message()).text, command
+        with bot.services.db.unit_of_work() as session:
+            assert session.scalar(select(func.count()).where(Member.telegram_id == 777)) == 0
+
+
+async def test_buttons_pressed_twice_or_from_an_earlier_cycle_or_version(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        li = await _member(bot, 104, "Li")
+        bot.clock.set(OPENING)
+        await li.wait_for(question(1))
+        await _answer(li, "Signed two deals", 2)
+        await _answer(li, "30万", 3)
+        await li.send("4")
+        factors = await li.wait_for(question(4))
+        assert factors.button_texts() == ["Skip"]
+        # A double tap: the second press arrives before the first one's buttons are gone.
+        await bot.client.hold_next("answerCallbackQuery")
+        first = await li.press(factors, "Skip")
+        await bot.client.wait_held()
+        second = await li.press(factors, "Skip")
+        await bot.client.release_held()
+        assert (await li.callback_answer(first)).text is None
+        assert (await li.callback_answer(second)).text == "This button is out of date."
+        await li.wait_for(question(5))
+        assert "factors" in _answers(bot, 104)
+
+        with bot.services.db.unit_of_work() as session:
+            member = session.scalars(select(Member).where(Member.telegram_id == 104)).one()
+            submission = session.scalars(
+                select(Submission).where(Submission.member_id == member.id)
+            ).one()
+            sid = submission.id
+        services = bot.services
+        for data in ("ans:q3", f"skip:{sid}:old_question", f"vote:{sid}:factors:yes", "x"):
+            result = answering.handle_button(services, 104, data)
+            assert result.notice == "This button is out of date.", data
+            assert result.replies == []
+        assert answering.handle_button(services, 999, f"skip:{sid}:factors").notice == (
+            "This button is not for you."
+        )
+
+        with services.db.unit_of_work() as session:
+            session.get_one(Cycle, submission.cycle_id).state = CycleState.CLOSED
+        result = answering.handle_button(services, 104, f"skip:{sid}:factors")
+        assert (result.notice, result.close_buttons) == ("This month end is closed.", True)
