@@ -33,6 +33,14 @@ async def _member(bot: Running, telegram_id: int, first: str, last: str = "") ->
     return user
 
 
+async def _asked(bot: Running, telegram_id: int, first: str, last: str = "") -> SimulatedUser:
+    """A member who joined and has been asked the first question of the month end."""
+    user = await _member(bot, telegram_id, first, last)
+    bot.clock.set(OPENING)
+    await user.wait_for(question(1))
+    return user
+
+
 async def _answer(user: SimulatedUser, text: str, then: int) -> None:
     await user.send(text)
     await user.wait_for(question(then))
@@ -50,12 +58,10 @@ async def test_long_mixed_script_and_markup_answers_are_kept_and_shown_literally
     database_url: str,
 ) -> None:
     async with running_bot(database_url) as bot:
-        eve = await _member(bot, 101, *NAME)
+        eve = await _asked(bot, 101, *NAME)
         manager = bot.user(MANAGER_ID, "Li Wei")
         await manager.send("/start")
         await manager.next_message()
-        bot.clock.set(OPENING)
-        await eve.wait_for(question(1))
         await _answer(eve, LONG, 2)
         await _answer(eve, "56万", 3)
         await _answer(eve, "5", 4)
@@ -100,10 +106,8 @@ async def test_empty_answers_and_media_get_a_clear_reply_and_store_nothing(
     database_url: str,
 ) -> None:
     async with running_bot(database_url) as bot:
-        fang = await _member(bot, 102, "Fang")
-        bot.clock.set(OPENING)
-        first = await fang.wait_for(question(1))
-        assert first.button_texts() == []  # a required question has no Skip
+        fang = await _asked(bot, 102, "Fang")
+        assert fang.messages[-1].button_texts() == []  # a required question has no Skip
         for invisible in ("\u200b", "\u200b\u3000\u200d", " \ufeff "):  # looks empty
             sent = await fang.send(invisible)
             again = await fang.wait_for(question(1))
@@ -127,9 +131,7 @@ async def test_empty_answers_and_media_get_a_clear_reply_and_store_nothing(
 
 async def test_edits_forwards_groups_and_strangers(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        wen = await _member(bot, 103, "Wen")
-        bot.clock.set(OPENING)
-        await wen.wait_for(question(1))
+        wen = await _asked(bot, 103, "Wen")
         sent = await wen.send("Grew revenue by 10%")
         await wen.wait_for(question(2))
         await wen.edit(sent, "Grew revenue by 50%")
@@ -179,9 +181,7 @@ async def test_buttons_pressed_twice_or_from_an_earlier_cycle_or_version(
     database_url: str,
 ) -> None:
     async with running_bot(database_url) as bot:
-        li = await _member(bot, 104, "Li")
-        bot.clock.set(OPENING)
-        await li.wait_for(question(1))
+        li = await _asked(bot, 104, "Li")
         await _answer(li, "Signed two deals", 2)
         await _answer(li, "30万", 3)
         await li.send("4")

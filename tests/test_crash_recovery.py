@@ -53,14 +53,18 @@ def _stored(database_url: str) -> tuple[dict[str, Answer], Counter[OutboxState]]
     return answers, states
 
 
-async def _joined(config: Path, client: EmulatorClient) -> SimulatedUser:
-    """A member who joined through an invite link, with the bot running."""
+async def _asked(config: Path, client: EmulatorClient) -> SimulatedUser:
+    """A member who joined through an invite link and got the month end's first question,
+    with the bot running."""
     link = await monthend(config, "invite", "--department", "sales")
     code = re.search(r"start=(\S+)", link)
     assert code is not None, link
     user = client.user(user_id=4242, first_name="Fang", last_name="Wang", language_code="en")
     await user.send(f"/start {code.group(1)}")
     await user.wait_for(lambda m: "Welcome" in m.text, timeout=30)
+    period = str(Period.of(date.today()))
+    await monthend(config, "cycle", "open", "--department", "sales", "--period", period)
+    await user.wait_for(_is_prompt, timeout=30)
     return user
 
 
@@ -84,16 +88,11 @@ def _writes_blocked(database_url: str, telegram_id: int) -> Iterator[None]:
 
 
 async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_path: Path) -> None:
-    period = Period.of(date.today())
     async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
         config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
         log = tmp_path / "bot.log"
         async with bot_process(config, log) as first:
-            user = await _joined(config, client)
-            await monthend(
-                config, "cycle", "open", "--department", "sales", "--period", str(period)
-            )
-            await user.wait_for(_is_prompt, timeout=30)
+            user = await _asked(config, client)
             await _answer(user, "Signed the Suzhou distributor; 91% of plan.", 2)
             await _answer(user, "56.05万", 3)
             await _answer(user, "5", 4)
@@ -117,16 +116,11 @@ async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_pa
 async def test_sigkill_during_an_answer_stores_it_whole_or_not_and_asks_again(
     database_url: str, tmp_path: Path
 ) -> None:
-    period = Period.of(date.today())
     async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
         config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
         log = tmp_path / "bot.log"
         async with bot_process(config, log) as first:
-            user = await _joined(config, client)
-            await monthend(
-                config, "cycle", "open", "--department", "sales", "--period", str(period)
-            )
-            await user.wait_for(_is_prompt, timeout=30)
+            user = await _asked(config, client)
             # Killed while the answer waits for the database: it is not stored.
             with _writes_blocked(database_url, user.user_id):
                 await user.send("Signed the Suzhou distributor")

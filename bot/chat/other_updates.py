@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.chat.updates import services
-from bot.i18n import Translator, normalize_language, translator
+from bot.i18n import N_, Translator, normalize_language, translator
 from bot.services import directory, members
 
 
@@ -28,11 +28,10 @@ async def heard_from(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message changes no saved answer: say so, and how to change one."""
-    assert update.effective_chat is not None
-    t = _reader(update, context)
-    await context.bot.send_message(
-        update.effective_chat.id,
-        t.gettext(
+    await _tell(
+        update,
+        context,
+        N_(
             "I keep each answer as it was sent, so editing a message does not change it. "
             "To change an answer, send /edit."
         ),
@@ -41,12 +40,18 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command in a group: summaries are private, so the bot only works in private chats."""
-    assert update.effective_chat is not None
-    t = _reader(update, context)
-    await context.bot.send_message(
-        update.effective_chat.id,
-        t.gettext(
+    await _tell(
+        update,
+        context,
+        N_(
             "I only work in private chats, so that nobody sees answers that are not theirs. "
             "Please write to me directly."
         ),
     )
+
+
+async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Send the catalog text `text` to the update's chat, in its sender's language."""
+    assert update.effective_chat is not None
+    translated = _reader(update, context).gettext(text)
+    await context.bot.send_message(update.effective_chat.id, translated)
