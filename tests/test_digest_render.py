@@ -14,6 +14,7 @@ from markupsafe import escape
 
 from bot.digest.model import Digest, KpiFigures, KpiRow, MemberAnswer, MemberReport, Status
 from bot.digest.render import (
+    DETAIL_MEMBERS,
     MESSAGE_LIMIT,
     Block,
     digest_filename,
@@ -377,19 +378,40 @@ def test_chinese_reader_gets_chinese_numbers_and_dates() -> None:
     assert "2026年11月30日 18:00" in html_to_plain(messages[0])
 
 
-def test_two_hundred_members_split_into_several_valid_messages() -> None:
-    digest = big_department()
+def test_the_largest_detailed_department_splits_into_several_valid_messages() -> None:
+    digest = big_department(DETAIL_MEMBERS)
     messages = render_telegram(digest, EN)
-    assert len(messages) > 5
+    assert len(messages) > 3
     assert_valid_messages(messages)
     everything = plain(messages)
     for m in digest.members:
         assert m.name in everything
     assert html_to_plain(messages[0]).startswith("📋 Month-end digest")
-    assert "Revenue (yuan) (continued)" in everything
-    assert "Problems (continued)" in everything
+    assert "Results (continued)" in everything
+    assert len(pre_blocks(messages)) > len(QUESTIONNAIRE.kpis)  # 25 rows to a table
     for table in pre_blocks(messages):
         assert table.startswith("Name") or table.startswith("名")  # the header repeats
+
+
+def test_a_bigger_department_gets_totals_in_telegram_and_everyone_in_the_report() -> None:
+    digest = big_department(DETAIL_MEMBERS + 1)
+    messages = render_telegram(digest, EN)
+    assert_valid_messages(messages)
+    everything = plain(messages)
+    assert len(messages) <= 2
+    tables = pre_blocks(messages)
+    assert len(tables) == len(QUESTIONNAIRE.kpis)
+    for table in tables:
+        assert [line.split()[0] for line in table.splitlines()] == ["Name", "Total"]
+    assert "Total   6.12M    5.1M     83%  +11%" in tables[0]
+    assert "The report file has each member's figures and answers (51 members)." in everything
+    assert CUSTOMERS_ZH not in everything
+    assert "❌ Missing: 17 — 成员000, 成员003" in everything  # exceptions are still named
+    report = "".join(read_document(render_report_html(digest, EN)).text)
+    assert all(m.name in report for m in digest.members)
+    assert report.count(CUSTOMERS_ZH) == 34
+    big = render_telegram(big_department(DETAIL_MEMBERS * 20), ZH)
+    assert "每位成员的数据和回答见报告文件（共 1,000 人）。" in plain(big)
 
 
 def test_missing_names_are_listed_up_to_a_limit() -> None:

@@ -18,7 +18,13 @@ from bot.digest.model import (
     PlanReview,
     Theme,
 )
-from bot.digest.render import render_report_html, telegram_messages
+from bot.digest.render import (
+    DETAIL_MEMBERS,
+    NEEDS_SHOWN,
+    needs_messages,
+    render_report_html,
+    telegram_messages,
+)
 from bot.digest.themes import recurring_themes
 from bot.emulator.html import html_to_plain
 from bot.items import split_items
@@ -162,8 +168,25 @@ def test_many_long_needs_split_into_valid_messages_with_few_buttons() -> None:
     assert "40 项需求等待您答复" in html_to_plain(with_needs[0].text)
 
 
+def test_needs_beyond_what_one_reply_shows_are_counted() -> None:
+    needs = tuple(need(i, f"需要预算 {i}") for i in range(1, NEEDS_SHOWN + 8))
+    digest = dataclasses.replace(big_department(), needs=needs)
+    messages = telegram_messages(digest, EN)
+    assert_valid_messages([m.text for m in messages])
+    shown = [number for m in messages for number in m.needs]
+    assert shown == list(range(1, NEEDS_SHOWN + 1))
+    everything = plain([m.text for m in messages])
+    assert f"{NEEDS_SHOWN + 7} needs wait for your answer" in everything
+    assert "7 more needs are in the report file; /needs lists those still open." in everything
+    assert f"需要预算 {NEEDS_SHOWN + 1}" not in everything
+    assert f"需要预算 {NEEDS_SHOWN + 7}" in render_report_html(digest, EN)
+    listed = needs_messages(needs, "Asia/Shanghai", ZH)  # /needs: the oldest first
+    assert [number for m in listed for number in m.needs] == list(range(1, NEEDS_SHOWN + 1))
+    assert "另有 7 项需求待处理；处理完这些后请再发送 /needs。" in plain([m.text for m in listed])
+
+
 def test_many_themes_and_plan_reviews_stay_valid() -> None:
-    base = big_department()
+    base = big_department(DETAIL_MEMBERS)
     reviews = tuple(
         PlanReview(
             m.name, tuple(PlanItem(f"第{j}步" * 40, PlanMark.DONE, "备注" * 300) for j in range(8))
@@ -175,9 +198,9 @@ def test_many_themes_and_plan_reviews_stay_valid() -> None:
     messages = [m.text for m in telegram_messages(digest, EN)]
     assert_valid_messages(messages)
     everything = plain(messages)
-    assert "Plan follow-through (continued)" in everything
+    assert "Last month's plan (continued)" in everything
     assert "• 主题0 — 成员000, 成员001" in everything
-    assert "成员041 and 158 more (200)" in everything
+    assert "成员041 and 8 more (50)" in everything
 
 
 def test_the_on_time_trend_is_in_the_summary() -> None:

@@ -85,6 +85,12 @@ NEED_LABELS: Final = {
 """How a need's status reads."""
 NEED_LIMIT: Final = 600
 """Longest need or reply (escaped) shown in a Telegram message."""
+DETAIL_MEMBERS: Final = 50
+"""Largest department whose Telegram digest shows each member's figures and answers; a bigger
+one gets its totals and exceptions there, and each member's detail in the report file (a
+thousand members' answers would be hundreds of messages, sent one a second)."""
+NEEDS_SHOWN: Final = 40
+"""Most needs one Telegram reply shows with buttons; the rest are counted."""
 
 
 # -- Jinja2 -----------------------------------------------------------------------------------
@@ -334,22 +340,24 @@ class _View:
     def _with_yoy(self) -> bool:
         return any(row.figures.last_year is not None for row in self.digest.kpi_rows)
 
-    def kpi_tables(self) -> list[KpiTable]:
-        """One table per KPI, in questionnaire order; 同比 where there is last year's data."""
+    def kpi_tables(self, *, each_member: bool = True) -> list[KpiTable]:
+        """One table per KPI, in questionnaire order; 同比 where there is last year's data.
+        Without `each_member`, only the department's totals."""
         headings = (*KPI_COLUMNS, YOY_COLUMN) if self._with_yoy else KPI_COLUMNS
         columns = tuple(self.t.gettext(heading) for heading in headings)
         totals = {f.kpi.key: f for f in self.digest.kpi_totals}
+        rows: dict[str, list[KpiLine]] = {kpi.key: [] for kpi in self.digest.questionnaire.kpis}
+        if each_member:
+            for row in self.digest.kpi_rows:
+                rows[row.figures.kpi.key].append(KpiLine(row.member, self._cells(row.figures)))
         kpis = self.digest.questionnaire.kpis
-        return [self._kpi_table(kpi, columns, totals.get(kpi.key)) for kpi in kpis]
+        return [self._kpi_table(kpi, columns, totals.get(kpi.key), rows[kpi.key]) for kpi in kpis]
 
-    def _kpi_table(self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None) -> KpiTable:
+    def _kpi_table(
+        self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None, lines: list[KpiLine]
+    ) -> KpiTable:
         name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
         title = self.t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
-        lines = [
-            KpiLine(row.member, self._cells(row.figures))
-            for row in self.digest.kpi_rows
-            if row.figures.kpi.key == kpi.key
-        ]
         note = ""
         if total is not None:
             lines.insert(0, KpiLine(self.t.gettext("Total"), self._cells(total), total=True))
@@ -365,11 +373,15 @@ class _View:
         return (*cells, self.change(f.year_on_year)) if self._with_yoy else cells
 
     # plan follow-through
-    def plan_table(self) -> KpiTable | None:
-        """Each member's marks on last month's plan, with plan completion."""
+    def plan_table(self, *, each_member: bool = True) -> KpiTable | None:
+        """Each member's marks on last month's plan, with plan completion; without
+        `each_member`, the department's marks together."""
         reviews = self.digest.plan_reviews
         if not reviews:
             return None
+        if not each_member:
+            items = tuple(item for review in reviews for item in review.items)
+            reviews = (PlanReview(self.t.gettext("Total"), items),)
         lines = [
             KpiLine(
                 review.member,
@@ -377,6 +389,7 @@ class _View:
                     *(str(review.count(mark)) for mark in PlanMark),
                     format_percent(review.completion, self.locale),
                 ),
+                total=not each_member,
             )
             for review in reviews
         ]
@@ -506,9 +519,15 @@ def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> Nee
 def needs_messages(
     needs: Sequence[NeedItem], timezone: str, t: Translator
 ) -> list[TelegramMessage]:
-    """Needs alone as Telegram messages (for `/needs`), a few to a message."""
+    """Needs alone as Telegram messages (for `/needs`), a few to a message, at most
+    NEEDS_SHOWN of them."""
     views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs]
-    return list(_TelegramBlocks(t.language).needs(views))
+    rest = t.ngettext(
+        "%(n)s more need waits; answer these, then send /needs again.",
+        "%(n)s more needs wait; answer these, then send /needs again.",
+        len(views) - NEEDS_SHOWN,
+    )
+    return list(_TelegramBlocks(t.language).needs(views, rest))
 
 
 def _first_sentence(text: str) -> str:
@@ -603,7 +622,8 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Messages of at most `limit` holding `blocks` in order, whole where they fit."""
     messages: list[str] = []
     size = 0  # of the last message
-    for piece in _pieces(Block("", tuple(blocks)), limit):
+    whole = Block("", tuple(blocks))
+    for piece in _pieces(whole, limit) if whole.children else ():
         added = _size(piece.sep + piece.html)
         if messages and size + added <= limit:
             messages[-1] += piece.sep + piece.html
@@ -632,20 +652,33 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     """
     view = _View(digest, t, brief=True)
     telegram = _TelegramBlocks(t.language)
+    each = len(digest.members) <= DETAIL_MEMBERS
     head = [telegram.summary(view.summary())]
-    if tables := view.kpi_tables():
+    if tables := view.kpi_tables(each_member=each):
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
-    if plan := view.plan_table():
+    if plan := view.plan_table(each_member=each):
         head.append(telegram.table(plan))
     if themes := view.themes():
         lines = [Block(telegram.render("theme", theme)) for theme in themes]
         head.append(telegram.titled(t.gettext("Recurring themes"), lines))
-    sections = view.sections()
-    if plan_section := view.plan_section():
+    if not each:
+        detail = t.gettext(
+            "The report file has each member's figures and answers (%(count)s members).",
+            count=format_number(Decimal(len(digest.members)), t.locale),
+        )
+        head.append(Block(telegram.render("note", detail)))
+    needs = view.needs()
+    rest = t.ngettext(
+        "%(n)s more need is in the report file; /needs lists those still open.",
+        "%(n)s more needs are in the report file; /needs lists those still open.",
+        len(needs) - NEEDS_SHOWN,
+    )
+    sections = view.sections() if each else []
+    if each and (plan_section := view.plan_section()):
         sections.insert(0, plan_section)
     return [
         *(TelegramMessage(text) for text in pack(head)),
-        *telegram.needs(view.needs()),
+        *telegram.needs(needs, rest),
         *(TelegramMessage(text) for text in pack(map(telegram.section, sections))),
     ]
 
@@ -672,10 +705,13 @@ class _TelegramBlocks(Macros):
     def __init__(self, language: str) -> None:
         super().__init__(language, TELEGRAM_TEMPLATE)
 
-    def needs(self, needs: Sequence[NeedView]) -> Iterator[TelegramMessage]:
-        """The needs, a few to a message, the first message headed with how to answer."""
-        cards = [(need, self.render("need", need)) for need in needs]
+    def needs(self, needs: Sequence[NeedView], rest: str) -> Iterator[TelegramMessage]:
+        """The first NEEDS_SHOWN needs, a few to a message, the first message headed with how
+        to answer them and, when some are left out, with `rest` (which says how many)."""
+        cards = [(need, self.render("need", need)) for need in needs[:NEEDS_SHOWN]]
         heading = self.render("needs_heading", sum(need.open for need in needs))
+        if len(needs) > NEEDS_SHOWN:
+            heading = _join("\n", heading, self.render("note", rest))
         message: list[tuple[NeedView, str]] = []
         for need, card in cards:
             candidate = [*message, (need, card)]
