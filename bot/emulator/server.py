@@ -288,31 +288,45 @@ class _Params:
 
 
 class _Signal:
-    """Wakes every long poll whenever the emulator's state changes."""
+    """Wakes long polls when the emulator's state changes: those waiting for a chat's events
+    when that chat gets one, every other waiter at every other change."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._events: dict[int | None, asyncio.Event] = {}
         self.closed = False
 
-    def notify(self) -> None:
-        """Wake all waiters so that they re-check their conditions."""
-        self._event.set()
-        self._event = asyncio.Event()
+    def notify(self, chat_id: int | None = None) -> None:
+        """Wake the waiters for ``chat_id``'s events (with None, the waiters for anything
+        else) so that they re-check their conditions."""
+        event = self._events.pop(chat_id, None)
+        if event is not None:
+            event.set()
+
+    def notify_all(self) -> None:
+        """Wake every waiter (the state was replaced, or the emulator is stopping)."""
+        events, self._events = self._events, {}
+        for event in events.values():
+            event.set()
 
     def close(self) -> None:
         """Release every waiter for good (the emulator is stopping)."""
         self.closed = True
-        self.notify()
+        self.notify_all()
 
-    async def wait_until(self, ready: Callable[[], bool], seconds: float) -> bool:
-        """Wait up to ``seconds`` for ``ready()``; return its final value."""
+    async def wait_until(
+        self, ready: Callable[[], bool], seconds: float, chat_id: int | None = None
+    ) -> bool:
+        """Wait up to ``seconds`` for ``ready()``, which depends on ``chat_id``'s events when
+        given; return its final value."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while not ready():
             remaining = deadline - loop.time()
             if self.closed or remaining <= 0:
                 return False
-            event = self._event
+            event = self._events.get(chat_id)
+            if event is None:
+                event = self._events[chat_id] = asyncio.Event()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
         return True
@@ -649,7 +663,7 @@ class _World:
         """Forget everything but the counters; held calls are answered."""
         self.release_held(drop=False)
         self.state = _State()
-        self.signal.notify()
+        self.signal.notify_all()
 
     async def hold(self) -> bool:
         """Hold a call's answer back until released; False if it is to be dropped."""
@@ -701,7 +715,7 @@ class _World:
         self._last_seq += 1
         message.seq = self._last_seq
         chat.events.append(message.snapshot())
-        self.signal.notify()
+        self.signal.notify(chat.chat_id)
 
     def store_file(
         self, content: bytes, file_name: str | None, mime_type: str | None, folder: str
@@ -1419,7 +1433,7 @@ class _ControlApi:
             chat = self._state.chats.get(chat_id)
             return [event for event in chat.events if event["seq"] > after] if chat else []
 
-        await self._world.signal.wait_until(lambda: bool(pending()), _timeout_arg(request))
+        await self._world.signal.wait_until(lambda: bool(pending()), _timeout_arg(request), chat_id)
         return {"events": pending()[:limit]}
 
     async def messages(self, request: web.Request) -> JSON:
