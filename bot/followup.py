@@ -45,6 +45,8 @@ MARK_LABELS: Final = {
     PlanMark.NOT_DONE: N_("Not done"),
 }
 MARKS: Final = tuple(Choice(key=mark, label=label) for mark, label in MARK_LABELS.items())
+_MARK_OF: Final = {mark.value: mark for mark in PlanMark}
+"""A stored mark's value -> the mark."""
 SHOWN_LIMIT: Final = 300
 """Longest plan item quoted in a question; the digest shows it whole."""
 
@@ -199,7 +201,7 @@ def reviewed(
         items.append(
             PlanItem(
                 text=str(item.get("text", "")),
-                mark=PlanMark(marked) if marked in set(PlanMark) else None,
+                mark=_MARK_OF.get(marked or ""),
                 note=note.text if note is not None and not note.skipped else None,
                 kpi=kpi,
                 floor=_number(item.get("floor")),

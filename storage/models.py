@@ -226,9 +226,12 @@ class Submission(Base):
     @property
     def effective_deadline(self) -> datetime:
         """The member's deadline: the cycle's, or their own extension when it is later."""
-        if self.deadline is None:
-            return self.cycle.deadline
-        return max(self.deadline, self.cycle.deadline)
+        return effective_deadline(self.deadline, self.cycle.deadline)
+
+
+def effective_deadline(own: datetime | None, cycle_deadline: datetime) -> datetime:
+    """A member's deadline: the cycle's, or `own` (an extension) when it is later."""
+    return cycle_deadline if own is None else max(own, cycle_deadline)
 
 
 class Answer(Base):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from babel.numbers import format_decimal
 
 from bot.numbers import NumberFormatError, ParsedNumber, format_number, format_percent, parse_number
 
@@ -166,3 +167,30 @@ def test_format_percent(ratio: str, expected: str, locale: str) -> None:
 @pytest.mark.parametrize("locale", ["en", "zh_Hans"])
 def test_format_percent_of_nothing_is_a_dash(locale: str) -> None:
     assert format_percent(None, locale) == "—"
+
+
+@pytest.mark.parametrize(
+    "locale", ["en", "zh_Hans", "de", "fr", "de_CH", "ru", "sv", "ar", "fa", "hi", "pt_BR"]
+)
+def test_format_number_agrees_with_babel(locale: str) -> None:
+    values = [
+        "0",
+        "-0.001",
+        "0.005",
+        "1",
+        "-1",
+        "12.5",
+        "999.995",
+        "1000",
+        "-1234.567",
+        "1E+6",
+        "560500.50",
+        "61680000",
+        "-0.1",
+        "123456789012.34",
+    ]
+    for text in values:
+        value = Decimal(text)
+        rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) or Decimal(0)
+        expected = format_decimal(rounded, format="#,##0.##", locale=locale)
+        assert format_number(value, locale) == expected, text

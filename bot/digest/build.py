@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bot.digest.figures import Goal, cycle_figures, goals, period_figures
+from bot.collection import collection_paused
+from bot.digest.figures import Goal, answered_figures, goals, period_figures
 from bot.digest.history import on_time_history
 from bot.digest.model import (
     Digest,
@@ -25,40 +26,62 @@ from bot.digest.model import (
 )
 from bot.digest.needs import digest_needs
 from bot.digest.themes import recurring_themes
-from bot.followup import Given, reviewed
+from bot.followup import Given, Review, reviewed
 from bot.periods import Period
 from bot.questionnaire import Kind, Measure, Questionnaire
-from storage.models import Answer, Cycle, Submission
+from storage.models import Answer, Cycle, Member, Submission, effective_deadline
 
 THEME_SECTIONS: Final = ("problems", "needs")
 """Sections whose text answers are searched for recurring themes."""
 
 
+class _Submitted(NamedTuple):
+    """A submission as the digest reads it: one plain row, not an ORM object (a big department
+    has tens of thousands)."""
+
+    id: int
+    member_id: int
+    name: str
+    submitted_at: datetime | None
+    deadline: datetime | None  # a personal extension
+    on_leave: bool
+    unreachable: bool
+    plan_review: Review | None
+
+
+@collection_paused()
 def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     """The digest of `cycle` as it stands at `now`."""
     questionnaire = Questionnaire.from_json(cycle.questionnaire)
     submissions = _submissions(session, cycle.id)
-    answers = _answers(session, cycle.id)
+    answers = _answers(session, cycle.id, questionnaire)
     period = Period.parse(cycle.period)
     kpis = questionnaire.kpis
-    this = cycle_figures(session, cycle)
+    this = answered_figures(
+        questionnaire, ((s.member_id, answers.get(s.id, {})) for s in submissions)
+    )
     before = period_figures(session, cycle.department_id, period.previous(), kpis)
     year_ago = period_figures(session, cycle.department_id, period.shift(-12), kpis)
     planned = goals(session, cycle.department_id, period, kpis, before)
-    rows = [
-        KpiRow(
-            s.member.name,
-            KpiFigures(
-                kpi=kpi,
-                target=_goal(planned.get(s.member_id, {}).get(kpi.key)),
-                actual=this.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
-                previous=before.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
-                last_year=year_ago.get(s.member_id, {}).get((kpi.key, Measure.ACTUAL)),
-            ),
+    no_figures: dict[Any, Any] = {}
+    rows: list[KpiRow] = []
+    for s in submissions:
+        goal, actual = planned.get(s.member_id, no_figures), this.get(s.member_id, no_figures)
+        previous = before.get(s.member_id, no_figures)
+        last_year = year_ago.get(s.member_id, no_figures)
+        rows.extend(
+            KpiRow(
+                s.name,
+                KpiFigures(
+                    kpi=kpi,
+                    target=_goal(goal.get(kpi.key)),
+                    actual=actual.get((kpi.key, Measure.ACTUAL)),
+                    previous=previous.get((kpi.key, Measure.ACTUAL)),
+                    last_year=last_year.get((kpi.key, Measure.ACTUAL)),
+                ),
+            )
+            for kpi in kpis
         )
-        for s in submissions
-        for kpi in kpis
-    ]
     return Digest(
         department=cycle.department.name,
         period=period,
@@ -66,7 +89,9 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         timezone=ZoneInfo(cycle.department.timezone),
         generated_at=now,
         questionnaire=questionnaire,
-        members=tuple(_report(s, answers.get(s.id, {}), questionnaire) for s in submissions),
+        members=tuple(
+            _report(s, cycle.deadline, answers.get(s.id, {}), questionnaire) for s in submissions
+        ),
         kpi_rows=tuple(rows),
         kpi_totals=tuple(
             KpiTotal.of(kpi, tuple(r.figures for r in rows if r.figures.kpi.key == kpi.key))
@@ -79,54 +104,83 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     )
 
 
-def _submissions(session: Session, cycle_id: int) -> Sequence[Submission]:
-    return session.scalars(
-        select(Submission)
+def _submissions(session: Session, cycle_id: int) -> list[_Submitted]:
+    rows = session.connection().execute(
+        select(
+            Submission.id,
+            Submission.member_id,
+            Member.name,
+            Submission.submitted_at,
+            Submission.deadline,
+            Submission.on_leave,
+            Member.unreachable_since.is_not(None),
+            Submission.plan_review,
+        )
+        .join(Member, Member.id == Submission.member_id)
         .where(Submission.cycle_id == cycle_id)
-        .options(selectinload(Submission.member))
         .order_by(Submission.member_id)
-    ).all()
+    )
+    return [_Submitted(*row) for row in rows.all()]
 
 
-def _answers(session: Session, cycle_id: int) -> dict[int, dict[str, Given]]:
-    """submission id -> question -> the answer, read as plain rows: a big department gives
-    hundreds of thousands of answers, and an ORM object for each would take seconds."""
+class _Given(NamedTuple):
+    """An answer to a question that is not in the questionnaire (a plan item's mark or note)."""
+
+    text: str | None
+    number: Decimal | None
+    skipped: bool
+
+
+def _answers(
+    session: Session, cycle_id: int, questionnaire: Questionnaire
+) -> dict[int, dict[str, Given]]:
+    """submission id -> question -> the answer, read as plain rows straight into what the
+    digest keeps: a big department gives hundreds of thousands of answers."""
+    questions = {q.key: q for q in questionnaire.questions}
     found: dict[int, dict[str, Given]] = {}
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Answer.submission_id, Answer.question, Answer.text, Answer.number, Answer.skipped)
         .join(Submission, Submission.id == Answer.submission_id)
         .where(Submission.cycle_id == cycle_id)
     )
-    for row in rows:
-        found.setdefault(row.submission_id, {})[row.question] = row
+    for submission_id, key, text, number, skipped in rows.all():
+        question = questions.get(key)
+        found.setdefault(submission_id, {})[key] = (
+            _Given(text, number, skipped)
+            if question is None
+            else MemberAnswer(question, text, number, skipped)
+        )
     return found
 
 
-def _status(submission: Submission, given: Mapping[str, Given]) -> Status:
+def _status(submission: _Submitted, cycle_deadline: datetime, given: Mapping[str, Given]) -> Status:
     """Submitted on time (by the member's own deadline) or late; else on leave, in progress
     or missing."""
     if submission.submitted_at is not None:
-        on_time = submission.submitted_at <= submission.effective_deadline
-        return Status.ON_TIME if on_time else Status.LATE
+        deadline = effective_deadline(submission.deadline, cycle_deadline)
+        return Status.ON_TIME if submission.submitted_at <= deadline else Status.LATE
     if submission.on_leave:
         return Status.ON_LEAVE
     return Status.IN_PROGRESS if given else Status.MISSING
 
 
 def _report(
-    submission: Submission, given: Mapping[str, Given], questionnaire: Questionnaire
+    submission: _Submitted,
+    cycle_deadline: datetime,
+    given: Mapping[str, Given],
+    questionnaire: Questionnaire,
 ) -> MemberReport:
     answers = tuple(
-        MemberAnswer(q, given[q.key].text, given[q.key].number, given[q.key].skipped)
+        answer
         for q in questionnaire.questions
-        if q.key in given
+        if isinstance(answer := given.get(q.key), MemberAnswer)
     )
     return MemberReport(
-        submission.member.name,
-        _status(submission, given),
+        submission.name,
+        _status(submission, cycle_deadline, given),
         submission.submitted_at,
         answers,
-        unreachable=submission.member.unreachable_since is not None,
+        unreachable=submission.unreachable,
     )
 
 
@@ -135,7 +189,7 @@ def _goal(goal: Goal | None) -> Decimal | None:
 
 
 def _plan_reviews(
-    submissions: Iterable[Submission],
+    submissions: Iterable[_Submitted],
     answers: Mapping[int, Mapping[str, Given]],
     questionnaire: Questionnaire,
 ) -> Iterator[PlanReview]:
@@ -143,11 +197,11 @@ def _plan_reviews(
         if submission.plan_review:
             given = answers.get(submission.id, {})
             items = reviewed(submission.plan_review, given, questionnaire)
-            yield PlanReview(submission.member.name, items)
+            yield PlanReview(submission.name, items)
 
 
 def _problems_and_needs(
-    submissions: Iterable[Submission],
+    submissions: Iterable[_Submitted],
     answers: Mapping[int, Mapping[str, Given]],
     questionnaire: Questionnaire,
 ) -> Iterator[tuple[str, str]]:
@@ -159,4 +213,4 @@ def _problems_and_needs(
     for submission in submissions:
         for question, answer in answers.get(submission.id, {}).items():
             if question in keys and answer.text and not answer.skipped:
-                yield submission.member.name, answer.text
+                yield submission.name, answer.text

@@ -7,9 +7,10 @@ compared with this one's when their KPI has the same unit in both questionnaires
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from bot.periods import Period
 from bot.questionnaire import Kpi, Measure, Questionnaire
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for
+
+if TYPE_CHECKING:  # bot.followup reads goals from here
+    from bot.followup import Given
 
 Figures = dict[int, dict[tuple[str, Measure], Decimal]]
 """member id -> (KPI key, measure) -> value"""
@@ -32,23 +36,30 @@ class Goal:
     by_manager: bool = False
 
 
-def cycle_figures(session: Session, cycle: Cycle, kpis: Iterable[Kpi] | None = None) -> Figures:
-    """Every member's KPI numbers in `cycle`; with `kpis`, only those KPIs, and only where the
-    cycle measured them in the same unit."""
-    questionnaire = Questionnaire.from_json(cycle.questionnaire)
+def _tracked(
+    questionnaire: Questionnaire, kpis: Iterable[Kpi] | None
+) -> dict[str, tuple[str, Measure]]:
+    """question key -> (KPI key, measure) of the questions that give KPI numbers; with `kpis`,
+    only those KPIs, and only where the questionnaire measures them in the same unit."""
     units = {kpi.key: kpi.unit for kpi in questionnaire.kpis}
     wanted = None if kpis is None else {kpi.key: kpi.unit for kpi in kpis}
-    tracked = {
+    return {
         q.key: (q.kpi, q.measure)
         for q in questionnaire.questions
         if q.kpi is not None
         and q.measure is not None
         and (wanted is None or wanted.get(q.kpi, None) == units[q.kpi])
     }
+
+
+def cycle_figures(session: Session, cycle: Cycle, kpis: Iterable[Kpi] | None = None) -> Figures:
+    """Every member's KPI numbers in `cycle`; with `kpis`, only those KPIs, and only where the
+    cycle measured them in the same unit."""
+    tracked = _tracked(Questionnaire.from_json(cycle.questionnaire), kpis)
     figures: Figures = {}
     if not tracked:
         return figures
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Submission.member_id, Answer.question, Answer.number)
         .join(Answer, Answer.submission_id == Submission.id)
         .where(
@@ -57,9 +68,26 @@ def cycle_figures(session: Session, cycle: Cycle, kpis: Iterable[Kpi] | None = N
             Answer.skipped.is_(False),
         )
     )
-    for member_id, question, number in rows:
+    for member_id, question, number in rows.all():
         if number is not None:
             figures.setdefault(member_id, {})[tracked[question]] = number
+    return figures
+
+
+def answered_figures(
+    questionnaire: Questionnaire, answers: Iterable[tuple[int, Mapping[str, Given]]]
+) -> Figures:
+    """The KPI numbers in answers already read: (member id, question key -> answer) pairs."""
+    tracked = _tracked(questionnaire, None)
+    figures: Figures = {}
+    for member_id, given in answers:
+        numbers = {
+            tracked[key]: answer.number
+            for key in tracked.keys() & given.keys()
+            if (answer := given[key]).number is not None and not answer.skipped
+        }
+        if numbers:
+            figures[member_id] = numbers
     return figures
 
 

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.periods import Period
@@ -23,9 +24,9 @@ class Status(enum.StrEnum):
     ON_LEAVE = "on_leave"  # not submitted, on leave or paused: not counted as missing
 
 
-@dataclass(frozen=True)
-class MemberAnswer:
-    """One answer as given; `number` for number questions, `text` for text and choice keys."""
+class MemberAnswer(NamedTuple):
+    """One answer as given; `number` for number questions, `text` for text and choice keys (a
+    named tuple: a big department's digest holds hundreds of thousands)."""
 
     question: Question
     text: str | None

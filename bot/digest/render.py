@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_compact_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from bot.collection import collection_paused
 from bot.digest.model import (
     Digest,
     KpiFigures,
     KpiTotal,
     MemberAnswer,
-    MemberReport,
     NeedItem,
     PlanMark,
     PlanReview,
@@ -116,6 +116,22 @@ def environment(language: str) -> Environment:
         catalog.gettext, catalog.ngettext, newstyle=True
     )
     return env
+
+
+@cache
+def status_labels(language: str) -> dict[Status, str]:
+    """Each status as a digest names it, in plain text (the wording is the templates')."""
+    macros = environment(language).get_template("digest/_common.html.j2").module
+    label = macros.status_label  # type: ignore[attr-defined]
+    return {status: Markup(label(status)).unescape() for status in Status}
+
+
+@cache
+def status_icons(language: str) -> dict[Status, str]:
+    """Each status's icon (from the templates)."""
+    macros = environment(language).get_template("digest/_common.html.j2").module
+    icon = macros.status_icon  # type: ignore[attr-defined]
+    return {status: str(icon(status)) for status in Status}
 
 
 # -- What the templates show ------------------------------------------------------------------
@@ -443,35 +459,40 @@ class _View:
     # answers
     def sections(self) -> list[SectionView]:
         """Each section with the answers of every member who gave any."""
-        return [
-            SectionView(
-                localized(section.title, self.t),
-                tuple(
-                    view
-                    for member in self.digest.members
-                    if (view := self._member_answers(member, questions))
-                ),
-            )
-            for section, questions in self.digest.questionnaire.by_section()
+        given = [
+            (member, {a.question.key: a for a in member.answers if not a.skipped})
+            for member in self.digest.members
         ]
+        sections = []
+        for section, questions in self.digest.questionnaire.by_section():
+            labelled = [(q, self._label(q, alone=len(questions) == 1)) for q in questions]
+            members = []
+            for member, answers in given:
+                if shown := tuple(
+                    self._answer(q, label, answer)
+                    for q, label in labelled
+                    if (answer := answers.get(q.key)) is not None
+                ):
+                    members.append(MemberAnswers(member.name, member.status, shown))
+            sections.append(SectionView(localized(section.title, self.t), tuple(members)))
+        return sections
 
-    def _member_answers(
-        self, member: MemberReport, questions: list[Question]
-    ) -> MemberAnswers | None:
-        given = {a.question.key: a for a in member.answers if not a.skipped}
-        alone = len(questions) == 1
-        answers = tuple(self._answer(q, given[q.key], alone) for q in questions if q.key in given)
-        return MemberAnswers(member.name, member.status, answers) if answers else None
-
-    def _answer(self, q: Question, answer: MemberAnswer, alone: bool) -> AnswerView:
+    def _label(self, q: Question, *, alone: bool) -> str:
+        """What an answer to `q` is labelled with: its KPI, or the question (none when it is
+        its section's only question)."""
         if q.kpi is not None:
-            return AnswerView(self._kpi_label(q.kpi, q.measure), self._value(q, answer), True)
+            return self._kpi_label(q.kpi, q.measure)
         label = "" if alone else localized(q.text, self.t)
+        return _clip(_first_sentence(label), LABEL_LIMIT)[0] if self.brief else label
+
+    def _answer(self, q: Question, label: str, answer: MemberAnswer) -> AnswerView:
         text = self._value(q, answer)
+        if q.kpi is not None:
+            return AnswerView(label, text, inline=True)
         if not self.brief:
             return AnswerView(label, text)
         text, cut = _clip(text, ANSWER_LIMIT)
-        return AnswerView(_clip(_first_sentence(label), LABEL_LIMIT)[0], text, cut=cut)
+        return AnswerView(label, text, cut=cut)
 
     def _kpi_label(self, key: str, measure: Measure | None) -> str:
         kpi = localized(self.digest.questionnaire.kpi(key).name, self.t)
@@ -481,13 +502,25 @@ class _View:
             return self.t.gettext("%(kpi)s stretch target", kpi=kpi)
         return kpi
 
+    @cached_property
+    def _units(self) -> dict[str, str]:
+        """KPI key -> its unit in the reader's language."""
+        return {kpi.key: localized(kpi.unit, self.t) for kpi in self.digest.questionnaire.kpis}
+
+    @cached_property
+    def _choices(self) -> dict[str, dict[str, str]]:
+        """Question key -> choice key -> the choice's label in the reader's language."""
+        return {
+            q.key: {c.key: localized(c.label, self.t) for c in q.choices}
+            for q in self.digest.questionnaire.questions
+            if q.kind is Kind.CHOICE
+        }
+
     def _value(self, q: Question, answer: MemberAnswer) -> str:
         if q.kind is Kind.NUMBER:
-            unit = localized(self.digest.questionnaire.kpi(q.kpi).unit, self.t) if q.kpi else ""
-            return self.number(answer.number, unit)
+            return self.number(answer.number, self._units[q.kpi] if q.kpi else "")
         if q.kind is Kind.CHOICE:
-            labels = {c.key: localized(c.label, self.t) for c in q.choices}
-            return labels.get(answer.text or "", answer.text or EMPTY_VALUE)
+            return self._choices[q.key].get(answer.text or "", answer.text or EMPTY_VALUE)
         return answer.text or EMPTY_VALUE
 
 
@@ -643,6 +676,7 @@ class TelegramMessage:
     needs: tuple[int, ...] = ()
 
 
+@collection_paused()
 def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
 
@@ -817,12 +851,15 @@ def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
 # -- Report file ------------------------------------------------------------------------------
 
 
+@collection_paused()
 def render_report_html(digest: Digest, t: Translator) -> str:
     """The full digest as a standalone HTML5 document, readable on a phone and printable."""
     view = _View(digest, t, brief=False)
     template = environment(t.language).get_template(REPORT_TEMPLATE)
     return template.render(
         lang=t.language.replace("_", "-"),
+        status_labels=status_labels(t.language),
+        status_icons=status_icons(t.language),
         summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import add
 from typing import Final
 
 from bot.digest.model import Theme
@@ -64,7 +65,7 @@ def _runs(folded: str, surfaces: dict[str, str]) -> list[list[str]]:
         chunk = match[0]
         if _is_chinese(chunk):
             for piece in _CHINESE_BREAK.split(chunk):
-                runs.append([piece[i : i + 2] for i in range(len(piece) - 1)])
+                runs.append(list(map(add, piece, piece[1:])))  # overlapping pairs
             english_end = -2
             continue
         word = chunk.strip("'’+-")

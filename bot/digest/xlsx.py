@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Final
 
 from babel.dates import format_skeleton
-from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
@@ -27,8 +26,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot.digest.model import Digest, KpiFigures, MemberAnswer, PlanMark, Status
-from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, environment
+from bot.collection import collection_paused
+from bot.digest.model import Digest, KpiFigures, MemberAnswer, PlanMark
+from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, status_labels
 from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator
 from bot.questionnaire import Kind, Measure, Question, localized
@@ -72,6 +72,7 @@ class Sheet:
     rows: Sequence[Sequence[Value]]
 
 
+@collection_paused()
 def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
@@ -86,13 +87,6 @@ def digest_xlsx(digest: Digest, t: Translator) -> bytes:
 # -- What each sheet holds ----------------------------------------------------------------------
 
 
-def _status_labels(t: Translator) -> dict[Status, str]:
-    """Each status as the report names it (one wording, kept in the digest templates)."""
-    macros = environment(t.language).get_template("digest/_common.html.j2").module
-    label = macros.status_label  # type: ignore[attr-defined]
-    return {status: Markup(label(status)).unescape() for status in Status}
-
-
 def _summary(digest: Digest, t: Translator) -> Sheet:
     rows: list[list[Value]] = [
         [t.gettext("Department"), digest.department],
@@ -102,7 +96,7 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
         [t.gettext("Time zone"), str(digest.timezone)],
         [t.gettext("Members"), len(digest.members)],
     ]
-    rows += [[label, len(digest.with_status(s))] for s, label in _status_labels(t).items()]
+    rows += [[label, len(digest.with_status(s))] for s, label in status_labels(t.language).items()]
     if digest.on_time_history:
         rows += [
             [],
@@ -124,7 +118,7 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
 
 def _statuses(digest: Digest, t: Translator) -> Sheet:
     headings = (t.gettext("Name"), t.gettext("Status"), t.gettext("Submitted"))
-    labels = _status_labels(t)
+    labels = status_labels(t.language)
     rows = [[m.name, labels[m.status], m.submitted_at] for m in digest.members]
     return Sheet(t.gettext("Who has reported"), headings, rows)
 
@@ -208,7 +202,7 @@ def _needs(digest: Digest, t: Translator) -> Sheet:
 
 
 def _sections(digest: Digest, t: Translator) -> list[Sheet]:
-    sheets, labels = [], _status_labels(t)
+    sheets, labels = [], status_labels(t.language)
     for section, questions in digest.questionnaire.by_section():
         headings = (
             t.gettext("Name"),
