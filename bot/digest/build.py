@@ -61,7 +61,9 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         questionnaire, ((s.member_id, answers.get(s.id, {})) for s in submissions)
     )
     before = period_figures(session, cycle.department_id, period.previous(), kpis)
-    year_ago = period_figures(session, cycle.department_id, period.shift(-12), kpis)
+    year_ago = period_figures(
+        session, cycle.department_id, period.shift(-12), kpis, measures=(Measure.ACTUAL,)
+    )
     planned = goals(session, cycle.department_id, period, kpis, before)
     no_figures: dict[Any, Any] = {}
     rows: list[KpiRow] = []

@@ -7,7 +7,7 @@ compared with this one's when their KPI has the same unit in both questionnaires
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -37,10 +37,13 @@ class Goal:
 
 
 def _tracked(
-    questionnaire: Questionnaire, kpis: Iterable[Kpi] | None
+    questionnaire: Questionnaire,
+    kpis: Iterable[Kpi] | None,
+    measures: Collection[Measure] = tuple(Measure),
 ) -> dict[str, tuple[str, Measure]]:
-    """question key -> (KPI key, measure) of the questions that give KPI numbers; with `kpis`,
-    only those KPIs, and only where the questionnaire measures them in the same unit."""
+    """question key -> (KPI key, measure) of the questions that give KPI numbers in
+    `measures`; with `kpis`, only those KPIs, and only where the questionnaire measures them in
+    the same unit."""
     units = {kpi.key: kpi.unit for kpi in questionnaire.kpis}
     wanted = None if kpis is None else {kpi.key: kpi.unit for kpi in kpis}
     return {
@@ -48,14 +51,20 @@ def _tracked(
         for q in questionnaire.questions
         if q.kpi is not None
         and q.measure is not None
+        and q.measure in measures
         and (wanted is None or wanted.get(q.kpi, None) == units[q.kpi])
     }
 
 
-def cycle_figures(session: Session, cycle: Cycle, kpis: Iterable[Kpi] | None = None) -> Figures:
-    """Every member's KPI numbers in `cycle`; with `kpis`, only those KPIs, and only where the
-    cycle measured them in the same unit."""
-    tracked = _tracked(Questionnaire.from_json(cycle.questionnaire), kpis)
+def cycle_figures(
+    session: Session,
+    cycle: Cycle,
+    kpis: Iterable[Kpi] | None = None,
+    measures: Collection[Measure] = tuple(Measure),
+) -> Figures:
+    """Every member's KPI numbers in `cycle` (only `measures`); with `kpis`, only those KPIs,
+    and only where the cycle measured them in the same unit."""
+    tracked = _tracked(Questionnaire.from_json(cycle.questionnaire), kpis, measures)
     figures: Figures = {}
     if not tracked:
         return figures
@@ -92,11 +101,16 @@ def answered_figures(
 
 
 def period_figures(
-    session: Session, department_id: int, period: Period, kpis: Iterable[Kpi]
+    session: Session,
+    department_id: int,
+    period: Period,
+    kpis: Iterable[Kpi],
+    measures: Collection[Measure] = tuple(Measure),
 ) -> Figures:
-    """The department's KPI numbers of `period` in `kpis`' units; empty when it had no cycle."""
+    """The department's KPI numbers (`measures`) of `period` in `kpis`' units; empty when it
+    had no cycle."""
     cycle = cycle_for(session, department_id, str(period))
-    return {} if cycle is None else cycle_figures(session, cycle, kpis)
+    return {} if cycle is None else cycle_figures(session, cycle, kpis, measures)
 
 
 def goals(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
@@ -168,8 +168,10 @@ class Summary:
     unreachable: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class KpiLine:
+# Rows that a big department has by the ten thousand are named tuples: cheaper to make.
+
+
+class KpiLine(NamedTuple):
     """One row of a KPI table: who (or the department total) and the formatted cells."""
 
     name: str
@@ -214,8 +216,7 @@ class NeedView:
     carried: bool
 
 
-@dataclass(frozen=True)
-class AnswerView:
+class AnswerView(NamedTuple):
     """One answer as shown: `inline` answers (KPI figures) sit beside their label."""
 
     label: str
@@ -224,8 +225,7 @@ class AnswerView:
     cut: bool = False
 
 
-@dataclass(frozen=True)
-class MemberAnswers:
+class MemberAnswers(NamedTuple):
     """One member's answers in one section."""
 
     name: str
@@ -241,8 +241,7 @@ class SectionView:
     members: tuple[MemberAnswers, ...]
 
 
-@dataclass(frozen=True)
-class MemberStatus:
+class MemberStatus(NamedTuple):
     """One row of the report's status table."""
 
     name: str
