@@ -268,7 +268,12 @@ class _View:
         if value is None:
             return EMPTY_VALUE
         number = format_number(value, self.locale)
-        return self.t.gettext("%(number)s %(unit)s", number=number, unit=unit) if unit else number
+        return self._with_unit % {"number": number, "unit": unit} if unit else number
+
+    @cached_property
+    def _with_unit(self) -> str:
+        """How a number and its unit read (asked for every figure in a big digest)."""
+        return self.t.gettext("%(number)s %(unit)s")
 
     def figure(self, value: Decimal | None) -> str:
         """A KPI table cell: compact in a brief view."""
@@ -351,8 +356,9 @@ class _View:
         return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in members]
 
     # numbers
-    @property
+    @cached_property
     def _with_yoy(self) -> bool:
+        """Whether any member has last year's figure (asked once per table row)."""
         return any(row.figures.last_year is not None for row in self.digest.kpi_rows)
 
     def kpi_tables(self, *, each_member: bool = True) -> list[KpiTable]:
@@ -425,6 +431,11 @@ class _View:
         )
         return SectionView(self.t.gettext("Last month's plan"), members)
 
+    @cached_property
+    def _marks(self) -> dict[PlanMark, str]:
+        """Each plan mark in the reader's language."""
+        return {mark: self.t.gettext(label) for mark, label in MARK_LABELS.items()}
+
     def _items(self, review: PlanReview) -> tuple[AnswerView, ...]:
         views = []
         for item in review.items:
@@ -433,7 +444,7 @@ class _View:
                 if item.kpi is not None
                 else item.text
             )
-            mark = self.t.gettext(MARK_LABELS[item.mark]) if item.mark else EMPTY_VALUE
+            mark = self._marks[item.mark] if item.mark else EMPTY_VALUE
             text = f"{mark} — {item.note}" if item.note else mark
             if self.brief:
                 label, text = _clip(label, LABEL_LIMIT)[0], _clip(text, ANSWER_LIMIT)[0]
@@ -458,23 +469,26 @@ class _View:
     # answers
     def sections(self) -> list[SectionView]:
         """Each section with the answers of every member who gave any."""
-        given = [
-            (member, {a.question.key: a for a in member.answers if not a.skipped})
-            for member in self.digest.members
+        sections = list(self.digest.questionnaire.by_section())
+        shown: dict[str, tuple[int, Question, str]] = {  # question key -> section, label
+            q.key: (index, q, self._label(q, alone=len(questions) == 1))
+            for index, (_section, questions) in enumerate(sections)
+            for q in questions
+        }
+        members: list[list[MemberAnswers]] = [[] for _ in sections]
+        for member in self.digest.members:
+            answers: list[list[AnswerView]] = [[] for _ in sections]
+            for answer in member.answers:  # in questionnaire order
+                if not answer.skipped and (where := shown.get(answer.question.key)):
+                    index, q, label = where
+                    answers[index].append(self._answer(q, label, answer))
+            for index, given in enumerate(answers):
+                if given:
+                    members[index].append(MemberAnswers(member.name, member.status, tuple(given)))
+        return [
+            SectionView(localized(section.title, self.t), tuple(found))
+            for (section, _questions), found in zip(sections, members, strict=True)
         ]
-        sections = []
-        for section, questions in self.digest.questionnaire.by_section():
-            labelled = [(q, self._label(q, alone=len(questions) == 1)) for q in questions]
-            members = []
-            for member, answers in given:
-                if shown := tuple(
-                    self._answer(q, label, answer)
-                    for q, label in labelled
-                    if (answer := answers.get(q.key)) is not None
-                ):
-                    members.append(MemberAnswers(member.name, member.status, shown))
-            sections.append(SectionView(localized(section.title, self.t), tuple(members)))
-        return sections
 
     def _label(self, q: Question, *, alone: bool) -> str:
         """What an answer to `q` is labelled with: its KPI, or the question (none when it is
