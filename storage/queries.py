@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from storage.models import Base, Cycle, CycleState, Department, Member, Submission
 
@@ -27,9 +27,17 @@ def department_by_key(session: Session, key: str) -> Department | None:
     return session.scalars(select(Department).where(Department.key == key)).one_or_none()
 
 
-def member_by_telegram_id(session: Session, telegram_id: int) -> Member | None:
-    """The person behind a Telegram user id, if registered."""
-    return session.scalars(select(Member).where(Member.telegram_id == telegram_id)).one_or_none()
+_MEMBER: Final = select(Member).where(Member.telegram_id == bindparam("telegram_id"))
+_LOCKED_MEMBER: Final = _MEMBER.with_for_update()
+
+
+def member_by_telegram_id(
+    session: Session, telegram_id: int, *, lock: bool = False
+) -> Member | None:
+    """The person behind a Telegram user id, if registered; with `lock`, their row is locked
+    until the transaction ends."""
+    query = _LOCKED_MEMBER if lock else _MEMBER
+    return session.scalars(query, {"telegram_id": telegram_id}).one_or_none()
 
 
 def cycle_for(session: Session, department_id: int, period: str) -> Cycle | None:
@@ -39,15 +47,19 @@ def cycle_for(session: Session, department_id: int, period: str) -> Cycle | None
     ).one_or_none()
 
 
+_OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
+    select(Submission)
+    .join(Cycle)
+    .options(contains_eager(Submission.cycle))
+    .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
+    .order_by(Cycle.period.desc())
+    .limit(1)
+)
+
+
 def open_submission(session: Session, member_id: int) -> Submission | None:
-    """The member's submission in their newest open cycle."""
-    return session.scalars(
-        select(Submission)
-        .join(Cycle)
-        .where(Submission.member_id == member_id, Cycle.state == CycleState.OPEN)
-        .order_by(Cycle.period.desc())
-        .limit(1)
-    ).one_or_none()
+    """The member's submission in their newest open cycle (with the cycle loaded)."""
+    return session.scalars(_OPEN_SUBMISSION, {"member_id": member_id}).one_or_none()
 
 
 def latest_cycle(session: Session, department_id: int) -> Cycle | None:

@@ -217,9 +217,8 @@ class Questioning:
 
 
 def _registered(session: Session, telegram_id: int) -> Member | None:
-    member = member_by_telegram_id(session, telegram_id)
-    if member is not None:  # one update of a person at a time, even across processes
-        session.refresh(member, with_for_update=True)
+    # locked: one update of a person at a time, even across processes
+    member = member_by_telegram_id(session, telegram_id, lock=True)
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 
@@ -241,8 +240,8 @@ def handle_text(
         if member is None:
             return [_outsider(session, telegram_id, normalize_language(language_code))]
         repeated = member.last_message_id is not None and message_id <= member.last_message_id
-        member.last_message_id = max(message_id, member.last_message_id or 0)
         flow = _flow(session, member, services.clock.now())
+        member.last_message_id = max(message_id, member.last_message_id or 0)  # flushed once
         if flow is None:
             return [_no_cycle(translator(member.language))]
         if repeated:  # delivered again after a restart: handled already, so just ask again

@@ -14,9 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Column, Table, delete, select, update
+from sqlalchemy import Column, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.context import Services
@@ -46,14 +46,18 @@ class Removed:
     unlinked: dict[str, int]
 
 
+_HEARD_FROM: Final = (  # built once: it runs for every update
+    update(Member)
+    .where(Member.telegram_id == bindparam("sender"), Member.unreachable_since.is_not(None))
+    .values(unreachable_since=None)
+    .execution_options(synchronize_session=False)  # a fresh session holds no members
+)
+
+
 def heard_from(services: Services, telegram_id: int) -> None:
     """Someone wrote to the bot: if they were unreachable, they can be written to again."""
     with services.db.unit_of_work() as session:
-        session.execute(
-            update(Member)
-            .where(Member.telegram_id == telegram_id, Member.unreachable_since.is_not(None))
-            .values(unreachable_since=None)
-        )
+        session.execute(_HEARD_FROM, {"sender": telegram_id})
 
 
 def unreachable(session: Session, department_id: int) -> list[Member]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from html import escape
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.digest.needs import UNRESOLVED, need_item
@@ -148,16 +148,20 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
         return [OutMessage(text)], ""
 
 
+_AWAITING_REPLY: Final = (  # built once: every text message is checked with it
+    select(Need.id).where(Need.reply_from_telegram_id == bindparam("sender")).limit(1)
+)
+
+
 def take_reply(services: Services, telegram_id: int, text: str) -> list[OutMessage] | None:
     """The manager's message after "Reply": stored as the need's reply and sent to the member.
     None when no need waits for a reply from them (the message is something else)."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
-        need = session.scalars(
-            select(Need).where(Need.reply_from_telegram_id == telegram_id).limit(1)
-        ).one_or_none()
-        if need is None:
+        need_id = session.scalar(_AWAITING_REPLY, {"sender": telegram_id})
+        if need_id is None:
             return None
+        need = session.get_one(Need, need_id)
         presser = member_by_telegram_id(session, telegram_id)
         t = translator(presser.language if presser else services.config.defaults.language)
         need.reply_from_telegram_id = None
