@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench import digest_render
+from bench import answer_throughput, digest_render
 from bench.databases import BACKENDS, unreachable
+from bot.questionnaire import load_questionnaire
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -23,3 +24,22 @@ def test_digest_benchmark_runs_at_a_tiny_size(
     assert all(float(cell) >= 0 for cell in row[2:])
     assert int(row[-3]) >= 2  # Telegram messages: at least the summary and the numbers
     assert status == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_answer_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if problem := unreachable(backend):
+        pytest.skip(f"PostgreSQL {problem}")
+    answer_throughput.main(["--members", "3", "--rounds", "1", "--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:6] == ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
+    rows = [line.split() for line in lines[1:3]]
+    assert [row[:2] for row in rows] == [[backend, "echo"], [backend, "monthend"]]
+    answers = 3 * len(load_questionnaire().questions)
+    for row in rows:  # every member answered every question, and each answer got its reply
+        assert int(row[2]) == int(row[3]) == answers
+        assert all(float(cell) >= 0 for cell in row[4:])
+    stored = f"{answers} answers stored of {answers} (missing 0, extra 0), 3 of 3 summaries"
+    assert f"ok: {backend}: {stored} ready for review, 0 replies lost" in lines
