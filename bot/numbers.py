@@ -126,10 +126,15 @@ def _tidy(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _round_half_up(value: Decimal, places: int) -> Decimal:
-    """Round ``value`` to ``places`` decimals the way people expect (0.125 -> 0.13)."""
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return rounded if rounded != 0 else Decimal(0)
+_ZERO: Final = Decimal(0)
+_WHOLE: Final = Decimal(1)
+_CENTS: Final = Decimal("0.01")
+
+
+def _round_half_up(value: Decimal, quantum: Decimal) -> Decimal:
+    """Round ``value`` to a multiple of ``quantum`` the way people expect (0.125 -> 0.13)."""
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    return rounded if rounded else _ZERO
 
 
 def format_number(value: Decimal, locale: Locale | str) -> str:
@@ -138,7 +143,7 @@ def format_number(value: Decimal, locale: Locale | str) -> str:
     Babel's formatting costs some 30 µs a number, and a big digest shows hundreds of
     thousands: the digits are laid out by Python's own ``,.2f`` and then take the locale's
     symbols from Babel (tests check the two agree)."""
-    rounded = _round_half_up(value, 2)
+    rounded = _round_half_up(value, _CENTS)
     plain = f"{abs(rounded):,.2f}".rstrip("0").rstrip(".")
     text = plain.translate(_symbols(locale))
     return f"-{text}" if rounded < 0 else text
@@ -154,7 +159,7 @@ def format_percent(ratio: Decimal | None, locale: Locale | str) -> str:
     """Format a ratio as a whole percentage (``0.9087`` -> ``91%``); ``None`` gives ``—``."""
     if ratio is None:
         return EMPTY_VALUE
-    return _whole_percent(_round_half_up(ratio * 100, 0), locale)
+    return _whole_percent(_round_half_up(ratio * 100, _WHOLE), locale)
 
 
 @lru_cache(maxsize=4096)

@@ -89,6 +89,8 @@ DETAIL_MEMBERS: Final = 50
 """Largest department whose Telegram digest shows each member's figures and answers; a bigger
 one gets its totals and exceptions there, and each member's detail in the report file (a
 thousand members' answers would be hundreds of messages, sent one a second)."""
+HALF_A_PERCENT: Final = Decimal("0.005")
+"""The smallest rise that rounds to +1%."""
 NEEDS_SHOWN: Final = 40
 """Most needs one Telegram reply shows with buttons; the rest are counted."""
 
@@ -284,7 +286,7 @@ class _View:
     def change(self, ratio: Decimal | None) -> str:
         """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
         text = format_percent(ratio, self.locale)
-        return f"+{text}" if ratio is not None and ratio * 100 >= Decimal("0.5") else text
+        return f"+{text}" if ratio is not None and ratio >= HALF_A_PERCENT else text
 
     def moment(self, when: datetime | None) -> str:
         """A date and time in the department's time zone."""
