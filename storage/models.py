@@ -294,7 +294,7 @@ class OutgoingMessage(Base):
 
     __tablename__ = "outgoing_messages"
     __table_args__ = (
-        Index("ix_outgoing_messages_due", "state", "not_before"),
+        Index("ix_outgoing_messages_due", "state", "not_before", "id"),  # the claim order
         Index("ix_outgoing_messages_chat", "chat_id", "id"),
     )
 

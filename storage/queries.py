@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import bindparam, inspect, select
@@ -16,10 +17,22 @@ def insert_ignore(session: Session, model: type[Base], **values: Any) -> bool:
 
     The inserted key is asked back (psycopg reports no row count for ON CONFLICT DO NOTHING).
     """
+    statement = _insert_or_nothing(session, model).values(**values)
+    return session.execute(statement.returning(*inspect(model).primary_key)).first() is not None
+
+
+def insert_ignore_all(
+    session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert `rows` in one statement, leaving out those that clash with a unique constraint."""
+    if rows:
+        session.execute(_insert_or_nothing(session, model), rows)
+
+
+def _insert_or_nothing(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(*inspect(model).primary_key)).first() is not None
+    return insert(model).on_conflict_do_nothing()
 
 
 def department_by_key(session: Session, key: str) -> Department | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import answer_throughput, digest_render
+from bench import answer_throughput, digest_render, fan_out
 from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
 
@@ -43,3 +43,20 @@ def test_answer_benchmark_runs_at_a_tiny_size(
         assert all(float(cell) >= 0 for cell in row[4:])
     stored = f"{answers} answers stored of {answers} (missing 0, extra 0), 3 of 3 summaries"
     assert f"ok: {backend}: {stored} ready for review, 0 replies lost" in lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fan_out_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if problem := unreachable(backend):
+        pytest.skip(f"PostgreSQL {problem}")
+    fan_out.main(["--members", "20", "--limit", "1000", "--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == " ".join(fan_out.HEAD).split()
+    row = dict(zip(fan_out.HEAD, lines[1].split(), strict=True))
+    assert (row["backend"], row["members"], row["sent"]) == (backend, "20", "20")
+    assert (row["429s"], row["duplicates"], row["lost"]) == ("0", "0", "0")
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert all("of the limit" in line for line in failed)  # 20 messages say nothing of speed

@@ -73,6 +73,7 @@ class BotMessage:
     is_edit: bool
     edit_count: int = 0
     date: int = 0
+    sent_at: float = 0.0
     reply_markup: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @classmethod
@@ -91,6 +92,7 @@ class BotMessage:
             is_edit=bool(data.get("is_edit")),
             edit_count=int(data.get("edit_count", 0)),
             date=int(data.get("date", 0)),
+            sent_at=float(data.get("sent_at", 0.0)),
             reply_markup=data.get("reply_markup"),
         )
 

@@ -74,9 +74,10 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
     POST /_emulator/reset                      forget chats, files, updates and stats
 
 A snapshot is ``{"seq", "chat_id", "message_id", "is_edit", "edit_count", "date",
-"text", "parse_mode", "buttons": [[{"text", "callback_data", "url"}]], "reply_markup",
-"document": {"file_id", "file_name", "mime_type", "file_size"} | null, "photo": file_id
-| null}``; ``text`` is the text (or caption) exactly as the bot sent it.
+"sent_at", "text", "parse_mode", "buttons": [[{"text", "callback_data", "url"}]],
+"reply_markup", "document": {"file_id", "file_name", "mime_type", "file_size"} | null,
+"photo": file_id | null}``; ``text`` is the text (or caption) exactly as the bot sent it,
+``sent_at`` the Unix time (with fractions of a second) when the emulator accepted it.
 """
 
 from __future__ import annotations
@@ -481,10 +482,15 @@ class _Message:
     reply_markup: JSON | None = None
     reply_to: _Message | None = None
     forward_origin: JSON | None = None
-    date: int = field(default_factory=lambda: int(time.time()))
+    sent_at: float = field(default_factory=time.time)
     edit_date: int | None = None
     edit_count: int = 0
     seq: int = 0
+
+    @property
+    def date(self) -> int:
+        """Telegram's ``date``: whole seconds."""
+        return int(self.sent_at)
 
     @property
     def from_bot(self) -> bool:
@@ -535,6 +541,7 @@ class _Message:
             "is_edit": self.edit_count > 0,
             "edit_count": self.edit_count,
             "date": self.edit_date or self.date,
+            "sent_at": self.sent_at,
             "text": self.content.raw if self.content else "",
             "parse_mode": self.content.parse_mode if self.content else None,
             "buttons": _buttons(self.reply_markup),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,9 +75,7 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
             session.add(cycle)
             session.flush()
             members = _askable(session, dept)
-            reviews = plan_reviews(session, cycle)
-            for member in members:
-                enroll(session, cycle, member, now, reviews.get(member.id), not_before=send_at)
+            enroll(session, cycle, members, now, plan_reviews(session, cycle), not_before=send_at)
             return OpenResult(period, created=True, asked=len(members), send_at=send_at)
     except IntegrityError:  # opened at the same moment by another process
         return OpenResult(period, created=False, asked=0)
@@ -85,50 +84,67 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
 def enroll(
     session: Session,
     cycle: Cycle,
-    member: Member,
+    members: Sequence[Member],
     now: datetime,
-    review: Review | None = None,
+    reviews: Mapping[int, Review],
     *,
     not_before: datetime | None = None,
-) -> Submission:
-    """Give `member` a submission in `cycle` and queue their first question, sent from
-    `not_before` (default now); `review` holds last month's plan items they are asked about
-    first."""
-    questionnaire = questionnaire_for(Questionnaire.from_json(cycle.questionnaire), review)
-    first = questionnaire.questions[0]
-    submission = Submission(
-        cycle=cycle,
-        member_id=member.id,
-        state=SubmissionState.PENDING,
-        current_question=first.key,
-        reminders_sent=0,
-        plan_review=review or None,
-        updated_at=now,
+) -> None:
+    """Give each of `members` a submission in `cycle` and queue their first question, sent
+    from `not_before` (default now), all in a few statements; `reviews` holds, by member id,
+    last month's plan items a member is asked about first."""
+    if not members:
+        return
+    base = Questionnaire.from_json(cycle.questionnaire)
+    questionnaires = {m.id: questionnaire_for(base, reviews.get(m.id)) for m in members}
+    rows = session.execute(
+        insert(Submission).returning(Submission.member_id, Submission.id),
+        [
+            {
+                "cycle_id": cycle.id,
+                "member_id": member.id,
+                "state": SubmissionState.PENDING,
+                "current_question": questionnaires[member.id].questions[0].key,
+                "reminders_sent": 0,
+                "plan_review": reviews.get(member.id) or None,
+                "updated_at": now,
+            }
+            for member in members
+        ],
     )
-    session.add(submission)
-    session.flush()
-    t = translator(member.language)
-    question = question_message(questionnaire, first, submission.id, t)
+    submissions = {member_id: submission_id for member_id, submission_id in rows}
+    prompts = []
+    for member in members:
+        assert member.telegram_id is not None  # active members have opened the bot
+        questionnaire = questionnaires[member.id]
+        message = _first_question(cycle, questionnaire, submissions[member.id], member.language)
+        prompts.append(
+            outbox.Queued(
+                key=f"prompt:{cycle.id}:{member.id}",
+                chat_id=member.telegram_id,
+                kind="prompt",
+                message=message,
+                member_id=member.id,
+                not_before=not_before,
+            )
+        )
+    outbox.enqueue_all(session, prompts, now)
+
+
+def _first_question(
+    cycle: Cycle, questionnaire: Questionnaire, submission_id: int, language: str
+) -> OutMessage:
+    t = translator(language)
+    question = question_message(questionnaire, questionnaire.questions[0], submission_id, t)
     intro = t.gettext(
         "📋 <b>Month end %(period)s</b>\nPlease answer %(count)s short questions. Each answer "
         "is saved as you go; you can review and change them before you submit.\n"
         "Deadline: %(deadline)s",
         period=cycle.period,
         count=len(questionnaire.questions),
-        deadline=local_time(cycle.deadline, cycle.department.timezone, member.language),
+        deadline=local_time(cycle.deadline, cycle.department.timezone, language),
     )
-    assert member.telegram_id is not None
-    outbox.enqueue(
-        session,
-        key=f"prompt:{cycle.id}:{member.id}",
-        chat_id=member.telegram_id,
-        member_id=member.id,
-        kind="prompt",
-        message=OutMessage(f"{intro}\n\n{question.text}", question.buttons),
-        now=now,
-        not_before=not_before,
-    )
-    return submission
+    return OutMessage(f"{intro}\n\n{question.text}", question.buttons)
 
 
 def enroll_late_joiner(services: Services, member_id: int) -> None:
@@ -153,7 +169,7 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
             )
         ).one_or_none()
         if taken is None:
-            enroll(session, cycle, member, now, plan_reviews(session, cycle).get(member.id))
+            enroll(session, cycle, [member], now, plan_reviews(session, cycle))
 
 
 def local_time(moment: datetime, timezone: str, language: str) -> str:

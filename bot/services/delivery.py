@@ -48,8 +48,10 @@ class Delivery:
 
 
 def _claim_statement() -> ReturningUpdate[Any]:
-    """The claiming UPDATE, built once: for `instance`, the oldest due message that may go
-    now (not to one of the `busy` chats, nothing older to its chat still waiting)."""
+    """The claiming UPDATE, built once: for `instance`, the message due longest ago (the
+    oldest of those due at once) that may go now (not to one of the `busy` chats, nothing
+    older to its chat still waiting). The due index holds that order, so a claim stops at the
+    first message that may go instead of sorting the whole queue."""
     candidate = aliased(OutgoingMessage)
     earlier = aliased(OutgoingMessage)
     waiting_before = (
@@ -71,7 +73,7 @@ def _claim_statement() -> ReturningUpdate[Any]:
             candidate.chat_id.not_in(bindparam("busy", expanding=True)),
             ~waiting_before,
         )
-        .order_by(candidate.id)
+        .order_by(candidate.not_before, candidate.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
@@ -94,8 +96,8 @@ _CLAIM: Final = _claim_statement()
 def claim_next(
     db: Database, now: datetime, instance: int, busy_chats: Collection[int] = ()
 ) -> Delivery | None:
-    """Claim for process `instance` the oldest due message that may go now: not to one of
-    `busy_chats`, and with nothing older to its chat still waiting."""
+    """Claim for process `instance` the message due longest ago that may go now: not to one
+    of `busy_chats`, and with nothing older to its chat still waiting."""
     with db.unit_of_work() as session:
         row = session.execute(
             _CLAIM, {"now": now, "instance": instance, "busy": list(busy_chats)}

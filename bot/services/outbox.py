@@ -3,14 +3,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from bot.services.messages import Outgoing, to_payload
 from storage.models import OutboxState, OutgoingMessage
-from storage.queries import insert_ignore
+from storage.queries import insert_ignore, insert_ignore_all
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message for the queue: sent from `not_before` (default: when it is queued), and not
+    at all once `expires_at` has passed."""
+
+    key: str
+    chat_id: int
+    kind: str
+    message: Outgoing
+    member_id: int | None = None
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        """Its `outgoing_messages` row, queued at `now`."""
+        return {
+            "key": self.key,
+            "chat_id": self.chat_id,
+            "member_id": self.member_id,
+            "kind": self.kind,
+            "payload": to_payload(self.message),
+            "state": OutboxState.PENDING,
+            "attempts": 0,
+            "not_before": self.not_before or now,
+            "expires_at": self.expires_at,
+            "created_at": now,
+        }
 
 
 def enqueue(
@@ -29,20 +61,13 @@ def enqueue(
 
     It is sent from `not_before` (default `now`), and not at all once `expires_at` has passed.
     """
-    return insert_ignore(
-        session,
-        OutgoingMessage,
-        key=key,
-        chat_id=chat_id,
-        member_id=member_id,
-        kind=kind,
-        payload=to_payload(message),
-        state=OutboxState.PENDING,
-        attempts=0,
-        not_before=not_before or now,
-        expires_at=expires_at,
-        created_at=now,
-    )
+    queued = Queued(key, chat_id, kind, message, member_id, not_before, expires_at)
+    return insert_ignore(session, OutgoingMessage, **queued.row(now))
+
+
+def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> None:
+    """Queue many messages in one statement, each unless its key was queued before."""
+    insert_ignore_all(session, OutgoingMessage, [message.row(now) for message in messages])
 
 
 def expire_stale(session: Session, now: datetime) -> int:
