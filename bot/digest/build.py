@@ -29,6 +29,7 @@ from bot.digest.themes import recurring_themes
 from bot.followup import Given, Review, reviewed
 from bot.periods import Period
 from bot.questionnaire import Kind, Measure, Questionnaire
+from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, effective_deadline
 
 THEME_SECTIONS: Final = ("problems", "needs")
@@ -141,9 +142,9 @@ def _answers(
     questions = {q.key: q for q in questionnaire.questions}
     found: dict[int, dict[str, Given]] = {}
     rows = session.connection().execute(
-        select(Answer.submission_id, Answer.question, Answer.text, Answer.number, Answer.skipped)
-        .join(Submission, Submission.id == Answer.submission_id)
-        .where(Submission.cycle_id == cycle_id)
+        select(
+            Answer.submission_id, Answer.question, Answer.text, Answer.number, Answer.skipped
+        ).where(in_cycle(session, Answer.submission_id, cycle_id))
     )
     for submission_id, key, text, number, skipped in rows.all():
         question = questions.get(key)

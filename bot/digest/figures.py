@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.periods import Period
 from bot.questionnaire import Kpi, Measure, Questionnaire
+from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for
 
@@ -72,7 +73,7 @@ def cycle_figures(
         select(Submission.member_id, Answer.question, Answer.number)
         .join(Answer, Answer.submission_id == Submission.id)
         .where(
-            Submission.cycle_id == cycle.id,
+            in_cycle(session, Answer.submission_id, cycle.id),
             Answer.question.in_(tracked),
             Answer.skipped.is_(False),
         )
