@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
+from bot.collection import collection_paused
 from bot.digest.model import Digest, KpiFigures
 from bot.i18n import Translator
 from bot.numbers import format_number, format_percent
@@ -69,6 +70,7 @@ class _Bar:
         return min((c for c in self.completion if c is not None), default=Decimal("Infinity"))
 
 
+@collection_paused()
 def digest_chart(digest: Digest, t: Translator) -> bytes:
     """The chart of `digest` as a PNG, with texts, numbers and months in the reader's language."""
     bars = _bars(digest, t)
