@@ -1,8 +1,10 @@
 """Benchmark: the digest of a big department, gathered from storage and rendered in every format.
 
-    .venv/bin/python -m bench.digest_render [--sizes 100 1000 10000] [--months 24] [--profile]
+    .venv/bin/python -m bench.digest_render [--sizes 100 1000 10000] [--months 24]
+        [--backend sqlite|postgresql|both] [--repeat 3] [--profile FILE]
 
-For each size, a temporary SQLite database is filled with one department of that many members
+For each backend and size, a new database (SQLite in a temporary folder, or a database of its
+own on the PostgreSQL server the tests use) is filled with one department of that many members
 and `--months` months of month ends: submissions in every state, answers to every question
 (realistic Chinese and English text, KPI numbers), manager targets, needs in every status and
 plan follow-through in the newest month. Filling it is not measured. Then, one after another:
@@ -11,18 +13,19 @@ plan follow-through in the newest month. Filling it is not measured. Then, one a
   (submissions and answers, last month's and last year's figures, targets, needs, on-time
   history), with a fresh session each time;
 - render: each format from that digest, for a Chinese-speaking manager — the Telegram messages,
-  the HTML report, the XLSX export and the chart (PNG).
+  the HTML report, the chart (PNG), and the XLSX workbook of ``/export``.
 
-Times are the best of ``--repeat`` runs: wall-clock, and the process's CPU time, which other
-work on the machine disturbs less (the growth check uses it). Peak memory is measured in
-separate runs under tracemalloc (which slows Python down, so it never overlaps the timing): the
-peak of Python's traced allocations during the step, including the digest it works on (memory
-that C libraries allocate for themselves, such as the chart's pixel buffer, is not traced).
+The digest a manager gets at the deadline is gathered, the messages, the chart and the report:
+its time is the sum of those steps. Times are the best of ``--repeat`` runs: wall-clock, and the
+process's CPU time, which other work on the machine disturbs less (the growth check uses it).
+Peak memory is measured in separate runs under tracemalloc (which slows Python down, so it never
+overlaps the timing): the peak of Python's traced allocations during the step, including the
+digest it works on (memory that C libraries allocate for themselves, such as the chart's pixel
+buffer, is not traced).
 
-The run fails (exit status 1) when the CPU time per member of the whole (gather and every
-format) grows more than GROWTH_SLACK times from one size to the next, i.e. faster than linearly,
-or when the goal is missed: gathering and rendering every format for GOAL_MEMBERS members in
-GOAL_SECONDS of wall-clock time.
+The run fails (exit status 1) when the CPU time per member of every step together grows more
+than GROWTH_SLACK times from one size to the next, i.e. faster than linearly, or when the goal
+is missed: the deadline digest of GOAL_MEMBERS members in GOAL_SECONDS of wall-clock time.
 """
 
 from __future__ import annotations

@@ -61,7 +61,9 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     this = answered_figures(
         questionnaire, ((s.member_id, answers.get(s.id, {})) for s in submissions)
     )
-    before = period_figures(session, cycle.department_id, period.previous(), kpis)
+    before = period_figures(  # 环比, and the floors planned then: this month's targets
+        session, cycle.department_id, period.previous(), kpis, (Measure.ACTUAL, Measure.FLOOR)
+    )
     year_ago = period_figures(
         session, cycle.department_id, period.shift(-12), kpis, measures=(Measure.ACTUAL,)
     )
