@@ -320,12 +320,12 @@ class _View:
         on_time = sum(rate.on_time for rate in history)
         expected = sum(rate.expected for rate in history)
         several = len(d.questionnaire.kpis) > 1
-        below = [
+        below = (  # formatted as far as they are listed
             _join(" ", row.member, localized(row.figures.kpi.name, self.t) if several else "", pct)
             for row in d.kpi_rows
-            if row.figures.completion is not None and row.figures.completion < 1
-            if (pct := format_percent(row.figures.completion, self.locale))
-        ]
+            if (completion := row.figures.completion) is not None and completion < 1
+            if (pct := format_percent(completion, self.locale))
+        )
         months = "MMM" if len({rate.period.year for rate in history}) == 1 else "yMMM"
         trend = " · ".join(
             f"{format_skeleton(months, rate.period.first_day, locale=self.locale)} "
@@ -462,11 +462,11 @@ class _View:
         names = listed(theme.members, THEME_NAMES_LIMIT if self.brief else None)
         return ThemeView(theme.words, names, len(theme.members), len(theme.members) - len(names))
 
-    def needs(self) -> list[NeedView]:
-        """Needs raised in this month end, then those carried over unresolved."""
-        return [
-            need_view(need, self.digest.timezone, self.t, self.brief) for need in self.digest.needs
-        ]
+    def needs(self, limit: int | None = None) -> list[NeedView]:
+        """Needs raised in this month end, then those carried over unresolved (the first
+        `limit` of them)."""
+        needs = self.digest.needs[:limit]
+        return [need_view(need, self.digest.timezone, self.t, self.brief) for need in needs]
 
     # answers
     def sections(self) -> list[SectionView]:
@@ -569,13 +569,16 @@ def needs_messages(
 ) -> list[TelegramMessage]:
     """Needs alone as Telegram messages (for `/needs`), a few to a message, at most
     NEEDS_SHOWN of them."""
-    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs]
+    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs[:NEEDS_SHOWN]]
+    left_out = len(needs) - NEEDS_SHOWN
     rest = t.ngettext(
         "%(n)s more need waits; answer these, then send /needs again.",
         "%(n)s more needs wait; answer these, then send /needs again.",
-        len(views) - NEEDS_SHOWN,
+        left_out,
     )
-    return list(_TelegramBlocks(t.language).needs(views, rest))
+    waiting = sum(need.unresolved for need in needs)
+    blocks = _TelegramBlocks(t.language)
+    return list(blocks.needs(views, waiting, rest if left_out > 0 else ""))
 
 
 def _first_sentence(text: str) -> str:
@@ -584,7 +587,7 @@ def _first_sentence(text: str) -> str:
     return match[0] if match else text
 
 
-def listed(names: Sequence[str], limit: int | None) -> tuple[str, ...]:
+def listed(names: Iterable[str], limit: int | None) -> tuple[str, ...]:
     """As many of `names` as fit in `limit` characters of escaped HTML (all when None)."""
     if limit is None:
         return tuple(names)
@@ -716,18 +719,20 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
             count=format_number(Decimal(len(digest.members)), t.locale),
         )
         head.append(Block(telegram.render("note", detail)))
-    needs = view.needs()
+    left_out = len(digest.needs) - NEEDS_SHOWN
     rest = t.ngettext(
         "%(n)s more need is in the report file; /needs lists those still open.",
         "%(n)s more needs are in the report file; /needs lists those still open.",
-        len(needs) - NEEDS_SHOWN,
+        left_out,
     )
+    waiting = sum(need.unresolved for need in digest.needs)
+    needs = telegram.needs(view.needs(NEEDS_SHOWN), waiting, rest if left_out > 0 else "")
     sections = view.sections() if each else []
     if each and (plan_section := view.plan_section()):
         sections.insert(0, plan_section)
     return [
         *(TelegramMessage(text) for text in pack(head)),
-        *telegram.needs(needs, rest),
+        *needs,
         *(TelegramMessage(text) for text in pack(map(telegram.section, sections))),
     ]
 
@@ -754,12 +759,14 @@ class _TelegramBlocks(Macros):
     def __init__(self, language: str) -> None:
         super().__init__(language, TELEGRAM_TEMPLATE)
 
-    def needs(self, needs: Sequence[NeedView], rest: str) -> Iterator[TelegramMessage]:
-        """The first NEEDS_SHOWN needs, a few to a message, the first message headed with how
-        to answer them and, when some are left out, with `rest` (which says how many)."""
-        cards = [(need, self.render("need", need)) for need in needs[:NEEDS_SHOWN]]
-        heading = self.render("needs_heading", sum(need.open for need in needs))
-        if len(needs) > NEEDS_SHOWN:
+    def needs(
+        self, needs: Sequence[NeedView], waiting: int, rest: str
+    ) -> Iterator[TelegramMessage]:
+        """`needs`, a few to a message, the first message headed with how many are `waiting`
+        for an answer and how to answer them, and with `rest` (the needs left out), if any."""
+        cards = [(need, self.render("need", need)) for need in needs]
+        heading = self.render("needs_heading", waiting)
+        if rest:
             heading = _join("\n", heading, self.render("note", rest))
         message: list[tuple[NeedView, str]] = []
         for need, card in cards:
