@@ -293,9 +293,13 @@ class _View:
         if when is None:
             return EMPTY_VALUE
         local = when.astimezone(self.digest.timezone)
-        pattern = str(get_datetime_format("medium", locale=self.locale))
         time = format_time(local, "short", locale=self.locale)
-        return pattern.format(time, format_date(local, "medium", locale=self.locale))
+        return self._moment.format(time, format_date(local, "medium", locale=self.locale))
+
+    @cached_property
+    def _moment(self) -> str:
+        """How the locale puts a date and a time together: ``{1}, {0}``."""
+        return str(get_datetime_format("medium", locale=self.locale))
 
     # who has reported
     def summary(self) -> Summary:
