@@ -63,11 +63,14 @@ class Setup:
 
 
 @asynccontextmanager
-async def sending(db: Database, database_url: str) -> AsyncIterator[Setup]:
-    """A sender that is not running: each test drains it when it wants."""
-    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+async def sending(db: Database, database_url: str, limit: int = 0) -> AsyncIterator[Setup]:
+    """A sender that is not running: each test drains it when it wants. With a `limit`, the
+    emulator refuses more than that many messages a second, and the sender is told so."""
+    emulator = Emulator(token=TOKEN, enforce_rate_limits=bool(limit), messages_per_second=limit)
+    async with emulator, emulator.client() as client:
         services = make_services(db, database_url, now=OPENING)
-        pacer = Pacer(SendingConfig(messages_per_second=1000, chat_messages_per_second=1000))
+        rate = limit or 1000
+        pacer = Pacer(SendingConfig(messages_per_second=rate, chat_messages_per_second=1000))
         async with ExtBot(TOKEN, base_url=emulator.base_url, rate_limiter=pacer) as bot:
             yield Setup(services, client, OutboxSender(bot, services, pacer))
 
@@ -88,6 +91,19 @@ async def test_flood_control_pauses_all_sending_and_each_message_arrives_once(
         assert await setup.received(11) == ["first"]
         assert await setup.received(12) == ["second"]
         assert [(r.state, r.attempts) for r in setup.rows()] == [(OutboxState.SENT, 1)] * 2
+
+
+async def test_sending_at_exactly_the_limit_is_never_refused(
+    db: Database, database_url: str
+) -> None:
+    chats = range(500, 535)
+    async with sending(db, database_url, limit=10) as setup:
+        await setup.client.add_users([{"id": chat, "first_name": "A"} for chat in chats])
+        for chat in chats:
+            setup.queue(chat, "hello")
+        assert await setup.sender.drain() == len(chats)
+        assert (await setup.client.stats())["too_many_requests"] == 0
+        assert {r.state for r in setup.rows()} == {OutboxState.SENT}
 
 
 async def test_server_errors_are_retried_with_growing_pauses(

@@ -1,17 +1,24 @@
 """Keeping under Telegram's flood limits: messages per second in all, per chat and per group,
 and a pause for everything when Telegram answers 429 (or the network fails).
 
-Every limit is kept as a minimum interval between messages (an aiolimiter bucket with room
-for one), so no burst goes over a limit in any window. The outbox sender takes its permits
-before it claims a message and sends with ``rate_limit_args=PACED``; every other request with
-a ``chat_id`` waits for its permits here.
+The limit in all is a sliding window (see :class:`Window`): at most that many requests reach
+Telegram in any second, and time one request loses on its way (a slow database write, a busy
+process) is made up by the next ones. The limits per chat and per group are a minimum
+interval between messages (an aiolimiter bucket with room for one). The outbox sender takes
+its permits before it claims a message and sends with ``rate_limit_args=PACED``; every other
+request with a ``chat_id`` waits for its permits here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
@@ -30,11 +37,63 @@ RETRIES: Final = 3
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 
+@dataclass
+class Place:
+    """A place in a :class:`Window`; a block that made no request sets `used` to False, and
+    the place is free again at once."""
+
+    used: bool = True
+
+
+class Window:
+    """At most `limit` requests in any `seconds`, as the receiving end counts them.
+
+    A request takes a place when it is let through and keeps it until `seconds` after its
+    block ends (its answer has come back by then), so no `limit` + 1 requests can arrive
+    within `seconds` however long each spent on the way; a request that took long does not
+    hold back the ones after it longer than the window needs.
+    """
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self._limit = limit
+        self._seconds = seconds
+        self._open = 0
+        self._ended: deque[float] = deque()
+        self._changed = asyncio.Event()
+
+    def _wait(self, now: float) -> float:
+        """Seconds until a place may be free (0: one is free now)."""
+        while self._ended and self._ended[0] <= now - self._seconds:
+            self._ended.popleft()
+        if self._open + len(self._ended) < self._limit:
+            return 0.0
+        return self._ended[0] + self._seconds - now if self._ended else math.inf
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[Place]:
+        """Wait for a place and hold it for the block (and `seconds` after it, if used)."""
+        loop = asyncio.get_running_loop()
+        while wait := self._wait(loop.time()):
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), None if wait == math.inf else wait)
+        self._open += 1
+        place = Place()
+        try:
+            yield place
+        finally:
+            self._open -= 1
+            if place.used:
+                self._ended.append(loop.time())
+            self._changed.set()
+
+
 class Pacer(BaseRateLimiter[bool]):
     """The bot's rate limiter, shared by the outbox sender and every other request."""
 
     def __init__(self, config: SendingConfig) -> None:
-        self._overall = AsyncLimiter(1, 1 / config.messages_per_second)
+        per_window = max(1, math.floor(config.messages_per_second))
+        self._overall = Window(per_window, per_window / config.messages_per_second)
         self._chat_interval = 1 / config.chat_messages_per_second
         self._group_interval = 60 / config.group_messages_per_minute
         self._chats: dict[int, AsyncLimiter] = {}
@@ -64,15 +123,18 @@ class Pacer(BaseRateLimiter[bool]):
         resume_at = asyncio.get_running_loop().time() + seconds
         self._resume_at = max(self._resume_at, resume_at)
 
-    async def ready(self) -> None:
-        """Wait out any pause, then for a slot of the overall rate."""
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[Place]:
+        """Wait out any pause, then for a place in the rate in all, held for the block (one
+        request to Telegram, or none if the place is marked unused)."""
         loop = asyncio.get_running_loop()
         for _ in range(RETRIES + 1):  # a pause may be extended while it is waited out
             wait = self._resume_at - loop.time()
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
-        await self._overall.acquire()
+        async with self._overall.place() as place:
+            yield place
 
     async def enter_chat(self, chat_id: int) -> None:
         """Wait for a chat's permit (at once, without yielding, for a chat that is not busy)."""
@@ -90,10 +152,11 @@ class Pacer(BaseRateLimiter[bool]):
         """Send one request when its limits allow; pause everything on a 429."""
         chat_id = data.get("chat_id")
         for attempt in range(RETRIES + 1):
-            if isinstance(chat_id, int) and rate_limit_args is not PACED:
-                await self.enter_chat(chat_id)
-                await self.ready()
             try:
+                if isinstance(chat_id, int) and rate_limit_args is not PACED:
+                    await self.enter_chat(chat_id)
+                    async with self.sending():
+                        return await callback(*args, **kwargs)
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.pause(retry_seconds(exc))

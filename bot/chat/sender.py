@@ -68,6 +68,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._network_failures = 0
         self._stopping = False
+        self._accepted: delivery.Accepted | None = None
 
     def start(self) -> None:
         """Mark this process as alive, settle what a stopped one left, and start sending."""
@@ -92,19 +93,27 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send everything that may go now; returns how many messages were handled."""
         handled = 0
-        while not self._stopping:
-            await self.pacer.ready()
-            claimed = delivery.claim_next(
-                self.services.db,
-                self.services.clock.now(),
-                self.instance.id,
-                self.pacer.busy_chats(),
-            )
-            if claimed is None:
-                return handled
-            await self.pacer.enter_chat(claimed.chat_id)  # free: the chat was not busy
-            await self._deliver(claimed)
-            handled += 1
+        try:
+            while not self._stopping:
+                async with self.pacer.sending() as place:
+                    claimed = delivery.claim_next(
+                        self.services.db,
+                        self.services.clock.now(),
+                        self.instance.id,
+                        self.pacer.busy_chats(),
+                        self._accepted,
+                    )
+                    self._accepted = None
+                    if claimed is None:
+                        place.used = False
+                        return handled
+                    await self.pacer.enter_chat(claimed.chat_id)  # free: the chat was not busy
+                    await self._deliver(claimed)
+                handled += 1
+        finally:
+            if self._accepted is not None:  # not recorded with a next claim: on its own
+                delivery.sent(self.services.db, *self._accepted)
+                self._accepted = None
         return handled
 
     async def _run(self) -> None:
@@ -154,7 +163,7 @@ class OutboxSender:
             delivery.unconfirmed(db, claimed.id, self._describe(exc))
         else:
             self._network_failures = 0
-            delivery.sent(db, claimed.id, self.services.clock.now())
+            self._accepted = delivery.Accepted(claimed.id, self.services.clock.now())
 
     def _fail(self, claimed: delivery.Delivery, exc: TelegramError, *, unreachable: bool) -> None:
         now = self.services.clock.now()

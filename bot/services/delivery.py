@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import aliased
@@ -93,13 +93,28 @@ def _claim_statement() -> ReturningUpdate[Any]:
 _CLAIM: Final = _claim_statement()
 
 
+class Accepted(NamedTuple):
+    """A claimed message that Telegram accepted, and when."""
+
+    id: int
+    at: datetime
+
+
 def claim_next(
-    db: Database, now: datetime, instance: int, busy_chats: Collection[int] = ()
+    db: Database,
+    now: datetime,
+    instance: int,
+    busy_chats: Collection[int] = (),
+    accepted: Accepted | None = None,
 ) -> Delivery | None:
     """Claim for process `instance` the message due longest ago that may go now: not to one
-    of `busy_chats`, and with nothing older to its chat still waiting."""
+    of `busy_chats`, and with nothing older to its chat still waiting. The message sent before
+    it, if `accepted`, is recorded as sent in the same transaction (one a message)."""
     with db.unit_of_work() as session:
-        row = session.execute(
+        connection = session.connection()  # plain statements: no ORM bookkeeping needed
+        if accepted is not None:
+            connection.execute(_FINISH, _finished(accepted.id, OutboxState.SENT, None, accepted.at))
+        row = connection.execute(
             _CLAIM, {"now": now, "instance": instance, "busy": list(busy_chats)}
         ).one_or_none()
     if row is None:
@@ -195,6 +210,11 @@ def _finish(
     error: str | None,
     sent_at: datetime | None = None,
 ) -> None:
-    params = {"delivery_id": delivery_id, "state": state, "error": error, "sent_at": sent_at}
     with db.unit_of_work() as session:
-        session.execute(_FINISH, params)
+        session.connection().execute(_FINISH, _finished(delivery_id, state, error, sent_at))
+
+
+def _finished(
+    delivery_id: int, state: OutboxState, error: str | None, sent_at: datetime | None
+) -> dict[str, Any]:
+    return {"delivery_id": delivery_id, "state": state, "error": error, "sent_at": sent_at}
