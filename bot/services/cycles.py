@@ -112,7 +112,7 @@ def enroll(
             for member in members
         ],
     )
-    submissions = {member_id: submission_id for member_id, submission_id in rows}
+    submissions = dict(rows.all())
     prompts = []
     for member in members:
         assert member.telegram_id is not None  # active members have opened the bot
