@@ -53,7 +53,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bench.databases import add_backend_option, chosen, throwaway_database, unreachable
+from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.emulator import Emulator
@@ -547,17 +547,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="monthend-bench-") as folder:
-        for backend in chosen(args.backend):
-            if (problem := unreachable(backend)) is not None:
-                print(f"skipped {backend}: {problem}", file=sys.stderr, flush=True)
-                continue
+        for backend in usable(args.backend):
             profile = args.profile.with_suffix(f".{backend}.prof") if args.profile else None
             run = measure(backend, args.members, args.rounds, args.in_flight, Path(folder), profile)
             outcomes.append(asyncio.run(run))
             print(f"measured {backend}", file=sys.stderr, flush=True)
-    lines = report(outcomes)
-    print("\n".join(lines))
-    return 1 if any(line.startswith("FAIL") for line in lines) else 0
+    return verdict(report(outcomes))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Databases for the benchmarks: a new one for each run, on SQLite or on PostgreSQL.
+"""Databases for the benchmarks: a new one for each run, on SQLite or on PostgreSQL; and how a
+benchmark says which it ran on and whether it met its goals.
 
 PostgreSQL is the server the tests use (``MONTHEND_TEST_POSTGRES_URL``, by default
 127.0.0.1:5432, database ``test``); each run creates a database of its own there and drops it
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final
 
@@ -31,9 +33,20 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
 
 
-def chosen(option: str) -> list[str]:
-    """The backends an option names."""
-    return list(BACKENDS) if option == "both" else [option]
+def usable(option: str) -> Iterator[str]:
+    """The backends `option` names that can be used here; each one left out is said why on
+    standard error."""
+    for backend in BACKENDS if option == "both" else (option,):
+        if (problem := unreachable(backend)) is not None:
+            print(f"skipped {backend}: {problem}", file=sys.stderr, flush=True)
+        else:
+            yield backend
+
+
+def verdict(lines: Sequence[str]) -> int:
+    """Print a benchmark's table and verdicts; the exit status: 1 when a line says FAIL."""
+    print("\n".join(lines))
+    return 1 if any(line.startswith("FAIL") for line in lines) else 0
 
 
 def unreachable(backend: str) -> str | None:

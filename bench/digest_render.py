@@ -46,7 +46,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, text, update
 
-from bench.databases import add_backend_option, chosen, throwaway_database, unreachable
+from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bot.digest.build import build_digest
 from bot.digest.chart import digest_chart
 from bot.digest.model import Digest
@@ -498,17 +498,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
     results = []
-    for backend in chosen(args.backend):
-        if (problem := unreachable(backend)) is not None:
-            print(f"skipped {backend}: {problem}", file=sys.stderr, flush=True)
-            continue
+    for backend in usable(args.backend):
         for members in sizes:
             profile = args.profile if members == sizes[-1] else None
             results.append(measure(backend, members, args.months, args.repeat, profile))
             print(f"measured {members:,} members on {backend}", file=sys.stderr, flush=True)
-    lines = report(results)
-    print("\n".join(lines))
-    return 1 if any(line.startswith("FAIL") for line in lines) else 0
+    return verdict(report(results))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy import func, insert, select
 
-from bench.databases import add_backend_option, chosen, throwaway_database, unreachable
+from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.emulator import BotMessage, Emulator, EmulatorClient
@@ -394,15 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results = []
-    for backend in chosen(args.backend):
-        if problem := unreachable(backend):
-            print(f"skipped {backend}: {problem}", file=sys.stderr, flush=True)
-            continue
+    for backend in usable(args.backend):
         with throwaway_database(backend) as url:
             results.append(_run(backend, url, args))
-    lines = report(results)
-    print("\n".join(lines))
-    return 1 if any(line.startswith("FAIL") for line in lines) else 0
+    return verdict(report(results))
 
 
 def _run(backend: str, url: str, args: argparse.Namespace) -> Result:

@@ -9,12 +9,18 @@ from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each backend a benchmark runs on; PostgreSQL is skipped where it is not reachable."""
+    name: str = request.param
+    if problem := unreachable(name):
+        pytest.skip(f"PostgreSQL {problem}")
+    return name
+
+
 def test_digest_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if problem := unreachable(backend):
-        pytest.skip(f"PostgreSQL {problem}")
     argv = ["--sizes", "12", "--months", "14", "--repeat", "1", "--backend", backend]
     status = digest_render.main(argv)
     lines = capsys.readouterr().out.splitlines()
@@ -26,12 +32,9 @@ def test_digest_benchmark_runs_at_a_tiny_size(
     assert status == 0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_answer_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if problem := unreachable(backend):
-        pytest.skip(f"PostgreSQL {problem}")
     answer_throughput.main(["--members", "3", "--rounds", "1", "--backend", backend])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:6] == ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
@@ -46,12 +49,9 @@ def test_answer_benchmark_runs_at_a_tiny_size(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_fan_out_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if problem := unreachable(backend):
-        pytest.skip(f"PostgreSQL {problem}")
     fan_out.main(["--members", "20", "--limit", "1000", "--backend", backend])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == " ".join(fan_out.HEAD).split()
