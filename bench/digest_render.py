@@ -34,10 +34,12 @@ import argparse
 import cProfile
 import itertools
 import pstats
+import sqlite3
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -187,6 +189,20 @@ def fill(db: Database, members: int, months: int) -> None:
         _answers(connection, questionnaire)
         _needs_and_targets(connection, department)
     _plan_follow_through(db)
+    _settle(db)
+
+
+def _settle(db: Database) -> None:
+    """Leave the database as one in use would be after a bulk load: SQLite's write-ahead log
+    written back into the database file (else every read looks through a log as big as the
+    database), PostgreSQL's planner statistics up to date (autovacuum's work)."""
+    db.dispose()  # no connection may hold a snapshot while the log is written back
+    if db.engine.dialect.name == "sqlite":  # outside the engine, which begins transactions
+        with closing(sqlite3.connect(str(db.engine.url.database))) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 def _cycles(department: int, months: int, questionnaire: Questionnaire) -> Any:
