@@ -4,9 +4,10 @@ and a pause for everything when Telegram answers 429 (or the network fails).
 The limit in all is a sliding window (see :class:`Window`): at most that many requests reach
 Telegram in any second, and time one request loses on its way (a slow database write, a busy
 process) is made up by the next ones. The limits per chat and per group are a minimum
-interval between messages (an aiolimiter bucket with room for one). The outbox sender takes
-its permits before it claims a message and sends with ``rate_limit_args=PACED``; every other
-request with a ``chat_id`` waits for its permits here.
+interval between messages (an aiolimiter bucket with room for one). The outbox sender waits
+until it may send before it claims a message, so that a claimed message never waits, takes
+its place right after the claim and sends with ``rate_limit_args=PACED``; every other request
+with a ``chat_id`` waits for its permits here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
@@ -35,14 +35,6 @@ RETRIES: Final = 3
 """How often a request (not a queued message) is tried again after a 429."""
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
-
-
-@dataclass
-class Place:
-    """A place in a :class:`Window`; a block that made no request sets `used` to False, and
-    the place is free again at once."""
-
-    used: bool = True
 
 
 class Window:
@@ -69,22 +61,24 @@ class Window:
             return 0.0
         return self._ended[0] + self._seconds - now if self._ended else math.inf
 
-    @asynccontextmanager
-    async def place(self) -> AsyncIterator[Place]:
-        """Wait for a place and hold it for the block (and `seconds` after it, if used)."""
+    async def room(self) -> None:
+        """Wait until a place is free (it stays free until another task takes it)."""
         loop = asyncio.get_running_loop()
         while wait := self._wait(loop.time()):
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), None if wait == math.inf else wait)
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """Wait for a place and hold it for the block (and `seconds` after it)."""
+        await self.room()
         self._open += 1
-        place = Place()
         try:
-            yield place
+            yield
         finally:
             self._open -= 1
-            if place.used:
-                self._ended.append(loop.time())
+            self._ended.append(asyncio.get_running_loop().time())
             self._changed.set()
 
 
@@ -123,18 +117,24 @@ class Pacer(BaseRateLimiter[bool]):
         resume_at = asyncio.get_running_loop().time() + seconds
         self._resume_at = max(self._resume_at, resume_at)
 
-    @asynccontextmanager
-    async def sending(self) -> AsyncIterator[Place]:
-        """Wait out any pause, then for a place in the rate in all, held for the block (one
-        request to Telegram, or none if the place is marked unused)."""
+    async def ready(self) -> None:
+        """Wait out any pause, then until there is room in the rate in all (the room is
+        there for whatever runs before the next ``await``)."""
         loop = asyncio.get_running_loop()
         for _ in range(RETRIES + 1):  # a pause may be extended while it is waited out
             wait = self._resume_at - loop.time()
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
-        async with self._overall.place() as place:
-            yield place
+        await self._overall.room()
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Hold a place in the rate in all for the block (one request to Telegram), once
+        ready: right away after :meth:`ready` with no ``await`` in between."""
+        await self.ready()
+        async with self._overall.place():
+            yield
 
     async def enter_chat(self, chat_id: int) -> None:
         """Wait for a chat's permit (at once, without yielding, for a chat that is not busy)."""

@@ -95,18 +95,18 @@ class OutboxSender:
         handled = 0
         try:
             while not self._stopping:
-                async with self.pacer.sending() as place:
-                    claimed = delivery.claim_next(
-                        self.services.db,
-                        self.services.clock.now(),
-                        self.instance.id,
-                        self.pacer.busy_chats(),
-                        self._accepted,
-                    )
-                    self._accepted = None
-                    if claimed is None:
-                        place.used = False
-                        return handled
+                await self.pacer.ready()
+                claimed = delivery.claim_next(  # no await before the place is taken
+                    self.services.db,
+                    self.services.clock.now(),
+                    self.instance.id,
+                    self.pacer.busy_chats(),
+                    self._accepted,
+                )
+                self._accepted = None
+                if claimed is None:
+                    return handled
+                async with self.pacer.sending():
                     await self.pacer.enter_chat(claimed.chat_id)  # free: the chat was not busy
                     await self._deliver(claimed)
                 handled += 1
