@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from bot.followup import submission_questionnaire
 from bot.i18n import translator
+from bot.schedule import DepartmentSchedule
 from bot.services import outbox
 from bot.services.context import Services
 from bot.services.cycles import local_time
@@ -37,9 +39,16 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     is due or at the deadline. Returns how many reminders were queued.
     """
     schedule = services.schedule(cycle.department.key)
+    if not _may_be_due(session, cycle, schedule, now):
+        return 0
     ladders: dict[datetime, tuple[datetime, ...]] = {}
     queued = 0
-    for submission in cycle.submissions:
+    submissions = session.scalars(
+        select(Submission)
+        .where(Submission.cycle_id == cycle.id)
+        .options(selectinload(Submission.member))
+    )
+    for submission in submissions:
         if not _remindable(submission, schedule.rules.max_reminders):
             continue
         deadline = submission.effective_deadline
@@ -54,6 +63,27 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
             submission.reminders_sent += 1
             queued += 1
     return queued
+
+
+def _may_be_due(
+    session: Session, cycle: Cycle, schedule: DepartmentSchedule, now: datetime
+) -> bool:
+    """Whether anyone in `cycle` may have a reminder due, found without loading its members:
+    the ladder of the cycle's deadline or of an extension has begun, or a "remind me later"
+    has come. (A later deadline never has an earlier ladder.)"""
+    extensions = session.scalars(
+        select(Submission.deadline)
+        .distinct()
+        .where(Submission.cycle_id == cycle.id, Submission.deadline > cycle.deadline)
+    )
+    for deadline in (cycle.deadline, *extensions):
+        ladder = schedule.reminders(deadline, cycle.opens_at)
+        if ladder and ladder[0] <= now < deadline:
+            return True
+    snoozed = select(Submission.id).where(
+        Submission.cycle_id == cycle.id, Submission.remind_after <= now
+    )
+    return bool(session.scalar(select(snoozed.exists())))
 
 
 def _remindable(submission: Submission, cap: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.schedule import due_periods
 from bot.services import outbox
@@ -63,6 +63,5 @@ def _running_cycles(session: Session, department: str, now: datetime) -> list[Cy
             )
             .order_by(Cycle.period)
             .with_for_update(skip_locked=True, of=Cycle)  # another process is at it: skip
-            .options(selectinload(Cycle.submissions).selectinload(Submission.member))
         )
     )
