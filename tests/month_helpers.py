@@ -75,8 +75,9 @@ def close_month(services: Services, period: Period, *, tick: bool = False) -> No
 _message_ids = iter(range(1, 1_000_000))
 
 
-def say(services: Services, telegram_id: int, text: str) -> list[OutMessage]:
-    """The member writes `text`; the bot's replies."""
+def say(services: Services, telegram_id: int, text: str) -> answering.TextResult:
+    """Someone writes `text` to the bot: its replies, and whether it queued a message for
+    someone else."""
     return answering.handle_text(services, telegram_id, next(_message_ids), text, "en")
 
 

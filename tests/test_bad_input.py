@@ -112,7 +112,7 @@ async def test_empty_answers_and_media_get_a_clear_reply_and_store_nothing(
             sent = await fang.send(invisible)
             again = await fang.wait_for(question(1))
             assert "Please write an answer." in again.text
-        (blank,) = answering.handle_text(bot.services, 102, sent + 1, " \u3000\t\n", "en")
+        (blank,) = answering.handle_text(bot.services, 102, sent + 1, " \u3000\t\n", "en").replies
         assert "Please write an answer." in blank.text  # (Telegram does not send blank text)
         media: list[Callable[[], Awaitable[int]]] = [
             fang.send_sticker,

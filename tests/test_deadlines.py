@@ -86,7 +86,7 @@ def test_late_answers_are_taken_until_the_manager_closes(db: Database, database_
         "Not submitted: Omar Haddad",
     ]
     assert _cycle(db).state is CycleState.CLOSED
-    (after,) = answering.handle_text(services, OMAR, 2, "More", "en")
+    (after,) = answering.handle_text(services, OMAR, 2, "More", "en").replies
     assert "nothing to fill in" in after.text
     with db.unit_of_work() as session:
         answers = session.scalars(

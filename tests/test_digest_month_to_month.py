@@ -139,7 +139,7 @@ def test_next_month_opens_with_last_months_plan_and_targets(
     submission_id, key = current(services, ANNA)
     assert key == "followup_1"
     answering.handle_button(services, ANNA, f"pick:{submission_id}:followup_1:partly")
-    note = say(services, ANNA, "Visited 3; two moved to December.")
+    note = say(services, ANNA, "Visited 3; two moved to December.").replies
     assert "Last month you planned: Revenue — floor 280,000 yuan, stretch 350,000 yuan" in (
         note[0].text
     )
@@ -254,10 +254,12 @@ def test_the_manager_answers_a_need_and_the_member_is_told_once(
 
     replies, _ = needs.press(services, MANAGER_ID, f"need:reply:{first.id}")
     assert "Write your reply to 王芳" in replies[0].text
-    sent = needs.take_reply(services, MANAGER_ID, "HR posts the job on Monday <b>.")
-    assert sent is not None
-    assert "Your reply to #" in sent[0].text
-    assert needs.take_reply(services, MANAGER_ID, "an unrelated message") is None
+    sent = say(services, MANAGER_ID, "HR posts the job on Monday <b>.")
+    assert sent.queued
+    assert "Your reply to #" in sent.replies[0].text
+    unrelated = say(services, MANAGER_ID, "an unrelated message")
+    assert not unrelated.queued
+    assert "Your reply" not in unrelated.replies[0].text
     told = texts(queued(db, WANG, "need"))
     assert told[-1] == (
         "💬 经理回复了您的需求“增加一名售前工程师”：\n\nHR posts the job on Monday &lt;b&gt;."
@@ -292,7 +294,7 @@ def test_only_the_departments_manager_or_an_admin_acts_on_needs(
         replies, notice = needs.press(services, stranger, f"need:done:{first.id}")
         assert replies == []
         assert notice == "This button is not for you."
-        assert needs.take_reply(services, stranger, "Sure!") is None
+        assert not say(services, stranger, "Sure!").queued
         (refused,) = needs.list_needs(services, stranger, "en", ["sales"])
         assert "Only a manager of this department or an org admin" in refused.text
     assert _needs(db)[0].status is NeedStatus.OPEN

@@ -47,7 +47,7 @@ def test_answers_are_stored_as_given(db: Database, database_url: str) -> None:
 
     def answer(text: str) -> str:
         return "\n".join(
-            m.text for m in answering.handle_text(services, 101, next(say), text, "en")
+            m.text for m in answering.handle_text(services, 101, next(say), text, "en").replies
         )
 
     assert "Question 2 of 12" in answer("Signed 3 new distributors in Suzhou.")
@@ -84,7 +84,7 @@ def test_skip_edit_and_submit(db: Database, database_url: str) -> None:
     assert "Confident" in review.replies[0].text
     edit = answering.handle_button(services, 101, f"edit:{submission_id}:revenue")
     assert "Current answer: 616,800" in edit.replies[0].text
-    saved = answering.handle_text(services, 101, 30, "62万", "en")
+    saved = answering.handle_text(services, 101, 30, "62万", "en").replies
     assert "620,000" in saved[0].text
     submitted = answering.handle_button(services, 101, f"submit:{submission_id}")
     assert "is submitted" in submitted.replies[0].text

@@ -193,7 +193,7 @@ def test_pause_and_resume(db: Database, database_url: str) -> None:
     assert pausing.pause(services, OMAR)[0].text.startswith("You are already paused.")
     tick_at(services, OPENING)
     assert {row.chat_id for row in queued(db, "prompt")} == {WANG, ANNA}  # Omar is not asked
-    (told,) = answering.handle_text(services, OMAR, 1, "hello", "en")
+    (told,) = answering.handle_text(services, OMAR, 1, "hello", "en").replies
     assert told.text == "You have paused month ends. Send /resume when you are back."
 
     welcome = pausing.resume(services, OMAR)

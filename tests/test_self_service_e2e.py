@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select, update
+
 from bot.emulator import BotMessage, SimulatedUser
+from storage.models import Answer, Member
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 
@@ -84,3 +87,23 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         assert "Not submitted: Anna Schmidt, Omar Haddad" in closed.plain_text
         await omar.send("More")
         assert "nothing to fill in" in (await omar.next_message()).plain_text
+
+
+async def test_writing_again_makes_an_unreachable_member_reachable(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        anna = bot.user(102, "Anna Schmidt", "en")
+        await _join(bot, anna)
+        bot.clock.set(OPENING)
+        await anna.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+        with bot.services.db.unit_of_work() as session:  # a message to her had been refused
+            session.execute(
+                update(Member).where(Member.telegram_id == 102).values(unreachable_since=OPENING)
+            )
+
+        await anna.send("Closed the Suzhou distributor deal.")
+        assert "Question 2 of" in (await anna.next_message()).plain_text
+        with bot.services.db.unit_of_work() as session:
+            member = session.scalars(select(Member).where(Member.telegram_id == 102)).one()
+            assert member.unreachable_since is None
+            (answer,) = session.scalars(select(Answer)).all()
+            assert answer.text == "Closed the Suzhou distributor deal."

@@ -18,13 +18,12 @@ from telegram.ext import (
 
 from bot.chat import manager, month_end, other_updates
 from bot.chat.convert import send_all
+from bot.chat.updates import PRIVATE, PRIVATE_TEXT, services
 from bot.chat.updates import sender as _sender
-from bot.chat.updates import services
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 from bot.services import answering, cycles, directory
 
 log = logging.getLogger(__name__)
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,20 +45,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text in private chat: a manager's reply to a need they chose to answer, else the
     answer to the question the member is at."""
-    if await manager.reply_to_need(update, context):
-        return
     user_id, chat_id = _sender(update)
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    replies = answering.handle_text(
+    result = answering.handle_text(
         services(context),
         user_id,
         message.message_id,
         message.text,
         update.effective_user.language_code if update.effective_user else None,
     )
-    await send_all(context.bot, chat_id, replies)
+    await send_all(context.bot, chat_id, result.replies)
+    if result.queued:
+        context.application.bot_data["sender"].wake()
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,7 +170,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("resume", month_end.resume, filters=PRIVATE),
             CommandHandler("close", month_end.close, filters=PRIVATE),
             CommandHandler("extend", month_end.extend, filters=PRIVATE),
-            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text),
+            MessageHandler(PRIVATE_TEXT, text),
             MessageHandler(PRIVATE & filters.COMMAND, help_text),
             MessageHandler(PRIVATE & ~filters.TEXT, not_text),
             MessageHandler(

@@ -52,16 +52,3 @@ async def need_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer(notice or None)
     await send_all(context.bot, query.from_user.id, replies)
     context.application.bot_data["sender"].wake()  # the member is told
-
-
-async def reply_to_need(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A text that answers a need the sender pressed "Reply" on; False if it is not one."""
-    user_id, chat_id = sender(update)
-    message = update.effective_message
-    assert message is not None
-    replies = needs.take_reply(services(context), user_id, message.text or "")
-    if replies is None:
-        return False
-    await send_all(context.bot, chat_id, replies)
-    context.application.bot_data["sender"].wake()
-    return True

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.chat.updates import services
+from bot.chat.updates import PRIVATE_TEXT, services
 from bot.i18n import N_, Translator, normalize_language, translator
 from bot.services import directory, members
 
@@ -20,8 +20,11 @@ def _reader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
 
 
 async def heard_from(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anyone who writes to the bot privately (or presses a button) is reachable again."""
+    """Anyone who writes to the bot privately (or presses a button) is reachable again. Private
+    text is left to its handler, which marks it in the transaction that handles it."""
     chat = update.effective_chat
+    if PRIVATE_TEXT.check_update(update):
+        return
     if update.effective_user is not None and (chat is None or chat.type == ChatType.PRIVATE):
         members.heard_from(services(context), update.effective_user.id)
 

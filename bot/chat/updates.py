@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 
 from bot.services.context import Services
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+"""New messages in private chats: the only place where the bot takes commands and answers."""
+PRIVATE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+"""Private text that is not a command: an answer, or a manager's reply to a need."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

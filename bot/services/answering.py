@@ -15,7 +15,7 @@ from bot.questionnaire import Kind, Question, localized
 from bot.services import outbox, reminders
 from bot.services.context import Services
 from bot.services.messages import OutMessage
-from bot.services.needs import NEEDS_QUESTION, sync_needs
+from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
 from bot.services.reminders import ON_LEAVE, REMIND_LATER, reminder_prefix
 from storage.models import (
@@ -40,6 +40,15 @@ class ButtonResult:
     replies: list[OutMessage] = field(default_factory=list)
     notice: str = ""
     close_buttons: bool = False
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """What a text message leads to: replies to its sender, and whether a message for someone
+    else was queued in the outbox (a manager's reply to a need, for its member)."""
+
+    replies: list[OutMessage]
+    queued: bool = False
 
 
 def not_registered(t: Translator) -> OutMessage:
@@ -222,9 +231,8 @@ def _registered(session: Session, telegram_id: int) -> Member | None:
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 
-def _outsider(session: Session, telegram_id: int, language: str) -> OutMessage:
+def _outsider(member: Member | None, language: str) -> OutMessage:
     """What someone who is not an active member hears: how to join, or how to end a pause."""
-    member = member_by_telegram_id(session, telegram_id)
     if member is not None and member.status is MemberStatus.PAUSED:
         t = translator(member.language)
         return OutMessage(t.gettext("You have paused month ends. Send /resume when you are back."))
@@ -233,20 +241,28 @@ def _outsider(session: Session, telegram_id: int, language: str) -> OutMessage:
 
 def handle_text(
     services: Services, telegram_id: int, message_id: int, text: str, language_code: str | None
-) -> list[OutMessage]:
-    """A member wrote text in private chat: it answers the question they are at."""
+) -> TextResult:
+    """Someone wrote text in private chat: a manager's reply to a need they chose to answer,
+    else the answer to the question the member is at. One transaction, which also marks the
+    sender reachable again (they wrote, so they can be written to)."""
     with services.db.unit_of_work() as session:
-        member = _registered(session, telegram_id)
-        if member is None:
-            return [_outsider(session, telegram_id, normalize_language(language_code))]
+        # locked: one update of a person at a time, even across processes
+        member = member_by_telegram_id(session, telegram_id, lock=True)
+        if member is not None and member.unreachable_since is not None:
+            member.unreachable_since = None
+        reply = take_reply(services, session, telegram_id, member, text)
+        if reply is not None:
+            return TextResult(reply, queued=True)
+        if member is None or member.status is not MemberStatus.ACTIVE:
+            return TextResult([_outsider(member, normalize_language(language_code))])
         repeated = member.last_message_id is not None and message_id <= member.last_message_id
         flow = _flow(session, member, services.clock.now())
         member.last_message_id = max(message_id, member.last_message_id or 0)  # flushed once
         if flow is None:
-            return [_no_cycle(translator(member.language))]
+            return TextResult([_no_cycle(translator(member.language))])
         if repeated:  # delivered again after a restart: handled already, so just ask again
-            return flow.ask_current()
-        return flow.answer_text(text)
+            return TextResult(flow.ask_current())
+        return TextResult(flow.answer_text(text))
 
 
 def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
@@ -254,7 +270,8 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
         if member is None:
-            return [_outsider(session, telegram_id, services.config.defaults.language)]
+            found = member_by_telegram_id(session, telegram_id)
+            return [_outsider(found, services.config.defaults.language)]
         flow = _flow(session, member, services.clock.now())
         if flow is None:
             return [_no_cycle(translator(member.language))]

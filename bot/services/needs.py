@@ -27,7 +27,7 @@ from bot.services import outbox
 from bot.services.access import acting_for, may_manage, refusal
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
-from storage.models import Answer, Need, NeedStatus, Submission
+from storage.models import Answer, Member, Need, NeedStatus, Submission
 from storage.queries import member_by_telegram_id
 
 NEEDS_QUESTION: Final = "needs"
@@ -153,37 +153,38 @@ _AWAITING_REPLY: Final = (  # built once: every text message is checked with it
 )
 
 
-def take_reply(services: Services, telegram_id: int, text: str) -> list[OutMessage] | None:
-    """The manager's message after "Reply": stored as the need's reply and sent to the member.
-    None when no need waits for a reply from them (the message is something else)."""
+def take_reply(
+    services: Services, session: Session, telegram_id: int, presser: Member | None, text: str
+) -> list[OutMessage] | None:
+    """The manager's message after "Reply", in the unit of work that handles it: stored as the
+    need's reply and queued for the member. None when no need waits for a reply from
+    `telegram_id` (`presser`, when registered): the message is something else."""
+    need_id = session.scalar(_AWAITING_REPLY, {"sender": telegram_id})
+    if need_id is None:
+        return None
+    need = session.get_one(Need, need_id)
+    t = translator(presser.language if presser else services.config.defaults.language)
+    need.reply_from_telegram_id = None
+    if not may_manage(services, session, telegram_id, need.department_id):
+        return [refusal(t)]
+    reply = text.strip()[:REPLY_LIMIT]
+    if not reply:
+        return [OutMessage(t.gettext("An empty reply is not sent."))]
     now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        need_id = session.scalar(_AWAITING_REPLY, {"sender": telegram_id})
-        if need_id is None:
-            return None
-        need = session.get_one(Need, need_id)
-        presser = member_by_telegram_id(session, telegram_id)
-        t = translator(presser.language if presser else services.config.defaults.language)
-        need.reply_from_telegram_id = None
-        if not may_manage(services, session, telegram_id, need.department_id):
-            return [refusal(t)]
-        reply = text.strip()[:REPLY_LIMIT]
-        if not reply:
-            return [OutMessage(t.gettext("An empty reply is not sent."))]
-        need.reply = reply
-        need.updated_at = now
-        need.updated_by_id = presser.id if presser else None
-        digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
-        _tell(session, need, f"reply:{digest}", now)
-        return [
-            OutMessage(
-                t.gettext(
-                    "Your reply to #%(id)s is sent to %(name)s.",
-                    id=need.id,
-                    name=escape(need.member.name),
-                )
+    need.reply = reply
+    need.updated_at = now
+    need.updated_by_id = presser.id if presser else None
+    digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
+    _tell(session, need, f"reply:{digest}", now)
+    return [
+        OutMessage(
+            t.gettext(
+                "Your reply to #%(id)s is sent to %(name)s.",
+                id=need.id,
+                name=escape(need.member.name),
             )
-        ]
+        )
+    ]
 
 
 def _await_reply(session: Session, need: Need, telegram_id: int) -> None:
