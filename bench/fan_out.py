@@ -51,9 +51,10 @@ from pathlib import Path
 from typing import Final
 
 import sqlalchemy as sa
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
+from bench.roster import add_active_members
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.emulator import BotMessage, Emulator, EmulatorClient
@@ -62,8 +63,7 @@ from bot.services import directory
 from bot.services.context import Services
 from bot.services.cycles import OpenResult, open_cycle
 from storage.db import Database
-from storage.models import Member, MemberStatus, OutboxState, OutgoingMessage, Role
-from storage.queries import department_by_key
+from storage.models import OutboxState, OutgoingMessage
 
 MEMBERS: Final = 5_000
 LIMIT: Final = 30
@@ -128,28 +128,6 @@ class Result:
 
 
 # -- Members and the outbox --------------------------------------------------------------------
-
-
-def _add_members(services: Services, telegram_ids: range) -> None:
-    """Active members of the department, registered in one go."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        department = department_by_key(session, DEPARTMENT)
-        assert department is not None
-        rows = [
-            {
-                "telegram_id": telegram_id,
-                "name": f"Member {telegram_id}",
-                "department_id": department.id,
-                "role": Role.MEMBER,
-                "language": "en",
-                "status": MemberStatus.ACTIVE,
-                "created_at": now,
-                "joined_at": now,
-            }
-            for telegram_id in telegram_ids
-        ]
-        session.execute(insert(Member), rows)
 
 
 def _waiting(engine: sa.Engine) -> int:
@@ -289,7 +267,7 @@ async def measure(
             services = Services(Database.from_url(database_url), load_config(config), SystemClock())
             try:
                 directory.sync_config(services)
-                _add_members(services, telegram_ids)
+                add_active_members(services.db, DEPARTMENT, telegram_ids, services.clock.now())
                 await client.add_users([{"id": i, "first_name": "Member"} for i in telegram_ids])
                 sending = await _fan_out(services, client, config, limit, profiles)
                 assert sending.asked == members, sending

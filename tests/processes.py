@@ -12,12 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
+from bench.roster import add_active_members
 from bot.emulator import EmulatorClient
 from storage.db import Database
-from storage.models import Member, MemberStatus, Role
-from storage.queries import department_by_key
 from tests.factories import TOKEN, make_services
 
 ALWAYS_OPEN = """
@@ -81,23 +78,6 @@ async def add_members(
     ids = list(telegram_ids)
     db = Database.from_url(database_url)
     make_services(db, database_url)  # the departments and managers of the config
-    now = datetime.now(UTC)
-    with db.unit_of_work() as session:
-        sales = department_by_key(session, "sales")
-        assert sales is not None
-        rows = [
-            {
-                "telegram_id": telegram_id,
-                "name": f"Member {telegram_id}",
-                "department_id": sales.id,
-                "role": Role.MEMBER,
-                "language": "en",
-                "status": MemberStatus.ACTIVE,
-                "created_at": now,
-                "joined_at": now,
-            }
-            for telegram_id in ids
-        ]
-        session.execute(insert(Member), rows)
+    add_active_members(db, "sales", ids, datetime.now(UTC))
     db.dispose()
     await client.add_users([{"id": i, "first_name": f"Member {i}"} for i in ids])
