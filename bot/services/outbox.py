@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.messages import Outgoing, to_payload
 from storage.models import OutboxState, OutgoingMessage
 from storage.queries import insert_ignore, insert_ignore_all
+
+KEYS_PER_QUERY: Final = 5_000
+"""Keys looked up in one query (SQLite takes at most 32,766 parameters in a statement)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,17 @@ def enqueue(
 def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> None:
     """Queue many messages in one statement, each unless its key was queued before."""
     insert_ignore_all(session, OutgoingMessage, [message.row(now) for message in messages])
+
+
+def queued_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Those of `keys` that were queued before (in any state)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        found.update(
+            session.scalars(select(OutgoingMessage.key).where(OutgoingMessage.key.in_(chunk)))
+        )
+    return found
 
 
 def expire_stale(session: Session, now: datetime) -> int:

@@ -42,7 +42,7 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     if not _may_be_due(session, cycle, schedule, now):
         return 0
     ladders: dict[datetime, tuple[datetime, ...]] = {}
-    queued = 0
+    due: dict[str, tuple[Submission, datetime]] = {}  # by outbox key: whom, and until when
     submissions = session.scalars(
         select(Submission)
         .where(Submission.cycle_id == cycle.id)
@@ -55,14 +55,21 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
         if deadline not in ladders:
             ladders[deadline] = schedule.reminders(deadline, cycle.opens_at)
         moments = _moments(ladders[deadline], submission.remind_after, deadline, schedule.zone)
-        due = [m for m in moments if m <= now]
-        if not due or now >= deadline:
+        passed = [m for m in moments if m <= now]
+        if not passed or now >= deadline:
             continue
         expires_at = next((m for m in moments if m > now), deadline)
-        if _queue(session, submission, due[-1], expires_at, now):
-            submission.reminders_sent += 1
-            queued += 1
-    return queued
+        due[_key(submission, passed[-1])] = (submission, expires_at)
+    # Each tick of a reminder's day finds it due again: only the new ones are made and counted.
+    queued_before = outbox.queued_keys(session, list(due))
+    new = [key for key in due if key not in queued_before]
+    reminders = []
+    for key in new:
+        submission, expires_at = due[key]
+        reminders.append(_reminder(submission, key, expires_at))
+        submission.reminders_sent += 1
+    outbox.enqueue_all(session, reminders, now)
+    return len(reminders)
 
 
 def _may_be_due(
@@ -107,19 +114,20 @@ def _moments(
     return snoozed + [m for m in ladder if m.astimezone(zone).date() > that_day]
 
 
-def _queue(
-    session: Session, submission: Submission, moment: datetime, expires_at: datetime, now: datetime
-) -> bool:
+def _key(submission: Submission, moment: datetime) -> str:
+    """The outbox key of the member's reminder for `moment`: one reminder per moment."""
+    return f"{reminder_prefix(submission.cycle_id, submission.member_id)}{moment:%Y%m%dT%H%MZ}"
+
+
+def _reminder(submission: Submission, key: str, expires_at: datetime) -> outbox.Queued:
     member = submission.member
     assert member.telegram_id is not None
-    return outbox.enqueue(
-        session,
-        key=f"{reminder_prefix(submission.cycle_id, member.id)}{moment:%Y%m%dT%H%MZ}",
+    return outbox.Queued(
+        key=key,
         chat_id=member.telegram_id,
-        member_id=member.id,
         kind="reminder",
         message=reminder_message(submission),
-        now=now,
+        member_id=member.id,
         expires_at=expires_at,
     )
 
