@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.emulator.html import html_to_plain
-from bot.services import digests, needs, status, targets
+from bot.services import digests, guide, needs, status, targets
 from bot.services.context import Services
 from bot.services.messages import OutDocument, Outgoing, OutMessage
 from storage.db import Database
@@ -194,3 +194,22 @@ def test_the_org_head_gets_one_roll_up_when_every_deadline_has_passed(
     november = [m for m in queued(db, HEAD, "rollup") if "November 2026" in getattr(m, "text", "")]
     assert len(november) == 1
     assert "Done %: Revenue 100%" in html_to_plain(november[0].text)  # type: ignore[union-attr]
+
+
+def test_help_lists_the_commands_each_reader_may_use(db: Database, database_url: str) -> None:
+    services = company(db, database_url)
+    member = guide.help_message(services, ANNA, "en").text.splitlines()
+    assert member[0].startswith("I collect your monthly summary at month end")
+    assert "/edit – Review and change your answers" in member
+    assert "/pause – Pause month ends while you are away" in member
+    assert not [line for line in member if "(managers)" in line]
+    for manager in (MANAGER_ID, SUPPORT_MANAGER, ADMIN):
+        lines = guide.help_message(services, manager, "en").text.splitlines()
+        assert "/status – Who has submitted, now (managers)" in lines
+        assert "/extend – Move the deadline (managers)" in lines
+        assert "/edit – Review and change your answers" in lines
+    chinese = guide.help_message(services, WANG, "en").text  # in her language, not Telegram's
+    assert chinese.startswith("我会在月末收集你的月报，并在截止时间前提醒你。\n/edit – 查看")
+    stranger = guide.help_message(services, 424242, "zh-hans").text
+    assert "/edit – 查看并修改你的回答" in stranger
+    assert "/status" not in stranger

@@ -19,28 +19,13 @@ from bot.chat.handlers import add_handlers
 from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
 from bot.chat.sender import OutboxSender
+from bot.commands import COMMANDS
 from bot.config import WebhookConfig
-from bot.i18n import LANGUAGES, N_, normalize_language, translator
+from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services import scheduler
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
-
-COMMANDS = (
-    ("edit", N_("Review and change your answers")),
-    ("language", N_("Change the language")),
-    ("digest", N_("Team digest (managers)")),
-    ("status", N_("Who has submitted, now (managers)")),
-    ("remind", N_("Remind those who have not submitted (managers)")),
-    ("needs", N_("Needs waiting for an answer (managers)")),
-    ("target", N_("Set a member's target (managers)")),
-    ("export", N_("The digest as a workbook (managers)")),
-    ("pause", N_("Pause month ends while you are away")),
-    ("resume", N_("Take part again after a pause")),
-    ("close", N_("Close the month end (managers)")),
-    ("extend", N_("Move the deadline (managers)")),
-    ("help", N_("What I do")),
-)
 
 MonthendApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -104,7 +89,7 @@ async def _post_shutdown(application: MonthendApp) -> None:
 async def _set_commands(application: MonthendApp) -> None:
     for language in LANGUAGES:
         t = translator(language)
-        commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+        commands = [BotCommand(c.name, t.gettext(c.description)) for c in COMMANDS]
         code = None if language == "en" else language.split("_")[0]
         await application.bot.set_my_commands(commands, language_code=code)
 

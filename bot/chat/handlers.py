@@ -21,7 +21,7 @@ from bot.chat.convert import send_all
 from bot.chat.updates import PRIVATE, PRIVATE_TEXT, services
 from bot.chat.updates import sender as _sender
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
-from bot.services import answering, cycles, directory
+from bot.services import answering, cycles, directory, guide
 
 log = logging.getLogger(__name__)
 
@@ -137,18 +137,10 @@ async def _close_buttons(query: CallbackQuery) -> None:
 
 
 async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/help` and unknown commands."""
+    """`/help` and unknown commands: what the bot does, and the commands the sender may use."""
     user_id, chat_id = _sender(update)
-    t = translator(directory.member_language(services(context), user_id) or "en")
-    await context.bot.send_message(
-        chat_id,
-        t.gettext(
-            "I collect your monthly summary at month end and remind you before the deadline.\n"
-            "/edit – review and change your answers\n"
-            "/language – change my language\n"
-            "/digest – the team digest (managers)"
-        ),
-    )
+    code = update.effective_user.language_code if update.effective_user else None
+    await send_all(context.bot, chat_id, [guide.help_message(services(context), user_id, code)])
 
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]

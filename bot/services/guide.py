@@ -1,0 +1,27 @@
+"""What the bot says about itself: /help, with the commands the reader may use."""
+
+from __future__ import annotations
+
+from bot.commands import COMMANDS
+from bot.i18n import translator
+from bot.services.access import language_of, managed_departments
+from bot.services.context import Services
+from bot.services.messages import OutMessage
+
+
+def help_message(services: Services, telegram_id: int, language_code: str | None) -> OutMessage:
+    """What the bot does, and its commands: a manager's or an org admin's too for them."""
+    with services.db.unit_of_work() as session:
+        t = translator(language_of(services, session, telegram_id, language_code))
+        manages = bool(managed_departments(services, session, telegram_id))
+    lines = [
+        t.gettext(
+            "I collect your monthly summary at month end and remind you before the deadline."
+        ),
+        *(
+            f"/{command.name} – {t.gettext(command.description)}"
+            for command in COMMANDS
+            if manages or not command.managers
+        ),
+    ]
+    return OutMessage("\n".join(lines))
