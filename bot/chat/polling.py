@@ -2,8 +2,12 @@
 
 python-telegram-bot's own updater confirms updates as soon as they are fetched, so an update
 being handled when the process dies is lost. Here an update is confirmed (by asking for the
-next ones) only once its handler has finished: after a crash Telegram delivers it again, and
-the handlers recognise a message they have already taken.
+updates after it) only once it and every update before it have been handled: after a crash
+Telegram delivers it again, and the handlers recognise a message they have already taken.
+
+Updates are handled as they come, each sender's in turn (see bot.chat.turns), so one person
+waiting for their chat's pace does not hold up the others. Until those being handled are
+done, Telegram sends them again with every request; they are recognised and left alone.
 """
 
 from __future__ import annotations
@@ -19,14 +23,19 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.chat.turns import Turns
+
 log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS: Final = 20.0
 MAX_BACKOFF_SECONDS: Final = 30.0
+RECHECK_SECONDS: Final = 0.1
+"""While updates are being handled, how soon to look for new ones (a long poll would return at
+once with the unconfirmed updates)."""
 
 
 class Poller:
-    """Fetches updates and hands them, one at a time, to the application's handlers."""
+    """Fetches updates and hands them to the application's handlers."""
 
     def __init__(
         self,
@@ -36,6 +45,10 @@ class Poller:
         self.application = application
         self.timeout = timeout
         self._offset: int | None = None
+        self._turns = Turns()
+        self._received: dict[int, bool] = {}
+        """Updates not confirmed yet, in the order they came: whether each has been handled."""
+        self._handling: dict[int, asyncio.Task[None]] = {}
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -46,8 +59,12 @@ class Poller:
             yield
         finally:
             task.cancel()
+            handling = list(self._handling.values())
+            for running in handling:
+                running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await asyncio.gather(*handling, return_exceptions=True)
             if self._offset is not None:
                 with contextlib.suppress(TelegramError):
                     await self.application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
@@ -57,7 +74,9 @@ class Poller:
         while True:
             try:
                 updates = await self.application.bot.get_updates(
-                    offset=self._offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
+                    offset=self._offset,
+                    timeout=0 if self._handling else self.timeout,
+                    allowed_updates=Update.ALL_TYPES,
                 )
             except TelegramError as exc:
                 failures += 1
@@ -67,5 +86,33 @@ class Poller:
                 continue
             failures = 0
             for update in updates:
+                if self._is_new(update):
+                    self._received[update.update_id] = False
+                    self._handling[update.update_id] = asyncio.create_task(self._handle(update))
+            if self._handling:
+                await asyncio.wait(
+                    self._handling.values(),
+                    timeout=RECHECK_SECONDS,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+
+    def _is_new(self, update: Update) -> bool:
+        """Not being handled nor handled: an answer to a request made before the last
+        updates were confirmed holds those again."""
+        handled = self._offset is not None and update.update_id < self._offset
+        return not handled and update.update_id not in self._received
+
+    async def _handle(self, update: Update) -> None:
+        async with self._turns.turn(update):
+            try:
                 await self.application.process_update(update)
-                self._offset = update.update_id + 1
+            except Exception:  # the handlers' errors go to the error handler; this is a bug
+                log.exception("handling update %s failed", update.update_id)
+        del self._handling[update.update_id]
+        self._received[update.update_id] = True
+        while self._received:  # confirm the handled updates up to the first one that is not
+            first = next(iter(self._received))
+            if not self._received[first]:
+                break
+            del self._received[first]
+            self._offset = first + 1

@@ -3,13 +3,13 @@ it to this server.
 
 Each request must carry the secret token in ``X-Telegram-Bot-Api-Secret-Token`` (anything else
 is refused with 403). The update is handled before it is answered, so when a process dies
-while handling one, Telegram delivers it again; updates are handled one at a time per process,
-in the order they arrive. Several processes can serve the same URL behind one proxy.
+while handling one, Telegram delivers it again. Each sender's updates are handled one at a
+time in the order they arrive, different senders' at once (bot.chat.turns). Several processes
+can serve the same URL behind one proxy.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -21,6 +21,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.chat.turns import Turns
 from bot.config import ENV_WEBHOOK_SECRET, ConfigError, WebhookConfig
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def serving(
     """Receive updates on ``config.listen``:``config.port`` for the block, with the webhook
     set to ``config.url``."""
     url, secret = checked(config)
-    handling = asyncio.Lock()
+    turns = Turns()
 
     async def receive(request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
@@ -55,8 +56,9 @@ async def serving(
             data = await request.json()
         except ValueError:
             return web.Response(status=400)
-        async with handling:
-            await application.process_update(Update.de_json(data, application.bot))
+        update = Update.de_json(data, application.bot)
+        async with turns.turn(update):
+            await application.process_update(update)
         return web.Response()
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
