@@ -15,7 +15,7 @@ from sqlalchemy import select
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.chat.pacing import Pacer
+from bot.chat.pacing import Pacer, Window
 from bot.chat.sender import OutboxSender, not_delivered
 from bot.config import SendingConfig
 from bot.emulator import BotMessage, Emulator, EmulatorClient
@@ -188,9 +188,38 @@ def test_only_failures_that_prove_non_delivery_are_retried() -> None:
 async def test_the_pacer_spaces_messages_per_chat_and_per_group() -> None:
     pacer = Pacer(SendingConfig())
     for chat in (5, -100):
-        await pacer.enter_chat(chat)
+        async with pacer.chat(chat):
+            pass
     assert sorted(pacer.busy_chats()) == [-100, 5]
     assert 6 not in pacer.busy_chats()
+
+
+async def test_a_chat_waits_an_interval_after_its_last_message_was_answered() -> None:
+    pacer = Pacer(SendingConfig(chat_messages_per_second=10))  # one message per 0.1 s
+    loop = asyncio.get_running_loop()
+    async with pacer.chat(5):
+        await asyncio.sleep(0.3)  # a request slow on its way: longer than the interval
+        answered = loop.time()
+    assert pacer.busy_chats() == [5]
+    async with pacer.chat(5):  # Telegram counts when a message arrives, not when it left
+        assert loop.time() - answered >= 0.1
+
+
+async def test_a_reply_gets_a_place_in_the_rate_before_queued_messages() -> None:
+    window = Window(1, 0.05)
+    order: list[str] = []
+
+    async def send(name: str, *, urgent: bool) -> None:
+        async with window.place(urgent=urgent):
+            order.append(name)
+
+    async with window.place():  # the place is taken: both wait, the queued message first
+        queued = asyncio.create_task(send("queued message", urgent=False))
+        await asyncio.sleep(0)
+        reply = asyncio.create_task(send("reply", urgent=True))
+        await asyncio.sleep(0)
+    await asyncio.wait_for(asyncio.gather(queued, reply), 5)
+    assert order == ["reply", "queued message"]
 
 
 def _is_prompt(message: BotMessage) -> bool:

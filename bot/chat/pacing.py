@@ -1,13 +1,16 @@
 """Keeping under Telegram's flood limits: messages per second in all, per chat and per group,
 and a pause for everything when Telegram answers 429 (or the network fails).
 
-The limit in all is a sliding window (see :class:`Window`): at most that many requests reach
-Telegram in any second, and time one request loses on its way (a slow database write, a busy
-process) is made up by the next ones. The limits per chat and per group are a minimum
-interval between messages (an aiolimiter bucket with room for one). The outbox sender waits
-until it may send before it claims a message, so that a claimed message never waits, takes
-its place right after the claim and sends with ``rate_limit_args=PACED``; every other request
-with a ``chat_id`` waits for its permits here.
+Each limit is a sliding window (see :class:`Window`) that counts a request until some time
+after its answer came back, so however long a request spends on its way (a slow database
+write, a busy process), Telegram never sees more than the limit: at most that many requests
+in any second in all, and one per interval in a chat or group. The outbox sender waits until
+it may send before it claims a message, so that a claimed message never waits, takes its
+places right after the claim and sends with ``rate_limit_args=PACED``; every other request
+with a ``chat_id`` (a reply to someone who wrote) waits for its places here, and goes before
+the queued messages when both wait for a place in all. Queued messages go evenly spread (a few
+at once at most), so that during a month end's fan-out places come free all the time and a
+reply does not wait for the next second's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 
 PACED: Final = True
 """``rate_limit_args`` of a request whose permits were taken already."""
+SPREAD: Final = 3
+"""Queued messages that may go at once to make up for time lost on the way; the others go
+one every 1/rate seconds."""
 RETRIES: Final = 3
 """How often a request (not a queued message) is tried again after a 429."""
 
@@ -43,7 +49,8 @@ class Window:
     A request takes a place when it is let through and keeps it until `seconds` after its
     block ends (its answer has come back by then), so no `limit` + 1 requests can arrive
     within `seconds` however long each spent on the way; a request that took long does not
-    hold back the ones after it longer than the window needs.
+    hold back the ones after it longer than the window needs. Urgent requests (someone is
+    waiting for them) get a place before the others.
     """
 
     def __init__(self, limit: int, seconds: float) -> None:
@@ -52,6 +59,8 @@ class Window:
         self._open = 0
         self._ended: deque[float] = deque()
         self._changed = asyncio.Event()
+        self._waiting = 0
+        self._urgent = 0
 
     def _wait(self, now: float) -> float:
         """Seconds until a place may be free (0: one is free now)."""
@@ -61,18 +70,36 @@ class Window:
             return 0.0
         return self._ended[0] + self._seconds - now if self._ended else math.inf
 
-    async def room(self) -> None:
-        """Wait until a place is free (it stays free until another task takes it)."""
+    def free(self) -> bool:
+        """Whether a place is free now for a request that is not urgent."""
+        return not self._urgent and not self._wait(asyncio.get_running_loop().time())
+
+    def idle(self) -> bool:
+        """Whether nothing holds, awaits or recently held a place (the window is as new)."""
+        return not (self._waiting or self._open or self._wait(asyncio.get_running_loop().time()))
+
+    async def room(self, *, urgent: bool = False) -> None:
+        """Wait until a place is free (it stays free until another task takes it); one that
+        is not `urgent` also waits while an urgent request does."""
         loop = asyncio.get_running_loop()
-        while wait := self._wait(loop.time()):
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), None if wait == math.inf else wait)
+        self._waiting += 1
+        self._urgent += urgent
+        try:
+            while (wait := self._wait(loop.time())) or (self._urgent and not urgent):
+                self._changed.clear()
+                timeout = None if wait in (0.0, math.inf) else wait  # 0: an urgent one goes
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+        finally:
+            self._waiting -= 1
+            if urgent:
+                self._urgent -= 1
+                self._changed.set()  # the others may go once it has taken its place
 
     @asynccontextmanager
-    async def place(self) -> AsyncIterator[None]:
+    async def place(self, *, urgent: bool = False) -> AsyncIterator[None]:
         """Wait for a place and hold it for the block (and `seconds` after it)."""
-        await self.room()
+        await self.room(urgent=urgent)
         self._open += 1
         try:
             yield
@@ -88,9 +115,11 @@ class Pacer(BaseRateLimiter[bool]):
     def __init__(self, config: SendingConfig) -> None:
         per_window = max(1, math.floor(config.messages_per_second))
         self._overall = Window(per_window, per_window / config.messages_per_second)
+        spread = min(SPREAD, per_window)
+        self._spread = AsyncLimiter(spread, spread / config.messages_per_second)
         self._chat_interval = 1 / config.chat_messages_per_second
         self._group_interval = 60 / config.group_messages_per_minute
-        self._chats: dict[int, AsyncLimiter] = {}
+        self._chats: dict[int, Window] = {}
         self._resume_at = 0.0
 
     async def initialize(self) -> None:
@@ -99,18 +128,18 @@ class Pacer(BaseRateLimiter[bool]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def _chat(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
+    def _chat(self, chat_id: int) -> Window:
+        window = self._chats.get(chat_id)
+        if window is None:
             interval = self._group_interval if chat_id < 0 else self._chat_interval
-            limiter = self._chats[chat_id] = AsyncLimiter(1, interval)
-        return limiter
+            window = self._chats[chat_id] = Window(1, interval)
+        return window
 
     def busy_chats(self) -> list[int]:
-        """Chats that cannot take a message right now (the others' limiters are dropped: a
-        new one, with room for one message, is the same)."""
-        self._chats = {c: lim for c, lim in self._chats.items() if not lim.has_capacity()}
-        return list(self._chats)
+        """Chats that cannot take a message right now (the idle ones' windows are dropped: a
+        new one is the same)."""
+        self._chats = {c: window for c, window in self._chats.items() if not window.idle()}
+        return [c for c, window in self._chats.items() if not window.free()]
 
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds`."""
@@ -118,27 +147,37 @@ class Pacer(BaseRateLimiter[bool]):
         self._resume_at = max(self._resume_at, resume_at)
 
     async def ready(self) -> None:
-        """Wait out any pause, then until there is room in the rate in all (the room is
-        there for whatever runs before the next ``await``)."""
+        """Wait until a queued message may go: its turn in the spread (queued messages go
+        evenly, so that places in the rate in all come free all the time and a reply never
+        waits long for one), any pause, then room in the rate in all (the room is there for
+        whatever runs before the next ``await``)."""
+        await self._spread.acquire()
+        await self._pause_over()
+        await self._overall.room()
+
+    @asynccontextmanager
+    async def sending(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Hold a place in the rate in all for the block (one request to Telegram): at once
+        after :meth:`ready` with no ``await`` in between; an `urgent` request (a reply) takes
+        the next free place before any queued message."""
+        await self._pause_over()
+        async with self._overall.place(urgent=urgent):
+            yield
+
+    async def _pause_over(self) -> None:
         loop = asyncio.get_running_loop()
         for _ in range(RETRIES + 1):  # a pause may be extended while it is waited out
             wait = self._resume_at - loop.time()
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
-        await self._overall.room()
 
     @asynccontextmanager
-    async def sending(self) -> AsyncIterator[None]:
-        """Hold a place in the rate in all for the block (one request to Telegram), once
-        ready: right away after :meth:`ready` with no ``await`` in between."""
-        await self.ready()
-        async with self._overall.place():
+    async def chat(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold a chat's place for the block (one message to it): at once, without
+        yielding, for a chat that is not busy."""
+        async with self._chat(chat_id).place():
             yield
-
-    async def enter_chat(self, chat_id: int) -> None:
-        """Wait for a chat's permit (at once, without yielding, for a chat that is not busy)."""
-        await self._chat(chat_id).acquire()
 
     async def process_request(
         self,
@@ -154,8 +193,7 @@ class Pacer(BaseRateLimiter[bool]):
         for attempt in range(RETRIES + 1):
             try:
                 if isinstance(chat_id, int) and rate_limit_args is not PACED:
-                    await self.enter_chat(chat_id)
-                    async with self.sending():
+                    async with self.chat(chat_id), self.sending(urgent=True):
                         return await callback(*args, **kwargs)
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

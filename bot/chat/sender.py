@@ -106,8 +106,8 @@ class OutboxSender:
                 self._accepted = None
                 if claimed is None:
                     return handled
-                async with self.pacer.sending():
-                    await self.pacer.enter_chat(claimed.chat_id)  # free: the chat was not busy
+                # at once: room was there at the claim, and the chat was not busy
+                async with self.pacer.sending(), self.pacer.chat(claimed.chat_id):
                     await self._deliver(claimed)
                 handled += 1
         finally:
