@@ -5,9 +5,10 @@ being handled when the process dies is lost. Here an update is confirmed (by ask
 updates after it) only once it and every update before it have been handled: after a crash
 Telegram delivers it again, and the handlers recognise a message they have already taken.
 
-Updates are handled as they come, each sender's in turn (see bot.chat.turns), so one person
-waiting for their chat's pace does not hold up the others. Until those being handled are
-done, Telegram sends them again with every request; they are recognised and left alone.
+Updates are handled as they come, a few at once and each sender's in turn (see
+bot.chat.turns), so one person waiting for their chat's pace does not hold up the others.
+Until those being handled are done, Telegram sends them again with every request; they are
+recognised and left alone.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS: Final = 20.0
 MAX_BACKOFF_SECONDS: Final = 30.0
+AT_ONCE: Final = 8
+"""Updates handled at once: enough that a few people waiting for their chat's pace hold up
+nobody; more cost CPU in every request (measured: 2.65 ms of the bot's CPU an answer one at a
+time, 3.0 ms with 8, 3.2–3.6 ms with 16 or more)."""
 RECHECK_SECONDS: Final = 0.1
-"""While updates are being handled, how soon to look for new ones (a long poll would return at
-once with the unconfirmed updates)."""
+"""While updates are being handled, how soon to look for new ones if they are not all done by
+then (a long poll would return at once with the unconfirmed updates)."""
 
 
 class Poller:
@@ -46,6 +51,7 @@ class Poller:
         self.timeout = timeout
         self._offset: int | None = None
         self._turns = Turns()
+        self._slots = asyncio.Semaphore(AT_ONCE)
         self._received: dict[int, bool] = {}
         """Updates not confirmed yet, in the order they came: whether each has been handled."""
         self._handling: dict[int, asyncio.Task[None]] = {}
@@ -89,12 +95,8 @@ class Poller:
                 if self._is_new(update):
                     self._received[update.update_id] = False
                     self._handling[update.update_id] = asyncio.create_task(self._handle(update))
-            if self._handling:
-                await asyncio.wait(
-                    self._handling.values(),
-                    timeout=RECHECK_SECONDS,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
+            if self._handling:  # each request would bring the unconfirmed ones again
+                await asyncio.wait(self._handling.values(), timeout=RECHECK_SECONDS)
 
     def _is_new(self, update: Update) -> bool:
         """Not being handled nor handled: an answer to a request made before the last
@@ -103,7 +105,7 @@ class Poller:
         return not handled and update.update_id not in self._received
 
     async def _handle(self, update: Update) -> None:
-        async with self._turns.turn(update):
+        async with self._turns.turn(update), self._slots:
             try:
                 await self.application.process_update(update)
             except Exception:  # the handlers' errors go to the error handler; this is a bug
