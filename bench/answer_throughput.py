@@ -3,31 +3,35 @@
     .venv/bin/python -m bench.answer_throughput [--members 200] [--rounds 4]
         [--backend sqlite|postgresql|both] [--in-flight 32] [--profile FILE]
 
-Two bots run as processes of their own, each polling its own instance of the Telegram Bot API
-emulator (real HTTP on 127.0.0.1) in this process, where the members are simulated:
+Three bots run as processes of their own, each polling its own instance of the Telegram Bot
+API emulator (real HTTP on 127.0.0.1) in this process, where the members are simulated:
 
 - **monthend** — ``monthend run`` (long polling through bot.chat.polling) on a throwaway
   database: SQLite in a temporary folder, or a new PostgreSQL database;
 - **echo** — bench.echo_bot, python-telegram-bot's ``Application`` with one ``MessageHandler``
-  that replies with the text, polling the same way.
+  that replies with the text, polling the same way;
+- **store** — the same echo bot storing each text first (one ``INSERT`` through SQLAlchemy
+  Core, committed), in a throwaway database of its own on the same backend: the floor of any
+  bot on this stack that keeps what it is told before it replies.
 
 Before anything is measured the members are registered from a roster and join with their
 codes (``/start``) through the monthend bot, and a month end is opened, which sends every member
-the first question; both bots are then warmed up with one message from every member. The rounds
-alternate, echo then monthend, so that noise on the machine falls on both alike: in each, every
-member sends its share of the questionnaire's answers (texts, numbers written as people write
-them, a choice pressed as a button; to the echo bot the same texts, the button's label as
-text), each after the bot's reply to the one before, with at most ``--in-flight`` members
+the first question; every bot is then warmed up with one message from every member. The rounds
+alternate, echo, store, then monthend, so that noise on the machine falls on all alike: in each,
+every member sends its share of the questionnaire's answers (texts, numbers written as people
+write them, a choice pressed as a button; to the echo bots the same texts, the button's label
+as text), each after the bot's reply to the one before, with at most ``--in-flight`` members
 waiting for a reply at a time. A reply is waited for with a bounded wait; only updates whose
 reply arrived count. A round lasts from its first message to its last reply.
 
 Reported per bot: updates per second (wall-clock), and the CPU time per update of the bot's
 process, of its database server (PostgreSQL's processes serving the bot's connections, when the
 server runs on this machine) and of this process (the emulator and the members), read from
-/proc; then the ratio monthend/echo of both updates per second and updates per CPU second (bot
-and database). At the end the database must hold every answer exactly once and every member's
-summary must be ready for review. The run fails (exit status 1) when anything was lost or
-stored twice, or when the goal is missed.
+/proc; then the ratios monthend/echo and store/echo of updates per second and of updates per
+CPU second (bot and database). At the end monthend's database must hold every answer exactly
+once and every member's summary must be ready for review, and the storing echo bot's every text
+once. The run fails (exit status 1) when anything was lost or stored twice, or when the goal
+(monthend's ratio) is missed.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
+from bench.echo_bot import Echoed
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.emulator import Emulator
@@ -73,6 +78,8 @@ REPLY_SECONDS: Final = 30.0
 START_SECONDS: Final = 60.0
 WHOSE: Final = ("bot", "database", "driver")
 BOT_SIDE: Final = ("bot", "database")
+BOTS: Final = ("echo", "store", "monthend")
+"""The bots in the order their rounds alternate."""
 GOAL: Final = 0.8
 """Monthend's updates per second, as a share of the echo bot's."""
 TOKEN: Final = "123456:BENCH-token-for-the-emulator"
@@ -400,29 +407,38 @@ class Outcome:
     """One backend's run: the totals of each bot, and what was checked at the end."""
 
     backend: str
-    echo: Round
-    monthend: Round
+    rounds: dict[str, Round]
+    """Each bot's totals, by name (BOTS)."""
     expected_answers: int
     answers: int
     missing: int
     extra: int
     in_review: int
     members: int
+    echoed: int
+    """Texts the storing echo bot stored."""
+    expected_echoed: int
+
+    def ratio(self, bot: str) -> float:
+        """`bot`'s updates per second as a share of echo's."""
+        echo = self.rounds["echo"].per_second
+        return self.rounds[bot].per_second / echo if echo else 0.0
+
+    def cpu_ratio(self, bot: str) -> float:
+        """Echo's CPU time per update over `bot`'s (bot and database), i.e. `bot`'s updates
+        per CPU second as a share of echo's."""
+        used = self.rounds[bot].cpu_ms(*BOT_SIDE)
+        return self.rounds["echo"].cpu_ms(*BOT_SIDE) / used if used else 0.0
+
+    def round_ratios(self, bot: str) -> list[float]:
+        """`bot`'s updates per second as a share of echo's, round by round."""
+        pairs = zip(self.rounds["echo"].rates, self.rounds[bot].rates, strict=True)
+        return [b / e for e, b in pairs if e]
 
     @property
-    def ratio(self) -> float:
-        return self.monthend.per_second / self.echo.per_second if self.echo.per_second else 0.0
-
-    @property
-    def cpu_ratio(self) -> float:
-        """Echo's CPU time per update over monthend's (bot and database), i.e. monthend's
-        updates per CPU second as a share of echo's."""
-        monthend = self.monthend.cpu_ms(*BOT_SIDE)
-        return self.echo.cpu_ms(*BOT_SIDE) / monthend if monthend else 0.0
-
-    @property
-    def round_ratios(self) -> list[float]:
-        return [m / e for e, m in zip(self.echo.rates, self.monthend.rates, strict=True) if e]
+    def lost(self) -> list[str]:
+        """Every reply that did not come, of any bot."""
+        return [line for r in self.rounds.values() for line in r.lost]
 
     @property
     def intact(self) -> bool:
@@ -430,9 +446,19 @@ class Outcome:
             not self.missing
             and not self.extra
             and self.in_review == self.members
-            and not self.echo.lost
-            and not self.monthend.lost
+            and self.echoed == self.expected_echoed
+            and not self.lost
         )
+
+
+def echoed(database_url: str) -> int:
+    """How many texts the storing echo bot stored in `database_url`."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count(Echoed.id))) or 0
+    finally:
+        engine.dispose()
 
 
 async def measure(
@@ -443,11 +469,14 @@ async def measure(
     folder: Path,
     profile: Path | None = None,
 ) -> Outcome:
-    """Run both bots on a throwaway database of `backend` and measure `rounds` rounds each."""
-    with throwaway_database(backend) as database_url:
+    """Run the three bots, monthend and the storing echo bot each on a throwaway database of
+    `backend`, and measure `rounds` rounds of each."""
+    with throwaway_database(backend) as database_url, throwaway_database(backend) as store_url:
         async with AsyncExitStack() as stack:
-            echo_emulator = await stack.enter_async_context(Emulator(token=TOKEN))
-            emulator = await stack.enter_async_context(Emulator(token=TOKEN))
+            emulators = {
+                name: await stack.enter_async_context(Emulator(token=TOKEN)) for name in BOTS
+            }
+            emulator = emulators["monthend"]
             config_path = folder / f"config-{backend}.toml"
             config_path.write_text(
                 CONFIG.format(api_url=emulator.base_url, database_url=database_url)
@@ -458,77 +487,96 @@ async def measure(
             db = Database.from_url(database_url)
             stack.callback(db.dispose)
             ids = list(range(FIRST_ID, FIRST_ID + members))
-            monthend_lanes = await lanes_of(stack, emulator, ids, in_flight)
-            echo_lanes = await lanes_of(stack, echo_emulator, ids, in_flight)
+            lanes = {name: await lanes_of(stack, emulators[name], ids, in_flight) for name in BOTS}
 
             run = ["-m", "bot", "--config", str(config_path), "run"]
             if profile is not None:
                 run = ["-m", "cProfile", "-o", str(profile), *run]
-            log = folder / f"monthend-{backend}.log"
-            process = await stack.enter_async_context(bot_process("monthend", run, emulator, log))
-            monthend = BotProcess(process, database_processes(stack, database_url))
-            echo_run = ["-m", "bench.echo_bot", echo_emulator.base_url, TOKEN]
-            log = folder / f"echo-{backend}.log"
-            echo = BotProcess(
-                await stack.enter_async_context(bot_process("echo", echo_run, echo_emulator, log))
-            )
+            echo_run = ["-m", "bench.echo_bot", emulators["echo"].base_url, TOKEN]
+            store_run = ["-m", "bench.echo_bot", emulators["store"].base_url, TOKEN, store_url]
+            bots: dict[str, BotProcess] = {}
+            for name, args, url in (
+                ("monthend", run, database_url),
+                ("echo", echo_run, None),
+                ("store", store_run, store_url),
+            ):
+                log = folder / f"{name}-{backend}.log"
+                process = await stack.enter_async_context(
+                    bot_process(name, args, emulators[name], log)
+                )
+                pids = database_processes(stack, url) if url is not None else list
+                bots[name] = BotProcess(process, pids)
             services = Services(db=db, config=config, clock=SystemClock())
             starts = await asyncio.to_thread(roster, services, ids)
-            await _unmeasured(monthend, monthend_lanes, lambda p: [Say(starts[p.user_id])])
+            monthend = bots["monthend"]
+            await _unmeasured(monthend, lanes["monthend"], lambda p: [Say(starts[p.user_id])])
             await asyncio.to_thread(open_month_end, services)
-            first = [p.reply(START_SECONDS) for lane in monthend_lanes for p in lane]
+            first = [p.reply(START_SECONDS) for lane in lanes["monthend"] for p in lane]
             if not all(await asyncio.gather(*first)):
                 raise RuntimeError("a member did not get the first question")
-            await _unmeasured(echo, echo_lanes, everyone([Say("Hello")]))
-            await _unmeasured(monthend, monthend_lanes, everyone([Say("/help")]))
+            await _unmeasured(bots["echo"], lanes["echo"], everyone([Say("Hello")]))
+            await _unmeasured(bots["store"], lanes["store"], everyone([Say("Hello")]))
+            await _unmeasured(monthend, lanes["monthend"], everyone([Say("/help")]))
             says = answers(services.questionnaire("sales"))
-            totals = {"echo": Round(), "monthend": Round()}
+            totals = {name: Round() for name in BOTS}
             for share in shares(says, rounds):
                 as_text = everyone([Say(s.text) for s in share])
-                totals["echo"].add(await run_round(echo, echo_lanes, as_text))
-                totals["monthend"].add(await run_round(monthend, monthend_lanes, everyone(share)))
+                for name in BOTS:
+                    what = everyone(share) if name == "monthend" else as_text
+                    totals[name].add(await run_round(bots[name], lanes[name], what))
             found = stored(db)
         expected = len(says)
         return Outcome(
             backend=backend,
-            echo=totals["echo"],
-            monthend=totals["monthend"],
+            rounds=totals,
             expected_answers=expected * members,
             answers=sum(found.answers.values()),
             missing=sum(max(expected - found.answers.get(i, 0), 0) for i in ids),
             extra=sum(max(count - expected, 0) for count in found.answers.values()),
             in_review=found.in_review,
             members=members,
+            echoed=await asyncio.to_thread(echoed, store_url),
+            expected_echoed=(1 + expected) * members,
         )
 
 
 def report(outcomes: Sequence[Outcome]) -> list[str]:
     """The table of results (CPU times in milliseconds per update), then per backend the
-    verdicts: the goal, and what was stored. The verdicts that failed start with "FAIL"."""
+    verdicts: the goal, the storing echo bot's ratio beside it, and what was stored. The
+    verdicts that failed start with "FAIL"."""
     head = ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
     head += ["bot CPU", "db CPU", "driver CPU"]
     lines = ["  ".join(f"{h:>10}" for h in head)]
     for o in outcomes:
-        for name, r in (("echo", o.echo), ("monthend", o.monthend)):
+        for name, r in o.rounds.items():
             cells = [o.backend, name, str(r.sent), str(r.replied), f"{r.seconds:.2f}"]
             cells += [f"{r.per_second:.1f}", *(f"{r.cpu_ms(w):.2f}" for w in WHOSE)]
             lines.append("  ".join(f"{c:>10}" for c in cells))
     for o in outcomes:
-        rounds = " ".join(f"{ratio:.2f}" for ratio in o.round_ratios)
-        verdict = "ok" if o.ratio >= GOAL else "FAIL"
-        lines.append(
-            f"{verdict}: {o.backend}: monthend/echo {o.ratio:.2f} in updates per second "
-            f"(by round: {rounds}; goal: at least {GOAL}), "
-            f"{o.cpu_ratio:.2f} in updates per CPU second of bot and database"
-        )
-        lost = o.echo.lost + o.monthend.lost
+        for bot, what in (
+            ("monthend", "monthend/echo"),
+            ("store", "floor: store/echo (an echo bot that stores each text first)"),
+        ):
+            rounds = " ".join(f"{ratio:.2f}" for ratio in o.round_ratios(bot))
+            ratio = o.ratio(bot)
+            if bot == "monthend":
+                verdict = "ok" if ratio >= GOAL else "FAIL"
+                goal = f"; goal: at least {GOAL}"
+            else:
+                verdict, goal = "note", ""
+            lines.append(
+                f"{verdict}: {o.backend}: {what} {ratio:.2f} in updates per second "
+                f"(by round: {rounds}{goal}), "
+                f"{o.cpu_ratio(bot):.2f} in updates per CPU second of bot and database"
+            )
         verdict = "ok" if o.intact else "FAIL"
         lines.append(
             f"{verdict}: {o.backend}: {o.answers} answers stored of {o.expected_answers} "
             f"(missing {o.missing}, extra {o.extra}), {o.in_review} of {o.members} summaries "
-            f"ready for review, {len(lost)} replies lost"
+            f"ready for review, {o.echoed} of {o.expected_echoed} texts stored by the storing "
+            f"echo bot, {len(o.lost)} replies lost"
         )
-        lines += [f"  {line}" for line in lost[:10]]
+        lines += [f"  {line}" for line in o.lost[:10]]
     return lines
 
 

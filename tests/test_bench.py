@@ -38,14 +38,18 @@ def test_answer_benchmark_runs_at_a_tiny_size(
     answer_throughput.main(["--members", "3", "--rounds", "1", "--backend", backend])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:6] == ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
-    rows = [line.split() for line in lines[1:3]]
-    assert [row[:2] for row in rows] == [[backend, "echo"], [backend, "monthend"]]
-    answers = 3 * len(load_questionnaire().questions)
+    rows = [line.split() for line in lines[1:4]]
+    assert [row[:2] for row in rows] == [[backend, bot] for bot in ("echo", "store", "monthend")]
+    questions = len(load_questionnaire().questions)
+    answers = 3 * questions
     for row in rows:  # every member answered every question, and each answer got its reply
         assert int(row[2]) == int(row[3]) == answers
         assert all(float(cell) >= 0 for cell in row[4:])
     stored = f"{answers} answers stored of {answers} (missing 0, extra 0), 3 of 3 summaries"
-    assert f"ok: {backend}: {stored} ready for review, 0 replies lost" in lines
+    echoed = 3 * (1 + questions)  # a warm-up text and every answer of each member
+    texts = f"{echoed} of {echoed} texts stored by the storing echo bot"
+    assert f"ok: {backend}: {stored} ready for review, {texts}, 0 replies lost" in lines
+    assert any(line.startswith(f"note: {backend}: floor: store/echo") for line in lines)
 
 
 @pytest.mark.slow
