@@ -81,7 +81,7 @@ def test_late_answers_are_taken_until_the_manager_closes(db: Database, database_
 
     (closed,) = deadlines.close(services, MANAGER_ID, None)
     assert closed.text.splitlines() == [
-        "🔒 Month end 2026-11 is closed; answers are no longer accepted.",
+        "🔒 Month end November 2026 is closed; answers are no longer accepted.",
         "Submitted: 2 of 3 (late: 1). On leave: 0.",
         "Not submitted: Omar Haddad",
     ]
@@ -95,7 +95,7 @@ def test_late_answers_are_taken_until_the_manager_closes(db: Database, database_
         first = services.questionnaire("sales").questions[0].key
         assert list(answers) == [first]  # Omar's only answer, from before the closing
     (again,) = deadlines.close(services, MANAGER_ID, "2026-11")
-    assert again.text == "Month end 2026-11 is already closed."
+    assert again.text == "Month end November 2026 is already closed."
 
 
 def test_closing_withdraws_what_was_waiting_and_sends_nothing_more(
@@ -137,11 +137,14 @@ def test_extending_for_everyone_moves_reminders_digest_and_lateness(
     submit(services, ANNA)
     tick_at(services, TUE_10)
     (done,) = deadlines.extend(services, MANAGER_ID, ["+2"])
-    assert done.text == "Done: the deadline for 2026-11 is now 2026-12-04 18:00 for everyone."
+    assert (
+        done.text
+        == "Done: the deadline for November 2026 is now Dec 4, 2026, 6:00\u202fPM for everyone."
+    )
     assert _cycle(db).deadline == DEADLINE + timedelta(days=2)
     told = queued(db, "deadline")
     assert sorted(row.chat_id for row in told) == [WANG, OMAR]  # Anna has submitted
-    assert "now 2026-12-04 18:00" in message(told[0]).text
+    assert "now Dec 4, 2026, 6:00\u202fPM" in message(told[0]).text
     # The reminders that named the old deadline are withdrawn; new ones follow the new one.
     assert {row.state for row in queued(db, "reminder")} == {OutboxState.EXPIRED}
     tick_at(services, DEADLINE)
@@ -149,7 +152,7 @@ def test_extending_for_everyone_moves_reminders_digest_and_lateness(
     tick_at(services, datetime(2026, 12, 3, 2, 0, tzinfo=UTC))  # Thu 10:00
     fresh = [row for row in queued(db, "reminder") if row.state is OutboxState.PENDING]
     assert sorted(row.chat_id for row in fresh) == [WANG, OMAR]
-    assert "due by 2026-12-04 18:00" in message(fresh[0]).text
+    assert "due by Dec 4, 2026, 6:00\u202fPM" in message(fresh[0]).text
     submit(services, WANG)
     tick_at(services, DEADLINE + timedelta(days=2))
     assert queued(db, "digest", MANAGER_ID)
@@ -162,9 +165,14 @@ def test_extending_for_one_member(db: Database, database_url: str) -> None:
     directory.join(services, directory.TelegramUser(104, "Li", "Na", "lina_sh", "en"), code)
     tick_at(services, OPENING)
     (done,) = deadlines.extend(services, MANAGER_ID, ["2026-12-04", "12:00", "@LiNa_SH"])
-    assert done.text == "Done: the deadline for 2026-11 is now 2026-12-04 12:00 for Li Na."
+    assert (
+        done.text
+        == "Done: the deadline for November 2026 is now Dec 4, 2026, 12:00\u202fPM for Li Na."
+    )
     (done,) = deadlines.extend(services, MANAGER_ID, ["+1", "anna", "schmidt"])
-    assert done.text == "Done: the deadline for 2026-11 is now 2026-12-03 18:00 for Anna Schmidt."
+    assert done.text == (
+        "Done: the deadline for November 2026 is now Dec 3, 2026, 6:00\u202fPM for Anna Schmidt."
+    )
     assert _cycle(db).deadline == DEADLINE
     assert submission_of(db, 104).deadline == datetime(2026, 12, 4, 4, 0, tzinfo=UTC)
     assert [row.chat_id for row in queued(db, "deadline")] == [104, ANNA]
@@ -196,9 +204,15 @@ def test_extending_for_one_member(db: Database, database_url: str) -> None:
         (["+31"], "To move the deadline:"),
         (["2026-13-01"], "To move the deadline:"),
         (["2026-12-04", "25:00"], "To move the deadline:"),
-        (["2026-12-01"], "The new deadline, 2026-12-01 18:00, must be later than the current one"),
-        (["2026-11-30", "09:00"], "The new deadline, 2026-11-30 09:00, has already passed."),
-        (["+1", "Nobody"], "No one called “Nobody” takes part in month end 2026-11."),
+        (
+            ["2026-12-01"],
+            "The new deadline, Dec 1, 2026, 6:00\u202fPM, must be later than the current one",
+        ),
+        (
+            ["2026-11-30", "09:00"],
+            "The new deadline, Nov 30, 2026, 9:00\u202fAM, has already passed.",
+        ),
+        (["+1", "Nobody"], "No one called “Nobody” takes part in month end November 2026."),
         (["+1", "Twin"], "Several people are called “Twin”; please use their @username."),
     ],
 )

@@ -127,12 +127,12 @@ def test_next_month_opens_with_last_months_plan_and_targets(
 ) -> None:
     services = history(db, database_url)
     open_month(services, NOVEMBER)
-    (prompt,) = [m for m in queued(db, ANNA, "prompt") if "2026-11</b>" in m.text]  # type: ignore[union-attr]
+    (prompt,) = [m for m in queued(db, ANNA, "prompt") if "November 2026</b>" in m.text]  # type: ignore[union-attr]
     assert isinstance(prompt, OutMessage)
     assert "Question 1 of 18" in prompt.text  # a mark and a note for each of 3 items first
     assert "Last month you planned: Visit 5 key accounts\nHow did it go?" in prompt.text
     assert [b.text for row in prompt.buttons for b in row] == ["Done", "Partly done", "Not done"]
-    (wang,) = [m for m in queued(db, WANG, "prompt") if "2026-11</b>" in m.text]  # type: ignore[union-attr]
+    (wang,) = [m for m in queued(db, WANG, "prompt") if "2026年11月</b>" in m.text]  # type: ignore[union-attr]
     assert "上月您计划：拜访10家大客户" in wang.text  # type: ignore[union-attr]
 
     # Each mark and note is stored the moment it is given.
@@ -157,7 +157,7 @@ def test_next_month_digest_measures_against_plan_and_last_year(
     (reply,) = targets.set_target(
         services, MANAGER_ID, "en", ["2026-11", "revenue", "35万", "Anna"]
     )
-    assert "Target set: Anna Schmidt · Revenue · 2026-11: 350,000 yuan" in reply.text
+    assert "Target set: Anna Schmidt · Revenue · November 2026: 350,000 yuan" in reply.text
     open_month(services, NOVEMBER)
     answer(
         services,
@@ -334,4 +334,4 @@ def test_target_command_explains_itself(db: Database, database_url: str) -> None
     assert "• 王芳 · Revenue: 600,000 yuan" in listed.text
     targets.set_target(services, MANAGER_ID, "en", ["2026-12", "revenue", "-", "王芳"])
     (emptied,) = targets.set_target(services, MANAGER_ID, "en", ["2026-12"])
-    assert "No targets set for 2026-12." in emptied.text
+    assert "No targets set for December 2026." in emptied.text

@@ -91,7 +91,7 @@ def test_an_admin_picks_the_department_and_a_manager_gets_their_own(
     month = texts(digests.requested_digest(services, MANAGER_ID, "en", ["2026-13"]))
     assert month == ["Please give the month as YYYY-MM, for example /digest 2026-11."]
     none = texts(digests.requested_digest(services, MANAGER_ID, "en", ["2026-05"]))
-    assert none == ["There is no month end for 2026-05."]
+    assert none == ["There is no month end for May 2026."]
 
 
 def test_status_is_live_with_leave_progress_and_unreachable_members(

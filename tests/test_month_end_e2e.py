@@ -50,9 +50,9 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         await anna.next_message()  # buttons removed
         bot.clock.set(OPENING)
         prompt = await anna.wait_for(_is_question(1))  # type: ignore[arg-type]
-        assert "Month end 2026-11" in prompt.text
-        assert "Deadline: 2026-12-02 18:00" in prompt.text
-        assert "截止时间" in (await fang.wait_for(lambda m: "2026-11" in m.text)).text
+        assert "Month end November 2026" in prompt.text
+        assert "Deadline: Dec 2, 2026, 6:00\u202fPM" in prompt.text
+        assert "截止时间" in (await fang.wait_for(lambda m: "2026年11月" in m.text)).text
 
         # Anna answers, with a number she first writes badly, and skips an optional question.
         await _answer(
@@ -90,7 +90,7 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         assert "570,000 yuan" in review.text
         await anna.press(review, "✅ Submit")
         thanks = await anna.wait_for(lambda m: "submitted" in m.text)
-        assert "2026-11" in thanks.text
+        assert "November 2026" in thanks.text
 
         # Fang answers one question and stops. The day before the deadline she is reminded;
         # Anna, who submitted, is not.

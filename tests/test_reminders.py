@@ -59,7 +59,7 @@ def test_every_reminder_offers_remind_me_later_and_on_leave(
     (wang,) = queued(db, "reminder", WANG)
     shown = message(wang)
     assert shown.text.startswith("⏰ A friendly reminder")
-    assert "due by 2026-12-02 18:00" in shown.text
+    assert "due by Dec 2, 2026, 6:00\u202fPM" in shown.text
     total = len(services.questionnaire("sales").questions)
     assert f"Question 2 of {total}" in shown.text
     assert [b.text for row in shown.buttons for b in row] == [LATER, LEAVE]
@@ -115,10 +115,10 @@ def test_remind_me_later_waits_for_the_next_working_morning(
     (reminder,) = queued(db, "reminder", WANG)
     tick_at(services, TUE_10 + timedelta(minutes=5))
     (reply,) = press(services, WANG, message(reminder), LATER)
-    assert reply == "OK, I will remind you on 2026-12-02 08:30."
+    assert reply == "OK, I will remind you on Dec 2, 2026, 8:30\u202fAM."
     assert submission_of(db, WANG).remind_after == datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
     assert press(services, WANG, message(reminder), LATER) == [
-        "OK, I will remind you on 2026-12-02 08:30."
+        "OK, I will remind you on Dec 2, 2026, 8:30\u202fAM."
     ]
     tick_at(services, datetime(2026, 12, 2, 0, 29, tzinfo=UTC))
     assert _reminder_times(db, WANG) == ["20261201T0200Z"]
@@ -138,7 +138,7 @@ def test_remind_me_later_on_the_deadline_day_means_no_more_reminders(
     tick_at(services, WED_09)
     (reminder,) = queued(db, "reminder", WANG)
     (reply,) = press(services, WANG, message(reminder), LATER)
-    assert "The deadline, 2026-12-02 18:00, comes before the next working morning" in reply
+    assert "The deadline, Dec 2, 2026, 6:00\u202fPM, comes before the next working morning" in reply
     tick_at(services, WED_16)
     assert _reminder_times(db, WANG) == ["20261202T0100Z"]
     assert _reminder_times(db, ANNA) == ["20261202T0100Z", "20261202T0800Z"]
@@ -150,7 +150,7 @@ def test_on_leave_stops_reminders_and_counts_as_on_leave(db: Database, database_
     tick_at(services, TUE_10)
     (reminder,) = queued(db, "reminder", OMAR)
     (reply,) = press(services, OMAR, message(reminder), LEAVE)
-    assert "you are on leave for 2026-11. I won't remind you again" in reply
+    assert "you are on leave for November 2026. I won't remind you again" in reply
     assert submission_of(db, OMAR).on_leave
     tick_at(services, WED_09)
     assert [row.chat_id for row in queued(db, "reminder") if "T0100Z" in row.key] == [WANG, ANNA]
@@ -171,7 +171,7 @@ def test_a_button_on_someone_elses_reminder_does_nothing(db: Database, database_
     assert not submission_of(db, OMAR).on_leave
     submit(services, OMAR, first_message_id=10)
     assert press(services, OMAR, message(reminder), LEAVE) == [
-        "Your summary for 2026-11 is already submitted."
+        "Your summary for November 2026 is already submitted."
     ]
     assert not submission_of(db, OMAR).on_leave
 

@@ -39,8 +39,8 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         await omar.send("/pause")
         assert "I won't ask you" in (await omar.next_message()).text
         bot.clock.set(OPENING)
-        await anna.wait_for(_has("Month end 2026-11"))  # type: ignore[arg-type]
-        await wang.wait_for(_has("2026-11"))  # type: ignore[arg-type]
+        await anna.wait_for(_has("Month end November 2026"))  # type: ignore[arg-type]
+        await wang.wait_for(_has("月末总结：2026年11月"))  # type: ignore[arg-type]
 
         # The first reminder carries both buttons, in each member's language.
         bot.clock.set(TUE_10)
@@ -48,14 +48,14 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         assert reminder.button_texts()[-2:] == ["⏰ Remind me later", "🌴 I'm on leave this month"]
         await anna.press(reminder, "⏰ Remind me later")
         later = await anna.wait_for(_has("I will remind you"))  # type: ignore[arg-type]
-        assert later.plain_text == "OK, I will remind you on 2026-12-02 09:00."
+        assert later.plain_text == "OK, I will remind you on Dec 2, 2026, 9:00\u202fAM."
         shown = {m.message_id: m for m in await bot.client.messages(102)}
         assert shown[reminder.message_id].buttons == []  # cannot be pressed twice
 
         zh_reminder = await wang.wait_for(_has("⏰"))  # type: ignore[arg-type]
         assert zh_reminder.button_texts()[-2:] == ["⏰ 稍后提醒我", "🌴 我本月请假"]
         await wang.press(zh_reminder, "🌴 我本月请假")
-        assert "请假" in (await wang.wait_for(_has("2026-11 请假"))).plain_text  # type: ignore[arg-type]
+        assert "请假" in (await wang.wait_for(_has("2026年11月 请假"))).plain_text  # type: ignore[arg-type]
 
         # Back early, Omar resumes and gets the first question at once.
         await omar.send("/resume")
@@ -65,12 +65,12 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         # Only the manager closes or extends; Anna gets one more working day.
         await anna.send("/close")
         refusal = await anna.wait_for(_has("Only a department's manager"))  # type: ignore[arg-type]
-        assert "2026-11" not in refusal.plain_text
+        assert "November 2026" not in refusal.plain_text
         await manager.send("/extend +1 Anna Schmidt")
         done = await manager.wait_for(_has("Done:"))  # type: ignore[arg-type]
-        assert done.plain_text.endswith("is now 2026-12-03 18:00 for Anna Schmidt.")
+        assert done.plain_text.endswith("is now Dec 3, 2026, 6:00\u202fPM for Anna Schmidt.")
         told = await anna.wait_for(_has("🗓"))  # type: ignore[arg-type]
-        assert "now 2026-12-03 18:00" in told.plain_text
+        assert "now Dec 3, 2026, 6:00\u202fPM" in told.plain_text
 
         # At the deadline the manager learns who is missing and who is on leave.
         bot.clock.set(DEADLINE)

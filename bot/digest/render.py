@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from bot.collection import collection_paused
+from bot.dates import moment_text, month_text
 from bot.digest.model import (
     Digest,
     KpiFigures,
@@ -292,14 +293,7 @@ class _View:
         """A date and time in the department's time zone."""
         if when is None:
             return EMPTY_VALUE
-        local = when.astimezone(self.digest.timezone)
-        time = format_time(local, "short", locale=self.locale)
-        return self._moment.format(time, format_date(local, "medium", locale=self.locale))
-
-    @cached_property
-    def _moment(self) -> str:
-        """How the locale puts a date and a time together: ``{1}, {0}``."""
-        return str(get_datetime_format("medium", locale=self.locale))
+        return moment_text(when, self.digest.timezone, self.locale)
 
     # who has reported
     def summary(self) -> Summary:
@@ -307,7 +301,7 @@ class _View:
         d = self.digest
         return Summary(
             department=d.department,
-            period=format_skeleton("yMMMM", d.period.first_day, locale=self.locale),
+            period=month_text(d.period, self.locale),
             deadline=self.moment(d.deadline),
             generated=self.moment(d.generated_at),
             timezone=str(d.timezone),

@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from babel.dates import format_skeleton
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
@@ -27,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.collection import collection_paused
+from bot.dates import month_text
 from bot.digest.model import Digest, KpiFigures, MemberAnswer, PlanMark
 from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, status_labels
 from bot.followup import MARK_LABELS, describe_target
@@ -90,7 +90,7 @@ def digest_xlsx(digest: Digest, t: Translator) -> bytes:
 def _summary(digest: Digest, t: Translator) -> Sheet:
     rows: list[list[Value]] = [
         [t.gettext("Department"), digest.department],
-        [t.gettext("Period"), format_skeleton("yMMMM", digest.period.first_day, locale=t.locale)],
+        [t.gettext("Period"), month_text(digest.period, t.locale)],
         [t.gettext("Deadline"), digest.deadline],
         [t.gettext("Generated"), digest.generated_at],
         [t.gettext("Time zone"), str(digest.timezone)],

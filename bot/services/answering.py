@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.dates import month_text
 from bot.followup import submission_questionnaire
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
@@ -144,7 +145,7 @@ class Questioning:
         self.submission.submitted_at = self.now
         self.submission.current_question = None
         self.submission.updated_at = self.now
-        period = self.submission.cycle.period
+        period = month_text(self.submission.cycle.period, self.t.locale)
         if self.now > self.submission.effective_deadline:
             text = self.t.gettext(
                 "Thank you! Your summary for %(period)s is submitted (after the deadline).",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.dates import moment_text, month_text
 from bot.followup import Review, plan_reviews, questionnaire_for
 from bot.i18n import translator
 from bot.periods import Period
@@ -140,9 +139,9 @@ def _first_question(
         "📋 <b>Month end %(period)s</b>\nPlease answer %(count)s short questions. Each answer "
         "is saved as you go; you can review and change them before you submit.\n"
         "Deadline: %(deadline)s",
-        period=cycle.period,
+        period=month_text(cycle.period, t.locale),
         count=len(questionnaire.questions),
-        deadline=local_time(cycle.deadline, cycle.department.timezone, language),
+        deadline=moment_text(cycle.deadline, cycle.department.timezone, language),
     )
     return OutMessage(f"{intro}\n\n{question.text}", question.buttons)
 
@@ -170,11 +169,6 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
         ).one_or_none()
         if taken is None:
             enroll(session, cycle, [member], now, plan_reviews(session, cycle))
-
-
-def local_time(moment: datetime, timezone: str, language: str) -> str:
-    """A moment as a reader in `timezone` reads it, e.g. `2026-12-02 18:00`."""
-    return format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=ZoneInfo(timezone), locale=language)
 
 
 def _askable(session: Session, dept: Department) -> list[Member]:

@@ -13,6 +13,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dates import moment_text, month_text
 from bot.digest.build import build_digest
 from bot.digest.model import Status
 from bot.i18n import Translator, translator
@@ -20,7 +21,6 @@ from bot.periods import Period
 from bot.schedule import DepartmentSchedule, add_working_days, to_utc
 from bot.services import outbox
 from bot.services.context import Services
-from bot.services.cycles import local_time
 from bot.services.messages import OutMessage
 from bot.services.reminders import reminder_prefix
 from storage.models import (
@@ -58,7 +58,10 @@ def close(services: Services, telegram_id: int, period: str | None) -> list[OutM
             return OutMessage(t.gettext("There is no open month end to close."))
         if cycle.state is CycleState.CLOSED:
             return OutMessage(
-                t.gettext("Month end %(period)s is already closed.", period=cycle.period)
+                t.gettext(
+                    "Month end %(period)s is already closed.",
+                    period=month_text(cycle.period, t.locale),
+                )
             )
         cycle.state = CycleState.CLOSED
         cycle.closed_at = now
@@ -76,7 +79,7 @@ def _closed(session: Session, cycle: Cycle, t: Translator, now: datetime) -> Out
     lines = [
         t.gettext(
             "🔒 Month end %(period)s is closed; answers are no longer accepted.",
-            period=cycle.period,
+            period=month_text(cycle.period, t.locale),
         ),
         t.gettext(
             "Submitted: %(submitted)s of %(total)s (late: %(late)s). On leave: %(leave)s.",
@@ -121,7 +124,10 @@ def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[Ou
         current = targets[0].effective_deadline if move.who else cycle.deadline
         new = _moved(current, move, schedule)
         tz, language = cycle.department.timezone, manager.language
-        shown = {"new": local_time(new, tz, language), "current": local_time(current, tz, language)}
+        shown = {
+            "new": moment_text(new, tz, language),
+            "current": moment_text(current, tz, language),
+        }
         if new <= now:
             return OutMessage(t.gettext("The new deadline, %(new)s, has already passed.", **shown))
         if new <= current:
@@ -142,7 +148,7 @@ def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[Ou
             return OutMessage(
                 t.gettext(
                     "Done: the deadline for %(period)s is now %(deadline)s for %(name)s.",
-                    period=cycle.period,
+                    period=month_text(cycle.period, t.locale),
                     deadline=shown["new"],
                     name=escape(targets[0].member.name),
                 )
@@ -150,7 +156,7 @@ def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[Ou
         return OutMessage(
             t.gettext(
                 "Done: the deadline for %(period)s is now %(deadline)s for everyone.",
-                period=cycle.period,
+                period=month_text(cycle.period, t.locale),
                 deadline=shown["new"],
             )
         )
@@ -176,8 +182,8 @@ def _tell_member(
     t = translator(member.language)
     text = t.gettext(
         "🗓 The deadline for your monthly summary for %(period)s is now %(deadline)s.",
-        period=cycle.period,
-        deadline=local_time(deadline, cycle.department.timezone, member.language),
+        period=month_text(cycle.period, t.locale),
+        deadline=moment_text(deadline, cycle.department.timezone, member.language),
     )
     outbox.enqueue(
         session,
@@ -240,7 +246,7 @@ def _not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
         text = t.gettext(
             "No one called “%(name)s” takes part in month end %(period)s.",
             name=escape(who),
-            period=period,
+            period=month_text(period, t.locale),
         )
     else:
         text = t.gettext(

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dates import month_text
 from bot.digest.build import build_digest
 from bot.digest.chart import digest_chart
 from bot.digest.render import digest_filename, render_report_html, telegram_messages
@@ -30,14 +31,14 @@ def digest_messages(session: Session, cycle: Cycle, language: str, now: datetime
     chart = t.gettext(
         "KPI completion and on-time rate: %(department)s, %(period)s",
         department=digest.department,
-        period=digest.period,
+        period=month_text(digest.period, t.locale),
     )
     messages.append(OutPhoto(digest_filename(digest, "png"), digest_chart(digest, t), chart))
     report = render_report_html(digest, t).encode("utf-8")
     caption = t.gettext(
         "Full report: %(department)s, %(period)s",
         department=digest.department,
-        period=digest.period,
+        period=month_text(digest.period, t.locale),
     )
     messages.append(OutDocument(digest_filename(digest), report, caption))
     return messages
@@ -102,7 +103,7 @@ def export(
         caption = t.gettext(
             "Workbook: %(department)s, %(period)s",
             department=digest.department,
-            period=digest.period,
+            period=month_text(digest.period, t.locale),
         )
         return [OutDocument(digest_filename(digest, "xlsx"), digest_xlsx(digest, t), caption)]
 
@@ -127,7 +128,11 @@ def _requested_cycle(
     else:
         cycle = cycle_for(session, department_id, str(acting.period))
     if cycle is None and acting.period is not None:
-        return OutMessage(t.gettext("There is no month end for %(period)s.", period=acting.period))
+        return OutMessage(
+            t.gettext(
+                "There is no month end for %(period)s.", period=month_text(acting.period, t.locale)
+            )
+        )
     if cycle is None:
         return OutMessage(t.gettext("There is no month end to report on yet."))
     return cycle, acting

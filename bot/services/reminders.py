@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.dates import moment_text, month_text
 from bot.followup import submission_questionnaire
 from bot.i18n import translator
 from bot.schedule import DepartmentSchedule
 from bot.services import outbox
 from bot.services.context import Services
-from bot.services.cycles import local_time
 from bot.services.messages import Button, OutMessage
 from bot.services.prompts import callback, question_message
 from storage.models import Cycle, MemberStatus, Submission, SubmissionState
@@ -140,8 +140,8 @@ def reminder_message(submission: Submission) -> OutMessage:
     t = translator(member.language)
     text = t.gettext(
         "⏰ A friendly reminder: your monthly summary for %(period)s is due by %(deadline)s.",
-        period=cycle.period,
-        deadline=local_time(
+        period=month_text(cycle.period, t.locale),
+        deadline=moment_text(
             submission.effective_deadline, cycle.department.timezone, member.language
         ),
     )
@@ -169,7 +169,10 @@ def press(services: Services, session: Session, submission: Submission, action: 
     t = translator(member.language)
     if submission.state is SubmissionState.SUBMITTED:
         return OutMessage(
-            t.gettext("Your summary for %(period)s is already submitted.", period=cycle.period)
+            t.gettext(
+                "Your summary for %(period)s is already submitted.",
+                period=month_text(cycle.period, t.locale),
+            )
         )
     outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
     if action == ON_LEAVE:
@@ -179,7 +182,7 @@ def press(services: Services, session: Session, submission: Submission, action: 
                 "Noted: you are on leave for %(period)s. I won't remind you again, and the "
                 "digest shows you as on leave. If you want to send your summary after all, "
                 "just answer or send /edit.",
-                period=cycle.period,
+                period=month_text(cycle.period, t.locale),
             )
         )
     now = services.clock.now()
@@ -191,12 +194,12 @@ def press(services: Services, session: Session, submission: Submission, action: 
             t.gettext(
                 "OK. The deadline, %(deadline)s, comes before the next working morning, so I "
                 "won't remind you again. You can answer any time until then.",
-                deadline=local_time(deadline, cycle.department.timezone, member.language),
+                deadline=moment_text(deadline, cycle.department.timezone, member.language),
             )
         )
     return OutMessage(
         t.gettext(
             "OK, I will remind you on %(when)s.",
-            when=local_time(later, cycle.department.timezone, member.language),
+            when=moment_text(later, cycle.department.timezone, member.language),
         )
     )

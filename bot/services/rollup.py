@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from babel.dates import format_skeleton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dates import month_text
 from bot.digest.build import build_digest
 from bot.digest.model import Digest, Status, ratio
 from bot.digest.render import Block, Macros, digest_filename, pack, render_report_html
@@ -118,7 +118,7 @@ def rollup_messages(
         lines.append(_line(digest, t))
         report = render_report_html(digest, t).encode("utf-8")
         reports.append(OutDocument(digest_filename(digest), report, digest.department))
-    month = format_skeleton("yMMMM", period.first_day, locale=t.locale)
+    month = month_text(period, t.locale)
     text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", Rollup(month, tuple(lines)))
     return [*(OutMessage(part) for part in pack_text(text)), *reports]
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.dates import month_text
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.numbers import NumberFormatError, format_number, parse_number
 from bot.periods import Period
@@ -70,7 +71,8 @@ def _store(
             Target.member_id == member.id, Target.period == str(month), Target.kpi == kpi.key
         )
     ).one_or_none()
-    what = {"name": escape(member.name), "kpi": escape(localized(kpi.name, t)), "period": month}
+    what = {"name": escape(member.name), "kpi": escape(localized(kpi.name, t))}
+    what["period"] = month_text(month, t.locale)
     if value == REMOVE:
         if target is not None:
             session.delete(target)
@@ -140,9 +142,9 @@ def _overview(
             kpis=escape(kpis),
         ),
         "",
-        t.gettext("Targets set for %(period)s:", period=month)
+        t.gettext("Targets set for %(period)s:", period=month_text(month, t.locale))
         if rows
-        else t.gettext("No targets set for %(period)s.", period=month),
+        else t.gettext("No targets set for %(period)s.", period=month_text(month, t.locale)),
     ]
     by_key = {k.key: k for k in questionnaire.kpis}
     for name, key, value in rows:
