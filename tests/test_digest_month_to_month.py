@@ -133,7 +133,7 @@ def test_next_month_opens_with_last_months_plan_and_targets(
     assert "Last month you planned: Visit 5 key accounts\nHow did it go?" in prompt.text
     assert [b.text for row in prompt.buttons for b in row] == ["Done", "Partly done", "Not done"]
     (wang,) = [m for m in queued(db, WANG, "prompt") if "2026年11月</b>" in m.text]  # type: ignore[union-attr]
-    assert "上月您计划：拜访10家大客户" in wang.text  # type: ignore[union-attr]
+    assert "上月你计划：拜访10家大客户" in wang.text  # type: ignore[union-attr]
 
     # Each mark and note is stored the moment it is given.
     submission_id, key = current(services, ANNA)
@@ -250,7 +250,7 @@ def test_the_manager_answers_a_need_and_the_member_is_told_once(
     for _ in range(2):  # pressed twice: one change, one message
         needs.press(services, MANAGER_ID, f"need:done:{first.id}")
     told = texts(queued(db, WANG, "need"))
-    assert told == ["您的需求“增加一名售前工程师”当前状态：已完成。"]
+    assert told == ["你的需求“增加一名售前工程师”当前状态：已完成。"]
 
     replies, _ = needs.press(services, MANAGER_ID, f"need:reply:{first.id}")
     assert "Write your reply to 王芳" in replies[0].text
@@ -262,7 +262,7 @@ def test_the_manager_answers_a_need_and_the_member_is_told_once(
     assert "Your reply" not in unrelated.replies[0].text
     told = texts(queued(db, WANG, "need"))
     assert told[-1] == (
-        "💬 经理回复了您的需求“增加一名售前工程师”：\n\nHR posts the job on Monday &lt;b&gt;."
+        "💬 经理回复了你的需求“增加一名售前工程师”：\n\nHR posts the job on Monday &lt;b&gt;."
     )
     assert _needs(db)[0].reply == "HR posts the job on Monday <b>."
 

@@ -165,7 +165,7 @@ def test_many_long_needs_split_into_valid_messages_with_few_buttons() -> None:
     with_needs = [m for m in messages if m.needs]
     assert sum(len(m.needs) for m in with_needs) == 40
     assert all(len(m.needs) <= 8 for m in with_needs)
-    assert "40 项需求等待您答复" in html_to_plain(with_needs[0].text)
+    assert "40 项需求等待你答复" in html_to_plain(with_needs[0].text)
 
 
 def test_needs_beyond_what_one_reply_shows_are_counted() -> None:
