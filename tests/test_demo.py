@@ -20,4 +20,9 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert name in html
     assert "couldn" in transcript or "无法" in transcript  # the badly written number
     assert "⏰" in transcript  # reminders to those behind
+    # last month's month end closes the loop: its plan is asked about, its floors are targets
+    assert "Last month you planned: Renew the Siemens Shanghai contract" in transcript
+    assert "上月你计划：完成 300 家大客户回访" in transcript
+    assert "王芳 61.68万 56.05万 91% +8%" in transcript  # target, actual, 完成率, 环比
+    assert "往月遗留" in transcript  # a need from last month, still open
     assert f"The full digest report: {report}" in transcript

@@ -1,4 +1,8 @@
-"""`monthend demo`: a whole month end of a simulated team, on the emulator and SQLite."""
+"""`monthend demo`: a whole month end of a simulated team, on the emulator and SQLite.
+
+Last month's month end runs first, quietly (everyone answers and submits; its digest goes to
+the manager), so that this month's shows what the loop brings: last month's plan asked about
+first, targets from last month's floors, 完成率 and 环比."""
 
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ class Member:
 
     user: SimulatedUser
     name: str
+    last_month: list[str]
     answers: list[str]
     late: bool = False
 
@@ -44,6 +49,8 @@ class Transcript:
 
     def __init__(self, width: int = 100) -> None:
         self.width = width
+        self.quiet = False
+        """Whether the chat goes unprinted for now."""
 
     def heading(self, text: str) -> None:
         """A stage of the month end."""
@@ -51,10 +58,13 @@ class Transcript:
 
     def person(self, name: str, text: str) -> None:
         """Something a person did."""
-        print(textwrap.shorten(f"{name} ▸ {text}", self.width, placeholder=" …"))
+        if not self.quiet:
+            print(textwrap.shorten(f"{name} ▸ {text}", self.width, placeholder=" …"))
 
     def bot(self, to: str, message: BotMessage, lines: int = 3) -> None:
         """A message from the bot, its first lines."""
+        if self.quiet:
+            return
         body = message.plain_text.strip().splitlines() or [""]
         if message.document is not None:
             body = [f"📎 {message.document[1]}", *body]
@@ -86,8 +96,9 @@ class Demo:
         self.team = team
         self.folder = folder
         self.out = Transcript()
-        self.clock = services.clock
-        assert isinstance(self.clock, ManualClock)
+        clock = services.clock
+        assert isinstance(clock, ManualClock)
+        self.clock = clock
         manager = team["manager"]
         self.manager = client.user(
             manager["id"], manager["name"], language_code=manager["language_code"]
@@ -96,7 +107,8 @@ class Demo:
             Member(
                 client.user(m["id"], m["name"], language_code=m["language_code"]),
                 m["name"],
-                list(m["answers"]),
+                list(m["last_month"]),
+                [*m.get("review", []), *m["answers"]],
                 m.get("late", False),
             )
             for m in team["members"]
@@ -104,7 +116,6 @@ class Demo:
 
     def at(self, moment: datetime, what: str) -> None:
         """Move the clock and say so."""
-        assert isinstance(self.clock, ManualClock)
         self.clock.set(moment)
         zone = self.services.department(self.team["department"]["key"]).zone
         self.out.heading(
@@ -146,10 +157,14 @@ class Demo:
             code = directory.create_invite(self.services, self.team["department"]["key"])
             await self.act(member.user, member.name, f"/start {code}")
 
-    async def answer(self, member: Member, last: BotMessage) -> BotMessage | None:
-        """Answer until done or told to stop; submit at the end. None if the member stopped."""
-        while member.answers:
-            answer = member.answers.pop(0)
+    async def answer(
+        self, member: Member, last: BotMessage, answers: list[str] | None = None
+    ) -> BotMessage | None:
+        """Answer (this month's answers, unless `answers` are given) until done or told to
+        stop; submit at the end. None if the member stopped."""
+        answers = member.answers if answers is None else answers
+        while answers:
+            answer = answers.pop(0)
             if answer == "!stop":
                 self.out.note(f"{member.name} stops answering here")
                 return None
@@ -164,18 +179,34 @@ class Demo:
         await self.press(member.user, member.name, last, "submit:")
         return last
 
+    async def last_month(self, period: Period) -> None:
+        """Last month's month end, unprinted: everyone answers and submits, and the manager
+        gets its digest at the deadline."""
+        times = times_for(self.services, self.team["department"]["key"], period)
+        self.at(
+            times.opens_at,
+            f"last month ({period}): everyone answers and submits (not shown)",
+        )
+        self.out.quiet = True
+        for member in self.members:
+            await self.answer(member, await member.user.next_message(WAIT), member.last_month)
+        self.clock.set(times.deadline)
+        await self.digest()
+        self.out.quiet = False
+
     async def run(self) -> Path:
-        """The whole month end; returns the path of the digest report."""
+        """Last month's month end quietly, then this month's in full; returns the path of
+        this month's digest report."""
         department = self.team["department"]["key"]
         await self.join()
         period = Period.of(self.clock.now().date())
+        await self.last_month(period)
+        period = period.next()
         times = times_for(self.services, department, period)
-        self.at(
-            times.opens_at, f"the month end of {period} opens; everyone gets the first question"
-        )
+        self.at(times.opens_at, f"the month end of {period} opens, starting with last month's plan")
         prompts = {m.name: await m.user.next_message(WAIT) for m in self.members}
         for member in self.members:
-            self.out.bot(member.name, prompts[member.name], lines=5)
+            self.out.bot(member.name, prompts[member.name], lines=8)
         waiting = [m for m in self.members if await self.answer(m, prompts[m.name]) is None]
         for moment in times.reminders:
             self.at(moment, "reminders go to whoever has not submitted")
@@ -245,10 +276,11 @@ async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
         config = _config(team, emulator.base_url, database_url)
         clock = ManualClock(datetime.now(UTC))
         services = Services(db=db, config=config, clock=clock)
-        period = Period.of(datetime.now(config.departments[team["department"]["key"]].zone).date())
-        clock.set(
-            times_for(services, team["department"]["key"], period).opens_at - timedelta(hours=2)
+        this_month = Period.of(
+            datetime.now(config.departments[team["department"]["key"]].zone).date()
         )
+        last_month = times_for(services, team["department"]["key"], this_month.previous())
+        clock.set(last_month.opens_at - timedelta(hours=2))
         directory.sync_config(services)
         async with polling(build_application(services, TOKEN, outbox_idle=0.05, tick_seconds=0.05)):
             report = await Demo(services, client, team, folder).run()
