@@ -246,6 +246,12 @@ def test_one_member_repeating_themselves_is_no_theme() -> None:
     assert recurring_themes([("王芳", "审批慢"), ("王芳", "审批太慢"), ("李伟", "价格战")]) == ()
 
 
+def test_namesakes_are_two_members_sharing_a_theme() -> None:
+    texts = [(11, "审批慢"), (12, "审批太慢"), (13, "价格战")]
+    themes = recurring_themes(texts, names={11: "王芳", 12: "王芳", 13: "李伟"})
+    assert [(t.words, t.members) for t in themes] == [("审批", ("王芳", "王芳"))]
+
+
 def test_themes_for_a_large_department_are_the_most_widely_shared() -> None:
     texts = [(f"成员{i}", f"客户{i}号的审批流程太慢" if i % 3 else "预算不够") for i in range(3000)]
     themes = recurring_themes(texts)

@@ -105,7 +105,10 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         on_time_history=on_time_history(session, cycle, now),
         plan_reviews=tuple(_plan_reviews(submissions, answers, questionnaire)),
         needs=digest_needs(session, cycle, now),
-        themes=recurring_themes(_problems_and_needs(submissions, answers, questionnaire)),
+        themes=recurring_themes(
+            _problems_and_needs(submissions, answers, questionnaire),
+            names={s.member_id: s.name for s in submissions},
+        ),
     )
 
 
@@ -209,7 +212,8 @@ def _problems_and_needs(
     submissions: Iterable[_Submitted],
     answers: Mapping[int, Mapping[str, Given]],
     questionnaire: Questionnaire,
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[int, str]]:
+    """Each member's problems and needs, by member id (namesakes are different people)."""
     keys = {
         q.key
         for q in questionnaire.questions
@@ -218,4 +222,4 @@ def _problems_and_needs(
     for submission in submissions:
         for question, answer in answers.get(submission.id, {}).items():
             if question in keys and answer.text and not answer.skipped:
-                yield submission.name, answer.text
+                yield submission.member_id, answer.text

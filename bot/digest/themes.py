@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from operator import add
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.digest.model import Theme
 
@@ -23,6 +23,9 @@ MAX_THEMES: Final = 8
 MIN_MEMBERS: Final = 2
 CANDIDATES_PER_THEME: Final = 4
 """How many candidates per theme shown are looked up in every member's text."""
+
+Who = TypeVar("Who", bound=Hashable)
+"""Whoever wrote a text: a member's name, or a key that tells namesakes apart."""
 
 _RUN: Final = re.compile(
     r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9'’+-]*", re.IGNORECASE
@@ -123,8 +126,8 @@ def _matcher(key: str) -> Callable[[str], bool]:
 
 
 def _joined(
-    found: list[tuple[str, frozenset[str]]], folded: dict[str, str]
-) -> list[tuple[str, frozenset[str]]]:
+    found: list[tuple[str, frozenset[Who]]], folded: dict[Who, str]
+) -> list[tuple[str, frozenset[Who]]]:
     """Chinese themes joined where they overlap in the text of the members who use both
     (售前 + 前工 + 工程 + 程师 → 售前工程师); a theme that more members use stays as well."""
     themes = list(found)
@@ -145,7 +148,7 @@ def _joined(
 
 
 def _overlap(
-    a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], folded: dict[str, str]
+    a: tuple[str, frozenset[Who]], b: tuple[str, frozenset[Who]], folded: dict[Who, str]
 ) -> bool:
     """Whether `b` goes on where `a` ends, in the text of the members who use both."""
     (first, who_a), (second, who_b) = a, b
@@ -156,16 +159,19 @@ def _overlap(
 
 
 def recurring_themes(
-    texts: Iterable[tuple[str, str]], limit: int = MAX_THEMES
+    texts: Iterable[tuple[Who, str]],
+    limit: int = MAX_THEMES,
+    names: Mapping[Who, str] | None = None,
 ) -> tuple[Theme, ...]:
     """Themes in `texts` ((member, text) pairs; a member may have several) used by at least
-    two members, most widely shared first.
+    two members, most widely shared first. Members are named by `names` where given (so that
+    namesakes, told apart by their keys, count as two), else by their keys.
 
     Shared terms are counted member by member; the longest stretches of shared terms and the
     terms themselves are the candidates, and the most common candidates are then looked up in
     every member's text to name exactly who uses them.
     """
-    by_member: dict[str, list[str]] = {}
+    by_member: dict[Who, list[str]] = {}
     for member, text in texts:
         by_member.setdefault(member, []).append(unicodedata.normalize("NFKC", text))
     surfaces: dict[str, str] = {}
@@ -194,12 +200,18 @@ def recurring_themes(
             found.append((key, who))
     found = _joined(found, folded)
     found.sort(key=lambda theme: (-len(theme[1]), -len(theme[0]), theme[0]))
-    picked: list[tuple[str, frozenset[str]]] = []
+    picked: list[tuple[str, frozenset[Who]]] = []
     for key, who in found:
         if len(picked) < limit and not any(key in k and who <= w for k, w in picked):
             picked.append((key, who))
     order = {member: index for index, member in enumerate(by_member)}
     return tuple(
-        Theme(surfaces.get(key, key), tuple(sorted(who, key=order.__getitem__)))
+        Theme(
+            surfaces.get(key, key),
+            tuple(
+                str(member) if names is None else names[member]
+                for member in sorted(who, key=order.__getitem__)
+            ),
+        )
         for key, who in picked
     )
