@@ -111,9 +111,11 @@ def test_status_is_live_with_leave_progress_and_unreachable_members(
             .where(Member.telegram_id == LI)
             .values(unreachable_since=datetime(2026, 10, 30, tzinfo=UTC))
         )
+        # a namesake of the unreachable 李伟, who can be reached
+        session.execute(update(Member).where(Member.telegram_id == WANG).values(name="李伟"))
     (shown,) = status.status(services, MANAGER_ID, "en", [])
     text = html_to_plain(shown.text)
-    assert "✅ On time: 1\n• 王芳" in text
+    assert "✅ On time: 1\n• 李伟\n" in text
     assert "❌ Missing: 1\n• 李伟 📵" in text
     assert "1 member cannot be reached" in text
     assert "🌴 On leave: 1\n• Anna Schmidt" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -23,9 +22,9 @@ class MemberLine:
     unreachable: bool
 
 
-def render_status(digest: Digest, unreachable: Collection[str], t: Translator) -> list[str]:
-    """`/status` as Telegram messages: a group per status with every name; members in
-    `unreachable` are marked and counted."""
+def render_status(digest: Digest, t: Translator) -> list[str]:
+    """`/status` as Telegram messages: a group per status with every name; members the bot
+    cannot reach are marked and counted."""
     macros = Macros(t.language, STATUS_TEMPLATE)
     asked = len(digest.questionnaire.questions)
     blocks = [Block(macros.render("heading", summary_of(digest, t)))]
@@ -34,7 +33,7 @@ def render_status(digest: Digest, unreachable: Collection[str], t: Translator) -
             MemberLine(
                 m.name,
                 f"{len(m.answers)}/{asked}" if status is Status.IN_PROGRESS else "",
-                m.name in unreachable,
+                m.unreachable,
             )
             for m in digest.with_status(status)
         ]
@@ -42,6 +41,6 @@ def render_status(digest: Digest, unreachable: Collection[str], t: Translator) -
             head, cont = (macros.render("group", status, len(members), c) for c in (False, True))
             lines = tuple(Block(macros.render("member", m)) for m in members)
             blocks.append(Block(head, lines, cont, "\n"))
-    if unreachable:
-        blocks.append(Block(macros.render("unreachable", len(unreachable))))
+    if unreachable := sum(m.unreachable for m in digest.members):
+        blocks.append(Block(macros.render("unreachable", unreachable)))
     return pack(blocks)

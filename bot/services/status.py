@@ -30,11 +30,8 @@ def status(
         cycle = latest_cycle(session, acting.department.id)
         if cycle is None:
             return [OutMessage(acting.t.gettext("There is no month end to report on yet."))]
-        unreachable = {
-            s.member.name for s in cycle.submissions if s.member.unreachable_since is not None
-        }
         digest = build_digest(session, cycle, now)
-        return [OutMessage(text) for text in render_status(digest, unreachable, acting.t)]
+        return [OutMessage(text) for text in render_status(digest, acting.t)]
 
 
 def remind(
