@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
 from operator import add
 from typing import Final, TypeVar
 
@@ -106,14 +107,9 @@ def _phrase(terms: Sequence[str], surfaces: dict[str, str]) -> str:
 
 def _stretches(run: Sequence[str], shared: set[str]) -> Iterator[Sequence[str]]:
     """The longest stretches of neighbouring shared terms."""
-    start = 0
-    while start < len(run):
-        end = start
-        while end < len(run) and run[end] in shared:
-            end += 1
-        if end > start:
-            yield run[start:end]
-        start = end + 1
+    for is_shared, terms in groupby(run, shared.__contains__):
+        if is_shared:
+            yield tuple(terms)
 
 
 def _matcher(key: str) -> Callable[[str], bool]:
@@ -187,6 +183,8 @@ def recurring_themes(
     for runs in written.values():
         mine: set[str] = set()
         for run in runs:
+            if shared.isdisjoint(run):
+                continue
             for stretch in _stretches(run, shared):
                 mine.add(_phrase(stretch, surfaces))
                 mine.update(stretch)
