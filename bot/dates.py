@@ -24,8 +24,9 @@ def moment_text(moment: datetime, zone: tzinfo | str, locale: Locale | str) -> s
     """A date and time as read in time zone `zone`: ``Nov 30, 2026, 6:00 PM``,
     ``2026年11月30日 18:00``."""
     local = moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
-    time = format_time(local, "short", locale=locale)
-    return _joined(_locale(locale)).format(time, format_date(local, "medium", locale=locale))
+    parsed = _locale(locale)
+    time = format_time(local, "short", locale=parsed)
+    return _joined(parsed).format(time, format_date(local, "medium", locale=parsed))
 
 
 def _locale(locale: Locale | str) -> Locale:

@@ -141,7 +141,7 @@ def _first_question(
         "Deadline: %(deadline)s",
         period=month_text(cycle.period, t.locale),
         count=len(questionnaire.questions),
-        deadline=moment_text(cycle.deadline, cycle.department.timezone, language),
+        deadline=moment_text(cycle.deadline, cycle.department.timezone, t.locale),
     )
     return OutMessage(f"{intro}\n\n{question.text}", question.buttons)
 

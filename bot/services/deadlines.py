@@ -123,10 +123,10 @@ def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[Ou
         schedule = services.schedule(cycle.department.key)
         current = targets[0].effective_deadline if move.who else cycle.deadline
         new = _moved(current, move, schedule)
-        tz, language = cycle.department.timezone, manager.language
+        tz = cycle.department.timezone
         shown = {
-            "new": moment_text(new, tz, language),
-            "current": moment_text(current, tz, language),
+            "new": moment_text(new, tz, t.locale),
+            "current": moment_text(current, tz, t.locale),
         }
         if new <= now:
             return OutMessage(t.gettext("The new deadline, %(new)s, has already passed.", **shown))
@@ -183,7 +183,7 @@ def _tell_member(
     text = t.gettext(
         "🗓 The deadline for your monthly summary for %(period)s is now %(deadline)s.",
         period=month_text(cycle.period, t.locale),
-        deadline=moment_text(deadline, cycle.department.timezone, member.language),
+        deadline=moment_text(deadline, cycle.department.timezone, t.locale),
     )
     outbox.enqueue(
         session,

@@ -141,9 +141,7 @@ def reminder_message(submission: Submission) -> OutMessage:
     text = t.gettext(
         "⏰ A friendly reminder: your monthly summary for %(period)s is due by %(deadline)s.",
         period=month_text(cycle.period, t.locale),
-        deadline=moment_text(
-            submission.effective_deadline, cycle.department.timezone, member.language
-        ),
+        deadline=moment_text(submission.effective_deadline, cycle.department.timezone, t.locale),
     )
     own = (
         (Button(t.gettext("⏰ Remind me later"), callback(REMIND_LATER, submission.id)),),
@@ -194,12 +192,12 @@ def press(services: Services, session: Session, submission: Submission, action: 
             t.gettext(
                 "OK. The deadline, %(deadline)s, comes before the next working morning, so I "
                 "won't remind you again. You can answer any time until then.",
-                deadline=moment_text(deadline, cycle.department.timezone, member.language),
+                deadline=moment_text(deadline, cycle.department.timezone, t.locale),
             )
         )
     return OutMessage(
         t.gettext(
             "OK, I will remind you on %(when)s.",
-            when=moment_text(later, cycle.department.timezone, member.language),
+            when=moment_text(later, cycle.department.timezone, t.locale),
         )
     )

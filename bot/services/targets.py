@@ -71,8 +71,11 @@ def _store(
             Target.member_id == member.id, Target.period == str(month), Target.kpi == kpi.key
         )
     ).one_or_none()
-    what = {"name": escape(member.name), "kpi": escape(localized(kpi.name, t))}
-    what["period"] = month_text(month, t.locale)
+    what = {
+        "name": escape(member.name),
+        "kpi": escape(localized(kpi.name, t)),
+        "period": month_text(month, t.locale),
+    }
     if value == REMOVE:
         if target is not None:
             session.delete(target)
