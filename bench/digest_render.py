@@ -6,8 +6,9 @@
 For each backend and size, a new database (SQLite in a temporary folder, or a database of its
 own on the PostgreSQL server the tests use) is filled with one department of that many members
 and `--months` months of month ends: submissions in every state, answers to every question
-(realistic Chinese and English text, KPI numbers), manager targets, needs in every status and
-plan follow-through in the newest month. Filling it is not measured. Then, one after another:
+(hundreds of different texts to each, in Chinese and English, and KPI numbers), manager
+targets, needs in every status and plan follow-through in the newest month. Filling it is not
+measured. Then, one after another:
 
 - gather: ``build_digest`` on the newest month end — everything the digest reads from storage
   (submissions and answers, last month's and last year's figures, targets, needs, on-time
@@ -49,6 +50,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, insert, select, text, update
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
+from bench.month_texts import month_texts
 from bot.digest.build import build_digest
 from bot.digest.chart import digest_chart
 from bot.digest.model import Digest
@@ -78,30 +80,8 @@ GIVEN: Final = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文红玉兰海燕辉鹏飞宇晨欣怡浩然子涵梓萱"
 )
 ENGLISH: Final = ("Anna Schmidt", "David Chen", "Maria Rossi", "Tom O'Brien", "Priya Nair")
-TEXTS: Final = {
-    "results": (
-        "完成了苏州、无锡两地经销商签约，大客户营收计划完成91%，新客户12家。",
-        "The large customer segment planned 61.68 million yuan and reached 56.05 million, 91% "
-        "of plan; fixed lines 5,250 against a plan of 5,245.",
-        "明确目标是撰写业绩总结的第一步，通过回顾年初设定的目标，可以清晰地知道自己在工作中"
-        "的表现是否达标；本月重点推进了老客户回访和报价流程优化。",
-    ),
-    "problems": (
-        "渠道价格战激烈，部分老客户流失；CRM 数据不完整，跟进不及时。",
-        "Price war in the channel; two key accounts delayed their orders to next quarter.",
-        "客户管理问题：客户信息分散在个人微信里，交接困难，回款周期变长。",
-    ),
-    "needs": (
-        "需要增加一名售前工程师，支持大客户方案。",
-        "Budget for the trade fair in March, about 30,000 yuan.",
-        "希望尽快决定新报价政策，审批流程太长。",
-    ),
-    "plan": (
-        "12月5日前完成大客户回访；12月20日前上线新报价流程；月底前签约两家新经销商。",
-        "Visit 5 key accounts by the 15th; close the Wuxi tender; train two new colleagues.",
-        "稳住老客户，重点跟进华东三家意向客户，争取本月签约一家。",
-    ),
-}
+TEXT_VARIANTS: Final = 997
+"""Different texts members give to a text question (a prime, so that members and months mix)."""
 NUMBERS: Final = {  # question key -> (lowest, spread) of the numbers members give
     "revenue": (200_000, 600_000),
     "new_customers": (2, 15),
@@ -261,7 +241,11 @@ def _answers(connection: Connection, questionnaire: Questionnaire) -> None:
     connection.execute(text("CREATE TEMP TABLE bench_texts (key TEXT, n INTEGER, value TEXT)"))
     questions, texts = [], []
     for position, q in enumerate(questionnaire.questions):
-        values = [c.key for c in q.choices] if q.kind is Kind.CHOICE else TEXTS.get(q.section, ())
+        values = (
+            [c.key for c in q.choices]
+            if q.kind is Kind.CHOICE
+            else month_texts(q.section, TEXT_VARIANTS)
+        )
         low, spread = NUMBERS.get(q.key, (0, 0))
         variants = len(values) if q.kind is not Kind.NUMBER else 1
         questions.append((q.key, position, int(q.optional), low, spread, variants))
@@ -287,7 +271,8 @@ def _answers(connection: Connection, questionnaire: Questionnaire) -> None:
                        t.value, q.optional = 1 AND (s.member_id + s.cycle_id) % 4 = 0 AS skipped
                 FROM submissions s CROSS JOIN bench_questions q
                 LEFT JOIN bench_texts t
-                    ON t.key = q.key AND t.n = (s.member_id * 3 + s.cycle_id) % q.variants
+                    ON t.key = q.key
+                    AND t.n = (s.member_id * 7919 + s.cycle_id * 104729 + q.position) % q.variants
                 WHERE s.state <> 'pending' AND (s.state <> 'answering' OR q.position < 4)
             ) x
             """
