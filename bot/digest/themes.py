@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from itertools import groupby
-from operator import add
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress, groupby, repeat
+from operator import add, contains, itemgetter
 from typing import Final, TypeVar
 
 from bot.digest.model import Theme
@@ -28,9 +28,9 @@ CANDIDATES_PER_THEME: Final = 4
 Who = TypeVar("Who", bound=Hashable)
 """Whoever wrote a text: a member's name, or a key that tells namesakes apart."""
 
-_RUN: Final = re.compile(
-    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9'’+-]*", re.IGNORECASE
-)
+_HAN: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_ENGLISH_RUN: Final = re.compile(r"[a-z0-9][a-z0-9'’+-]*(?: [a-z0-9][a-z0-9'’+-]*)*", re.IGNORECASE)
+"""English words with a single space between them."""
 
 _ENGLISH_STOP = """
     a about after again all also am an and any are as at be been before being but by can
@@ -52,34 +52,38 @@ STOP_WORDS: Final = frozenset(_ENGLISH_STOP.split())
 STOP_PAIRS: Final = frozenset(_CHINESE_STOP.split())
 STOP_CHARACTERS: Final = "的了和与及或在是也都就还很"
 """Particles that join words rather than belong to one."""
-_CHINESE_BREAK: Final = re.compile("|".join([*sorted(STOP_PAIRS), f"[{STOP_CHARACTERS}]"]))
+_CHINESE_BREAK: Final = re.compile(
+    "|".join([f"[^{_HAN}]+", *sorted(STOP_PAIRS), f"[{STOP_CHARACTERS}]"])
+)
+"""What ends a run of Chinese terms: anything else than Chinese, and common words."""
 
 
 def _is_chinese(term: str) -> bool:
     return term[0] >= "\u3400"  # terms are either Chinese or [a-z0-9…]
 
 
-def _runs(folded: str, surfaces: dict[str, str]) -> list[list[str]]:
-    """A text (NFKC-normalised) as runs of terms without a break between them; a term is a
-    Chinese character pair or an English word's key, whose first spelling goes to
-    `surfaces`."""
-    runs: list[list[str]] = []
-    english_end = -2
-    for match in _RUN.finditer(folded):
-        chunk = match[0]
-        if _is_chinese(chunk):
-            for piece in _CHINESE_BREAK.split(chunk):
-                runs.append(list(map(add, piece, piece[1:])))  # overlapping pairs
-            english_end = -2
-            continue
-        word = chunk.strip("'’+-")
-        key = _stem(word.lower())
-        surfaces.setdefault(key, word)
-        if english_end == match.start() - 1 and folded[english_end] == " ":
-            runs[-1].append(key)
-        else:
-            runs.append([key])
-        english_end = match.end()
+Run = tuple[str, list[str]]
+"""A stretch of text without a break, and its terms: Chinese character pairs or English words'
+keys."""
+
+
+def _runs(folded: str, surfaces: dict[str, str], keys: dict[str, str]) -> list[Run]:
+    """A text (NFKC-normalised) as runs of terms: Chinese character pairs, or the keys of
+    English words, whose first spelling goes to `surfaces` (`keys` remembers the key of each
+    word seen)."""
+    runs = [  # overlapping pairs
+        (piece, list(map(add, piece, piece[1:])))
+        for piece in _CHINESE_BREAK.split(folded)
+        if len(piece) > 1
+    ]
+    for phrase in _ENGLISH_RUN.findall(folded):
+        terms = []
+        for word in phrase.split(" "):
+            if (key := keys.get(word)) is None:
+                key = keys[word] = _stem(word.strip("'’+-").lower())
+                surfaces.setdefault(key, word.strip("'’+-"))
+            terms.append(key)
+        runs.append((" ".join(terms), terms))
     return runs
 
 
@@ -95,14 +99,16 @@ def _countable(term: str) -> bool:
     return len(term) >= 3 and term not in STOP_WORDS and not term.isdigit()
 
 
-def _phrase(terms: Sequence[str], surfaces: dict[str, str]) -> str:
-    """Neighbouring terms as one (pairs overlap by a character, words take a space); the
-    phrase's spelling goes to `surfaces`."""
+def _phrase(terms: Sequence[str]) -> str:
+    """Neighbouring terms as one: Chinese pairs overlap by a character, words take a space."""
     if _is_chinese(terms[0]):
-        return terms[0] + "".join(term[1] for term in terms[1:])
-    key = " ".join(terms)
-    surfaces.setdefault(key, " ".join(surfaces[term] for term in terms))
-    return key
+        return terms[0][0] + "".join(map(itemgetter(1), terms))
+    return " ".join(terms)
+
+
+def _surface(key: str, surfaces: Mapping[str, str]) -> str:
+    """How a theme is written: English words as first spelt, Chinese as it is."""
+    return key if _is_chinese(key) else " ".join(surfaces[word] for word in key.split(" "))
 
 
 def _stretches(run: Sequence[str], shared: set[str]) -> Iterator[Sequence[str]]:
@@ -112,13 +118,14 @@ def _stretches(run: Sequence[str], shared: set[str]) -> Iterator[Sequence[str]]:
             yield tuple(terms)
 
 
-def _matcher(key: str) -> Callable[[str], bool]:
-    """Whether a folded text holds the phrase `key`: as written for Chinese, for English as
-    words that start with the key's words (``approval`` finds "approvals")."""
+def _holding(key: str, texts: Iterable[str]) -> Iterator[object]:
+    """For each folded text, whether it holds the phrase `key` (as a truth value): as written
+    for Chinese, for English as words that start with the key's words (``approval`` finds
+    "approvals")."""
     if _is_chinese(key):
-        return lambda text: key in text
+        return map(contains, texts, repeat(key))
     words = r"\s+".join(re.escape(word) + r"[a-z0-9'’+-]*" for word in key.split(" "))
-    return re.compile(r"(?<![a-z0-9])" + words).search  # type: ignore[return-value]
+    return map(re.compile(r"(?<![a-z0-9])" + words).search, texts)
 
 
 def _joined(
@@ -171,29 +178,32 @@ def recurring_themes(
     for member, text in texts:
         by_member.setdefault(member, []).append(unicodedata.normalize("NFKC", text))
     surfaces: dict[str, str] = {}
+    keys: dict[str, str] = {}
     written = {
-        member: [run for text in ts for run in _runs(text, surfaces)]
+        member: [run for text in ts for run in _runs(text, surfaces, keys)]
         for member, ts in by_member.items()
     }
+    used = {member: set().union(*(terms for _, terms in runs)) for member, runs in written.items()}
     counts: Counter[str] = Counter()
-    for runs in written.values():
-        counts.update({term for run in runs for term in run})
+    for mine in used.values():
+        counts.update(mine)
     shared = {term for term, count in counts.items() if count >= MIN_MEMBERS and _countable(term)}
     proposed: Counter[str] = Counter()
-    for runs in written.values():
-        mine: set[str] = set()
-        for run in runs:
-            if shared.isdisjoint(run):
+    for member, runs in written.items():
+        mine = used[member] & shared
+        for whole, terms in runs:
+            if len(terms) < 2 or shared.isdisjoint(terms):
                 continue
-            for stretch in _stretches(run, shared):
-                mine.add(_phrase(stretch, surfaces))
-                mine.update(stretch)
+            if shared.issuperset(terms):
+                mine.add(whole)
+            else:
+                mine.update(_phrase(s) for s in _stretches(terms, shared) if len(s) > 1)
         proposed.update(mine)
     folded = {member: "\n".join(ts).lower() for member, ts in by_member.items()}
+    members, folded_texts = list(folded), list(folded.values())
     found = []
     for key, _count in proposed.most_common(limit * CANDIDATES_PER_THEME):
-        holds = _matcher(key)
-        who = frozenset(member for member, text in folded.items() if holds(text))
+        who = frozenset(compress(members, _holding(key, folded_texts)))
         if len(who) >= MIN_MEMBERS:
             found.append((key, who))
     found = _joined(found, folded)
@@ -205,7 +215,7 @@ def recurring_themes(
     order = {member: index for index, member in enumerate(by_member)}
     return tuple(
         Theme(
-            surfaces.get(key, key),
+            _surface(key, surfaces),
             tuple(
                 str(member) if names is None else names[member]
                 for member in sorted(who, key=order.__getitem__)
