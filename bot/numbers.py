@@ -34,6 +34,7 @@ __all__ = [
     "fold_width",
     "format_number",
     "format_percent",
+    "number_style",
     "parse_number",
 ]
 
@@ -131,38 +132,55 @@ _WHOLE: Final = Decimal(1)
 _CENTS: Final = Decimal("0.01")
 
 
-def _round_half_up(value: Decimal, quantum: Decimal) -> Decimal:
-    """Round ``value`` to a multiple of ``quantum`` the way people expect (0.125 -> 0.13)."""
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
-    return rounded if rounded else _ZERO
+PERCENTS_KEPT: Final = 4096
+"""Percentages a locale's style keeps once formatted (a digest shows the same few hundred)."""
 
 
-def format_number(value: Decimal, locale: Locale | str) -> str:
-    """Format ``value`` with the locale's grouping and at most two decimals: ``560,500.5``.
+class NumberStyle:
+    """How a locale writes numbers, worked out once: a big digest shows hundreds of thousands.
 
-    Babel's formatting costs some 30 µs a number, and a big digest shows hundreds of
-    thousands: the digits are laid out by Python's own ``,.2f`` and then take the locale's
-    symbols from Babel (tests check the two agree)."""
-    rounded = _round_half_up(value, _CENTS)
-    plain = f"{abs(rounded):,.2f}".rstrip("0").rstrip(".")
-    text = plain.translate(_symbols(locale))
-    return f"-{text}" if rounded < 0 else text
+    Babel's formatting costs some 30 µs a number, so the digits are laid out by Python's own
+    ``,.2f`` and take the locale's symbols from Babel (tests check the two agree); percentages
+    are Babel's, each kept once formatted.
+    """
+
+    def __init__(self, locale: Locale | str) -> None:
+        self.locale = locale
+        group, point = get_group_symbol(locale), get_decimal_symbol(locale)
+        self._symbols = None if (group, point) == (",", ".") else {ord(","): group, ord("."): point}
+        self._percents: dict[Decimal, str] = {}
+
+    def number(self, value: Decimal) -> str:
+        """``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
+        rounded = value.quantize(_CENTS, rounding=ROUND_HALF_UP)  # 0.125 -> 0.13
+        if not rounded:
+            return "0"  # not "-0"
+        text = f"{rounded:,.2f}".rstrip("0").rstrip(".")
+        return text if self._symbols is None else text.translate(self._symbols)
+
+    def percent(self, ratio: Decimal | None) -> str:
+        """A ratio as a whole percentage (``0.9087`` -> ``91%``); ``None`` gives ``—``."""
+        if ratio is None:
+            return EMPTY_VALUE
+        whole = (ratio * 100).quantize(_WHOLE, rounding=ROUND_HALF_UP) or _ZERO  # not -0
+        if (text := self._percents.get(whole)) is None:
+            text = babel_format_percent(whole / 100, locale=self.locale)
+            if len(self._percents) < PERCENTS_KEPT:
+                self._percents[whole] = text
+        return text
 
 
 @lru_cache(maxsize=64)
-def _symbols(locale: Locale | str) -> dict[int, str]:
-    """The locale's group separator and decimal point, as a table for ``str.translate``."""
-    return {ord(","): get_group_symbol(locale), ord("."): get_decimal_symbol(locale)}
+def number_style(locale: Locale | str) -> NumberStyle:
+    """The number style of `locale`, made once."""
+    return NumberStyle(locale)
+
+
+def format_number(value: Decimal, locale: Locale | str) -> str:
+    """Format ``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
+    return number_style(locale).number(value)
 
 
 def format_percent(ratio: Decimal | None, locale: Locale | str) -> str:
     """Format a ratio as a whole percentage (``0.9087`` -> ``91%``); ``None`` gives ``—``."""
-    if ratio is None:
-        return EMPTY_VALUE
-    return _whole_percent(_round_half_up(ratio * 100, _WHOLE), locale)
-
-
-@lru_cache(maxsize=4096)
-def _whole_percent(whole: Decimal, locale: Locale | str) -> str:
-    """``whole`` percent in `locale`; a digest shows the same few hundred again and again."""
-    return babel_format_percent(whole / 100, locale=locale)
+    return number_style(locale).percent(ratio)

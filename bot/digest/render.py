@@ -39,7 +39,7 @@ from bot.digest.model import (
 )
 from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator, translations
-from bot.numbers import EMPTY_VALUE, format_number, format_percent
+from bot.numbers import EMPTY_VALUE, format_number, number_style
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
 from storage.models import NeedStatus
 
@@ -263,6 +263,7 @@ class _View:
         self.digest = digest
         self.t = t
         self.locale = t.locale
+        self.numbers = number_style(t.locale)
         self.brief = brief
 
     # numbers and dates
@@ -270,7 +271,7 @@ class _View:
         """`value` with its unit; "—" when missing."""
         if value is None:
             return EMPTY_VALUE
-        number = format_number(value, self.locale)
+        number = self.numbers.number(value)
         return self._with_unit % {"number": number, "unit": unit} if unit else number
 
     @cached_property
@@ -286,7 +287,7 @@ class _View:
 
     def change(self, ratio: Decimal | None) -> str:
         """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
-        text = format_percent(ratio, self.locale)
+        text = self.numbers.percent(ratio)
         return f"+{text}" if ratio is not None and ratio >= HALF_A_PERCENT else text
 
     def moment(self, when: datetime | None) -> str:
@@ -322,17 +323,17 @@ class _View:
             _join(" ", row.member, localized(row.figures.kpi.name, self.t) if several else "", pct)
             for row in d.kpi_rows
             if (completion := row.figures.completion) is not None and completion < 1
-            if (pct := format_percent(completion, self.locale))
+            if (pct := self.numbers.percent(completion))
         )
         months = "MMM" if len({rate.period.year for rate in history}) == 1 else "yMMM"
         trend = " · ".join(
             f"{format_skeleton(months, rate.period.first_day, locale=self.locale)} "
-            f"{format_percent(rate.rate, self.locale)}"
+            f"{self.numbers.percent(rate.rate)}"
             for rate in history
         )
         unresolved = [need for need in d.needs if need.unresolved]
         return {
-            "on_time_rate": format_percent(ratio(Decimal(on_time), Decimal(expected)), self.locale),
+            "on_time_rate": self.numbers.percent(ratio(Decimal(on_time), Decimal(expected))),
             "on_time_trend": trend,
             "on_time_cycles": len(history),
             "below_target": listed(below, NAMES_LIMIT if self.brief else None),
@@ -389,7 +390,7 @@ class _View:
         return KpiTable(title, columns, tuple(lines), note)
 
     def _cells(self, f: KpiFigures) -> tuple[str, ...]:
-        completion = format_percent(f.completion, self.locale)
+        completion = self.numbers.percent(f.completion)
         cells = (self.figure(f.target), self.figure(f.actual), completion, self.change(f.change))
         return (*cells, self.change(f.year_on_year)) if self._with_yoy else cells
 
@@ -408,7 +409,7 @@ class _View:
                 review.member,
                 (
                     *(str(review.count(mark)) for mark in PlanMark),
-                    format_percent(review.completion, self.locale),
+                    self.numbers.percent(review.completion),
                 ),
                 total=not each_member,
             )
