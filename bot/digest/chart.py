@@ -98,6 +98,8 @@ def digest_chart(digest: Digest, t: Translator) -> bytes:
         top, bottom = figure.subplots(2, 1, height_ratios=(height, TREND_HEIGHT))
         _completion(top, digest, rows, title, t)
         _on_time(bottom, digest, t)
+        layout.execute(figure)  # once: saving would lay it out in a drawing pass of its own
+        figure.set_layout_engine(None)
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
