@@ -2,46 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy.orm import Session
 
 from bot.digest.model import NeedItem
-from storage.models import Cycle, Need, NeedStatus
+from storage.models import Cycle, Member, Need, NeedStatus
 
 UNRESOLVED: Final = (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED)
+StoredNeed = Row[int, str, str, NeedStatus, str | None, datetime, int | None]
+"""A need as read for showing: id, requester's name, text, status, reply, when and in which
+cycle it was raised."""
+
+
+def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence[StoredNeed]:
+    """The needs that meet `conditions`, oldest first."""
+    return session.execute(
+        select(
+            Need.id,
+            Member.name,
+            Need.text,
+            Need.status,
+            Need.reply,
+            Need.created_at,
+            Need.cycle_id,
+        )
+        .join(Member, Member.id == Need.member_id)
+        .where(*conditions)
+        .order_by(Need.created_at, Need.id)
+    ).all()
 
 
 def digest_needs(session: Session, cycle: Cycle, now: datetime) -> tuple[NeedItem, ...]:
     """The needs raised in `cycle`, then the department's unresolved needs from before it,
     each oldest first, with their age at `now`."""
-    needs = session.scalars(
-        select(Need)
-        .options(selectinload(Need.member))
-        .where(
-            Need.department_id == cycle.department_id,
-            or_(
-                Need.cycle_id == cycle.id,
-                and_(Need.status.in_(UNRESOLVED), Need.created_at < cycle.opened_at),
-            ),
-        )
-        .order_by(Need.created_at, Need.id)
-    ).all()
+    needs = stored_needs(
+        session,
+        Need.department_id == cycle.department_id,
+        or_(
+            Need.cycle_id == cycle.id,
+            and_(Need.status.in_(UNRESOLVED), Need.created_at < cycle.opened_at),
+        ),
+    )
     items = [need_item(need, cycle.id, now) for need in needs]
     return tuple(sorted(items, key=lambda item: item.carried))
 
 
-def need_item(need: Need, cycle_id: int | None, now: datetime) -> NeedItem:
+def need_item(need: StoredNeed, cycle_id: int | None, now: datetime) -> NeedItem:
     """A stored need as the digest shows it; `carried` unless it was raised in `cycle_id`."""
+    need_id, member, text, status, reply, raised_at, raised_in = need
     return NeedItem(
-        id=need.id,
-        member=need.member.name,
-        text=need.text,
-        status=need.status,
-        reply=need.reply,
-        raised_at=need.created_at,
-        age_days=max((now - need.created_at).days, 0),
-        carried=need.cycle_id != cycle_id,
+        id=need_id,
+        member=member,
+        text=text,
+        status=status,
+        reply=reply,
+        raised_at=raised_at,
+        age_days=max((now - raised_at).days, 0),
+        carried=raised_in != cycle_id,
     )

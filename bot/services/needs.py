@@ -19,7 +19,7 @@ from typing import Final
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.digest.needs import UNRESOLVED, need_item
+from bot.digest.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.render import NEED_LABELS, TelegramMessage, needs_messages
 from bot.i18n import translator
 from bot.items import split_items
@@ -99,11 +99,9 @@ def list_needs(
         if isinstance(acting, OutMessage):
             return [acting]
         t = acting.t
-        needs = session.scalars(
-            select(Need)
-            .where(Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED))
-            .order_by(Need.created_at, Need.id)
-        ).all()
+        needs = stored_needs(
+            session, Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED)
+        )
         if not needs:
             return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
         items = [need_item(need, need.cycle_id, now) for need in needs]
