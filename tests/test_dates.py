@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date, format_time, get_datetime_format
 
 from bot.dates import moment_text, month_text
-from bot.i18n import babel_locale
+from bot.i18n import LANGUAGES, babel_locale
 from bot.periods import Period
 
 DEADLINE = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
@@ -38,3 +39,19 @@ def test_a_moment_is_shown_in_the_departments_zone() -> None:
 def test_a_period_that_is_not_a_month_is_refused() -> None:
     with pytest.raises(ValueError, match="expected YYYY-MM"):
         month_text("December", "en")
+
+
+@pytest.mark.parametrize("language", [*LANGUAGES, "de", "ja"])
+def test_moments_read_as_babel_writes_them_whole(language: str) -> None:
+    """Days and times of day are formatted once each and kept: the moment reads as Babel's
+    formatting of the whole moment, whatever its seconds."""
+    locale = babel_locale(language)
+    joined = str(get_datetime_format("medium", locale=locale))
+    for moment in (DEADLINE, datetime(2026, 11, 30, 23, 59, 59, 999, tzinfo=UTC)):
+        for seconds in (0, 17, 59):
+            local = moment.replace(second=seconds).astimezone(ZoneInfo("Asia/Shanghai"))
+            whole = joined.format(
+                format_time(local, "short", locale=locale),
+                format_date(local, "medium", locale=locale),
+            )
+            assert moment_text(local, "Asia/Shanghai", language) == whole
