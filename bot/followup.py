@@ -21,7 +21,7 @@ from bot.digest.figures import Goal, goals
 from bot.digest.model import PlanItem, PlanMark
 from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.items import split_items
-from bot.numbers import format_number
+from bot.numbers import number_style
 from bot.periods import Period
 from bot.questionnaire import (
     RESERVED_PREFIX,
@@ -98,23 +98,24 @@ def _number(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+@lru_cache(maxsize=256)
 def mark_key(index: int) -> str:
     """The question that asks how item `index` (1-based) went."""
     return f"{RESERVED_PREFIX}_{index}"
 
 
+@lru_cache(maxsize=256)
 def note_key(index: int) -> str:
     """The question that asks for a note on item `index`."""
     return f"{mark_key(index)}_note"
 
 
-@lru_cache(maxsize=4096)
 def describe_target(kpi: Kpi, floor: Decimal | None, stretch: Decimal | None, t: Translator) -> str:
     """A KPI target in words: ``Revenue — floor 600,000 yuan, stretch 700,000 yuan``."""
-    unit = localized(kpi.unit, t)
+    unit, numbers = localized(kpi.unit, t), number_style(t.locale)
 
     def amount(value: Decimal) -> str:
-        return f"{format_number(value, t.locale)} {unit}".strip()
+        return f"{numbers.number(value)} {unit}".strip()
 
     parts = []
     if floor is not None:
