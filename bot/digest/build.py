@@ -58,6 +58,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     answers = _answers(session, cycle.id, questionnaire)
     period = Period.parse(cycle.period)
     kpis = questionnaire.kpis
+    keys = [q.key for q in questionnaire.questions]
     this = answered_figures(
         questionnaire, ((s.member_id, answers.get(s.id, {})) for s in submissions)
     )
@@ -94,9 +95,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         timezone=ZoneInfo(cycle.department.timezone),
         generated_at=now,
         questionnaire=questionnaire,
-        members=tuple(
-            _report(s, cycle.deadline, answers.get(s.id, {}), questionnaire) for s in submissions
-        ),
+        members=tuple(_report(s, cycle.deadline, answers.get(s.id, {}), keys) for s in submissions),
         kpi_rows=tuple(rows),
         kpi_totals=tuple(
             KpiTotal.of(kpi, tuple(r.figures for r in rows if r.figures.kpi.key == kpi.key))
@@ -176,13 +175,10 @@ def _report(
     submission: _Submitted,
     cycle_deadline: datetime,
     given: Mapping[str, Given],
-    questionnaire: Questionnaire,
+    keys: Iterable[str],
 ) -> MemberReport:
-    answers = tuple(
-        answer
-        for q in questionnaire.questions
-        if isinstance(answer := given.get(q.key), MemberAnswer)
-    )
+    """The member's status and answers, in the order of the questionnaire's question `keys`."""
+    answers = tuple(answer for answer in map(given.get, keys) if isinstance(answer, MemberAnswer))
     return MemberReport(
         submission.name,
         _status(submission, cycle_deadline, given),
