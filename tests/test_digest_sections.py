@@ -25,7 +25,7 @@ from bot.digest.render import (
     render_report_html,
     telegram_messages,
 )
-from bot.digest.themes import recurring_themes
+from bot.digest.themes import PROPOSERS, recurring_themes
 from bot.emulator.html import html_to_plain
 from bot.items import split_items
 from bot.periods import Period
@@ -260,6 +260,20 @@ def test_themes_for_a_large_department_are_the_most_widely_shared() -> None:
         ("客户", 2000),
         ("预算不够", 1000),
     ]
+
+
+def test_themes_of_a_department_bigger_than_the_proposers_name_every_member() -> None:
+    """Candidates come from a sample of a big department; who raised each is counted in all."""
+    texts = [
+        (i, "审批流程太慢" if i % 5 == 0 else "回款周期变长") for i in range(3 * PROPOSERS)
+    ] + [(i, "展会预算不够") for i in range(300)]
+    themes = recurring_themes(texts)
+    assert [(t.words, len(t.members)) for t in themes] == [
+        ("回款周期变长", 4_800),
+        ("审批流程太慢", 1_200),
+        ("展会预算不够", 300),
+    ]
+    assert themes[2].members == tuple(str(i) for i in range(300))
 
 
 def test_list_items() -> None:

@@ -24,6 +24,9 @@ MAX_THEMES: Final = 8
 MIN_MEMBERS: Final = 2
 CANDIDATES_PER_THEME: Final = 4
 """How many candidates per theme shown are looked up in every member's text."""
+PROPOSERS: Final = 2_000
+"""Members whose texts propose candidates, at most: in a bigger department, an evenly spaced
+sample of them (a theme that many members share is shared by many of the sample too)."""
 
 Who = TypeVar("Who", bound=Hashable)
 """Whoever wrote a text: a member's name, or a key that tells namesakes apart."""
@@ -161,6 +164,14 @@ def _overlap(
     return first + second[1:] in folded[next(iter(fewer))] and fewer <= more
 
 
+def _proposers(members: list[tuple[Who, list[str]]]) -> list[tuple[Who, list[str]]]:
+    """The members whose texts propose candidates: all, or PROPOSERS evenly spaced."""
+    if len(members) <= PROPOSERS:
+        return members
+    step = len(members) / PROPOSERS
+    return [members[int(i * step)] for i in range(PROPOSERS)]
+
+
 def recurring_themes(
     texts: Iterable[tuple[Who, str]],
     limit: int = MAX_THEMES,
@@ -172,7 +183,8 @@ def recurring_themes(
 
     Shared terms are counted member by member; the longest stretches of shared terms and the
     terms themselves are the candidates, and the most common candidates are then looked up in
-    every member's text to name exactly who uses them.
+    every member's text to name exactly who uses them. In a department of more than PROPOSERS
+    members the candidates come from a sample of them: who uses each theme is still exact.
     """
     by_member: dict[Who, list[str]] = {}
     for member, text in texts:
@@ -181,7 +193,7 @@ def recurring_themes(
     keys: dict[str, str] = {}
     written = {
         member: [run for text in ts for run in _runs(text, surfaces, keys)]
-        for member, ts in by_member.items()
+        for member, ts in _proposers(list(by_member.items()))
     }
     used = {member: set().union(*(terms for _, terms in runs)) for member, runs in written.items()}
     counts: Counter[str] = Counter()
