@@ -50,6 +50,7 @@ _CHINESE_STOP = """
     所以 但是 而且 或者 如果 虽然 还是 已经 正在 目前 现在 当前 进行 通过 这个 那个 这些 那些
     这样 那样 什么 怎么 为了 对于 关于 比较 非常 特别 主要 问题 情况 方面 工作 本月 下月 上月
     每月 时候 之后 之前 以及 其他 以上 以下 部分 继续 还有 的是 了一 是一 不是 也是 就是 都是
+    增加 申请 提供 安排 协助 尽快 一名 一次 两名 两家 三家
 """
 STOP_WORDS: Final = frozenset(_ENGLISH_STOP.split())
 STOP_PAIRS: Final = frozenset(_CHINESE_STOP.split())
