@@ -18,14 +18,16 @@ from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, Need, NeedStatus
 from storage.queries import cycle_for, department_by_key, latest_cycle
-from tests.factories import MANAGER_ID, clock_of
+from tests.factories import MANAGER_ID, clock_of, make_services, register
 from tests.month_helpers import (
     ADMIN,
     ANNA,
     LAST_YEAR,
     LI,
+    NAMES,
     NOVEMBER,
     OCTOBER,
+    ORG,
     SUPPORT_MANAGER,
     WANG,
     answer,
@@ -206,6 +208,34 @@ def test_report_file_holds_the_new_sections(db: Database, database_url: str) -> 
         assert heading in html
     assert "&lt;b&gt;全部完成&lt;/b&gt;" in html
     assert "<b>全部完成</b>" not in html
+
+
+def test_each_manager_gets_the_deadline_digest_in_their_language(
+    db: Database, database_url: str
+) -> None:
+    deputy = 7003
+    services = make_services(
+        db,
+        database_url,
+        extra=f"""{ORG}
+[[managers]]
+telegram_id = {deputy}
+name = "张敏"
+department = "sales"
+language = "zh_Hans"
+""",
+    )
+    for telegram_id, name in NAMES.items():
+        register(services, telegram_id, name, "zh_Hans" if telegram_id == WANG else "en")
+    open_month(services, NOVEMBER)
+    answer(services, ANNA, {"problems": "Approvals take a week"})
+    close_month(services, NOVEMBER, tick=True)
+    english, chinese = queued(db, MANAGER_ID, "digest"), queued(db, deputy, "digest")
+    assert texts(english)[0].startswith("<b>📋 Month-end digest · Sales · November 2026</b>")
+    assert texts(chinese)[0].startswith("<b>📋 月末汇总 · Sales · 2026年11月</b>")
+    assert [type(m) for m in english] == [type(m) for m in chinese]
+    (report,) = [m for m in chinese if isinstance(m, OutDocument)]
+    assert "Approvals take a week" in report.content.decode()
 
 
 # -- Needs: items from the answer, answered by the manager ---------------------------------------

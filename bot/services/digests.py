@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from bot.dates import month_text
 from bot.digest.build import build_digest
 from bot.digest.chart import digest_chart
+from bot.digest.model import Digest
 from bot.digest.render import digest_filename, render_report_html, telegram_messages
 from bot.digest.xlsx import digest_xlsx
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.services import outbox
 from bot.services.access import Acting, acting_for
 from bot.services.context import Services
@@ -22,11 +23,8 @@ from storage.models import Cycle, Member, MemberStatus, Role
 from storage.queries import cycle_for, latest_cycle
 
 
-def digest_messages(session: Session, cycle: Cycle, language: str, now: datetime) -> list[Outgoing]:
-    """The digest of `cycle` in `language`: Telegram messages, the chart, then the full report
-    file."""
-    t = translator(language)
-    digest = build_digest(session, cycle, now)
+def digest_messages(digest: Digest, t: Translator) -> list[Outgoing]:
+    """`digest` in `t`'s language: Telegram messages, the chart, then the full report file."""
     messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t))]
     chart = t.gettext(
         "KPI completion and on-time rate: %(department)s, %(period)s",
@@ -58,11 +56,20 @@ def managers_of(session: Session, department_id: int) -> list[Member]:
 
 
 def queue_deadline_digest(session: Session, cycle: Cycle, now: datetime) -> int:
-    """Queue the digest for each manager of the cycle's department; returns how many managers."""
+    """Queue the digest for each manager of the cycle's department; returns how many managers.
+
+    The digest is gathered once and rendered once for each language the managers read."""
     managers = managers_of(session, cycle.department_id)
+    if not managers:
+        return 0
+    digest = build_digest(session, cycle, now)
+    in_language: dict[str, list[Outgoing]] = {}
     for manager in managers:
         assert manager.telegram_id is not None
-        for part, message in enumerate(digest_messages(session, cycle, manager.language, now)):
+        if (messages := in_language.get(manager.language)) is None:
+            messages = digest_messages(digest, translator(manager.language))
+            in_language[manager.language] = messages
+        for part, message in enumerate(messages):
             outbox.enqueue(
                 session,
                 key=f"digest:{cycle.id}:{manager.id}:{part}",
@@ -85,7 +92,7 @@ def requested_digest(
         if isinstance(found, OutMessage):
             return [found]
         cycle, acting = found
-        return digest_messages(session, cycle, acting.t.language, now)
+        return digest_messages(build_digest(session, cycle, now), acting.t)
 
 
 def export(
