@@ -26,18 +26,11 @@ from storage.queries import cycle_for, latest_cycle
 def digest_messages(digest: Digest, t: Translator) -> list[Outgoing]:
     """`digest` in `t`'s language: Telegram messages, the chart, then the full report file."""
     messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t))]
-    chart = t.gettext(
-        "KPI completion and on-time rate: %(department)s, %(period)s",
-        department=digest.department,
-        period=month_text(digest.period, t.locale),
-    )
+    whose = {"department": digest.department, "period": month_text(digest.period, t.locale)}
+    chart = t.gettext("KPI completion and on-time rate: %(department)s, %(period)s", **whose)
     messages.append(OutPhoto(digest_filename(digest, "png"), digest_chart(digest, t), chart))
     report = render_report_html(digest, t).encode("utf-8")
-    caption = t.gettext(
-        "Full report: %(department)s, %(period)s",
-        department=digest.department,
-        period=month_text(digest.period, t.locale),
-    )
+    caption = t.gettext("Full report: %(department)s, %(period)s", **whose)
     messages.append(OutDocument(digest_filename(digest), report, caption))
     return messages
 
