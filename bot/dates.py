@@ -23,10 +23,18 @@ def month_text(period: Period | str, locale: Locale | str) -> str:
 def moment_text(moment: datetime, zone: tzinfo | str, locale: Locale | str) -> str:
     """A date and time as read in time zone `zone`: ``Nov 30, 2026, 6:00 PM``,
     ``2026年11月30日 18:00``."""
-    local = moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
-    parsed = _locale(locale)
+    local, parsed = _local(moment, zone), _locale(locale)
     time_of_day = _time(local.hour, local.minute, parsed)
     return _joined(parsed).format(time_of_day, _day(local.date(), parsed))
+
+
+def day_text(moment: datetime, zone: tzinfo | str, locale: Locale | str) -> str:
+    """The day of a moment as read in time zone `zone`: ``Nov 30, 2026``, ``2026年11月30日``."""
+    return _day(_local(moment, zone).date(), _locale(locale))
+
+
+def _local(moment: datetime, zone: tzinfo | str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
 
 
 @lru_cache(maxsize=4096)

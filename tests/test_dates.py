@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date, format_time, get_datetime_format
 
-from bot.dates import moment_text, month_text
+from bot.dates import day_text, moment_text, month_text
 from bot.i18n import LANGUAGES, babel_locale
 from bot.periods import Period
 
@@ -16,20 +16,23 @@ DEADLINE = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
 @pytest.mark.parametrize(
-    ("language", "month", "moment"),
+    ("language", "month", "moment", "day"),
     [
-        ("en", "December 2026", "Jan 5, 2027, 6:00\u202fPM"),
-        ("zh_Hans", "2026年12月", "2027年1月5日 18:00"),
-        ("de", "Dezember 2026", "05.01.2027, 18:00"),
+        ("en", "December 2026", "Jan 5, 2027, 6:00\u202fPM", "Jan 5, 2027"),
+        ("zh_Hans", "2026年12月", "2027年1月5日 18:00", "2027年1月5日"),
+        ("de", "Dezember 2026", "05.01.2027, 18:00", "05.01.2027"),
     ],
 )
 def test_a_month_and_a_moment_read_as_the_reader_reads_them(
-    language: str, month: str, moment: str
+    language: str, month: str, moment: str, day: str
 ) -> None:
     assert month_text("2026-12", language) == month
     assert month_text(Period(2026, 12), babel_locale(language)) == month
     assert moment_text(DEADLINE, "Asia/Shanghai", language) == moment
     assert moment_text(DEADLINE, ZoneInfo("Asia/Shanghai"), babel_locale(language)) == moment
+    assert day_text(DEADLINE, "Asia/Shanghai", language) == day
+    yesterday = day_text(DEADLINE - timedelta(days=1), "Asia/Shanghai", language)
+    assert day_text(DEADLINE, "Pacific/Pago_Pago", language) == yesterday  # 23:00 on Jan 4
 
 
 def test_a_moment_is_shown_in_the_departments_zone() -> None:

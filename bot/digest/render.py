@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from bot.collection import collection_paused
-from bot.dates import moment_text, month_text
+from bot.dates import day_text, moment_text, month_text
 from bot.digest.model import (
     Digest,
     KpiFigures,
@@ -555,7 +555,7 @@ def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> Nee
         text=shown(need.text),
         status=need.status,
         label=t.gettext(NEED_LABELS[need.status]),
-        raised=format_date(need.raised_at.astimezone(zone), locale=t.locale),
+        raised=day_text(need.raised_at, zone, t.locale),
         age=t.ngettext("%(n)s day", "%(n)s days", need.age_days),
         reply=shown(need.reply or ""),
         open=need.unresolved,
