@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.services import answering, scheduler
 from bot.services.context import Services
@@ -19,6 +22,17 @@ from tests.factories import (
     make_services,
     register,
 )
+
+EAST_MANAGER = 9002
+EAST = f"""
+[departments.east]
+name = "East"
+
+[[managers]]
+telegram_id = {EAST_MANAGER}
+name = "Zhao Lei"
+department = "east"
+"""
 
 ANSWERS = [
     "Results",
@@ -119,3 +133,37 @@ def test_no_cycle_is_opened_after_its_deadline(db: Database, database_url: str) 
     clock_of(services).set(DEADLINE + timedelta(minutes=1))
     scheduler.tick(services)
     assert _queued(db, "prompt") == []
+
+
+def test_one_departments_failure_stops_no_other_department(
+    db: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services = make_services(db, database_url, now=BEFORE_OPENING, extra=EAST)
+    register(services, 101, "王 芳")
+    clock = clock_of(services)
+    clock.set(OPENING)
+    scheduler.tick(services)
+    real_remind_due = scheduler.remind_due
+
+    def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime) -> None:
+        if cycle.department.key == "sales":  # listed first: its failure comes before east
+            raise ArithmeticError("a number that cannot be formatted")
+        real_remind_due(services, session, cycle, now)
+
+    monkeypatch.setattr(scheduler, "remind_due", remind_due)
+    clock.set(DEADLINE)
+    with caplog.at_level(logging.ERROR, logger="bot.services.scheduler"):
+        scheduler.tick(services)
+    assert {m.chat_id for m in _queued(db, "digest")} == {EAST_MANAGER}
+    (failure,) = caplog.records
+    assert failure.getMessage() == (
+        "the scheduled work of department sales failed; the other departments went on"
+    )
+    assert failure.exc_text is not None and "a number that cannot be formatted" in failure.exc_text
+
+    monkeypatch.setattr(scheduler, "remind_due", real_remind_due)
+    scheduler.tick(services)  # the next tick does what sales still has to do
+    assert {m.chat_id for m in _queued(db, "digest")} == {EAST_MANAGER, MANAGER_ID}

@@ -4,10 +4,14 @@ Nothing is queued in a department's quiet hours or on its days off: the first ti
 them does what is still due. After downtime the same holds: a cycle that should be open is
 opened (its prompts were never sent), a deadline that passed gets its digest, and of the
 reminders only the latest due one is sent, never one after the deadline.
+
+Each department's work is done and committed on its own: a failure in one is logged and the
+next tick tries it again, while the departments after it still get their prompts and digests.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -22,27 +26,39 @@ from bot.services.reminders import remind_due
 from bot.services.rollup import queue_due_rollup
 from storage.models import Cycle, CycleState, Department, Submission
 
+log = logging.getLogger(__name__)
+
 
 def tick(services: Services) -> None:
     """Open what should be open, remind who should be reminded, report what is due."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         outbox.expire_stale(session, now)
-    for key, department in services.config.departments.items():
-        schedule = services.schedule(key)
-        if not schedule.allows(now):
-            continue
-        for period in due_periods(now, department.zone):
-            times = schedule.cycle_times(period)
-            if times.opens_at <= now < times.deadline:
-                open_cycle(services, key, period)
-        with services.db.unit_of_work() as session:
-            for cycle in _running_cycles(session, key, now):
-                remind_due(services, session, cycle, now)
-                if now >= cycle.deadline and cycle.deadline_handled_at is None:
-                    queue_deadline_digest(session, cycle, now)
-                    cycle.deadline_handled_at = now
+    for key in services.config.departments:
+        try:
+            _department_tick(services, key, now)
+        except Exception:
+            log.exception(
+                "the scheduled work of department %s failed; the other departments went on", key
+            )
     queue_due_rollup(services)
+
+
+def _department_tick(services: Services, key: str, now: datetime) -> None:
+    """Open, remind and report for one department."""
+    schedule = services.schedule(key)
+    if not schedule.allows(now):
+        return
+    for period in due_periods(now, services.config.departments[key].zone):
+        times = schedule.cycle_times(period)
+        if times.opens_at <= now < times.deadline:
+            open_cycle(services, key, period)
+    with services.db.unit_of_work() as session:
+        for cycle in _running_cycles(session, key, now):
+            remind_due(services, session, cycle, now)
+            if now >= cycle.deadline and cycle.deadline_handled_at is None:
+                queue_deadline_digest(session, cycle, now)
+                cycle.deadline_handled_at = now
 
 
 def _running_cycles(session: Session, department: str, now: datetime) -> list[Cycle]:
