@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotMessage, SimulatedUser
 from bot.services import answering
-from storage.models import Answer, Cycle, CycleState, Member, Submission
+from storage.models import Answer, Cycle, CycleState, Invite, Member, MemberStatus, Submission
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 
@@ -217,3 +217,49 @@ async def test_buttons_pressed_twice_or_from_an_earlier_cycle_or_version(
             session.get_one(Cycle, submission.cycle_id).state = CycleState.CLOSED
         result = answering.handle_button(services, 104, f"skip:{sid}:factors")
         assert (result.notice, result.close_buttons) == ("This month end is closed.", True)
+
+
+async def test_a_bare_start_is_greeted_and_told_how_to_join(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        stranger = bot.user(105, "Mallory")
+        await stranger.send("/start")  # the Start button, without an invite
+        assert (await stranger.next_message()).text == (
+            "Hello! I collect monthly summaries for registered teams. To join, open the invite "
+            "link your manager or admin sent you."
+        )
+        assert _members(bot) == 1  # just the manager
+
+
+async def test_a_paused_member_opening_a_new_invite_is_welcomed_back(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        omar = await _member(bot, 106, "Omar", "Haddad")
+        await omar.send("/pause")
+        await omar.wait_for(lambda m: m.text.startswith("Paused."))
+        bot.clock.set(OPENING)  # the month end opens while he is away
+        code = bot.invite()
+        await omar.send(f"/start {code}")
+        assert (await omar.next_message()).text == (
+            "Hello again, Omar Haddad. You are registered in Sales.\n"
+            "You have paused month ends. Send /resume when you are back."
+        )
+        await omar.send("/help")  # handled after the /start
+        await omar.wait_for(lambda m: "/resume" in m.text)
+        with bot.services.db.unit_of_work() as session:
+            (member,) = session.scalars(select(Member).where(Member.telegram_id == 106)).all()
+            assert member.status is MemberStatus.PAUSED  # not resumed behind his back
+            assert (
+                session.scalars(select(Submission).where(Submission.member_id == member.id)).all()
+                == []
+            )
+            invite = session.scalars(select(Invite).where(Invite.code == code)).one()
+            assert invite.used_at is None  # still good for whoever it was meant for
+        assert _members(bot) == 2  # the manager and Omar, once
+
+        await omar.send("/resume")
+        assert "Welcome back" in (await omar.next_message()).text
+        await omar.wait_for(question(1))
+
+
+def _members(bot: Running) -> int:
+    with bot.services.db.unit_of_work() as session:
+        return session.scalar(select(func.count()).select_from(Member)) or 0

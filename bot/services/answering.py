@@ -232,11 +232,15 @@ def _registered(session: Session, telegram_id: int) -> Member | None:
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 
+def paused_note(t: Translator) -> str:
+    """How a paused member ends their pause."""
+    return t.gettext("You have paused month ends. Send /resume when you are back.")
+
+
 def _outsider(member: Member | None, language: str) -> OutMessage:
     """What someone who is not an active member hears: how to join, or how to end a pause."""
     if member is not None and member.status is MemberStatus.PAUSED:
-        t = translator(member.language)
-        return OutMessage(t.gettext("You have paused month ends. Send /resume when you are back."))
+        return OutMessage(paused_note(translator(member.language)))
     return not_registered(translator(language))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES, normalize_language, translator
+from bot.services.answering import not_registered, paused_note
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.models import Department, Invite, Member, MemberStatus, Role
@@ -47,7 +48,8 @@ class TelegramUser:
 
 @dataclass(frozen=True)
 class JoinOutcome:
-    """The result of `/start`: the greeting, or why it failed; `member_id` when registered."""
+    """The result of `/start`: the greeting, or why it failed; `member_id` when the sender is
+    an active member (to be asked in an open month end)."""
 
     replies: list[OutMessage]
     member_id: int | None
@@ -104,17 +106,21 @@ def create_invite(
 
 
 def join(services: Services, user: TelegramUser, code: str | None) -> JoinOutcome:
-    """`/start [code]`: register the sender with an invite code, or greet them again."""
+    """`/start [code]`: register the sender with an invite code, or greet them again (a
+    registered person's new invite changes nothing; a paused one is told how to resume)."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         member = member_by_telegram_id(session, user.id)
-        if member is not None and member.status is MemberStatus.ACTIVE:
-            return JoinOutcome([_welcome(member, again=True)], member.id)
+        if member is not None:  # registered already: another invite changes nothing
+            active = member.status is MemberStatus.ACTIVE
+            return JoinOutcome([_welcome(member, again=True)], member.id if active else None)
         joined = _redeem(session, user, code, now) if code else _from_roster(session, user, now)
-        if not isinstance(joined, Member):
+        if joined is None:  # a bare /start from someone not on a roster
             return JoinOutcome(
-                [_join_refused(joined or JoinError.UNKNOWN, user.language_code)], None
+                [not_registered(translator(normalize_language(user.language_code)))], None
             )
+        if isinstance(joined, JoinError):
+            return JoinOutcome([_join_refused(joined, user.language_code)], None)
         session.flush()
         return JoinOutcome([_welcome(joined, again=False)], joined.id)
 
@@ -279,6 +285,8 @@ def _welcome(member: Member, again: bool) -> OutMessage:
             name=member.name,
             department=member.department.name,
         )
+        if member.status is MemberStatus.PAUSED:
+            text += "\n" + paused_note(t)
     else:
         text = t.gettext(
             "Welcome, %(name)s! You are now registered in %(department)s. At month end I will "
