@@ -71,17 +71,19 @@ async def running_bot(
     *,
     telegram_limits: bool = False,
     webhook: bool = False,
+    extra: str = "",
 ) -> AsyncIterator[Running]:
     """Start the emulator and the bot; stop both when the block ends. With `telegram_limits`
     the emulator answers 429 like Telegram and the bot paces itself with the default rates;
-    with `webhook` updates come by webhook instead of long polling."""
+    with `webhook` updates come by webhook instead of long polling; `extra` TOML is added to
+    the config."""
     async with (
         Emulator(token=TOKEN, enforce_rate_limits=telegram_limits) as emulator,
         EmulatorClient(emulator.control_url) as client,
     ):
         db = Database.from_url(database_url)
         clock = ManualClock(now)
-        config = make_config(database_url, api_url=emulator.base_url)
+        config = make_config(database_url, api_url=emulator.base_url, extra=extra)
         if telegram_limits:
             config = config.model_copy(update={"sending": SendingConfig()})
         services = Services(db=db, config=config, clock=clock)

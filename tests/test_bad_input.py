@@ -8,11 +8,20 @@ import io
 from collections.abc import Awaitable, Callable
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.emulator import BotMessage, SimulatedUser
 from bot.services import answering
-from storage.models import Answer, Cycle, CycleState, Invite, Member, MemberStatus, Submission
+from storage.models import (
+    Answer,
+    Cycle,
+    CycleState,
+    Department,
+    Invite,
+    Member,
+    MemberStatus,
+    Submission,
+)
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 
@@ -263,3 +272,32 @@ async def test_a_paused_member_opening_a_new_invite_is_welcomed_back(database_ur
 def _members(bot: Running) -> int:
     with bot.services.db.unit_of_work() as session:
         return session.scalar(select(func.count()).select_from(Member)) or 0
+
+
+async def test_a_department_name_with_markup_reaches_every_caption(database_url: str) -> None:
+    async with running_bot(database_url, extra="[org]\nhead_telegram_id = 7002\n") as bot:
+        with bot.services.db.unit_of_work() as session:  # as an admin may name it in the config
+            session.execute(
+                update(Department).where(Department.key == "sales").values(name="Sales <East>")
+            )
+        manager, head = bot.user(MANAGER_ID, "Li Wei"), bot.user(7002, "Zhou Min")
+        for person in (manager, head):
+            await person.send("/start")
+            await person.next_message()
+        await _asked(bot, 107, "Wen")
+        bot.clock.set(DEADLINE)
+
+        def file(kind: str) -> Callable[[BotMessage], bool]:
+            return lambda m: (m.photo if kind == "photo" else m.document) is not None
+
+        chart = await manager.wait_for(file("photo"))
+        assert chart.plain_text == "KPI completion and on-time rate: Sales <East>, November 2026"
+        report = await manager.wait_for(file("document"))
+        assert report.plain_text == "Full report: Sales <East>, November 2026"
+        await manager.send("/export")
+        workbook = await manager.wait_for(file("document"))
+        assert workbook.plain_text == "Workbook: Sales <East>, November 2026"
+        rollup = await head.wait_for(lambda m: "Month-end roll-up" in m.plain_text)
+        assert "Sales <East>\nSubmitted: 0 of 1 (0%)" in rollup.plain_text
+        attached = await head.wait_for(file("document"))
+        assert attached.plain_text == "Sales <East>"

@@ -282,6 +282,19 @@ async def test_invalid_html(bot: Bot, chat: int, text: str, error: str) -> None:
         await bot.send_message(chat, text, parse_mode=ParseMode.HTML)
 
 
+async def test_invalid_html_in_a_caption_is_refused_as_in_a_text(bot: Bot, chat: int) -> None:
+    error = r'^Can\'t parse entities: unsupported start tag "east" at byte offset 6'
+    caption = "Sales <East>, November 2026"
+    with pytest.raises(BadRequest, match=error):
+        await bot.send_photo(chat, png(1, 1), caption=caption, parse_mode=ParseMode.HTML)
+    with pytest.raises(BadRequest, match=error):
+        await bot.send_document(chat, b"x", filename="r.html", caption=caption, parse_mode="HTML")
+    sent = await bot.send_photo(chat, png(1, 1), caption="Sales &lt;East&gt;", parse_mode="HTML")
+    assert sent.caption == "Sales <East>"
+    with pytest.raises(BadRequest, match=error):
+        await bot.edit_message_caption(chat, sent.message_id, caption=caption, parse_mode="HTML")
+
+
 async def test_html_message_carries_entities(bot: Bot, chat: int) -> None:
     sent = await bot.send_message(
         chat, '<b>Revenue</b> &lt;up&gt; <a href="https://x.org">link</a>', parse_mode="HTML"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import escape
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -24,14 +25,15 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
 
 async def send(bot: Bot, chat_id: int, message: Outgoing, *, paced: bool = False) -> Message:
     """Send one message, document or photo to `chat_id`; `paced` when its rate-limit permits
-    were taken already (see bot.chat.pacing)."""
+    were taken already (see bot.chat.pacing). A message's text is Telegram HTML already; a
+    caption is plain text (names of departments and people), escaped here."""
     extra: dict[str, Any] = {"rate_limit_args": PACED} if paced and isinstance(bot, ExtBot) else {}
     if isinstance(message, OutDocument | OutPhoto):
         send_file = bot.send_photo if isinstance(message, OutPhoto) else bot.send_document
         return await send_file(
             chat_id,
             InputFile(message.content, filename=message.filename),
-            caption=message.caption or None,
+            caption=escape(message.caption, quote=False) or None,  # the one place it is HTML
             parse_mode=ParseMode.HTML,
             **extra,
         )

@@ -28,7 +28,7 @@ class OutMessage:
 
 @dataclass(frozen=True)
 class OutDocument:
-    """A file to send, with an optional caption."""
+    """A file to send, with an optional caption in plain text (escaped when it is sent)."""
 
     filename: str
     content: bytes
@@ -37,7 +37,7 @@ class OutDocument:
 
 @dataclass(frozen=True)
 class OutPhoto:
-    """A picture (PNG or JPEG) to send as a photo, with an optional caption."""
+    """A picture (PNG or JPEG) to send as a photo, with an optional caption in plain text."""
 
     filename: str
     content: bytes
