@@ -95,3 +95,26 @@ def test_the_secret_needs_a_url_and_stays_out_of_the_file(tmp_path: Path) -> Non
     config.write_text(config.read_text() + 'secret = "abc"\n', encoding="utf-8")
     in_file = CliRunner().invoke(main, ["--config", str(config), "run", "--webhook"])
     assert "webhook.secret: do not put the webhook secret in the config file" in in_file.output
+
+
+async def test_odd_secrets_are_refused_and_bodies_that_are_no_update_are_bad_requests(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url, webhook=True) as bot, httpx.AsyncClient() as http:
+        assert bot.webhook is not None
+        for secret in (
+            "секрет".encode(),
+            "密钥".encode(),
+            b"\xff\xfe",
+            WEBHOOK_SECRET.encode() + b"\xc3\xa9",
+        ):
+            odd = {SECRET_HEADER.encode(): secret}
+            answer = await http.post(bot.webhook.url, json={}, headers=odd)
+            assert answer.status_code == 403, secret
+        right = {SECRET_HEADER: WEBHOOK_SECRET}
+        for body in (b"[]", b"null", b"42", b"{}", b'"update"', b'{"update_id": "1"}', b"true"):
+            answer = await http.post(bot.webhook.url, content=body, headers=right)
+            assert answer.status_code == 400, body
+        fang = bot.user(101, "Wang Fang")
+        await fang.send(f"/start {bot.invite()}")
+        assert "Welcome, Wang Fang" in (await fang.next_message()).text

@@ -9,6 +9,10 @@ Updates are handled as they come, a few at once and each sender's in turn (see
 bot.chat.turns), so one person waiting for their chat's pace does not hold up the others.
 Until those being handled are done, Telegram sends them again with every request; they are
 recognised and left alone.
+
+Updates are fetched as JSON and read one by one: python-telegram-bot's ``get_updates`` reads
+the whole batch at once, so one update it cannot read (a Bot API server of another version)
+would fail every request from then on. Such an update is logged, skipped and confirmed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -23,8 +28,10 @@ from typing import Any, Final
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.chat.turns import Turns
+from bot.chat.updates import read_update
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,8 @@ time, 3.0 ms with 8, 3.2–3.6 ms with 16 or more)."""
 RECHECK_SECONDS: Final = 0.1
 """While updates are being handled, how soon to look for new ones if they are not all done by
 then (a long poll would return at once with the unconfirmed updates)."""
+READ_MARGIN_SECONDS: Final = 10.0
+"""How long past the long poll's own timeout to wait for Telegram's answer."""
 
 
 class Poller:
@@ -55,6 +64,11 @@ class Poller:
         self._received: dict[int, bool] = {}
         """Updates not confirmed yet, in the order they came: whether each has been handled."""
         self._handling: dict[int, asyncio.Task[None]] = {}
+        # getUpdates goes through do_api_request to come back unread, which warns that Bot
+        # has a method for it (added once however many pollers: filters are not repeated)
+        warnings.filterwarnings(
+            "ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning
+        )
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -73,17 +87,13 @@ class Poller:
             await asyncio.gather(*handling, return_exceptions=True)
             if self._offset is not None:
                 with contextlib.suppress(TelegramError):
-                    await self.application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+                    await self._fetch(0, limit=1)
 
     async def _poll(self) -> None:
         failures = 0
         while True:
             try:
-                updates = await self.application.bot.get_updates(
-                    offset=self._offset,
-                    timeout=0 if self._handling else self.timeout,
-                    allowed_updates=Update.ALL_TYPES,
-                )
+                updates = await self._fetch(0 if self._handling else self.timeout)
             except TelegramError as exc:
                 failures += 1
                 pause = min(2.0**failures, MAX_BACKOFF_SECONDS)
@@ -91,18 +101,38 @@ class Poller:
                 await asyncio.sleep(pause)
                 continue
             failures = 0
-            for update in updates:
-                if self._is_new(update):
-                    self._received[update.update_id] = False
-                    self._handling[update.update_id] = asyncio.create_task(self._handle(update))
+            for data in updates:
+                update_id = data["update_id"]
+                if not self._is_new(update_id):
+                    continue
+                self._received[update_id] = False
+                update = read_update(data, self.application.bot)
+                if update is None:
+                    self._done(update_id)
+                else:
+                    self._handling[update_id] = asyncio.create_task(self._handle(update))
             if self._handling:  # each request would bring the unconfirmed ones again
                 await asyncio.wait(self._handling.values(), timeout=RECHECK_SECONDS)
 
-    def _is_new(self, update: Update) -> bool:
+    async def _fetch(self, wait: float, limit: int | None = None) -> list[dict[str, Any]]:
+        """The next updates after those confirmed, as JSON (waiting up to `wait` s for one)."""
+        updates: list[dict[str, Any]] = await self.application.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self._offset,
+                "limit": limit,
+                "timeout": wait,
+                "allowed_updates": Update.ALL_TYPES,
+            },
+            read_timeout=wait + READ_MARGIN_SECONDS,
+        )
+        return updates
+
+    def _is_new(self, update_id: int) -> bool:
         """Not being handled nor handled: an answer to a request made before the last
         updates were confirmed holds those again."""
-        handled = self._offset is not None and update.update_id < self._offset
-        return not handled and update.update_id not in self._received
+        handled = self._offset is not None and update_id < self._offset
+        return not handled and update_id not in self._received
 
     async def _handle(self, update: Update) -> None:
         async with self._turns.turn(update), self._slots:
@@ -111,8 +141,12 @@ class Poller:
             except Exception:  # the handlers' errors go to the error handler; this is a bug
                 log.exception("handling update %s failed", update.update_id)
         del self._handling[update.update_id]
-        self._received[update.update_id] = True
-        while self._received:  # confirm the handled updates up to the first one that is not
+        self._done(update.update_id)
+
+    def _done(self, update_id: int) -> None:
+        """Mark an update handled, and confirm those handled up to the first that is not."""
+        self._received[update_id] = True
+        while self._received:
             first = next(iter(self._received))
             if not self._received[first]:
                 break

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+from typing import Any
+
+from telegram import Bot, Update
 from telegram.ext import ContextTypes, filters
 
 from bot.services.context import Services
+
+log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 """New messages in private chats: the only place where the bot takes commands and answers."""
@@ -24,3 +29,21 @@ def sender(update: Update) -> tuple[int, int]:
     assert update.effective_user is not None
     assert update.effective_chat is not None
     return update.effective_user.id, update.effective_chat.id
+
+
+def read_update(data: dict[str, Any], bot: Bot) -> Update | None:
+    """The update in `data`, or None when python-telegram-bot cannot read it (a Bot API server
+    of another version sends a field in a shape it does not know): logged, so that it can be
+    skipped and confirmed rather than stop every update after it."""
+    try:
+        return Update.de_json(data, bot)
+    except Exception as exc:
+        kinds = ", ".join(key for key in data if key != "update_id")
+        log.error(
+            "skipped update %s (%s): it cannot be read (%s: %s)",
+            data.get("update_id"),
+            kinds,
+            type(exc).__name__,
+            exc,
+        )
+        return None

@@ -2,7 +2,9 @@
 it to this server.
 
 Each request must carry the secret token in ``X-Telegram-Bot-Api-Secret-Token`` (anything else
-is refused with 403). The update is handled before it is answered, so when a process dies
+is refused with 403), and its body must be an update (anything else is refused with 400; an
+update python-telegram-bot cannot read is logged and confirmed with 200, so that Telegram does
+not send it again and again). The update is handled before it is answered, so when a process dies
 while handling one, Telegram delivers it again. Each sender's updates are handled one at a
 time in the order they arrive, different senders' at once (bot.chat.turns). Several processes
 can serve the same URL behind one proxy.
@@ -22,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.chat.turns import Turns
+from bot.chat.updates import read_update
 from bot.config import ENV_WEBHOOK_SECRET, ConfigError, WebhookConfig
 
 log = logging.getLogger(__name__)
@@ -46,17 +49,24 @@ async def serving(
     """Receive updates on ``config.listen``:``config.port`` for the block, with the webhook
     set to ``config.url``."""
     url, secret = checked(config)
+    expected = secret.encode()
     turns = Turns()
 
     async def receive(request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+        # aiohttp decodes header bytes that are not UTF-8 as surrogates: compare the bytes
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
             log.warning("refused a webhook request without the right secret token")
             return web.Response(status=403)
         try:
             data = await request.json()
         except ValueError:
             return web.Response(status=400)
-        update = Update.de_json(data, application.bot)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return web.Response(status=400)
+        update = read_update(data, application.bot)
+        if update is None:
+            return web.Response()
         async with turns.turn(update):
             await application.process_update(update)
         return web.Response()

@@ -214,6 +214,11 @@ class EmulatorClient:
         write to them; no updates are queued."""
         await self.call("POST", "users", body={"users": list(users)})
 
+    async def raw_update(self, update: Mapping[str, Any]) -> int:
+        """Queue ``update`` (``{kind: payload}``) exactly as given, e.g. in the shape another
+        Bot API version sends; returns its update id."""
+        return int((await self.call("POST", "updates", body={"update": dict(update)}))["update_id"])
+
     async def group_message(
         self, chat_id: int, user: Mapping[str, Any], text: str, title: str | None = None
     ) -> int:

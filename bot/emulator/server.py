@@ -42,6 +42,10 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
     POST /_emulator/users/{user_id}/edits      {"message_id", "text"} -> {"update_id"}
     POST /_emulator/users/{user_id}/presses    {"message_id", "text" | "callback_data"}
                                                -> {"callback_query_id", "update_id"}
+    POST /_emulator/updates                    {"update": {kind: payload}}: an update queued as
+                                               given (only its update_id is added), e.g. one
+                                               in the shape of another Bot API version
+                                               -> {"update_id"}
     POST /_emulator/users/{user_id}/block      the user blocks the bot (403 on sends)
     POST /_emulator/users/{user_id}/unblock
     GET  /_emulator/chats/{chat_id}/events?after=SEQ&timeout=SECONDS&limit=N
@@ -712,8 +716,12 @@ class _World:
 
     def push_update(self, kind: str, payload: JSON) -> int:
         """Queue an update for getUpdates; return its update_id."""
+        return self.push_raw_update({kind: payload})
+
+    def push_raw_update(self, update: JSON) -> int:
+        """Queue ``update`` as given, with the next update_id; return that."""
         self._last_update_id += 1
-        self.state.updates.append({"update_id": self._last_update_id, kind: payload})
+        self.state.updates.append({"update_id": self._last_update_id, **update})
         self.signal.notify()
         return self._last_update_id
 
@@ -1283,6 +1291,7 @@ class _ControlApi:
             ("POST", "/users/{user_id}/media", self.user_media),
             ("POST", "/users/{user_id}/edits", self.user_edit),
             ("POST", "/users/{user_id}/presses", self.user_press),
+            ("POST", "/updates", self.raw_update),
             ("POST", "/users/{user_id}/block", self.block),
             ("POST", "/users/{user_id}/unblock", self.unblock),
             ("GET", "/chats/{chat_id}/events", self.events),
@@ -1378,6 +1387,14 @@ class _ControlApi:
         caption = body.get("caption")
         content = _Content(caption, None, ParsedText(caption)) if caption else None
         return self._publish(chat, chat.add(user, content, media))
+
+    async def raw_update(self, request: web.Request) -> JSON:
+        """An update in a shape this emulator would not make (a Bot API server of another
+        version, say), queued as given."""
+        update = (await _body(request)).get("update")
+        if not isinstance(update, dict) or "update_id" in update:
+            raise _ControlError(400, "update must be an object without an update_id")
+        return {"update_id": self._world.push_raw_update(update)}
 
     def _publish(self, chat: _Chat, message: _Message) -> JSON:
         update_id = self._world.push_update("message", message.to_api(chat.api_chat()))
