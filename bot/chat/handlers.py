@@ -18,10 +18,10 @@ from telegram.ext import (
 
 from bot.chat import manager, month_end, other_updates
 from bot.chat.convert import send_all
-from bot.chat.updates import PRIVATE, PRIVATE_TEXT, services
+from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, services
 from bot.chat.updates import sender as _sender
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
-from bot.services import answering, cycles, directory, guide
+from bot.services import answering, callback_data, cycles, directory, guide
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_all(context.bot, chat_id, [answering.not_registered(translator("en"))])
         return
     buttons = [
-        [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+        [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callback_data.language(code))]
         for code in LANGUAGES
     ]
     await context.bot.send_message(
@@ -105,14 +105,13 @@ async def chosen_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """A language button was pressed."""
     query = update.callback_query
     assert query is not None
-    assert query.data is not None
-    code = query.data.removeprefix("lang:")
-    reply = (
-        directory.set_language(services(context), query.from_user.id, code)
-        if code in LANGUAGES
-        else None
-    )
-    await query.answer()
+    code = callback_data.read_language(query.data or "")
+    if code not in LANGUAGES:  # forged
+        t = translator(normalize_language(query.from_user.language_code))
+        await answer_press(query, t.gettext("This button is out of date."))
+        return
+    reply = directory.set_language(services(context), query.from_user.id, code)
+    await answer_press(query)
     if reply is not None:
         await _close_buttons(query)
         await send_all(context.bot, query.from_user.id, [reply])
@@ -123,7 +122,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     result = answering.handle_button(services(context), query.from_user.id, query.data or "")
-    await query.answer(result.notice or None)
+    await answer_press(query, result.notice)
     if result.close_buttons:
         await _close_buttons(query)
     await send_all(context.bot, query.from_user.id, result.replies)
@@ -169,8 +168,8 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
                 filters.ChatType.PRIVATE & filters.UpdateType.EDITED, other_updates.edited
             ),
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_updates.in_group),
-            CallbackQueryHandler(chosen_language, pattern=r"^lang:"),
-            CallbackQueryHandler(manager.need_button, pattern=r"^need:"),
+            CallbackQueryHandler(chosen_language, pattern=callback_data.LANGUAGE_PATTERN),
+            CallbackQueryHandler(manager.need_button, pattern=callback_data.NEED_PATTERN),
             CallbackQueryHandler(button),
         ]
     )

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat.convert import send_all
-from bot.chat.updates import sender, services
+from bot.chat.updates import answer_press, sender, services
 from bot.services import digests, needs, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
@@ -49,6 +49,6 @@ async def need_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     assert query is not None
     replies, notice = needs.press(services(context), query.from_user.id, query.data or "")
-    await query.answer(notice or None)
+    await answer_press(query, notice)
     await send_all(context.bot, query.from_user.id, replies)
     context.application.bot_data["sender"].wake()  # the member is told

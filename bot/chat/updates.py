@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, filters
 
 from bot.services.context import Services
@@ -47,3 +48,14 @@ def read_update(data: dict[str, Any], bot: Bot) -> Update | None:
             exc,
         )
         return None
+
+
+async def answer_press(query: CallbackQuery, notice: str = "") -> None:
+    """Answer a button press (stopping the client's spinner, with `notice` as a short note).
+
+    A failure never stops the handler: a press delivered again after a crash can no longer be
+    answered (400 "query is too old"), and what the handler sends next matters more."""
+    try:
+        await query.answer(notice or None)
+    except TelegramError as exc:
+        log.debug("could not answer a button press: %s", exc.message)

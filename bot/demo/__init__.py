@@ -23,7 +23,8 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.periods import Period
-from bot.services import directory
+from bot.services import callback_data, directory
+from bot.services.callback_data import Action
 from bot.services.context import Services
 from bot.services.cycles import times_for
 from storage.db import Database
@@ -131,15 +132,15 @@ class Demo:
         return reply
 
     async def press(
-        self, user: SimulatedUser, name: str, message: BotMessage, prefix: str, suffix: str = ""
+        self, user: SimulatedUser, name: str, message: BotMessage, action: Action, choice: str = ""
     ) -> BotMessage:
-        """A person presses the button whose data starts with `prefix` (and ends with `suffix`)."""
+        """A person presses the button for `action` (and `choice`, for a pick)."""
         button = next(
             b
             for row in message.buttons
             for b in row
-            if (b.callback_data or "").startswith(prefix)
-            and (b.callback_data or "").endswith(suffix)
+            if (pressed := callback_data.read_press(b.callback_data or "")) is not None
+            and (pressed.action, pressed.choice) == (action, choice)
         )
         self.out.person(name, f"[{button.text}]")
         await user.press(message, callback_data=button.callback_data)
@@ -169,14 +170,14 @@ class Demo:
                 self.out.note(f"{member.name} stops answering here")
                 return None
             if answer == "!skip":
-                last = await self.press(member.user, member.name, last, "skip:")
+                last = await self.press(member.user, member.name, last, Action.SKIP)
             elif answer.startswith("!choice:"):
                 last = await self.press(
-                    member.user, member.name, last, "pick:", ":" + answer.split(":", 1)[1]
+                    member.user, member.name, last, Action.PICK, answer.split(":", 1)[1]
                 )
             else:
                 last = await self.act(member.user, member.name, answer)
-        await self.press(member.user, member.name, last, "submit:")
+        await self.press(member.user, member.name, last, Action.SUBMIT)
         return last
 
     async def last_month(self, period: Period) -> None:

@@ -439,10 +439,12 @@ class SimulatedUser:
         text: str | None = None,
         *,
         callback_data: str | None = None,
+        forged: bool = False,
     ) -> str:
         """Press an inline button by its text (or callback_data); return the query id.
 
-        Raises :class:`EmulatorError` if the message has no such button.
+        Raises :class:`EmulatorError` if the message has no such button, unless the press is
+        ``forged``: then ``callback_data`` is sent as it is, as a modified client can.
         """
         if (text is None) == (callback_data is None):
             raise ValueError("pass exactly one of text and callback_data")
@@ -450,7 +452,12 @@ class SimulatedUser:
         data = await self.client.call(
             "POST",
             f"users/{self.user_id}/presses",
-            body={"message_id": message_id, "text": text, "callback_data": callback_data},
+            body={
+                "message_id": message_id,
+                "text": text,
+                "callback_data": callback_data,
+                "forged": forged,
+            },
         )
         self.last_update_id = int(data["update_id"])
         return str(data["callback_query_id"])

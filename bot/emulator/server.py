@@ -40,7 +40,10 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
                                                 "content_base64", "emoji", "duration"}
                                                -> {"message_id", "update_id"}
     POST /_emulator/users/{user_id}/edits      {"message_id", "text"} -> {"update_id"}
-    POST /_emulator/users/{user_id}/presses    {"message_id", "text" | "callback_data"}
+    POST /_emulator/users/{user_id}/presses    {"message_id", "text" | "callback_data",
+                                                "forged"}: with "forged", callback_data is
+                                                sent as a modified client may, whether or
+                                                not a button has it (1-64 bytes)
                                                -> {"callback_query_id", "update_id"}
     POST /_emulator/updates                    {"update": {kind: payload}}: an update queued as
                                                given (only its update_id is added), e.g. one
@@ -1421,7 +1424,10 @@ class _ControlApi:
         message = chat.messages.get(_int_arg(body.get("message_id"), "message_id"))
         if message is None or not message.from_bot:
             raise _ControlError(404, f"the bot has no message {body.get('message_id')} here")
-        data = _pressed_data(message, body.get("text"), body.get("callback_data"))
+        if body.get("forged"):
+            data = _forged_data(body.get("callback_data"))
+        else:
+            data = _pressed_data(message, body.get("text"), body.get("callback_data"))
         query = _CallbackQuery(str(self._world.number()), chat.chat_id, message.message_id, data)
         self._state.queries[query.query_id] = query
         update_id = self._world.push_update(
@@ -1575,6 +1581,14 @@ def _failure_description(status: int, retry_after: int) -> str:
     with contextlib.suppress(ValueError):
         return _DEFAULT_FAILURES.get(status) or HTTPStatus(status).phrase
     return "Injected failure"
+
+
+def _forged_data(callback_data: Any) -> str:
+    """Data a modified client sends with a press: Telegram passes on any 1-64 bytes (the Bot
+    API warns that the message may have no button with this data)."""
+    if not isinstance(callback_data, str) or not 1 <= len(callback_data.encode()) <= 64:
+        raise _ControlError(400, "forged callback_data must be a string of 1-64 bytes")
+    return callback_data
 
 
 def _pressed_data(message: _Message, text: Any, callback_data: Any) -> str:

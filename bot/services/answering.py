@@ -13,12 +13,13 @@ from bot.followup import submission_questionnaire
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
-from bot.services import outbox, reminders
+from bot.services import callback_data, outbox, reminders
+from bot.services.callback_data import Action, Press
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
-from bot.services.reminders import ON_LEAVE, REMIND_LATER, reminder_prefix
+from bot.services.reminders import reminder_prefix
 from storage.models import (
     Answer,
     CycleState,
@@ -287,53 +288,49 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
 
 
 def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResult:
-    """A member pressed a questionnaire or reminder button; stale or foreign buttons change
-    nothing."""
-    action, _, rest = data.partition(":")
-    submission_id, _, argument = rest.partition(":")
+    """A member pressed a questionnaire or reminder button; stale, forged or foreign buttons
+    change nothing."""
+    pressed = callback_data.read_press(data)
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
-        submission = (
-            session.get(Submission, int(submission_id)) if submission_id.isdigit() else None
-        )
+        submission = None if pressed is None else session.get(Submission, pressed.submission_id)
         if member is None:
             return ButtonResult(notice=translator("en").gettext("This button is not for you."))
         t = translator(member.language)
-        if submission is None:  # from an older version of the bot, or removed since
+        if pressed is None or submission is None:  # forged, from an older version, or removed
             return ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
         if submission.member_id != member.id:
             return ButtonResult(notice=t.gettext("This button is not for you."))
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
-        if action in (REMIND_LATER, ON_LEAVE):
-            reply = reminders.press(services, session, submission, action)
+        if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):
+            reply = reminders.press(services, session, submission, pressed.action)
             return ButtonResult([reply], close_buttons=True)
         flow = Questioning(session, submission, t, services.clock.now())
-        return _press(flow, action, argument)
+        return _press(flow, pressed)
 
 
-def _press(flow: Questioning, action: str, argument: str) -> ButtonResult:
+def _press(flow: Questioning, pressed: Press) -> ButtonResult:
     t = flow.t
     stale = ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
-    if action == "submit":
+    if pressed.action is Action.SUBMIT:
         if flow.submitted:
             return ButtonResult(notice=t.gettext("Already submitted."), close_buttons=True)
         if flow.unanswered() is not None:
             return stale
         return ButtonResult(flow.submit(), close_buttons=True)
-    question_key, _, choice = argument.partition(":")
     try:
-        question = flow.questionnaire.question(question_key)
+        question = flow.questionnaire.question(pressed.question)
     except KeyError:
         return stale
-    if action == "edit":
+    if pressed.action is Action.EDIT:
         return ButtonResult(flow.edit(question))
     if question.key != flow.submission.current_question:
         return stale
-    if action == "skip" and question.optional:
+    if pressed.action is Action.SKIP and question.optional:
         return ButtonResult(flow.skip(question), close_buttons=True)
-    if action == "pick" and choice in {c.key for c in question.choices}:
-        return ButtonResult(flow.pick(question, choice), close_buttons=True)
+    if pressed.action is Action.PICK and pressed.choice in {c.key for c in question.choices}:
+        return ButtonResult(flow.pick(question, pressed.choice), close_buttons=True)
     return stale
 
 

@@ -23,8 +23,9 @@ from bot.digest.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.render import NEED_LABELS, TelegramMessage, needs_messages
 from bot.i18n import translator
 from bot.items import split_items
-from bot.services import outbox
+from bot.services import callback_data, outbox
 from bot.services.access import acting_for, may_manage, refusal
+from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
 from storage.models import Answer, Member, Need, NeedStatus, Submission
@@ -32,15 +33,17 @@ from storage.queries import member_by_telegram_id
 
 NEEDS_QUESTION: Final = "needs"
 """The question whose answer holds the member's needs."""
-CALLBACK: Final = "need"
-"""Callback data of the need buttons: ``need:<action>:<need id>``."""
 SET_STATUS: Final = {
-    "ack": NeedStatus.ACKNOWLEDGED,
-    "done": NeedStatus.DONE,
-    "decline": NeedStatus.DECLINED,
+    NeedAction.ACK: NeedStatus.ACKNOWLEDGED,
+    NeedAction.DONE: NeedStatus.DONE,
+    NeedAction.DECLINE: NeedStatus.DECLINED,
 }
-REPLY: Final = "reply"
-ICONS: Final = {"ack": "👀", "done": "✅", "decline": "✖", REPLY: "💬"}
+ICONS: Final = {
+    NeedAction.ACK: "👀",
+    NeedAction.DONE: "✅",
+    NeedAction.DECLINE: "✖",
+    NeedAction.REPLY: "💬",
+}
 REPLY_LIMIT: Final = 2000
 
 
@@ -77,7 +80,7 @@ def buttons(need_ids: tuple[int, ...]) -> Keyboard:
     number; the message they come with explains the icons)."""
     return tuple(
         tuple(
-            Button(f"{icon} #{need_id}", f"{CALLBACK}:{action}:{need_id}")
+            Button(f"{icon} #{need_id}", callback_data.need(action, need_id))
             for action, icon in ICONS.items()
         )
         for need_id in need_ids
@@ -111,18 +114,18 @@ def list_needs(
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
     """A need button was pressed: change the need's status and tell the member, or wait for
     the reply. Returns the replies to the presser and a short notice."""
-    _, action, need_id = [*data.split(":"), "", ""][:3]
+    pressed = callback_data.read_need(data)
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         presser = member_by_telegram_id(session, telegram_id)
         t = translator(presser.language if presser else services.config.defaults.language)
-        need = session.get(Need, int(need_id)) if need_id.isdigit() else None
-        if need is None or (action not in SET_STATUS and action != REPLY):
+        need = None if pressed is None else session.get(Need, pressed.need_id)
+        if pressed is None or need is None:
             return [], t.gettext("This button is out of date.")
         if not may_manage(services, session, telegram_id, need.department_id):
             return [], t.gettext("This button is not for you.")
         name = escape(need.member.name)
-        if action == REPLY:
+        if pressed.action is NeedAction.REPLY:
             _await_reply(session, need, telegram_id)
             text = t.gettext(
                 "Write your reply to %(name)s about “%(need)s” in your next message.",
@@ -130,7 +133,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
                 need=escape(_short(need.text)),
             )
             return [OutMessage(text)], ""
-        status = SET_STATUS[action]
+        status = SET_STATUS[pressed.action]
         if need.status is status:
             return [], t.gettext("Already so.")
         need.status = status

@@ -7,16 +7,13 @@ from html import escape
 from bot.i18n import Translator
 from bot.numbers import format_number
 from bot.questionnaire import Kind, Question, Questionnaire, localized
+from bot.services.callback_data import Action
+from bot.services.callback_data import press as callback
 from bot.services.messages import Button, Keyboard, OutMessage
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
 EDIT_BUTTONS_PER_ROW = 4
-
-
-def callback(action: str, submission_id: int, *parts: str) -> str:
-    """Callback data for a questionnaire button: `action:submission[:part...]`."""
-    return ":".join((action, str(submission_id), *parts))
 
 
 def unit_of(question: Question, questionnaire: Questionnaire, t: Translator) -> str:
@@ -68,11 +65,17 @@ def question_message(
     rows: list[tuple[Button, ...]] = []
     if question.kind is Kind.CHOICE:
         rows.extend(
-            (Button(localized(c.label, t), callback("pick", submission_id, question.key, c.key)),)
+            (
+                Button(
+                    localized(c.label, t), callback(Action.PICK, submission_id, question.key, c.key)
+                ),
+            )
             for c in question.choices
         )
     if question.optional:
-        rows.append((Button(t.gettext("Skip"), callback("skip", submission_id, question.key)),))
+        rows.append(
+            (Button(t.gettext("Skip"), callback(Action.SKIP, submission_id, question.key)),)
+        )
     return OutMessage("\n\n".join(lines), tuple(rows))
 
 
@@ -115,7 +118,7 @@ def _review_keyboard(
     questionnaire: Questionnaire, submission_id: int, t: Translator, submitted: bool
 ) -> Keyboard:
     edits = [
-        Button(f"✏️ {questionnaire.number(q.key)}", callback("edit", submission_id, q.key))
+        Button(f"✏️ {questionnaire.number(q.key)}", callback(Action.EDIT, submission_id, q.key))
         for q in questionnaire.questions
     ]
     rows = [
@@ -123,5 +126,5 @@ def _review_keyboard(
         for i in range(0, len(edits), EDIT_BUTTONS_PER_ROW)
     ]
     if not submitted:
-        rows.append((Button(t.gettext("✅ Submit"), callback("submit", submission_id)),))
+        rows.append((Button(t.gettext("✅ Submit"), callback(Action.SUBMIT, submission_id)),))
     return tuple(rows)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,15 +14,12 @@ from bot.followup import submission_questionnaire
 from bot.i18n import translator
 from bot.schedule import DepartmentSchedule
 from bot.services import outbox
+from bot.services.callback_data import Action
+from bot.services.callback_data import press as callback
 from bot.services.context import Services
 from bot.services.messages import Button, OutMessage
-from bot.services.prompts import callback, question_message
+from bot.services.prompts import question_message
 from storage.models import Cycle, MemberStatus, Submission, SubmissionState
-
-REMIND_LATER: Final = "later"
-"""Callback action of "remind me later": no reminder until the next working morning."""
-ON_LEAVE: Final = "leave"
-"""Callback action of "I'm on leave this month": no more reminders, counted as on leave."""
 
 
 def reminder_prefix(cycle_id: int, member_id: int | None = None) -> str:
@@ -144,8 +140,12 @@ def reminder_message(submission: Submission) -> OutMessage:
         deadline=moment_text(submission.effective_deadline, cycle.department.timezone, t.locale),
     )
     own = (
-        (Button(t.gettext("⏰ Remind me later"), callback(REMIND_LATER, submission.id)),),
-        (Button(t.gettext("🌴 I'm on leave this month"), callback(ON_LEAVE, submission.id)),),
+        (Button(t.gettext("⏰ Remind me later"), callback(Action.REMIND_LATER, submission.id)),),
+        (
+            Button(
+                t.gettext("🌴 I'm on leave this month"), callback(Action.ON_LEAVE, submission.id)
+            ),
+        ),
     )
     if submission.current_question is None:
         ready = t.gettext(
@@ -160,9 +160,11 @@ def reminder_message(submission: Submission) -> OutMessage:
     return OutMessage(f"{text}\n\n{question.text}", (*question.buttons, *own))
 
 
-def press(services: Services, session: Session, submission: Submission, action: str) -> OutMessage:
-    """The member pressed "remind me later" (`REMIND_LATER`) or "I'm on leave this month"
-    (`ON_LEAVE`) on a reminder; reminders already waiting for them are withdrawn."""
+def press(
+    services: Services, session: Session, submission: Submission, action: Action
+) -> OutMessage:
+    """The member pressed "remind me later" (`Action.REMIND_LATER`) or "I'm on leave this
+    month" (`Action.ON_LEAVE`) on a reminder; reminders already waiting for them are withdrawn."""
     member, cycle = submission.member, submission.cycle
     t = translator(member.language)
     if submission.state is SubmissionState.SUBMITTED:
@@ -173,7 +175,7 @@ def press(services: Services, session: Session, submission: Submission, action: 
             )
         )
     outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
-    if action == ON_LEAVE:
+    if action is Action.ON_LEAVE:
         submission.on_leave = True
         return OutMessage(
             t.gettext(

@@ -1,0 +1,132 @@
+"""The data of every inline button: built and read here, and nowhere else.
+
+Telegram hands a pressed button's data back to the bot, but a modified client can send any data
+with a press (the Bot API says so), so reading is strict: one of the forms built here, with ids
+of ASCII digits that fit the database's 64-bit integers. Anything else reads as None, which the
+handlers answer as an out-of-date button.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Final
+
+MAX_ID: Final = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer)."""
+LIMIT: Final = 64
+"""Telegram's limit on a button's data, in bytes."""
+
+LANGUAGE_PATTERN: Final = re.compile(r"^lang:")
+"""What the language buttons' handler is registered for."""
+NEED_PATTERN: Final = re.compile(r"^need:")
+"""What the need buttons' handler is registered for."""
+
+
+class Action(enum.StrEnum):
+    """A member's button on a question, the review or a reminder."""
+
+    SKIP = "skip"
+    PICK = "pick"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    REMIND_LATER = "later"  # "remind me later": no reminder until the next working morning
+    ON_LEAVE = "leave"  # "I'm on leave this month": no more reminders, counted as on leave
+
+
+class NeedAction(enum.StrEnum):
+    """A manager's button under a need."""
+
+    ACK = "ack"
+    DONE = "done"
+    DECLINE = "decline"
+    REPLY = "reply"
+
+
+@dataclass(frozen=True)
+class Press:
+    """A member's press: what on which submission, and the question and choice it names."""
+
+    action: Action
+    submission_id: int
+    question: str = ""
+    choice: str = ""
+
+
+@dataclass(frozen=True)
+class NeedPress:
+    """A manager's press on a need."""
+
+    action: NeedAction
+    need_id: int
+
+
+_PARTS: Final = {  # how many words follow the submission id
+    Action.SKIP: 1,
+    Action.PICK: 2,
+    Action.EDIT: 1,
+    Action.SUBMIT: 0,
+    Action.REMIND_LATER: 0,
+    Action.ON_LEAVE: 0,
+}
+_ID: Final = r"([0-9]{1,19})"
+_WORD: Final = r"([a-z0-9_]{1,32})"  # a question, choice or language key
+_PRESS: Final = {
+    action: re.compile(rf"{action}:{_ID}" + f":{_WORD}" * parts) for action, parts in _PARTS.items()
+}
+_NEED: Final = re.compile(rf"need:({'|'.join(NeedAction)}):{_ID}")
+_LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
+
+
+def press(action: Action, submission_id: int, *words: str) -> str:
+    """The data of a member's button: `action:submission[:question[:choice]]`."""
+    if len(words) != _PARTS[action]:
+        raise ValueError(f"{action} takes {_PARTS[action]} word(s), not {words!r}")
+    return _checked(":".join((action, str(submission_id), *words)))
+
+
+def read_press(data: str) -> Press | None:
+    """The member's press that `data` stands for, or None when it is no such press."""
+    action = data.partition(":")[0]
+    if action not in _PRESS:
+        return None
+    found = _PRESS[Action(action)].fullmatch(data)
+    if found is None or (submission_id := _id(found[1])) is None:
+        return None
+    return Press(Action(action), submission_id, *found.groups()[1:])
+
+
+def need(action: NeedAction, need_id: int) -> str:
+    """The data of a manager's button under a need: `need:action:need`."""
+    return _checked(f"need:{action}:{need_id}")
+
+
+def read_need(data: str) -> NeedPress | None:
+    """The press on a need that `data` stands for, or None."""
+    found = _NEED.fullmatch(data)
+    if found is None or (need_id := _id(found[2])) is None:
+        return None
+    return NeedPress(NeedAction(found[1]), need_id)
+
+
+def language(code: str) -> str:
+    """The data of a language button: `lang:code`."""
+    return _checked(f"lang:{code}")
+
+
+def read_language(data: str) -> str | None:
+    """The language code a language button's `data` names, or None (it may still be unknown)."""
+    found = _LANGUAGE.fullmatch(data)
+    return None if found is None else found[1]
+
+
+def _id(digits: str) -> int | None:
+    number = int(digits)
+    return number if number <= MAX_ID else None
+
+
+def _checked(data: str) -> str:
+    if len(data.encode()) > LIMIT:
+        raise ValueError(f"button data over {LIMIT} bytes: {data!r}")
+    return data

@@ -1,0 +1,132 @@
+"""Button data: built and read by one module, strictly, so that data forged by a modified
+client is answered as an out-of-date button and changes nothing."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.emulator import SimulatedUser
+from bot.services import callback_data
+from bot.services.callback_data import Action, NeedAction, NeedPress, Press
+from storage.models import Answer, Submission
+from tests.factories import MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+
+BEYOND_64_BITS = "99999999999999999999"
+OVER_BY_ONE = str(2**63)
+FORGED = [
+    f"{action}:{odd}{rest}"
+    for odd in ("²", "١٢", BEYOND_64_BITS, OVER_BY_ONE, "-1", "")
+    for action, rest in (
+        ("skip", ":factors"),
+        ("pick", ":confidence:high"),
+        ("edit", ":revenue"),
+        ("submit", ""),
+        ("later", ""),
+        ("leave", ""),
+        ("need:done", ""),
+        ("need:reply", ""),
+    )
+] + ["lang:²", "lang:", "lang:en:x", "skip:1:Factors", "submit:1:x", "pick:1:confidence", "x"]
+
+
+def _question(number: int) -> object:
+    return lambda m: f"Question {number} of 12" in m.text
+
+
+async def _asked(bot: Running, telegram_id: int) -> SimulatedUser:
+    user = bot.user(telegram_id, "Eve Forger")
+    await user.send(f"/start {bot.invite()}")
+    await user.next_message()
+    bot.clock.set(OPENING)
+    await user.wait_for(_question(1))  # type: ignore[arg-type]
+    return user
+
+
+def _stored(bot: Running) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The answers (question and text, in order) and the question waiting for an answer."""
+    with bot.services.db.unit_of_work() as session:
+        answers = session.execute(select(Answer.question, Answer.text).order_by(Answer.id))
+        current = session.scalars(select(Submission.current_question)).one()
+        return [(question, text) for question, text in answers], current
+
+
+async def test_forged_button_data_is_out_of_date_answered_quietly_and_changes_nothing(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(database_url) as bot:
+        eve = await _asked(bot, 105)
+        await eve.send("Signed two deals")
+        second = await eve.wait_for(_question(2))  # type: ignore[arg-type]
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await manager.send("/start")
+        await manager.next_message()
+        assert _stored(bot) == ([("highlights", "Signed two deals")], "revenue")
+
+        for person, message in ((eve, second), (manager, None)):
+            shown = message or (await manager.client.messages(MANAGER_ID))[-1]
+            for data in FORGED:
+                query = await person.press(shown, callback_data=data, forged=True)
+                answer = await person.callback_answer(query)
+                assert answer.text == "This button is out of date.", data
+
+        # Nothing was sent in between: the next thing Eve sees is the reply to her answer.
+        await eve.send("56万")
+        assert _question(3)(await eve.next_message())  # type: ignore[operator]
+        assert _stored(bot) == (
+            [("highlights", "Signed two deals"), ("revenue", None)],
+            "new_customers",
+        )
+    logged = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.ERROR or (r.name.startswith("bot.") and r.levelno > logging.DEBUG)
+    ]
+    assert logged == []
+
+
+def test_data_is_read_back_as_built_and_only_so() -> None:
+    built = {
+        callback_data.press(Action.PICK, 7, "confidence", "high"): Press(
+            Action.PICK, 7, "confidence", "high"
+        ),
+        callback_data.press(Action.SKIP, 2**63 - 1, "factors"): Press(
+            Action.SKIP, 2**63 - 1, "factors"
+        ),
+        callback_data.press(Action.SUBMIT, 0): Press(Action.SUBMIT, 0),
+        callback_data.press(Action.ON_LEAVE, 3): Press(Action.ON_LEAVE, 3),
+    }
+    assert {data: callback_data.read_press(data) for data in built} == built
+    assert callback_data.read_need(callback_data.need(NeedAction.DECLINE, 12)) == NeedPress(
+        NeedAction.DECLINE, 12
+    )
+    assert callback_data.read_language(callback_data.language("zh_Hans")) == "zh_Hans"
+    for data in FORGED:
+        read = (callback_data.read_press, callback_data.read_need, callback_data.read_language)
+        assert [r(data) for r in read] == [None, None, None], data
+    with pytest.raises(ValueError, match="64 bytes"):
+        callback_data.press(Action.PICK, 1, "q" * 30, "c" * 30)
+
+
+def test_no_other_module_writes_button_data() -> None:
+    """Every format lives in bot.services.callback_data: no other module of the bot spells one
+    out (a prefix such as "skip:" or "need:<action>") or builds data by hand."""
+    root = Path(__file__).parent.parent / "bot"
+    formats = re.compile(
+        r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
+        r"""|["']need:(?:ack|done|decline|reply)|callback_data=f["']"""
+    )
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if path.name != "callback_data.py" and "emulator" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if formats.search(line)
+    ]
+    assert offenders == []
