@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Final
 
@@ -152,7 +152,10 @@ class NumberStyle:
 
     def number(self, value: Decimal) -> str:
         """``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
-        rounded = value.quantize(_CENTS, rounding=ROUND_HALF_UP)  # 0.125 -> 0.13
+        try:
+            rounded = value.quantize(_CENTS, rounding=ROUND_HALF_UP)  # 0.125 -> 0.13
+        except InvalidOperation:  # beyond the context's 28 digits: too big to have cents
+            rounded = value
         if not rounded:
             return "0"  # not "-0"
         text = f"{rounded:,.2f}".rstrip("0").rstrip(".")

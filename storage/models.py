@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -53,6 +53,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+NUMBER_DIGITS = 20
+"""Digits a stored number keeps, NUMBER_PLACES of them after the decimal point."""
+NUMBER_PLACES = 4
+_PLACE = Decimal(1).scaleb(-NUMBER_PLACES)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A ``Numeric(NUMBER_DIGITS, NUMBER_PLACES)`` that keeps the same exact value on every
+    backend.
+
+    SQLite has no decimal type: its NUMERIC keeps a float, which rounds numbers of more than
+    15 digits (``9999999999999999`` came back as ``10000000000000000``). There the number is
+    kept as its text, and treated as PostgreSQL treats a numeric: rounded to the places, refused
+    beyond the digits.
+    """
+
+    impl = Numeric(NUMBER_DIGITS, NUMBER_PLACES)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        if value.is_finite() and value.adjusted() < NUMBER_DIGITS - NUMBER_PLACES:
+            return f"{value.quantize(_PLACE, rounding=ROUND_HALF_UP):f}"
+        raise ValueError(f"{value} does not fit a number of {NUMBER_DIGITS} digits")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None or dialect.name != "sqlite":
+            return value  # type: ignore[no-any-return]
+        return Decimal(str(value))  # text; a float only in a database not yet upgraded
 
 
 class Base(DeclarativeBase):
@@ -244,7 +281,7 @@ class Answer(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
-    number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    number: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     skipped: Mapped[bool] = mapped_column(default=False)
     answered_at: Mapped[datetime]
 
@@ -284,7 +321,7 @@ class Target(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(7))
     kpi: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    value: Mapped[Decimal] = mapped_column(ExactDecimal)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     set_at: Mapped[datetime]
 
