@@ -7,10 +7,13 @@ Accepted input (after full-width characters are folded to ASCII):
 * a magnitude suffix: ``千``, ``万`` (or ``w``), ``百万``, ``千万``, ``亿``,
   ``k`` (thousand) and ``m`` (million), in either case;
 * an optional trailing unit word (``元``, ``个``, ``人``, ``单``, ``家``);
-* or, instead of a suffix and unit, a percent sign: ``50%`` (``percent=True``, value 50).
+* or, instead of a suffix and unit and only where ``percent=True``, a percent sign: ``50%``
+  (value 50).
 
 Anything else (``约3万``, ``3万万``, ``1,2,3``, ``50%%``) is rejected with
-:class:`NumberFormatError` so the bot can ask again with a hint.
+:class:`NumberFormatError` so the bot can ask again with a hint; a number that is not kept
+exactly (more than :data:`WHOLE_DIGITS` digits before the point or :data:`NUMBER_PLACES` after
+it) with :class:`NumberOutOfRange`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,13 @@ from babel.numbers import (
     get_group_symbol,
 )
 
+from storage.models import NUMBER_DIGITS, NUMBER_PLACES
+
 __all__ = [
+    "NUMBER_PLACES",
+    "WHOLE_DIGITS",
     "NumberFormatError",
+    "NumberOutOfRange",
     "ParsedNumber",
     "fold_width",
     "format_number",
@@ -40,6 +48,9 @@ __all__ = [
 
 MAX_INPUT_LENGTH: Final = 64
 """Longer input is rejected outright; nobody types a 65-character number."""
+
+WHOLE_DIGITS: Final = NUMBER_DIGITS - NUMBER_PLACES
+"""Digits a number may have before the decimal point: the database keeps no more exactly."""
 
 EMPTY_VALUE: Final = "—"
 """Shown in place of a value that cannot be computed (e.g. completion without a plan)."""
@@ -88,12 +99,18 @@ class NumberFormatError(ValueError):
         self.reason = reason
 
 
+class NumberOutOfRange(NumberFormatError):
+    """Raised for a number with more digits than are kept exactly (see :data:`WHOLE_DIGITS`)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, "not kept exactly")
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedNumber:
-    """A number as typed by a person: its exact value and whether it was a percentage."""
+    """A number as typed by a person: its exact value."""
 
     value: Decimal
-    percent: bool = False
 
 
 def fold_width(text: str) -> str:
@@ -101,21 +118,27 @@ def fold_width(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
-def parse_number(text: str) -> ParsedNumber:
-    """Parse a number written like ``30,000``, ``3.5万``, ``1.2k``, ``５０００`` or ``50%``.
+def parse_number(text: str, *, percent: bool = False) -> ParsedNumber:
+    """Parse a number written like ``30,000``, ``3.5万``, ``1.2k`` or ``５０００``; where
+    `percent` allows it (a percentage KPI), ``50%`` is 50.
 
     Raises :class:`NumberFormatError` for anything else.
     """
     if len(text) > MAX_INPUT_LENGTH:
         raise NumberFormatError(text[:MAX_INPUT_LENGTH] + "…", "too long")
     match = _NUMBER_RE.fullmatch(fold_width(text).strip())
-    if match is None:
+    if match is None or (match["percent"] and not percent):
         raise NumberFormatError(text)
     value = Decimal(match["digits"].replace(",", ""))
     value *= _MULTIPLIERS[(match["suffix"] or "").lower()]
     if match["sign"] == "-":
         value = -value
-    return ParsedNumber(value=_tidy(value), percent=match["percent"] is not None)
+    if value.adjusted() >= WHOLE_DIGITS:  # before _tidy, which fails beyond 28 digits
+        raise NumberOutOfRange(text)
+    value = _tidy(value)
+    if -int(value.as_tuple().exponent) > NUMBER_PLACES:
+        raise NumberOutOfRange(text)
+    return ParsedNumber(value=value)
 
 
 def _tidy(value: Decimal) -> Decimal:

@@ -67,6 +67,12 @@ class Kpi(_Frozen):
     name: Text
     unit: Text = ""
 
+    @property
+    def percent(self) -> bool:
+        """Whether the KPI is a percentage (its unit is ``%``): there ``50%`` is read as 50."""
+        units = list(self.unit.values()) if isinstance(self.unit, dict) else [self.unit]
+        return bool(units) and all(unit.strip() in ("%", "％") for unit in units)
+
 
 class Choice(_Frozen):
     """One button of a single-choice question."""

@@ -43,11 +43,11 @@ class Running:
             language_code=language_code,
         )
 
-    def invite(self, role: str = "member") -> str:
-        """An invite code for sales, as `monthend invite` makes it."""
+    def invite(self, role: str = "member", department: str = "sales") -> str:
+        """An invite code for `department`, as `monthend invite` makes it."""
         from storage.models import Role
 
-        return directory.create_invite(self.services, "sales", Role(role))
+        return directory.create_invite(self.services, department, Role(role))
 
 
 def free_port() -> int:

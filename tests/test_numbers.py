@@ -7,7 +7,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from babel.numbers import format_decimal
 
-from bot.numbers import NumberFormatError, ParsedNumber, format_number, format_percent, parse_number
+from bot.numbers import (
+    NumberFormatError,
+    NumberOutOfRange,
+    ParsedNumber,
+    format_number,
+    format_percent,
+    parse_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +62,7 @@ from bot.numbers import NumberFormatError, ParsedNumber, format_number, format_p
 )
 def test_accepts(text: str, expected: str) -> None:
     parsed = parse_number(text)
-    assert parsed == ParsedNumber(Decimal(expected), percent=False)
+    assert parsed == ParsedNumber(Decimal(expected))
     assert str(parsed.value) == expected
 
 
@@ -70,8 +77,39 @@ def test_accepts(text: str, expected: str) -> None:
         (" 12 % ", "12"),
     ],
 )
-def test_accepts_percentages(text: str, expected: str) -> None:
-    assert parse_number(text) == ParsedNumber(Decimal(expected), percent=True)
+def test_accepts_percentages_where_they_are_allowed(text: str, expected: str) -> None:
+    assert parse_number(text, percent=True) == ParsedNumber(Decimal(expected))
+    with pytest.raises(NumberFormatError):
+        parse_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 30,
+        "99999999999999999",
+        "-99999999999999999",
+        "10000000000000000",
+        "99999999999999999999亿",
+        "1" * 20 + "亿",
+        "9" * 64,
+        "0.00001",
+        "1.23456789k",
+        "9999999999999999.99999",
+    ],
+)
+def test_refuses_numbers_that_are_not_kept_exactly(text: str) -> None:
+    with pytest.raises(NumberOutOfRange):
+        parse_number(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["9999999999999999", "-9999999999999999.9999", "0.0001", "99999999.9999亿", "1.2345k"]
+)
+def test_accepts_numbers_up_to_the_limit(text: str) -> None:
+    value = parse_number(text).value
+    assert value.adjusted() < 16
+    assert value == value.quantize(Decimal("0.0001"))
 
 
 @pytest.mark.parametrize(
@@ -122,7 +160,7 @@ def test_values_are_exact_decimals() -> None:
     value = parse_number("0.1万").value
     assert isinstance(value, Decimal)
     assert value == Decimal(1000)
-    assert parse_number("1.23456789k").value == Decimal("1234.56789")
+    assert parse_number("1.23456789万").value == Decimal("12345.6789")
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_Hans"])
@@ -194,3 +232,8 @@ def test_format_number_agrees_with_babel(locale: str) -> None:
         rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) or Decimal(0)
         expected = format_decimal(rounded, format="#,##0.##", locale=locale)
         assert format_number(value, locale) == expected, text
+
+
+def test_a_number_too_big_to_have_cents_is_still_formatted() -> None:
+    """One SQLite kept before numbers were refused beyond the digits."""
+    assert format_number(Decimal("1.0e+30"), "en") == "1" + ",000" * 10

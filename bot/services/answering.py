@@ -165,13 +165,12 @@ class Questioning:
         return next((q for q in self.questionnaire.questions if q.key not in self.answers), None)
 
     def _answer_number(self, question: Question, text: str) -> list[OutMessage]:
-        unit = unit_of(question, self.questionnaire, self.t)
+        percent = question.kpi is not None and self.questionnaire.kpi(question.kpi).percent
         try:
-            parsed = parse_number(text)
-        except NumberFormatError:
-            return self.ask_again(number_hint(self.t, text, unit))
-        if parsed.percent:
-            return self.ask_again(number_hint(self.t, text, unit))
+            parsed = parse_number(text, percent=percent)
+        except NumberFormatError as error:
+            unit = unit_of(question, self.questionnaire, self.t)
+            return self.ask_again(number_hint(self.t, error, unit, percent))
         self._save(question, number=parsed.value)
         return self._advance()
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from html import escape
 
+from babel.lists import format_list
+
 from bot.i18n import Translator
-from bot.numbers import format_number
+from bot.numbers import (
+    NUMBER_PLACES,
+    WHOLE_DIGITS,
+    NumberFormatError,
+    NumberOutOfRange,
+    format_number,
+)
 from bot.questionnaire import Kind, Question, Questionnaire, localized
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
@@ -13,6 +21,9 @@ from bot.services.messages import Button, Keyboard, OutMessage
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
+NUMBER_EXAMPLES = ("30000", "30,000", "3万", "3.5万", "1.2k", "５０００")
+"""Forms of a number the hint shows (bot.numbers reads them all)."""
+PERCENT_EXAMPLE = "50%"
 EDIT_BUTTONS_PER_ROW = 4
 
 
@@ -79,13 +90,24 @@ def question_message(
     return OutMessage("\n\n".join(lines), tuple(rows))
 
 
-def number_hint(t: Translator, text: str, unit: str) -> str:
-    """Say that a number could not be read and show the forms that are accepted."""
+def number_hint(t: Translator, error: NumberFormatError, unit: str, percent: bool) -> str:
+    """Say why a number was not taken: the limit it is beyond, or the forms that are read
+    (with a percentage where `percent` allows one)."""
+    text = escape(_shorten(error.text, 100))
+    if isinstance(error, NumberOutOfRange):
+        return t.gettext(
+            "I keep numbers of up to %(whole)s digits before the decimal point and %(places)s "
+            "after it; “%(text)s” has more. Please write it again.",
+            whole=WHOLE_DIGITS,
+            places=NUMBER_PLACES,
+            text=text,
+        )
+    examples = (*NUMBER_EXAMPLES, PERCENT_EXAMPLE) if percent else NUMBER_EXAMPLES
     return t.gettext(
-        "I couldn't read “%(text)s” as a number%(unit)s. Please write it like "
-        "30000, 30,000, 3万, 3.5万, 1.2k, ５０００ or 50%%.",
-        text=escape(_shorten(text, 100)),
+        "I couldn't read “%(text)s” as a number%(unit)s. Please write it like %(examples)s.",
+        text=text,
         unit=t.gettext(" in %(unit)s", unit=escape(unit)) if unit else "",
+        examples=format_list(examples, style="or", locale=t.locale),
     )
 
 

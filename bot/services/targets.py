@@ -23,6 +23,7 @@ from bot.questionnaire import Kpi, Questionnaire, localized
 from bot.services.access import acting_for, language_of, managed_departments, refusal
 from bot.services.context import Services
 from bot.services.messages import OutMessage
+from bot.services.prompts import number_hint
 from storage.models import Department, Member, MemberStatus, Role, Target
 
 REMOVE = "-"
@@ -87,16 +88,9 @@ def _store(
             )
         )
     try:
-        number = parse_number(value)
-    except NumberFormatError:
-        number = None
-    if number is None or number.percent:
-        return OutMessage(
-            t.gettext(
-                "I couldn't read “%(text)s” as a number. Please write it like 30000, 3万 or 1.2k.",
-                text=escape(value),
-            )
-        )
+        number = parse_number(value, percent=kpi.percent)
+    except NumberFormatError as error:
+        return OutMessage(number_hint(t, error, localized(kpi.unit, t), kpi.percent))
     if target is None:
         target = Target(member_id=member.id, period=str(month), kpi=kpi.key)
         session.add(target)

@@ -11,6 +11,7 @@ Create Date: 2026-12-04
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,7 +33,7 @@ def downgrade() -> None:
     _retype(sa.String(), NUMERIC)
 
 
-def _retype(before: sa.types.TypeEngine[object], after: sa.types.TypeEngine[object]) -> None:
+def _retype(before: sa.types.TypeEngine[Any], after: sa.types.TypeEngine[Any]) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for table, column, nullable in NUMBERS:
