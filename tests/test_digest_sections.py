@@ -42,6 +42,7 @@ from tests.test_digest_render import (
     plain,
     read_document,
 )
+from tests.test_digest_xlsx import workbook
 
 RAISED = datetime(2026, 10, 30, 2, 0, tzinfo=UTC)
 
@@ -90,13 +91,42 @@ def test_year_on_year_column_appears_with_last_years_figures() -> None:
     assert_valid_messages(zh)
 
 
-def test_totals_compare_like_with_like() -> None:
-    messages = [m.text for m in telegram_messages(with_totals(department()), EN)]
-    # New customers: 王芳 10→12, Anna 5→5 have both; 李伟's 3 has no target and is left out.
-    assert kpi_line(messages, "Total", table=1).split() == ["Total", "15", "20", "113%", "+11%"]
-    assert "The total's Done % counts only members with both a target and an actual." in plain(
-        messages
+def test_a_totals_figures_and_its_done_rate_add_up_the_same_members() -> None:
+    digest = with_totals(department())
+    messages = [m.text for m in telegram_messages(digest, EN)]
+    # New customers: 王芳 10→12, Anna 5→5 have both; 李伟's 3 has no target and is left out, so
+    # the total reads 15 → 17, 113% (not 15 → 20 beside 113%).
+    total = ["Total", "(2", "of", "3)", "15", "17", "113%", "+11%"]
+    assert kpi_line(messages, "Total", table=1).split() == total
+    left_out = (
+        "The total adds up the members with both a target and an actual, so that its Done % is "
+        "theirs: 1 member with only one of them is left out."
     )
+    assert left_out in plain(messages)
+    # Revenue: every member with figures has both, so the total is plainly everyone's.
+    assert kpi_line(messages, "Total", table=0).split()[:4] == ["Total", "1.32M", "1.21M", "92%"]
+
+    report = [text.strip() for text in read_document(render_report_html(digest, EN)).text]
+    report = [text for text in report if text]
+    at = report.index("Total (2 of 3)")
+    assert report[at : at + 5] == ["Total (2 of 3)", "15", "17", "113%", "+11%"]
+    assert left_out in report
+
+    numbers = {
+        str(row[0].value): {
+            str(heading.value): cell.value for heading, cell in zip(sheet[1], row, strict=True)
+        }
+        for sheet in [workbook(digest)["Numbers"]]
+        for row in sheet.iter_rows(min_row=2)
+    }
+    customers = "New customers (customers)\n"
+    figures = ("Target", "Actual", "In the total")
+    assert [numbers["Total"][customers + f] for f in figures] == [15, 17, 2]
+    assert [numbers["李伟"][customers + f] for f in figures] == [None, 3, None]
+    assert [numbers["Anna Schmidt"][customers + f] for f in figures] == [5, 5, 1]
+    done = numbers["Total"][customers + "Done %"]
+    assert isinstance(done, float)
+    assert round(done, 4) == round(17 / 15, 4)
 
 
 def test_plan_follow_through_table_and_items() -> None:

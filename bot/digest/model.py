@@ -124,30 +124,60 @@ def _total(values: list[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
+def _has_both(part: KpiFigures) -> bool:
+    return part.target is not None and part.actual is not None
+
+
+def _has_any(part: KpiFigures) -> bool:
+    return part.target is not None or part.actual is not None
+
+
 @dataclass(frozen=True)
 class KpiTotal(KpiFigures):
-    """The department's total of one KPI (so of one unit): each value is the sum of the
-    members' values; completion and changes compare like with like, over the members who have
-    both values."""
+    """The department's total of one KPI (so of one unit). Its target, actual and completion
+    add up the same members, so that they agree at a glance: those with both a target and an
+    actual (while nobody has both, there is no completion and everyone's figures are added).
+    Changes compare like with like, over the members who have both values."""
 
     parts: tuple[KpiFigures, ...] = ()
+    paired: bool = False
+    """Whether some member has both a target and an actual, so that the total adds up those."""
 
     @classmethod
     def of(cls, kpi: Kpi, parts: tuple[KpiFigures, ...]) -> KpiTotal:
         """The total of `parts`, the members' figures of `kpi`."""
+        paired = any(map(_has_both, parts))
+        added = [p for p in parts if (_has_both(p) if paired else _has_any(p))]
         return cls(
             kpi,
-            target=_total([p.target for p in parts]),
-            actual=_total([p.actual for p in parts]),
+            target=_total([p.target for p in added]),
+            actual=_total([p.actual for p in added]),
             previous=_total([p.previous for p in parts]),
             last_year=_total([p.last_year for p in parts]),
             parts=parts,
+            paired=paired,
         )
+
+    def adds_up(self, part: KpiFigures) -> bool:
+        """Whether the target and actual of `part` (a member's figures) are in the total."""
+        return _has_both(part) if self.paired else _has_any(part)
+
+    @property
+    def counted(self) -> int:
+        """How many members the total's target and actual add up."""
+        return sum(map(self.adds_up, self.parts))
+
+    @property
+    def left_out(self) -> int:
+        """How many members have a target or an actual that the total leaves out (one without
+        the other, while others have both)."""
+        return sum(_has_any(p) and not self.adds_up(p) for p in self.parts)
 
     @property
     def completion(self) -> Decimal | None:
-        """完成率 over the members with both a target and an actual."""
-        return ratio(*_paired(self.parts, "actual", "target"))
+        """完成率 of the members with both a target and an actual: the total's actual over its
+        target."""
+        return super().completion if self.paired else None
 
     @property
     def change(self) -> Decimal | None:
@@ -158,12 +188,6 @@ class KpiTotal(KpiFigures):
     def year_on_year(self) -> Decimal | None:
         """同比 over the members with an actual in both years."""
         return growth(*_paired(self.parts, "actual", "last_year"))
-
-    @property
-    def completion_partial(self) -> bool:
-        """Whether some member has a target or an actual but not both, so that completion
-        leaves them out."""
-        return any((p.target is None) != (p.actual is None) for p in self.parts)
 
 
 @dataclass(frozen=True)

@@ -382,10 +382,14 @@ class _View:
         title = self.t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
         note = ""
         if total is not None:
-            lines.insert(0, KpiLine(self.t.gettext("Total"), self._cells(total), total=True))
-            if isinstance(total, KpiTotal) and total.completion_partial:
-                note = self.t.gettext(
-                    "The total's Done % counts only members with both a target and an actual."
+            lines.insert(0, KpiLine(total_label(total, self.t), self._cells(total), total=True))
+            if isinstance(total, KpiTotal) and total.left_out:
+                note = self.t.ngettext(
+                    "The total adds up the members with both a target and an actual, so that "
+                    "its Done %% is theirs: %(n)s member with only one of them is left out.",
+                    "The total adds up the members with both a target and an actual, so that "
+                    "its Done %% is theirs: %(n)s members with only one of them are left out.",
+                    total.left_out,
                 )
         return KpiTable(title, columns, tuple(lines), note)
 
@@ -536,6 +540,20 @@ class _View:
         if q.kind is Kind.CHOICE:
             return self._choices[q.key].get(answer.text or "", answer.text or EMPTY_VALUE)
         return answer.text or EMPTY_VALUE
+
+
+def total_label(total: KpiFigures, t: Translator) -> str:
+    """ "Total", with how many members it adds up when it leaves some out."""
+    if isinstance(total, KpiTotal) and total.left_out:
+        return t.gettext("Total (%(coverage)s)", coverage=coverage(total, t))
+    return t.gettext("Total")
+
+
+def coverage(total: KpiTotal, t: Translator) -> str:
+    """How many of the members with figures a total adds up: "3 of 4"."""
+    return t.gettext(
+        "%(counted)s of %(members)s", counted=total.counted, members=total.counted + total.left_out
+    )
 
 
 def summary_of(digest: Digest, t: Translator) -> Summary:
@@ -863,7 +881,13 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
     """The table as aligned lines, in chunks of at most TABLE_ROWS rows, each with the heading."""
-    rows = [table.columns, *((_fit(line.name, NAME_COLUMNS), *line.cells) for line in table.lines)]
+    rows = [
+        table.columns,
+        *(
+            (line.name if line.total else _fit(line.name, NAME_COLUMNS), *line.cells)
+            for line in table.lines
+        ),
+    ]
     header, *body = _aligned(rows)
     for start in range(0, len(body), TABLE_ROWS):
         yield [header, *body[start : start + TABLE_ROWS]]

@@ -27,7 +27,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.collection import collection_paused
 from bot.dates import month_text
-from bot.digest.model import Digest, KpiFigures, MemberAnswer, PlanMark
+from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer, PlanMark
 from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, status_labels
 from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator
@@ -39,8 +39,17 @@ WIDTH_LIMIT: Final = 60
 """Widest column, in characters; longer text wraps."""
 WIDTH_SAMPLE: Final = 500
 """Rows looked at to size a column: enough to see its typical width, cheap for any size."""
-KPI_COLUMNS: Final = (N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"), N_("YoY"))
-"""The figures of each KPI; "Done %" is 完成率 (actual / target), "MoM" 环比, "YoY" 同比."""
+KPI_COLUMNS: Final = (
+    N_("Target"),
+    N_("Actual"),
+    N_("Done %"),
+    N_("MoM"),
+    N_("YoY"),
+    N_("In the total"),
+)
+"""The figures of each KPI; "Done %" is 完成率 (actual / target), "MoM" 环比, "YoY" 同比; "In the
+total" is 1 for a member whose target and actual the total adds up, and the total's count of
+them."""
 WRAP: Final = Alignment(vertical="top", wrap_text=True)
 HEADING_FONT: Final = Font(bold=True)
 HEADING_FILL: Final = PatternFill("solid", fgColor="F4F6F9")
@@ -131,21 +140,29 @@ def _numbers(digest: Digest, t: Translator) -> Sheet:
         name, unit = localized(kpi.name, t), localized(kpi.unit, t)
         title = t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
         headings += [f"{title}\n{t.gettext(column)}" for column in KPI_COLUMNS]
-    lines = digest.figures_by_member()
-    if digest.kpi_totals:
-        lines.insert(0, (t.gettext("Total"), {f.kpi.key: f for f in digest.kpi_totals}))
-    rows = [[who, *(v for kpi in kpis for v in _figures(mine.get(kpi.key)))] for who, mine in lines]
+    totals = {f.kpi.key: f for f in digest.kpi_totals}
+    rows = [
+        [who, *(v for kpi in kpis for v in _figures(mine.get(kpi.key), totals.get(kpi.key)))]
+        for who, mine in digest.figures_by_member()
+    ]
+    if totals:
+        total = [v for kpi in kpis for v in _figures(totals.get(kpi.key), totals.get(kpi.key))]
+        rows.insert(0, [t.gettext("Total"), *total])
     return Sheet(t.gettext("Numbers"), tuple(headings), rows)
 
 
-def _figures(f: KpiFigures | None) -> list[Value]:
+def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:
+    """The cells of one KPI: a member's figures `f`, or the `total`'s (when `f` is it)."""
     if f is None:
         return [None] * len(KPI_COLUMNS)
     change, year_on_year = (
         None if ratio is None else Percent(ratio, signed=True)
         for ratio in (f.change, f.year_on_year)
     )
-    return [f.target, f.actual, _percent(f.completion), change, year_on_year]
+    added: int | None = None
+    if isinstance(total, KpiTotal):
+        added = total.counted if f is total else (1 if total.adds_up(f) else None)
+    return [f.target, f.actual, _percent(f.completion), change, year_on_year, added]
 
 
 def _percent(ratio: Decimal | None) -> Percent | None:

@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session
 
 from bot.dates import month_text
 from bot.digest.build import build_digest
-from bot.digest.model import Digest, Status, ratio
-from bot.digest.render import Block, Macros, digest_filename, pack, render_report_html
+from bot.digest.model import Digest, KpiFigures, KpiTotal, Status, ratio
+from bot.digest.render import (
+    Block,
+    Macros,
+    coverage,
+    digest_filename,
+    pack,
+    render_report_html,
+)
 from bot.i18n import Translator, translator
 from bot.numbers import format_percent
 from bot.periods import Period
@@ -131,10 +138,7 @@ def pack_text(text: str) -> list[str]:
 def _line(digest: Digest, t: Translator) -> DepartmentLine:
     submitted = len(digest.with_status(Status.ON_TIME, Status.LATE))
     expected = len(digest.members) - len(digest.with_status(Status.ON_LEAVE))
-    completion = tuple(
-        f"{localized(total.kpi.name, t)} {format_percent(total.completion, t.locale)}"
-        for total in digest.kpi_totals
-    )
+    completion = tuple(_completion(total, t) for total in digest.kpi_totals)
     return DepartmentLine(
         name=digest.department,
         held=True,
@@ -144,3 +148,14 @@ def _line(digest: Digest, t: Translator) -> DepartmentLine:
         completion=completion,
         open_needs=sum(1 for need in digest.needs if need.unresolved),
     )
+
+
+def _completion(total: KpiFigures, t: Translator) -> str:
+    """A KPI's 完成率 in the department, with the members it covers when it leaves some out."""
+    rate = format_percent(total.completion, t.locale)
+    name = localized(total.kpi.name, t)
+    if isinstance(total, KpiTotal) and total.left_out:
+        return t.gettext(
+            "%(kpi)s %(rate)s (%(coverage)s)", kpi=name, rate=rate, coverage=coverage(total, t)
+        )
+    return f"{name} {rate}"
