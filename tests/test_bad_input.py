@@ -301,3 +301,31 @@ async def test_a_department_name_with_markup_reaches_every_caption(database_url:
         assert "Sales <East>\nSubmitted: 0 of 1 (0%)" in rollup.plain_text
         attached = await head.wait_for(file("document"))
         assert attached.plain_text == "Sales <East>"
+
+
+NUL_REFUSED = (
+    "This message has an invisible control character (NUL) in it that I cannot keep, so I did "
+    "not take it. Please type it again rather than paste it."
+)
+
+
+async def test_a_nul_character_in_an_answer_or_an_argument_is_refused_and_nothing_stored(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        nadia = await _asked(bot, 108, "Nadia")
+        await nadia.send("Grew revenue\x00 by 10%")
+        assert (await nadia.next_message()).text == NUL_REFUSED
+        assert _answers(bot, 108) == {}
+        await _answer(nadia, "Grew revenue by 10%", 2)  # typed again, it is taken
+        assert _answers(bot, 108)["highlights"].text == "Grew revenue by 10%"
+
+        stranger = bot.user(109, "Mallory")
+        await stranger.send("/start abc\x00def")  # an invite code
+        assert (await stranger.next_message()).text == NUL_REFUSED
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await manager.send("/target revenue 30万 Nad\x00ia")
+        assert (await manager.next_message()).text == NUL_REFUSED
+        await manager.send("/target")
+        assert "No targets set" in (await manager.next_message()).text
+        assert _members(bot) == 2  # the manager and Nadia

@@ -144,6 +144,9 @@ async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler on `application`."""
+    application.add_handler(
+        MessageHandler(other_updates.WITH_NUL, other_updates.with_nul), group=-2
+    )
     application.add_handler(TypeHandler(Update, other_updates.heard_from), group=-1)
     application.add_handlers(
         [

@@ -1,15 +1,18 @@
-"""Updates that are not answers: edits of sent messages, messages in groups, and every private
-update as a sign that its sender can be written to again."""
+"""Updates that are not answers: edits of sent messages, messages in groups, text that cannot be
+kept, and every private update as a sign that its sender can be written to again."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes, filters
 
 from bot.chat.updates import PRIVATE_TEXT, services
 from bot.i18n import N_, Translator, normalize_language, translator
 from bot.services import directory, members
+
+WITH_NUL = filters.ChatType.PRIVATE & filters.Regex("\x00")
+"""Private text (an answer, or a command with its arguments) with a NUL character in it."""
 
 
 def _reader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
@@ -39,6 +42,21 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "To change an answer, send /edit."
         ),
     )
+
+
+async def with_nul(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text with a NUL character is refused before any other handler sees it: no database
+    keeps one alike (PostgreSQL refuses it, SQLite would store it), and a person cannot see it
+    to take it out."""
+    await _tell(
+        update,
+        context,
+        N_(
+            "This message has an invisible control character (NUL) in it that I cannot keep, "
+            "so I did not take it. Please type it again rather than paste it."
+        ),
+    )
+    raise ApplicationHandlerStop
 
 
 async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
