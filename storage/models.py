@@ -189,6 +189,9 @@ class Member(Base):
     # Telegram message id of the last message handled from this person: a message redelivered
     # after a restart is recognised and not taken as a second answer.
     last_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Callback query id of the last button press taken from this person: a press delivered
+    # again after a restart is recognised and not taken as a second, out-of-date press.
+    last_press_id: Mapped[str | None] = mapped_column(String(64))
     # Set when Telegram refuses to deliver (blocked bot, deleted account); cleared when they write.
     unreachable_since: Mapped[datetime | None]
 

@@ -13,7 +13,7 @@ from bot.services.context import Services
 from bot.services.messages import OutMessage, from_payload
 from storage.db import Database
 from storage.models import Member, OutboxState, OutgoingMessage, Submission
-from tests.factories import BEFORE_OPENING, clock_of, make_services, register
+from tests.factories import BEFORE_OPENING, clock_of, make_services, press_id, register
 
 WANG, ANNA, OMAR = 101, 102, 103
 NAMES = {WANG: "王 芳", ANNA: "Anna Schmidt", OMAR: "Omar Haddad"}
@@ -69,7 +69,7 @@ def message(row: OutgoingMessage) -> OutMessage:
 def press(services: Services, telegram_id: int, shown: OutMessage, text: str) -> list[str]:
     """Press the button labelled `text` under `shown`; the texts of the replies."""
     data = next(b.data for row in shown.buttons for b in row if b.text == text)
-    result = answering.handle_button(services, telegram_id, data)
+    result = answering.handle_button(services, telegram_id, data, press_id())
     return [reply.text for reply in result.replies] + ([result.notice] if result.notice else [])
 
 

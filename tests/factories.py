@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,3 +104,11 @@ def register(services: Services, telegram_id: int, name: str, language: str = "e
     outcome = directory.join(services, user, code)
     assert outcome.member_id is not None, outcome.replies
     return outcome.member_id
+
+
+_PRESSES = itertools.count(1)
+
+
+def press_id() -> str:
+    """A fresh callback query id, as Telegram gives each press of a button."""
+    return f"press-{next(_PRESSES)}"

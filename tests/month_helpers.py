@@ -16,7 +16,7 @@ from bot.services.messages import Outgoing, OutMessage, from_payload
 from storage.db import Database
 from storage.models import Member, OutgoingMessage, Submission
 from storage.queries import open_submission
-from tests.factories import clock_of, make_services, register
+from tests.factories import clock_of, make_services, press_id, register
 
 WANG, ANNA, LI = 101, 102, 103
 NAMES = {WANG: "王芳", ANNA: "Anna Schmidt", LI: "李伟"}
@@ -103,13 +103,17 @@ def answer(services: Services, telegram_id: int, answers: Answers, *, submit: bo
             ).question(key)
         value = answers.get(key, _default(question.kind, key))
         if value is None:
-            answering.handle_button(services, telegram_id, f"skip:{submission_id}:{key}")
+            answering.handle_button(
+                services, telegram_id, f"skip:{submission_id}:{key}", press_id()
+            )
         elif question.kind is Kind.CHOICE:
-            answering.handle_button(services, telegram_id, f"pick:{submission_id}:{key}:{value}")
+            answering.handle_button(
+                services, telegram_id, f"pick:{submission_id}:{key}:{value}", press_id()
+            )
         else:
             answering.handle_text(services, telegram_id, next(_message_ids), value, "en")
     if submit:
-        answering.handle_button(services, telegram_id, f"submit:{submission_id}")
+        answering.handle_button(services, telegram_id, f"submit:{submission_id}", press_id())
 
 
 def _default(kind: Kind, key: str) -> str | None:

@@ -23,7 +23,7 @@ from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database
 from storage.models import Answer, Member, Need, OutgoingMessage, Submission
-from tests.factories import TOKEN, clock_of, write_config
+from tests.factories import TOKEN, clock_of, press_id, write_config
 from tests.harness import free_port
 from tests.month_helpers import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
 from tests.processes import bot_process
@@ -47,7 +47,7 @@ def test_a_member_sees_and_changes_only_their_own_answers(db: Database, database
 
     wang = _submission_id(services, WANG)
     for data in (f"edit:{wang}:highlights", f"submit:{wang}", f"skip:{wang}:factors"):
-        result = answering.handle_button(services, ANNA, data)
+        result = answering.handle_button(services, ANNA, data, press_id())
         assert (result.notice, result.replies) == ("This button is not for you.", [])
     with db.unit_of_work() as session:
         submission = session.get_one(Submission, wang)

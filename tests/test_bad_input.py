@@ -22,7 +22,7 @@ from storage.models import (
     MemberStatus,
     Submission,
 )
-from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.factories import DEADLINE, MANAGER_ID, OPENING, press_id
 from tests.harness import Running, running_bot
 
 NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
@@ -215,16 +215,16 @@ async def test_buttons_pressed_twice_or_from_an_earlier_cycle_or_version(
             sid = submission.id
         services = bot.services
         for data in ("ans:q3", f"skip:{sid}:old_question", f"vote:{sid}:factors:yes", "x"):
-            result = answering.handle_button(services, 104, data)
+            result = answering.handle_button(services, 104, data, press_id())
             assert result.notice == "This button is out of date.", data
             assert result.replies == []
-        assert answering.handle_button(services, 999, f"skip:{sid}:factors").notice == (
+        assert answering.handle_button(services, 999, f"skip:{sid}:factors", press_id()).notice == (
             "This button is not for you."
         )
 
         with services.db.unit_of_work() as session:
             session.get_one(Cycle, submission.cycle_id).state = CycleState.CLOSED
-        result = answering.handle_button(services, 104, f"skip:{sid}:factors")
+        result = answering.handle_button(services, 104, f"skip:{sid}:factors", press_id())
         assert (result.notice, result.close_buttons) == ("This month end is closed.", True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import signal
+from asyncio.subprocess import Process
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -225,3 +226,55 @@ async def test_sigkill_during_a_digest_send_gives_the_manager_each_part_once(
     assert len({m.text for m in received if not m.document}) == len(
         [m for m in received if not m.document]
     )
+
+
+async def _killed_after_the_press(
+    client: EmulatorClient, user: SimulatedUser, shown: BotMessage, button: str, bot: Process
+) -> str:
+    """Press `button`; the process dies after taking the press, while its answer to the press
+    is on the way back (so before it sends what comes next). Returns the press's id."""
+    await client.hold_next("answerCallbackQuery")
+    press = await user.press(shown, button)
+    await client.wait_held(timeout=30)
+    bot.kill()
+    await bot.wait()
+    return press
+
+
+async def test_sigkill_after_a_press_is_taken_asks_the_next_question_or_confirms_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
+        log = tmp_path / "bot.log"
+        async with bot_process(config, log) as first:
+            user = await _asked(config, client)
+            await _answer(user, "Signed the Suzhou distributor", 2)
+            await _answer(user, "56.05万", 3)
+            await _answer(user, "5", 4)
+            skip = await _killed_after_the_press(client, user, user.messages[-1], "Skip", first)
+        assert _stored(database_url)[0]["factors"].skipped  # taken before the kill
+
+        async with bot_process(config, log) as second:
+            # Delivered again: recognised as taken, the member gets the next question.
+            await user.wait_for(_question(5), timeout=30)  # type: ignore[arg-type]
+            rest = ["Slow approvals", "A pre-sales engineer", "Visit 5 accounts", "60万", "75万"]
+            for number, text in enumerate([*rest, "6", "8"], 6):
+                await _answer(user, text, number)
+            await user.press(user.messages[-1], "Somewhat")
+            review = await user.wait_for(lambda m: "Your monthly summary" in m.text, timeout=30)
+            submit = await _killed_after_the_press(client, user, review, "✅ Submit", second)
+
+        async with bot_process(config, log):
+            thanks = await user.wait_for(lambda m: "is submitted" in m.text, timeout=30)
+        answers = {a["callback_query_id"]: a for a in await client.callback_answers()}
+
+    assert thanks.text.startswith("Thank you! Your summary for")
+    assert [m.text.startswith("<b>Question 5") for m in user.messages].count(True) == 1
+    assert [("is submitted" in m.text) for m in user.messages].count(True) == 1
+    assert not [m for m in user.messages if "something went wrong" in m.text]
+    assert (answers[skip]["text"], answers[submit]["text"]) == (None, None)  # both answered
+    stored, _ = _stored(database_url)
+    assert len(stored) == 12
+    assert stored["factors"].skipped
+    assert stored["confidence"].text == "medium"

@@ -18,7 +18,7 @@ from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, Need, NeedStatus
 from storage.queries import cycle_for, department_by_key, latest_cycle
-from tests.factories import MANAGER_ID, clock_of, make_services, register
+from tests.factories import MANAGER_ID, clock_of, make_services, press_id, register
 from tests.month_helpers import (
     ADMIN,
     ANNA,
@@ -140,7 +140,7 @@ def test_next_month_opens_with_last_months_plan_and_targets(
     # Each mark and note is stored the moment it is given.
     submission_id, key = current(services, ANNA)
     assert key == "followup_1"
-    answering.handle_button(services, ANNA, f"pick:{submission_id}:followup_1:partly")
+    answering.handle_button(services, ANNA, f"pick:{submission_id}:followup_1:partly", press_id())
     note = say(services, ANNA, "Visited 3; two moved to December.").replies
     assert "Last month you planned: Revenue — floor 280,000 yuan, stretch 350,000 yuan" in (
         note[0].text
@@ -262,7 +262,7 @@ def test_each_need_is_an_item_that_follows_the_answer_until_the_manager_acts(
     assert "is now “Acknowledged”; 王芳 is told" in replies[0].text
     # Anna rewrites her answer: the new text is a new need; October's stay as they were.
     submission_id, _ = current(services, ANNA)
-    answering.handle_button(services, ANNA, f"edit:{submission_id}:needs")
+    answering.handle_button(services, ANNA, f"edit:{submission_id}:needs", press_id())
     say(services, ANNA, "A demo server by 12-10\nBudget for a trade fair")
     assert [n.text for n in _needs(db)][-2:] == [
         "A demo server by 12-10",
@@ -339,8 +339,8 @@ def test_a_skipped_needs_answer_withdraws_needs_nobody_acted_on(
     open_month(services, NOVEMBER)
     answer(services, ANNA, {"needs": "A demo server"}, submit=False)
     submission_id, _ = current(services, ANNA)
-    answering.handle_button(services, ANNA, f"edit:{submission_id}:needs")
-    answering.handle_button(services, ANNA, f"skip:{submission_id}:needs")
+    answering.handle_button(services, ANNA, f"edit:{submission_id}:needs", press_id())
+    answering.handle_button(services, ANNA, f"skip:{submission_id}:needs", press_id())
     assert "A demo server" not in [n.text for n in _needs(db)]
     with db.unit_of_work() as session:
         assert session.scalars(select(Answer).where(Answer.question == "needs")).all()

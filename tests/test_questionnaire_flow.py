@@ -11,7 +11,7 @@ from bot.services import answering, cycles
 from bot.services.context import Services
 from storage.db import Database
 from storage.models import Answer, Member, OutgoingMessage, Submission, SubmissionState
-from tests.factories import OPENING, clock_of, make_services, register
+from tests.factories import OPENING, clock_of, make_services, press_id, register
 
 NOVEMBER = Period(2026, 11)
 
@@ -70,25 +70,27 @@ def test_skip_edit_and_submit(db: Database, database_url: str) -> None:
     texts = iter(["Results", "61.68万", "12"])
     for n, text in enumerate(texts):
         answering.handle_text(services, 101, n + 1, text, "en")
-    skipped = answering.handle_button(services, 101, f"skip:{submission_id}:factors")
+    skipped = answering.handle_button(services, 101, f"skip:{submission_id}:factors", press_id())
     assert "Question 5 of 12" in skipped.replies[0].text
-    again = answering.handle_button(services, 101, f"skip:{submission_id}:factors")
+    again = answering.handle_button(services, 101, f"skip:{submission_id}:factors", press_id())
     assert again.notice == "This button is out of date."
     for n, text in enumerate(["Slow approvals", "One more engineer", "Visit 5 clients", "70万"]):
         answering.handle_text(services, 101, 10 + n, text, "en")
     for n, text in enumerate(["80万", "15"]):
         answering.handle_text(services, 101, 20 + n, text, "en")
-    answering.handle_button(services, 101, f"skip:{submission_id}:customers_stretch")
-    review = answering.handle_button(services, 101, f"pick:{submission_id}:confidence:high")
+    answering.handle_button(services, 101, f"skip:{submission_id}:customers_stretch", press_id())
+    review = answering.handle_button(
+        services, 101, f"pick:{submission_id}:confidence:high", press_id()
+    )
     assert "Your monthly summary" in review.replies[0].text
     assert "Confident" in review.replies[0].text
-    edit = answering.handle_button(services, 101, f"edit:{submission_id}:revenue")
+    edit = answering.handle_button(services, 101, f"edit:{submission_id}:revenue", press_id())
     assert "Current answer: 616,800" in edit.replies[0].text
     saved = answering.handle_text(services, 101, 30, "62万", "en").replies
     assert "620,000" in saved[0].text
-    submitted = answering.handle_button(services, 101, f"submit:{submission_id}")
+    submitted = answering.handle_button(services, 101, f"submit:{submission_id}", press_id())
     assert "is submitted" in submitted.replies[0].text
-    twice = answering.handle_button(services, 101, f"submit:{submission_id}")
+    twice = answering.handle_button(services, 101, f"submit:{submission_id}", press_id())
     assert twice.notice == "Already submitted."
     stored = _answers(db)
     assert stored["revenue"].number == Decimal("620000")
@@ -106,6 +108,39 @@ def test_a_message_delivered_twice_is_one_answer(db: Database, database_url: str
     assert list(_answers(db)) == ["highlights"]
 
 
+def test_a_press_delivered_twice_is_taken_once_and_asks_again(
+    db: Database, database_url: str
+) -> None:
+    """Telegram delivers a press again when the bot died before confirming it: the same
+    callback query id. It asks the current question again (or confirms the submission)
+    instead of saying that the button is out of date."""
+    services = _opened(db, database_url, (101, "Anna Schmidt"))
+    with db.unit_of_work() as session:
+        submission_id = session.scalars(select(Submission.id)).one()
+    for n, text in enumerate(["Results", "61.68万", "12"]):
+        answering.handle_text(services, 101, n + 1, text, "en")
+    skip = f"skip:{submission_id}:factors"
+    first = answering.handle_button(services, 101, skip, "press-a")
+    again = answering.handle_button(services, 101, skip, "press-a")
+    assert again == first  # Question 5, with its buttons
+    assert "Question 5 of 12" in again.replies[0].text
+    script = ["b", "c", "d", "1", "2", "3", "4"]
+    for n, text in enumerate(script):
+        answering.handle_text(services, 101, n + 10, text, "en")
+    answering.handle_button(services, 101, f"pick:{submission_id}:confidence:high", press_id())
+    submit = f"submit:{submission_id}"
+    submitted = answering.handle_button(services, 101, submit, "press-b")
+    assert answering.handle_button(services, 101, submit, "press-b") == submitted
+    assert submitted.replies[0].text.startswith("Thank you! Your summary for November 2026")
+    assert answering.handle_button(services, 101, submit, "press-c").notice == (
+        "Already submitted."
+    )
+    stored = _answers(db)
+    assert len(stored) == 12
+    assert stored["factors"].skipped
+    assert stored["problems"].text == "b"
+
+
 def test_buttons_of_someone_else_change_nothing(db: Database, database_url: str) -> None:
     services = _opened(db, database_url, (101, "王 芳"), (102, "Anna Schmidt"))
     with db.unit_of_work() as session:
@@ -114,7 +149,7 @@ def test_buttons_of_someone_else_change_nothing(db: Database, database_url: str)
         ).one()
     for n, text in enumerate(["x", "1", "1"]):
         answering.handle_text(services, 101, n + 1, text, "en")
-    result = answering.handle_button(services, 102, f"skip:{theirs}:factors")
+    result = answering.handle_button(services, 102, f"skip:{theirs}:factors", press_id())
     assert result.notice == "This button is not for you."
     assert result.replies == []
     with db.unit_of_work() as session:
@@ -130,5 +165,5 @@ def test_late_submission_after_deadline(db: Database, database_url: str) -> None
     for n, text in enumerate(script):
         answering.handle_text(services, 101, n + 1, text, "en")
     clock_of(services).set(deadline.replace(hour=deadline.hour + 1))
-    submitted = answering.handle_button(services, 101, f"submit:{submission_id}")
+    submitted = answering.handle_button(services, 101, f"submit:{submission_id}", press_id())
     assert "after the deadline" in submitted.replies[0].text

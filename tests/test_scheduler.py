@@ -20,6 +20,7 @@ from tests.factories import (
     OPENING,
     clock_of,
     make_services,
+    press_id,
     register,
 )
 
@@ -76,7 +77,7 @@ def _submit_all(services: Services, telegram_id: int) -> None:
     assert submission_id is not None
     review = answering.show_review(services, telegram_id)
     submit = review[0].buttons[-1][0].data
-    assert answering.handle_button(services, telegram_id, submit).close_buttons
+    assert answering.handle_button(services, telegram_id, submit, press_id()).close_buttons
 
 
 def test_nothing_opens_before_the_configured_time(db: Database, database_url: str) -> None:

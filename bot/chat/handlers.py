@@ -121,7 +121,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A questionnaire button: skip, pick, edit or submit."""
     query = update.callback_query
     assert query is not None
-    result = answering.handle_button(services(context), query.from_user.id, query.data or "")
+    result = answering.handle_button(
+        services(context), query.from_user.id, query.data or "", query.id
+    )
     await answer_press(query, result.notice)
     if result.close_buttons:
         await _close_buttons(query)

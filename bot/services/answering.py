@@ -146,8 +146,13 @@ class Questioning:
         self.submission.submitted_at = self.now
         self.submission.current_question = None
         self.submission.updated_at = self.now
+        return [self.confirmation()]
+
+    def confirmation(self) -> OutMessage:
+        """The thanks for a submitted summary, which says whether it came after the deadline."""
         period = month_text(self.submission.cycle.period, self.t.locale)
-        if self.now > self.submission.effective_deadline:
+        submitted_at = self.submission.submitted_at
+        if submitted_at is not None and submitted_at > self.submission.effective_deadline:
             text = self.t.gettext(
                 "Thank you! Your summary for %(period)s is submitted (after the deadline).",
                 period=period,
@@ -158,7 +163,7 @@ class Questioning:
                 "You can still change it with /edit until the deadline.",
                 period=period,
             )
-        return [OutMessage(text)]
+        return OutMessage(text)
 
     def unanswered(self) -> Question | None:
         """The first question without an answer."""
@@ -286,27 +291,40 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
         return [flow.review()]
 
 
-def handle_button(services: Services, telegram_id: int, data: str) -> ButtonResult:
-    """A member pressed a questionnaire or reminder button; stale, forged or foreign buttons
-    change nothing."""
+def handle_button(services: Services, telegram_id: int, data: str, press_id: str) -> ButtonResult:
+    """A member pressed a questionnaire or reminder button with `data` (the press `press_id`,
+    Telegram's callback query id); stale, forged or foreign buttons change nothing. A press taken already,
+    which Telegram delivers again after a crash, asks the current question again (or confirms
+    the submission), as a text delivered again does."""
     pressed = callback_data.read_press(data)
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
         submission = None if pressed is None else session.get(Submission, pressed.submission_id)
         if member is None:
             return ButtonResult(notice=translator("en").gettext("This button is not for you."))
+        repeated = member.last_press_id == press_id
+        member.last_press_id = press_id
         t = translator(member.language)
-        if pressed is None or submission is None:  # forged, from an older version, or removed
+        if pressed is None:  # forged, or from an older version of the bot
+            return ButtonResult(notice=t.gettext("This button is out of date."))
+        if submission is None:  # removed since
             return ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
         if submission.member_id != member.id:
             return ButtonResult(notice=t.gettext("This button is not for you."))
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
-        if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):
+        if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):  # the same when repeated
             reply = reminders.press(services, session, submission, pressed.action)
             return ButtonResult([reply], close_buttons=True)
         flow = Questioning(session, submission, t, services.clock.now())
-        return _press(flow, pressed)
+        return _press_again(flow, pressed) if repeated else _press(flow, pressed)
+
+
+def _press_again(flow: Questioning, pressed: Press) -> ButtonResult:
+    """What a press taken already leads to: the submission confirmed, or the current question."""
+    if pressed.action is Action.SUBMIT and flow.submitted:
+        return ButtonResult([flow.confirmation()], close_buttons=True)
+    return ButtonResult(flow.ask_current(), close_buttons=pressed.action is not Action.EDIT)
 
 
 def _press(flow: Questioning, pressed: Press) -> ButtonResult:
