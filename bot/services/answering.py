@@ -293,9 +293,9 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
 
 def handle_button(services: Services, telegram_id: int, data: str, press_id: str) -> ButtonResult:
     """A member pressed a questionnaire or reminder button with `data` (the press `press_id`,
-    Telegram's callback query id); stale, forged or foreign buttons change nothing. A press taken already,
-    which Telegram delivers again after a crash, asks the current question again (or confirms
-    the submission), as a text delivered again does."""
+    Telegram's callback query id); stale, forged or foreign buttons change nothing. A press
+    taken already, which Telegram delivers again after a crash, asks the current question again
+    (or confirms the submission), as a text delivered again does."""
     pressed = callback_data.read_press(data)
     with services.db.unit_of_work() as session:
         member = _registered(session, telegram_id)
