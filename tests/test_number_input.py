@@ -16,6 +16,7 @@ LIMIT = (
     "Please write it again."
 )
 LARGEST = "9999999999999999"
+FORMS = "30000, 30,000, 3万, 3.5万, 三万五, ¥30000, 约3万, 1.2k"
 
 
 async def test_a_number_too_big_to_keep_exactly_is_refused_with_the_limit(
@@ -95,8 +96,8 @@ async def test_a_percentage_kpi_takes_a_percent_sign_and_others_do_not_offer_one
         await ada.send("most")
         hint = await ada.wait_for(lambda m: "Question 1 of 2" in m.text)
         assert hint.plain_text.startswith(
-            "I couldn't read “most” as a number in %. Please write it like "
-            "30000, 30,000, 3万, 3.5万, 1.2k, ５０００, or 50%.\n\n"
+            f"I couldn't read “most” as a number in %. Please write it like {FORMS}, ５０００, "
+            "or 50%.\n\n"
         )
         await ada.send("50%")
         await ada.wait_for(lambda m: "Question 2 of 2" in m.text)
@@ -105,7 +106,34 @@ async def test_a_percentage_kpi_takes_a_percent_sign_and_others_do_not_offer_one
         await ada.send("50%")
         hint = await ada.wait_for(lambda m: "Question 2 of 2" in m.text)
         assert hint.plain_text.startswith(
-            "I couldn't read “50%” as a number in yuan. Please write it like "
-            "30000, 30,000, 3万, 3.5万, 1.2k, or ５０００.\n\n"
+            f"I couldn't read “50%” as a number in yuan. Please write it like {FORMS}, "
+            "or ５０００.\n\n"
         )
         assert "revenue" not in _answers(bot, 105)
+
+
+async def test_numbers_as_people_write_them(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        eve = await _asked(bot, 101, "Eve")
+        await _answer(eve, "Signed two deals", 2)
+        await eve.send("lots")
+        hint = await eve.wait_for(question(2))
+        assert hint.plain_text.startswith(
+            f"I couldn't read “lots” as a number in yuan. Please write it like {FORMS}, "
+            "or ５０００.\n\n"
+        )
+        await eve.send("约3万")
+        noted = await eve.wait_for(question(3))
+        assert noted.plain_text.startswith("I took “约3万” as 30,000 yuan.\n\nQuestion 3 of 12")
+        assert _answers(bot, 101)["revenue"].number == Decimal(30000)
+        await eve.send("一百二十")
+        asked = await eve.wait_for(question(4))
+        assert asked.plain_text.startswith("Question 4 of 12")  # exact: nothing to note
+        assert _answers(bot, 101)["new_customers"].number == Decimal(120)
+
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await manager.send("/start")
+        await manager.next_message()
+        await manager.send("/target revenue ￥3万5 Eve")
+        taken = await manager.next_message()
+        assert "Eve · Revenue · November 2026: 35,000 yuan." in taken.plain_text

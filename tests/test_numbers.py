@@ -125,8 +125,6 @@ def test_accepts_numbers_up_to_the_limit(text: str) -> None:
         "1234,567",
         ",123",
         "50%%",
-        "约3万",
-        "3万左右",
         "3万%",
         "50%元",
         "元",
@@ -139,9 +137,28 @@ def test_accepts_numbers_up_to_the_limit(text: str) -> None:
         "NaN",
         "Infinity",
         "3 4",
-        "三万",
         "٣",
         "9" * 100,
+        "约",
+        "左右",
+        "¥",
+        "约约3万",
+        "3万左右左右",
+        "¥-300",
+        "$300",
+        "三万万",
+        "十百三",
+        "一零千千零",
+        "二两",
+        "三0",
+        "十46516",
+        "890五",
+        "四千万五",
+        "一亿亿",
+        "两亿8",
+        "三点",
+        "点五",
+        "三点五点五",
     ],
 )
 def test_rejects(text: str) -> None:
@@ -150,10 +167,91 @@ def test_rejects(text: str) -> None:
 
 
 def test_error_is_a_value_error_that_keeps_the_text() -> None:
-    with pytest.raises(ValueError, match="约3万") as caught:
-        parse_number("约3万")
+    with pytest.raises(ValueError, match="3万万") as caught:
+        parse_number("3万万")
     assert isinstance(caught.value, NumberFormatError)
-    assert caught.value.text == "约3万"
+    assert caught.value.text == "3万万"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("两万", "20000"),
+        ("三万五", "35000"),
+        ("一百二十", "120"),
+        ("十", "10"),
+        ("零", "0"),
+        ("一万二", "12000"),
+        ("两千三", "2300"),
+        ("十三万六", "136000"),
+        ("二十万零五百", "200500"),
+        ("一千零五", "1005"),
+        ("三亿五千万", "350000000"),
+        ("两百万", "2000000"),
+        ("壹万贰仟", "12000"),
+        ("兩萬", "20000"),
+        ("一点五万", "15000"),
+        ("零点五", "0.5"),
+        ("三点一四一五", "3.1415"),
+        ("3万5", "35000"),
+        ("1亿5千万", "150000000"),
+        ("负三万", "-30000"),
+        ("-两千", "-2000"),
+        ("三万五千元", "35000"),
+        ("九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九", "9999999999999999"),
+        ("¥30000", "30000"),
+        ("￥3万", "30000"),
+        ("¥ 3.5万", "35000"),
+        ("RMB 30,000", "30000"),
+        ("rmb30000", "30000"),
+        ("CNY 5000", "5000"),
+        ("-¥300", "-300"),
+        ("30,000元", "30000"),
+        ("3万元", "30000"),
+        ("3万块", "30000"),
+        ("30000 RMB", "30000"),
+        ("30000 yuan", "30000"),
+    ],
+)
+def test_accepts_chinese_numerals_and_currency_marks(text: str, expected: str) -> None:
+    assert parse_number(text) == ParsedNumber(Decimal(expected))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("约3万", "30000"),
+        ("3万左右", "30000"),
+        ("大约 3万元", "30000"),
+        ("大概三万五", "35000"),
+        ("差不多两万", "20000"),
+        ("将近30,000", "30000"),
+        ("约¥3万", "30000"),
+        ("3万多", "30000"),
+        ("三万多元", "30000"),
+        ("3万余元", "30000"),
+        ("约 3万元左右", "30000"),
+        ("3万上下", "30000"),
+        ("~30000", "30000"),
+        ("～3万", "30000"),
+        ("≈3万", "30000"),
+        ("about 30k", "30000"),
+        ("Around 30,000", "30000"),
+        ("approx. 1.2k", "1200"),
+    ],
+)
+def test_reads_an_approximation_as_the_number_and_says_so(text: str, expected: str) -> None:
+    assert parse_number(text) == ParsedNumber(Decimal(expected), approximate=True)
+
+
+def test_an_approximate_percentage() -> None:
+    assert parse_number("约50%", percent=True) == ParsedNumber(Decimal(50), approximate=True)
+
+
+@pytest.mark.parametrize("text", ["3万%", "五十%", "¥50%", "50%元"])
+def test_a_percent_sign_goes_with_a_plain_number_only(text: str) -> None:
+    with pytest.raises(NumberFormatError):
+        parse_number(text, percent=True)
 
 
 def test_values_are_exact_decimals() -> None:

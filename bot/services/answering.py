@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from html import escape
 
 from sqlalchemy.orm import Session
 
@@ -177,7 +178,14 @@ class Questioning:
             unit = unit_of(question, self.questionnaire, self.t)
             return self.ask_again(number_hint(self.t, error, unit, percent))
         self._save(question, number=parsed.value)
-        return self._advance()
+        if not parsed.approximate:
+            return self._advance()
+        shown = self._shown(self.answers[question.key], question)
+        return self._advance(
+            self.t.gettext(
+                "I took “%(text)s” as %(value)s.", text=escape(text), value=escape(shown)
+            )
+        )
 
     def _answer_choice_text(self, question: Question, text: str) -> list[OutMessage]:
         wanted = text.casefold()
@@ -207,7 +215,8 @@ class Questioning:
         if question.key == NEEDS_QUESTION:
             sync_needs(self.session, self.submission, answer, self.now)
 
-    def _advance(self) -> list[OutMessage]:
+    def _advance(self, *notes: str) -> list[OutMessage]:
+        """Move on to the next unanswered question (or the review), `notes` above it."""
         following = self.unanswered()
         self.submission.current_question = following.key if following else None
         if not self.submitted:
@@ -215,8 +224,8 @@ class Questioning:
                 SubmissionState.ANSWERING if following else SubmissionState.REVIEW
             )
         if following is None and self.submitted:
-            return self.ask_again(self.t.gettext("Saved."))
-        return self.ask_current()
+            notes = (*notes, self.t.gettext("Saved."))
+        return self.ask_again("\n".join(notes)) if notes else self.ask_current()
 
     def _nothing_waiting(self) -> OutMessage:
         if self.submitted:

@@ -21,7 +21,17 @@ from bot.services.messages import Button, Keyboard, OutMessage
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
-NUMBER_EXAMPLES = ("30000", "30,000", "3万", "3.5万", "1.2k", "５０００")
+NUMBER_EXAMPLES = (
+    "30000",
+    "30,000",
+    "3万",
+    "3.5万",
+    "三万五",
+    "¥30000",
+    "约3万",
+    "1.2k",
+    "５０００",
+)
 """Forms of a number the hint shows (bot.numbers reads them all)."""
 PERCENT_EXAMPLE = "50%"
 EDIT_BUTTONS_PER_ROW = 4
