@@ -22,7 +22,7 @@ from bot.services import cycles, directory
 from bot.services import members as member_data
 from bot.services.context import Services
 from bot.workdays import department_schedule
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import Role
 
 
@@ -38,12 +38,20 @@ def _config(ctx: click.Context) -> Config:
         _fail(str(exc))
 
 
+def _database(config: Config) -> Database:
+    """The configured database, upgraded; one line naming it and why when it cannot be opened."""
+    try:
+        db = Database.opened(config.database.url)
+    except DatabaseUnavailable as exc:
+        _fail(str(exc))
+    db.upgrade()
+    return db
+
+
 def _services(ctx: click.Context) -> Services:
     """The config, an up-to-date database, and the departments and managers synced into it."""
     config = _config(ctx)
-    db = Database.from_url(config.database.url)
-    db.upgrade()
-    services = Services(db=db, config=config, clock=SystemClock())
+    services = Services(db=_database(config), config=config, clock=SystemClock())
     directory.sync_config(services)
     return services
 
@@ -114,8 +122,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Create or upgrade the database schema."""
-    config = _config(ctx)
-    Database.from_url(config.database.url).upgrade()
+    _database(_config(ctx))
     click.echo("Database is up to date.")
 
 

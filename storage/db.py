@@ -5,15 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened; the message names it (without its password) and says
+    why, in one line."""
+
+
+_STATEMENT_FAILURES: Final = ("40", "55", "57014")
+"""PostgreSQL error codes that the driver counts as operational although the database is
+there: a transaction rolled back (serialization failure, deadlock), a lock not available, a
+statement cancelled."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database is away (refused, closed, cannot be opened, out of
+    disk) rather than that a statement failed: the same work may succeed once it is back."""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or ""
+    return not code.startswith(_STATEMENT_FAILURES)
+
+
+def reason(exc: BaseException) -> str:
+    """The first line of the driver's own words for `exc` (SQLAlchemy's wrapping left out)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def _prepare_sqlite(url: str) -> dict[str, Any]:
@@ -84,6 +112,21 @@ class Database:
     def from_url(cls, url: str) -> Database:
         """Connect to the database at `url`."""
         return cls(make_engine(url))
+
+    @classmethod
+    def opened(cls, url: str) -> Database:
+        """The database at `url`, once it has answered: DatabaseUnavailable when it cannot be
+        reached or opened (a server down, a wrong password, a file that cannot be created)."""
+        parsed = make_url(url)
+        try:
+            database = cls.from_url(url)
+            with database.engine.connect():
+                pass
+        except (OSError, OperationalError, InterfaceError) as exc:
+            why = reason(exc).replace(parsed.password, "***") if parsed.password else reason(exc)
+            where = parsed.render_as_string(hide_password=True)
+            raise DatabaseUnavailable(f"the database {where} cannot be opened: {why}") from None
+        return database
 
     def upgrade(self) -> None:
         """Apply every pending migration."""

@@ -8,9 +8,11 @@ SQLite serves one bot process per database file, so there every other id is a de
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -27,21 +29,35 @@ class InstanceLock:
         self._connection: Connection | None = None
 
     def hold(self) -> None:
-        """Take the lock (on PostgreSQL, on a connection kept for the purpose)."""
-        if not _postgres(self._engine) or self._connection is not None:
+        """Take the lock (on PostgreSQL, on a connection kept for the purpose), or take it
+        again when that connection was lost, and the lock with it (the database restarted)."""
+        if not _postgres(self._engine):
             return
+        if self._connection is not None:
+            try:
+                self._connection.execute(select(1))
+                self._connection.rollback()
+                return
+            except DBAPIError:
+                self._forget()
         connection = self._engine.connect()
         connection.execute(select(func.pg_advisory_lock(self.id)))
         connection.commit()
         self._connection = connection
 
     def release(self) -> None:
-        """Give the lock up (the process is stopping)."""
+        """Give the lock up (the process is stopping); a lost connection took it along."""
         if self._connection is None:
             return
-        self._connection.execute(select(func.pg_advisory_unlock(self.id)))
-        self._connection.commit()
-        self._connection.close()
+        with contextlib.suppress(DBAPIError):
+            self._connection.execute(select(func.pg_advisory_unlock(self.id)))
+            self._connection.commit()
+        self._forget()
+
+    def _forget(self) -> None:
+        assert self._connection is not None
+        with contextlib.suppress(DBAPIError):
+            self._connection.close()
         self._connection = None
 
 

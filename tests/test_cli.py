@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.factories import write_config
+from tests.factories import TOKEN, write_config
+from tests.harness import free_port
 
 
 @pytest.fixture
@@ -67,6 +68,43 @@ def test_a_bad_config_is_one_line_without_traceback(
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1, completed.stderr
     assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["run"], ["invite", "--department", "sales"]]
+)
+@pytest.mark.parametrize(
+    ("url", "shown", "why"),
+    [
+        (
+            "postgresql+psycopg://monthend:pa55word@127.0.0.1:{port}/monthend",
+            "postgresql+psycopg://monthend:***@127.0.0.1:{port}/monthend",
+            "Connection refused",
+        ),
+        ("sqlite:///{tmp}", "sqlite:///{tmp}", "unable to open database file"),
+        ("sqlite:///{tmp}/config.toml/m.db", "sqlite:///{tmp}/config.toml/m.db", "File exists"),
+    ],
+    ids=["postgresql-closed-port", "sqlite-a-folder", "sqlite-under-a-file"],
+)
+def test_a_database_that_cannot_be_opened_is_one_line_without_the_password(
+    tmp_path: Path, command: list[str], url: str, shown: str, why: str
+) -> None:
+    port = free_port()  # nothing listens there
+    values = {"port": port, "tmp": tmp_path}
+    config = write_config(tmp_path, url.format(**values))
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MONTHEND_BOT_TOKEN": TOKEN},
+    )
+    assert completed.returncode == 1
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith(f"Error: the database {shown.format(**values)} cannot be opened: ")
+    assert why in lines[0]
+    assert "pa55word" not in completed.stderr + completed.stdout
 
 
 def test_a_missing_config_file(tmp_path: Path) -> None:

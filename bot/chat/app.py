@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.chat import webhook
 from bot.chat.handlers import add_handlers
+from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
 from bot.chat.sender import OutboxSender
@@ -50,13 +51,17 @@ def build_application(
     application.bot_data["pacer"] = pacer
     application.bot_data["outbox_idle"] = outbox_idle
     application.bot_data["tick_seconds"] = tick_seconds or config.bot.tick_seconds
+    application.bot_data["outage"] = DatabaseOutage(outbox_idle)
     add_handlers(application)
     return application
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure; tell the person their earlier answers are safe."""
-    log.error("handling an update failed", exc_info=context.error)
+    """Log the failure (a database away once per outage); tell the person their earlier
+    answers are safe."""
+    assert context.error is not None
+    if not context.bot_data["outage"].failed(context.error):
+        log.error("handling an update failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_user and update.effective_chat:
         language = normalize_language(update.effective_user.language_code)
         text = translator(language).gettext(
@@ -70,7 +75,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _post_init(application: MonthendApp) -> None:
     services: Services = application.bot_data["services"]
     pacer: Pacer = application.bot_data["pacer"]
-    sender = OutboxSender(application.bot, services, pacer, application.bot_data["outbox_idle"])
+    idle, outage = application.bot_data["outbox_idle"], application.bot_data["outage"]
+    sender = OutboxSender(application.bot, services, pacer, idle, outage)
     application.bot_data["sender"] = sender
     await _set_commands(application)
     sender.start()
@@ -96,10 +102,16 @@ async def _set_commands(application: MonthendApp) -> None:
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
+    outage: DatabaseOutage = context.bot_data["outage"]
+    if outage.wait():
+        return
     try:  # in a worker thread: with thousands of members the event loop must not wait
         await asyncio.to_thread(scheduler.tick, services)
-    except Exception:
-        log.exception("scheduled check failed; it runs again at the next tick")
+    except Exception as exc:
+        if not outage.failed(exc):
+            log.exception("scheduled check failed; it runs again at the next tick")
+    else:
+        outage.succeeded()
     context.bot_data["sender"].wake()
 
 

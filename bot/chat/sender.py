@@ -19,6 +19,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.chat.convert import send
+from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
 from bot.logs import redact
 from bot.services import delivery
@@ -58,11 +59,19 @@ class OutboxSender:
     """Sends due outbox messages; `wake()` after queueing, otherwise it checks every `idle`
     seconds (another process may have queued something)."""
 
-    def __init__(self, bot: Bot, services: Services, pacer: Pacer, idle: float = 1.0) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        pacer: Pacer,
+        idle: float = 1.0,
+        outage: DatabaseOutage | None = None,
+    ) -> None:
         self.bot = bot
         self.services = services
         self.pacer = pacer
         self.idle = idle
+        self.outage = outage or DatabaseOutage(idle)
         self.instance = InstanceLock(services.db.engine)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -120,21 +129,26 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         recovered_at = loop.time()
         while not self._stopping:
-            try:
-                await self.drain()
-                if loop.time() - recovered_at >= RECOVER_SECONDS:
-                    recovered_at = loop.time()
-                    self._recover()
-            except Exception:
-                log.exception("sending queued messages failed; trying again")
+            if not self.outage.wait():
+                try:
+                    await self.drain()
+                    if loop.time() - recovered_at >= RECOVER_SECONDS:
+                        recovered_at = loop.time()
+                        self._recover()
+                    self.outage.succeeded()
+                except Exception as exc:
+                    if not self.outage.failed(exc):
+                        log.exception("sending queued messages failed; trying again")
+                    recovered_at = -RECOVER_SECONDS  # once it works again: the lock may be gone
             if self._stopping:
                 return
             self._wake.clear()
             wait = BUSY_RECHECK_SECONDS if self.pacer.busy_chats() else self.idle
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                await asyncio.wait_for(self._wake.wait(), max(wait, self.outage.wait()))
 
     def _recover(self) -> None:
+        self.instance.hold()  # again if its connection was lost (the database restarted)
         if count := delivery.recover(self.services.db, self.instance.id):
             log.warning(
                 "%d message(s) were on their way to Telegram when a bot process stopped; "

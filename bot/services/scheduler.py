@@ -24,6 +24,7 @@ from bot.services.cycles import open_cycle
 from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
 from bot.services.rollup import queue_due_rollup
+from storage.db import unavailable
 from storage.models import Cycle, CycleState, Department, Submission
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def tick(services: Services) -> None:
     for key in services.config.departments:
         try:
             _department_tick(services, key, now)
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):  # not this department's: the whole tick waits for it
+                raise
             log.exception(
                 "the scheduled work of department %s failed; the other departments went on", key
             )
