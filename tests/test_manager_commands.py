@@ -116,8 +116,8 @@ def test_status_is_live_with_leave_progress_and_unreachable_members(
     (shown,) = status.status(services, MANAGER_ID, "en", [])
     text = html_to_plain(shown.text)
     assert "✅ On time: 1\n• 李伟\n" in text
-    assert "❌ Missing: 1\n• 李伟 📵" in text
-    assert "1 member cannot be reached" in text
+    assert "📵 Cannot be reached (Telegram refuses delivery): 1\n• 李伟" in text
+    assert "Missing" not in text  # not before the deadline
     assert "🌴 On leave: 1\n• Anna Schmidt" in text
 
 

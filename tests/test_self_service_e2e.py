@@ -20,20 +20,27 @@ async def _join(bot: Running, user: SimulatedUser) -> None:
     await user.next_message()
 
 
+async def _team(bot: Running, *people: tuple[int, str, str]) -> list[SimulatedUser]:
+    """Members who joined by invite (id, name, language), then the manager, who opened the
+    bot."""
+    members = [bot.user(*person) for person in people]
+    for user in members:
+        await _join(bot, user)
+    manager = bot.user(MANAGER_ID, "Li Wei")
+    await manager.send("/start")
+    await manager.next_message()
+    return [*members, manager]
+
+
 def _has(text: str) -> object:
     return lambda m: text in m.plain_text
 
 
 async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        wang = bot.user(101, "王 芳", "zh-hans")
-        anna = bot.user(102, "Anna Schmidt", "en")
-        omar = bot.user(103, "Omar Haddad", "en")
-        manager = bot.user(MANAGER_ID, "Li Wei")
-        for user in (wang, anna, omar):
-            await _join(bot, user)
-        await manager.send("/start")
-        await manager.next_message()
+        wang, anna, omar, manager = await _team(
+            bot, (101, "王 芳", "zh-hans"), (102, "Anna Schmidt", "en"), (103, "Omar Haddad", "en")
+        )
 
         # Omar is away: he pauses before the month end and is not asked.
         await omar.send("/pause")
@@ -77,7 +84,8 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         summary = await manager.wait_for(_has("Month-end digest"))  # type: ignore[arg-type]
         lines = summary.plain_text.splitlines()
         assert any("On leave: 1 — 王 芳" in line for line in lines)
-        assert any("Missing: 2 — Anna Schmidt, Omar Haddad" in line for line in lines)
+        assert any("Missing: 1 — Omar Haddad" in line for line in lines)
+        assert any("Not started: 1 — Anna Schmidt" in line for line in lines)  # until Dec 3
 
         # Late answers are taken until the manager closes the month end.
         await omar.send("Late, but here")
@@ -107,3 +115,42 @@ async def test_writing_again_makes_an_unreachable_member_reachable(database_url:
             assert member.unreachable_since is None
             (answer,) = session.scalars(select(Answer)).all()
             assert answer.text == "Closed the Suzhou distributor deal."
+
+
+async def test_status_before_the_deadline_has_nobody_missing_and_groups_the_unreachable(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        anna, omar, wen, manager = await _team(
+            bot, (102, "Anna Schmidt", "en"), (103, "Omar Haddad", "en"), (104, "Wen Jing", "en")
+        )
+        bot.clock.set(OPENING)
+        for user in (anna, omar, wen):
+            await user.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+        await anna.send("Closed the Suzhou distributor deal.")
+        await anna.wait_for(_has("Question 2 of"))  # type: ignore[arg-type]
+        with bot.services.db.unit_of_work() as session:  # a message to Omar had been refused
+            session.execute(
+                update(Member).where(Member.telegram_id == 103).values(unreachable_since=OPENING)
+            )
+
+        await manager.send("/status")
+        minutes_in = await manager.wait_for(_has("Status now"))  # type: ignore[arg-type]
+        assert minutes_in.plain_text == (
+            "📊 Status now · Sales · November 2026\n"
+            "Deadline: Dec 2, 2026, 6:00\u202fPM\n"
+            "0 of 3 summaries submitted\n\n"
+            "⏳ In progress: 1\n• Anna Schmidt (1/12)\n\n"
+            "⬜ Not started: 1\n• Wen Jing\n\n"
+            "📵 Cannot be reached (Telegram refuses delivery): 1\n• Omar Haddad"
+        )
+
+        bot.clock.set(DEADLINE)
+        await manager.wait_for(_has("Month-end digest"))  # type: ignore[arg-type]
+        await manager.send("/status")
+        after = await manager.wait_for(_has("Status now"))  # type: ignore[arg-type]
+        assert after.plain_text.endswith(
+            "⏳ In progress: 1\n• Anna Schmidt (1/12)\n\n"
+            "❌ Missing: 1\n• Wen Jing\n\n"
+            "📵 Cannot be reached (Telegram refuses delivery): 1\n• Omar Haddad"
+        )

@@ -95,7 +95,9 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         timezone=ZoneInfo(cycle.department.timezone),
         generated_at=now,
         questionnaire=questionnaire,
-        members=tuple(_report(s, cycle.deadline, answers.get(s.id, {}), keys) for s in submissions),
+        members=tuple(
+            _report(s, cycle.deadline, answers.get(s.id, {}), keys, now) for s in submissions
+        ),
         kpi_rows=tuple(rows),
         kpi_totals=tuple(
             KpiTotal.of(kpi, tuple(r.figures for r in rows if r.figures.kpi.key == kpi.key))
@@ -160,15 +162,19 @@ def _answers(
     return found
 
 
-def _status(submission: _Submitted, cycle_deadline: datetime, given: Mapping[str, Given]) -> Status:
-    """Submitted on time (by the member's own deadline) or late; else on leave, in progress
-    or missing."""
+def _status(
+    submission: _Submitted, cycle_deadline: datetime, given: Mapping[str, Given], now: datetime
+) -> Status:
+    """Submitted on time (by the member's own deadline) or late; else on leave, in progress,
+    or without an answer: not started until their deadline, missing after it."""
+    deadline = effective_deadline(submission.deadline, cycle_deadline)
     if submission.submitted_at is not None:
-        deadline = effective_deadline(submission.deadline, cycle_deadline)
         return Status.ON_TIME if submission.submitted_at <= deadline else Status.LATE
     if submission.on_leave:
         return Status.ON_LEAVE
-    return Status.IN_PROGRESS if given else Status.MISSING
+    if given:
+        return Status.IN_PROGRESS
+    return Status.NOT_STARTED if now < deadline else Status.MISSING
 
 
 def _report(
@@ -176,12 +182,14 @@ def _report(
     cycle_deadline: datetime,
     given: Mapping[str, Given],
     keys: Iterable[str],
+    now: datetime,
 ) -> MemberReport:
-    """The member's status and answers, in the order of the questionnaire's question `keys`."""
+    """The member's status at `now` and answers, in the order of the questionnaire's question
+    `keys`."""
     answers = tuple(answer for answer in map(given.get, keys) if isinstance(answer, MemberAnswer))
     return MemberReport(
         submission.name,
-        _status(submission, cycle_deadline, given),
+        _status(submission, cycle_deadline, given, now),
         submission.submitted_at,
         answers,
         unreachable=submission.unreachable,

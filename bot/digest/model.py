@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.periods import Period
@@ -20,8 +20,13 @@ class Status(enum.StrEnum):
     ON_TIME = "on_time"
     LATE = "late"
     IN_PROGRESS = "in_progress"  # started, not submitted
-    MISSING = "missing"  # not a single answer
+    NOT_STARTED = "not_started"  # not a single answer yet, and their deadline is still to come
+    MISSING = "missing"  # not a single answer by their deadline
     ON_LEAVE = "on_leave"  # not submitted, on leave or paused: not counted as missing
+
+
+OUTSTANDING: Final = (Status.IN_PROGRESS, Status.NOT_STARTED, Status.MISSING)
+"""The statuses of members who are expected to submit and have not."""
 
 
 class MemberAnswer(NamedTuple):

@@ -61,12 +61,14 @@ NAME_COLUMNS: Final = 10
 """Display columns a name may take in the Telegram KPI table (a CJK character takes two)."""
 EXCEPTIONS_FIRST: Final = (
     Status.MISSING,
+    Status.NOT_STARTED,
     Status.IN_PROGRESS,
     Status.LATE,
     Status.ON_LEAVE,
     Status.ON_TIME,
 )
-"""Order of the status groups in the summary; names are listed for all but the last."""
+"""Order of the status groups in the summary; names are listed for all but the last. "Not
+started" is shown only when someone is (before their deadline), the others always."""
 KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"))
 """Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""
 YOY_COLUMN: Final = N_("YoY")
@@ -308,7 +310,11 @@ class _View:
             timezone=str(d.timezone),
             submitted=len(d.with_status(Status.ON_TIME, Status.LATE)),
             total=len(d.members),
-            groups=tuple(self._group(status) for status in EXCEPTIONS_FIRST),
+            groups=tuple(
+                self._group(status)
+                for status in EXCEPTIONS_FIRST
+                if status is not Status.NOT_STARTED or d.with_status(status)
+            ),
             **self._exceptions(),
         )
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.dates import moment_text, month_text
 from bot.digest.build import build_digest
-from bot.digest.model import Status
+from bot.digest.model import OUTSTANDING, Status
 from bot.i18n import Translator, translator
 from bot.periods import Period
 from bot.schedule import DepartmentSchedule, add_working_days, to_utc
@@ -75,7 +75,7 @@ def close(services: Services, telegram_id: int, period: str | None) -> list[OutM
 def _closed(session: Session, cycle: Cycle, t: Translator, now: datetime) -> OutMessage:
     """What the manager is told after closing: who submitted, who is on leave, who did not."""
     digest = build_digest(session, cycle, now)
-    missing = [m.name for m in digest.with_status(Status.MISSING, Status.IN_PROGRESS)]
+    missing = [m.name for m in digest.with_status(*OUTSTANDING)]
     lines = [
         t.gettext(
             "🔒 Month end %(period)s is closed; answers are no longer accepted.",
