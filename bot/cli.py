@@ -170,7 +170,8 @@ def members_import(ctx: click.Context, roster: TextIO) -> None:
 
 @main.group()
 def member() -> None:
-    """One person's data: export everything stored about them, or delete it."""
+    """One person: export everything stored about them, delete it, or end their manager
+    role."""
 
 
 _MEMBER_ID = click.argument("telegram_id", metavar="ID", type=int)
@@ -231,6 +232,27 @@ def member_delete(ctx: click.Context, telegram_id: int, by_member_id: bool, yes:
     if removed.unlinked:
         kept = ", ".join(f"{table} {n}" for table, n in removed.unlinked.items())
         click.echo(f"Kept without their name (what they did for others): {kept}.")
+
+
+@member.command("demote")
+@_MEMBER_ID
+@_BY_MEMBER_ID
+@click.pass_context
+def member_demote(ctx: click.Context, telegram_id: int, by_member_id: bool) -> None:
+    """Make the manager with Telegram user id ID, who joined with a manager invite, a member of
+    their department: no manager commands or digests from now on.
+
+    A manager listed in the config stops being one when removed from [[managers]] (at the
+    next start)."""
+    ref = member_data.MemberRef(telegram_id, is_telegram_id=not by_member_id)
+    try:
+        name, department = directory.demote(_services(ctx), ref)
+    except directory.DemoteError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"{name} is now a member of {department}: asked for their summary from the next "
+        "month end on, no manager commands or digests."
+    )
 
 
 @main.group()

@@ -194,6 +194,9 @@ class Member(Base):
     last_press_id: Mapped[str | None] = mapped_column(String(64))
     # Set when Telegram refuses to deliver (blocked bot, deleted account); cleared when they write.
     unreachable_since: Mapped[datetime | None]
+    # A manager listed in the config's [[managers]]: the config decides what they manage, and
+    # one removed from it is no longer a manager from the next start (see sync_config).
+    from_config: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     department: Mapped[Department] = relationship(back_populates="members")
 

@@ -4,6 +4,7 @@ logs and error messages; and everything stored about a member, exported and dele
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import threading
@@ -22,11 +23,20 @@ from bot.services import answering, digests, directory
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database
-from storage.models import Answer, Member, Need, OutgoingMessage, Submission
-from tests.factories import TOKEN, clock_of, press_id, write_config
-from tests.harness import free_port
+from storage.models import (
+    Answer,
+    Member,
+    MemberStatus,
+    Need,
+    OutgoingMessage,
+    Role,
+    Submission,
+)
+from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of, press_id, write_config
+from tests.harness import free_port, running_bot
 from tests.month_helpers import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
 from tests.processes import bot_process
+from tests.test_manager_commands import REFUSAL
 
 
 def _submission_id(services: Services, telegram_id: int) -> int:
@@ -164,6 +174,9 @@ def test_member_export_holds_everything_and_delete_removes_it(
         (["delete", "9001", "--yes"], "Li Wei is a manager in the config"),
         (["delete", "424242", "--yes"], "no member with Telegram id 424242"),
         (["export", "--member-id", "424242"], "no member with member id 424242"),
+        (["demote", "9001"], "Li Wei is a manager in the config: remove them from [[managers]]"),
+        (["demote", str(ANNA)], "Anna Schmidt is not a manager"),
+        (["demote", "424242"], "no member with Telegram id 424242"),
     ],
 )
 def test_member_commands_refuse_clearly(
@@ -173,3 +186,61 @@ def test_member_commands_refuse_clearly(
     code, output = _cli(write_config(tmp_path, database_url), "member", *args)
     assert code != 0
     assert message in output
+
+
+FORMER, INVITED = 9003, 9004
+WITH_FORMER = f"""
+[[managers]]
+telegram_id = {FORMER}
+name = "Zhao Lei"
+department = "sales"
+"""
+
+
+async def test_the_config_decides_its_managers_and_an_invited_manager_stays_until_demoted(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_bot(database_url, extra=WITH_FORMER) as bot:
+        await bot.user(INVITED, "Sun Li").send(f"/start {bot.invite('manager')}")
+        for telegram_id in (FORMER, INVITED):
+            user = bot.user(telegram_id, "A Manager")
+            await user.send("/status")
+            await user.wait_for(lambda m: m.text == "There is no month end to report on yet.")
+
+    # Zhao Lei is no longer in [[managers]]: from this start on he manages nothing.
+    async with running_bot(database_url) as bot:
+        former, invited = bot.user(FORMER, "Zhao Lei"), bot.user(INVITED, "Sun Li")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        for user, command in [(former, "/digest"), (former, "/status"), (invited, "/status")]:
+            await user.send(command)
+        assert [(await former.next_message()).text for _ in range(2)] == [REFUSAL] * 2
+        assert (await invited.next_message()).text == "There is no month end to report on yet."
+
+        code, output = await asyncio.to_thread(
+            _cli, write_config(tmp_path, database_url), "member", "demote", str(INVITED)
+        )
+        assert (code, output) == (
+            0,
+            "Sun Li is now a member of Sales: asked for their summary from the next month end "
+            "on, no manager commands or digests.\n",
+        )
+        await invited.send("/status")
+        assert (await invited.next_message()).text == REFUSAL
+
+        await manager.send("/start")
+        await manager.next_message()
+        bot.clock.set(OPENING)
+        await invited.wait_for(lambda m: "Question 1 of" in m.text)  # a member now
+        bot.clock.set(DEADLINE)
+        await manager.wait_for(lambda m: m.document is not None)  # the digest's last part
+        with bot.services.db.unit_of_work() as session:
+            digests_to = set(
+                session.scalars(
+                    select(OutgoingMessage.chat_id).where(OutgoingMessage.kind == "digest")
+                )
+            )
+            former_row = session.scalars(select(Member).where(Member.telegram_id == FORMER)).one()
+            assert (former_row.role, former_row.status) == (Role.MEMBER, MemberStatus.INACTIVE)
+        assert digests_to == {MANAGER_ID}
+        shown = [m.text for m in await bot.client.messages(FORMER)]
+        assert shown == [REFUSAL] * 2  # nothing else since the restart

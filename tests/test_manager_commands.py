@@ -1,21 +1,37 @@
-"""The manager commands (/status, /remind, /digest, /export, /needs, /target): who may use them,
-what they show, and the org head's roll-up."""
+"""The manager commands (every command `bot.commands` marks for managers): who may use them,
+for which department, what they show, and the org head's roll-up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from bot.chat.manager import HANDLERS
+from bot.commands import COMMANDS
+from bot.emulator import BotMessage, SimulatedUser
 from bot.emulator.html import html_to_plain
-from bot.services import digests, guide, needs, status, targets
-from bot.services.context import Services
-from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services import digests, guide, status
+from bot.services.messages import OutDocument
 from storage.db import Database
-from storage.models import Member, OutgoingMessage, Submission
-from tests.factories import MANAGER_ID, clock_of
+from storage.models import (
+    Cycle,
+    CycleState,
+    Department,
+    Member,
+    Need,
+    NeedStatus,
+    OutgoingMessage,
+    Role,
+    Submission,
+    Target,
+)
+from storage.queries import latest_cycle
+from tests.factories import MANAGER_ID, OPENING, clock_of
+from tests.harness import Running, running_bot
 from tests.month_helpers import (
     ADMIN,
     ANNA,
@@ -35,42 +51,172 @@ from tests.month_helpers import (
 )
 from tests.test_digest_month_to_month import history
 
-Command = Callable[[Services, int, str | None, list[str]], Sequence[Outgoing]]
-COMMANDS: dict[str, Command] = {
-    "status": status.status,
-    "remind": status.remind,
-    "digest": digests.requested_digest,
-    "export": digests.export,
-    "needs": needs.list_needs,
-    "target": targets.set_target,
-}
 REFUSAL = "Only a manager of this department or an org admin can use this command."
+BOTH, STRANGER = 9002, 424242
+"""A manager of sales and support; someone the bot does not know."""
+SALES_MEMBER, SUPPORT_MEMBER = (WANG, "Wang Fang"), (8101, "Jonas Weber")
+BOTH_OPEN = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+"""Both month ends are open: sales (Shanghai) since 02:00 UTC, support (New York) since now,
+while it is night in Shanghai."""
+
+TWO_DEPARTMENTS = f"""
+[departments.support]
+name = "Support"
+timezone = "America/New_York"
+language = "en"
+
+[[managers]]
+telegram_id = {BOTH}
+name = "Chen Jie"
+department = "sales"
+
+[[managers]]
+telegram_id = {SUPPORT_MANAGER}
+name = "Omar Haddad"
+department = "support"
+
+[[managers]]
+telegram_id = {BOTH}
+name = "Chen Jie"
+department = "support"
+
+[org]
+admin_telegram_ids = [{ADMIN}]
+"""
+"""Sales (Shanghai, managed by Li Wei) and support (New York, west of UTC, managed by Omar
+Haddad), both managed by Chen Jie as well; an org admin."""
 
 
-def _outbox_size(db: Database) -> int:
-    with db.unit_of_work() as session:
-        return len(session.scalars(select(OutgoingMessage.id)).all())
+@dataclass(frozen=True)
+class Team:
+    """A department as the test sees it: its key, its name and its one member."""
+
+    key: str
+    name: str
+    member: str
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_anyone_but_the_departments_manager_or_an_admin_is_refused_and_sees_nothing(
-    db: Database, database_url: str, command: str
+SALES = Team("sales", "Sales", SALES_MEMBER[1])
+SUPPORT = Team("support", "Support", SUPPORT_MEMBER[1])
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A manager command as the test uses it: the words after the department's key, and
+    whether a reply shows that it served the department."""
+
+    words: str
+    served: Callable[[BotMessage, Team], bool]
+
+
+def _document(extension: str) -> Callable[[BotMessage, Team], bool]:
+    return lambda m, d: (
+        m.document is not None and m.document[1] == (f"monthend-{d.key}-2026-11.{extension}")
+    )
+
+
+SPECS: dict[str, Spec] = {
+    "status": Spec("", lambda m, d: f"Status now · {d.name}" in m.plain_text),
+    "remind": Spec("", lambda m, d: "Reminded" in m.text and d.member in m.text),
+    "digest": Spec("", _document("html")),
+    "export": Spec("2026-11", _document("xlsx")),
+    "needs": Spec("", lambda m, d: f"A demo server for {d.key}" in m.plain_text),
+    "target": Spec("revenue 60万 {member}", lambda m, d: f"Target set: {d.member} · " in m.text),
+    "extend": Spec("+1", lambda m, d: "Done: the deadline for November 2026 is now" in m.text),
+    "close": Spec("2026-11", lambda m, d: "Month end November 2026 is" in m.text),
+}
+
+
+def test_every_manager_command_is_listed_and_wired() -> None:
+    manager_commands = {c.name for c in COMMANDS if c.managers}
+    assert set(SPECS) == manager_commands == set(HANDLERS)
+
+
+async def two_departments(bot: Running) -> dict[int, SimulatedUser]:
+    """A member in each department, each asked the first question of their month end, and a
+    need of each in the month end; everyone who takes part in the test, by Telegram id."""
+    people = {
+        telegram_id: bot.user(telegram_id, name)
+        for telegram_id, name in [
+            SALES_MEMBER,
+            SUPPORT_MEMBER,
+            (STRANGER, "Eve Stranger"),
+            (SUPPORT_MANAGER, "Omar Haddad"),
+            (BOTH, "Chen Jie"),
+            (ADMIN, "Ada Admin"),
+        ]
+    }
+    for (telegram_id, _), key in ((SALES_MEMBER, "sales"), (SUPPORT_MEMBER, "support")):
+        await people[telegram_id].send(f"/start {bot.invite(department=key)}")
+        await people[telegram_id].next_message()
+    for (telegram_id, _), opening in ((SALES_MEMBER, OPENING), (SUPPORT_MEMBER, BOTH_OPEN)):
+        bot.clock.set(opening)
+        await people[telegram_id].wait_for(lambda m: "Question 1 of" in m.text)
+    with bot.services.db.unit_of_work() as session:
+        for member in session.scalars(select(Member).where(Member.role == Role.MEMBER)):
+            cycle = latest_cycle(session, member.department_id)
+            assert cycle is not None
+            session.add(
+                Need(
+                    member_id=member.id,
+                    department_id=member.department_id,
+                    cycle_id=cycle.id,
+                    text=f"A demo server for {member.department.key}",
+                    status=NeedStatus.OPEN,
+                    created_at=BOTH_OPEN,
+                    updated_at=BOTH_OPEN,
+                )
+            )
+    return people
+
+
+def _stored(bot: Running) -> list[object]:
+    """What a manager command may change: the month ends, targets, needs and the outbox."""
+    with bot.services.db.unit_of_work() as session:
+        return [
+            *session.execute(select(Cycle.period, Cycle.state, Cycle.deadline).order_by(Cycle.id)),
+            *session.execute(select(Target.member_id, Target.value)),
+            *session.execute(select(Need.id, Need.status)),
+            session.scalar(select(func.count(OutgoingMessage.id))),
+        ]
+
+
+@pytest.mark.parametrize("command", SPECS)
+async def test_each_manager_command_serves_its_departments_managers_and_admins_only(
+    database_url: str, command: str
 ) -> None:
-    services = company(db, database_url)
-    open_month(services, OCTOBER)
-    answer(services, WANG, {"needs": "增加一名售前工程师"}, submit=False)
-    before = _outbox_size(db)
-    run = COMMANDS[command]
-    for caller, words in [
-        (ANNA, []),  # a member of the department
-        (424242, []),  # someone the bot does not know
-        (SUPPORT_MANAGER, ["sales"]),  # the manager of another department
-        (ANNA, ["sales", "2026-10"]),
-    ]:
-        replies = run(services, caller, "en", words)
-        assert [r.text for r in replies if isinstance(r, OutMessage)] == [REFUSAL]
-        assert len(replies) == 1
-    assert _outbox_size(db) == before  # nobody was reminded, nothing was sent
+    spec = SPECS[command]
+
+    def typed(department: Team | None) -> str:
+        words = spec.words.format(member=(department or SALES).member)
+        key = department.key if department else ""
+        return " ".join(filter(None, (f"/{command}", key, words)))
+
+    async with running_bot(database_url, extra=TWO_DEPARTMENTS) as bot:
+        people = await two_departments(bot)
+        before = _stored(bot)
+        for telegram_id, department in [
+            (SALES_MEMBER[0], None),  # a member of the department
+            (SALES_MEMBER[0], SALES),
+            (STRANGER, None),  # someone the bot does not know
+            (STRANGER, SALES),
+            (SUPPORT_MANAGER, SALES),  # the manager of another department
+        ]:
+            await people[telegram_id].send(typed(department))
+            assert (await people[telegram_id].next_message()).text == REFUSAL, typed(department)
+        assert _stored(bot) == before  # nothing changed, nobody was told anything
+
+        await people[BOTH].send(typed(None))
+        which = (await people[BOTH].next_message()).text
+        assert which.startswith("Which department? For example:\n"), which
+        assert f"/{command} sales" in which
+        assert f"/{command} support" in which
+        for telegram_id, department in [(ADMIN, SALES), (BOTH, SUPPORT), (BOTH, SALES)]:
+            await people[telegram_id].send(typed(department))
+            await people[telegram_id].wait_for(lambda m: spec.served(m, department))  # noqa: B023
+        if command == "close":
+            with bot.services.db.unit_of_work() as session:
+                assert set(session.scalars(select(Cycle.state))) == {CycleState.CLOSED}
 
 
 def test_an_admin_picks_the_department_and_a_manager_gets_their_own(
@@ -217,3 +363,36 @@ def test_help_lists_the_commands_each_reader_may_use(db: Database, database_url:
     stranger = guide.help_message(services, 424242, "zh-hans").text
     assert "/edit – 查看并修改你的回答" in stranger
     assert "/status" not in stranger
+
+
+async def test_a_manager_of_two_departments_gets_the_deadline_digest_of_each(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url, extra=TWO_DEPARTMENTS) as bot:
+        people = await two_departments(bot)
+        people[MANAGER_ID] = bot.user(MANAGER_ID, "Li Wei")
+        for manager in (MANAGER_ID, SUPPORT_MANAGER, BOTH):
+            await people[manager].send("/start")
+            await people[manager].next_message()
+        # Each department's deadline, 18:00 on 2 December there.
+        for deadline, team, managers in [
+            (datetime(2026, 12, 2, 10, tzinfo=UTC), SALES, (MANAGER_ID, BOTH)),
+            (datetime(2026, 12, 2, 23, tzinfo=UTC), SUPPORT, (SUPPORT_MANAGER, BOTH)),
+        ]:
+            bot.clock.set(deadline)
+            for manager in managers:
+                await people[manager].wait_for(lambda m: _document("html")(m, team))  # noqa: B023
+        with bot.services.db.unit_of_work() as session:
+            keys = dict(session.execute(select(Cycle.id, Department.key).join(Department)).all())
+            first_parts = session.scalars(
+                select(OutgoingMessage).where(
+                    OutgoingMessage.kind == "digest", OutgoingMessage.key.endswith(":0")
+                )
+            )
+            recipients = sorted((keys[int(m.key.split(":")[1])], m.chat_id) for m in first_parts)
+    assert recipients == [
+        ("sales", MANAGER_ID),
+        ("sales", BOTH),
+        ("support", SUPPORT_MANAGER),
+        ("support", BOTH),
+    ]

@@ -154,6 +154,14 @@ def test_a_first_release_database_upgrades_with_nothing_lost(empty_database_url:
     with db.unit_of_work() as session:
         wang = session.scalars(select(Member).where(Member.telegram_id == 101)).one()
         assert (wang.name, wang.unreachable_since, wang.last_message_id) == ("王 芳", None, 17)
+        # Li Wei manages without ever having redeemed a manager invite: from the config.
+        from_config = {m.name: m.from_config for m in session.scalars(select(Member))}
+        assert from_config == {
+            "Li Wei": True,
+            "王 芳": False,
+            "Anna Schmidt": False,
+            "Omar Haddad": False,
+        }
         answers = {
             a.question: a for a in session.scalars(select(Answer).where(Answer.submission_id == 1))
         }

@@ -1,17 +1,17 @@
-"""A department manager's (or org admin's) commands, and the buttons that answer needs:
-`/status`, `/remind`, `/digest`, `/export`, `/needs`, `/target`."""
+"""A department manager's (or org admin's) commands, each guarded by
+`bot.services.access.manager_command`, and the buttons that answer needs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, Final
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat.convert import send_all
 from bot.chat.updates import answer_press, sender, services
-from bot.services import digests, needs, status, targets
+from bot.services import deadlines, digests, needs, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
 
@@ -36,12 +36,17 @@ def command(run: Command, *, wakes: bool = False) -> Handler:
     return handle
 
 
-digest = command(digests.requested_digest)
-export = command(digests.export)
-status_now = command(status.status)
-remind = command(status.remind, wakes=True)
-list_needs = command(needs.list_needs)
-target = command(targets.set_target)
+HANDLERS: Final = {
+    "status": command(status.status),
+    "remind": command(status.remind, wakes=True),
+    "digest": command(digests.requested_digest),
+    "export": command(digests.export),
+    "needs": command(needs.list_needs),
+    "target": command(targets.set_target),
+    "close": command(deadlines.close),
+    "extend": command(deadlines.extend, wakes=True),  # members are told their new deadline
+}
+"""The manager commands by name: every command `bot.commands` marks for managers."""
 
 
 async def need_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,35 +1,47 @@
-"""Who may use a department's manager commands: its managers and the org admins.
+"""Who may use a department's manager commands, and the one guard every such command goes
+through.
 
-A department's managers are those named for it in the config and those who joined it with a
-manager invite. Org admins (``org.admin_telegram_ids``) may act for every department. Anyone
-else is refused with one line that tells them nothing about the department.
+A department's managers are those named for it in the config (the config is the truth for
+them: a person listed there manages exactly the departments listed, and one removed from it
+manages none from the next start on) and those who joined it with a manager invite (until
+`monthend member demote`). A person may manage several departments. Org admins
+(``org.admin_telegram_ids``) may act for every department. Anyone else is refused with one
+line that tells them nothing about the department.
+
+Every manager command is written as an `Action` and made a command by `manager_command`,
+which picks the department the caller acts for from the command's words: its key, which a
+manager of several departments and an admin add as the first word (``/status sales``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import Translator, normalize_language, translator
 from bot.periods import Period
 from bot.services.context import Services
-from bot.services.messages import OutMessage
+from bot.services.messages import Outgoing, OutMessage
 from storage.models import Department, Member, MemberStatus, Role
 from storage.queries import member_by_telegram_id
 
 
 @dataclass(frozen=True)
 class Acting:
-    """A manager (or org admin) acting for one department, with what they asked for."""
+    """A manager (or org admin) acting for one department, with what they asked for: a month,
+    or the words that follow the department's key."""
 
     telegram_id: int
     member: Member | None
     department: Department
     t: Translator
     period: Period | None = None
+    args: tuple[str, ...] = ()
 
     @property
     def member_id(self) -> int | None:
@@ -45,21 +57,50 @@ def language_of(services: Services, session: Session, telegram_id: int, code: st
     return normalize_language(code, services.config.defaults.language)
 
 
+def _manages(services: Services, telegram_id: int, member: Member | None, key: str) -> bool:
+    """The rule: whether the person manages the department `key` (org admins aside)."""
+    configured = {m.department for m in services.config.managers if m.telegram_id == telegram_id}
+    if configured:
+        return key in configured
+    return (
+        member is not None
+        and member.role is Role.MANAGER
+        and member.status is MemberStatus.ACTIVE
+        and member.department.key == key
+    )
+
+
 def managed_departments(services: Services, session: Session, telegram_id: int) -> list[Department]:
     """The departments whose manager commands `telegram_id` may use, by key."""
     departments = list(session.scalars(select(Department).order_by(Department.key)))
     if telegram_id in services.config.org.admin_telegram_ids:
         return departments
-    keys = {m.department for m in services.config.managers if m.telegram_id == telegram_id}
     member = member_by_telegram_id(session, telegram_id)
-    if member and member.role is Role.MANAGER and member.status is MemberStatus.ACTIVE:
-        keys.add(member.department.key)
-    return [d for d in departments if d.key in keys]
+    return [d for d in departments if _manages(services, telegram_id, member, d.key)]
 
 
 def may_manage(services: Services, session: Session, telegram_id: int, department_id: int) -> bool:
     """Whether `telegram_id` may act for the department `department_id`."""
     return any(d.id == department_id for d in managed_departments(services, session, telegram_id))
+
+
+def managers_of(services: Services, session: Session, department: Department) -> list[Member]:
+    """The department's managers, who get its digest at the deadline (org admins do not)."""
+    configured = [m.telegram_id for m in services.config.managers_of(department.key)]
+    candidates = session.scalars(
+        select(Member)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            Member.role == Role.MANAGER,
+            or_(Member.department_id == department.id, Member.telegram_id.in_(configured)),
+        )
+        .order_by(Member.id)
+    )
+    return [
+        m
+        for m in candidates
+        if m.telegram_id is not None and _manages(services, m.telegram_id, m, department.key)
+    ]
 
 
 def refusal(t: Translator) -> OutMessage:
@@ -69,50 +110,94 @@ def refusal(t: Translator) -> OutMessage:
     )
 
 
+@dataclass(frozen=True)
+class Syntax:
+    """What a manager command takes after the department's key: nothing, a month
+    (``YYYY-MM``, before or after the key), or `arguments` of its own (shown as written here
+    when the command asks which department)."""
+
+    name: str
+    month: bool = False
+    arguments: str = ""
+
+    def example(self, department: Department) -> str:
+        """The command for `department`, as a line of "Which department?"."""
+        rest = " [YYYY-MM]" if self.month else f" {self.arguments}" if self.arguments else ""
+        return f"/{self.name} {department.key}{rest} — {department.name}"
+
+
+R = TypeVar("R", bound=Outgoing)
+Action = Callable[[Services, Session, Acting], Sequence[R]]
+"""What a manager command does for the department it acts for, in the caller's unit of work."""
+Command = Callable[[Services, int, str | None, list[str]], list[R | OutMessage]]
+"""A manager command: (services, the caller's Telegram id, their Telegram language, the
+command's words) -> the replies."""
+
+
+def manager_command(
+    name: str, *, month: bool = False, arguments: str = ""
+) -> Callable[[Action[R]], Command[R]]:
+    """Make `Action` the manager command `/name`, guarded: it runs only for a department the
+    caller manages (or for any, for an org admin), picked from the command's words."""
+    syntax = Syntax(name, month, arguments)
+
+    def guarded(action: Action[R]) -> Command[R]:
+        def command(
+            services: Services, telegram_id: int, language_code: str | None, words: list[str]
+        ) -> list[R | OutMessage]:
+            with services.db.unit_of_work() as session:
+                acting = acting_for(services, session, telegram_id, language_code, syntax, words)
+                if isinstance(acting, OutMessage):
+                    return [acting]
+                return list(action(services, session, acting))
+
+        command.__doc__ = action.__doc__
+        return command
+
+    return guarded
+
+
 def acting_for(
     services: Services,
     session: Session,
     telegram_id: int,
     language_code: str | None,
-    command: str,
+    syntax: Syntax,
     words: list[str],
-    *,
-    with_period: bool = False,
 ) -> Acting | OutMessage:
     """Who acts for which department with `/command words…`, or the reply that refuses or
-    asks which department.
-
-    `words` may name a department by key and, `with_period`, a month as ``YYYY-MM``.
-    """
+    asks which department."""
     t = translator(language_of(services, session, telegram_id, language_code))
     allowed = managed_departments(services, session, telegram_id)
     if not allowed:
         return refusal(t)
-    period, rest = None, []
-    for word in words:
-        if with_period and _looks_like_period(word):
+    period, key, args = None, None, tuple[str, ...]()
+    if syntax.arguments:
+        if words and words[0] in services.config.departments:
+            key, words = words[0], words[1:]
+        args = tuple(words)
+    for word in () if syntax.arguments else words:
+        if syntax.month and word[:1].isdigit():
             try:
                 period = Period.parse(word)
             except ValueError:
-                return _bad_period(t, command)
+                return _bad_period(t, syntax.name)
+        elif key is None and (not syntax.month or word in services.config.departments):
+            key = word
+        elif syntax.month:
+            return _bad_period(t, syntax.name)
         else:
-            rest.append(word)
-    if len(rest) > 1:
-        return _usage(t, command, allowed, with_period)
-    if rest:
-        chosen = [d for d in allowed if d.key == rest[0]]
+            return _which(t, syntax, allowed)
+    if key is not None:
+        chosen = [d for d in allowed if d.key == key]
         if not chosen:
             return refusal(t)
     elif len(allowed) > 1:
-        return _usage(t, command, allowed, with_period)
+        return _which(t, syntax, allowed)
     else:
         chosen = allowed
     member = member_by_telegram_id(session, telegram_id)
-    return Acting(telegram_id, member, chosen[0], t, period)
-
-
-def _looks_like_period(word: str) -> bool:
-    return word[:1].isdigit()
+    return Acting(telegram_id, member, chosen[0], t, period, args)
 
 
 def _bad_period(t: Translator, command: str) -> OutMessage:
@@ -124,9 +209,8 @@ def _bad_period(t: Translator, command: str) -> OutMessage:
     )
 
 
-def _usage(t: Translator, command: str, allowed: list[Department], with_period: bool) -> OutMessage:
-    month = " [YYYY-MM]" if with_period else ""
-    examples = "\n".join(f"/{command}{month} {d.key} — {d.name}" for d in allowed)
+def _which(t: Translator, syntax: Syntax, allowed: list[Department]) -> OutMessage:
+    examples = "\n".join(syntax.example(d) for d in allowed)
     return OutMessage(
         t.gettext(
             "Which department? For example:\n%(examples)s", examples=escape(examples, quote=False)

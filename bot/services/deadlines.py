@@ -1,10 +1,10 @@
 """A manager's say over a month end's end: `/close` stops taking answers, `/extend` moves the
-deadline for everyone or for one member. Anyone else is refused and shown nothing."""
+deadline for everyone or for one member. Both are manager commands (`bot.services.access`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from html import escape
@@ -13,26 +13,24 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dates import moment_text, month_text
+from bot.dates import day_text, moment_text, month_text
 from bot.digest.build import build_digest
 from bot.digest.model import OUTSTANDING, Status
 from bot.i18n import Translator, translator
-from bot.periods import Period
 from bot.schedule import DepartmentSchedule, add_working_days, to_utc
 from bot.services import outbox
+from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.reminders import reminder_prefix
 from storage.models import (
     Cycle,
     CycleState,
-    Member,
     MemberStatus,
-    Role,
     Submission,
     SubmissionState,
 )
-from storage.queries import cycle_for, member_by_telegram_id
+from storage.queries import cycle_for
 
 MAX_EXTENSION_DAYS: Final = 30
 _WORKING_DAYS_RE: Final = re.compile(r"\+(?P<days>[0-9]{1,2})")
@@ -40,36 +38,32 @@ _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME_RE: Final = re.compile(r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})")
 
 
-def close(services: Services, telegram_id: int, period: str | None) -> list[OutMessage]:
-    """`/close [YYYY-MM]`: close the newest open month end (or that month's): no more answers,
-    nothing more sent for it. Answers given stay stored."""
-
-    def closing(session: Session, manager: Member, t: Translator, now: datetime) -> OutMessage:
-        if period is None:
-            cycle = _newest_open(session, manager)
-        else:
-            try:
-                cycle = cycle_for(session, manager.department_id, str(Period.parse(period)))
-            except ValueError:
-                return OutMessage(
-                    t.gettext("Please give the month as YYYY-MM, e.g. /close 2026-11.")
-                )
-        if cycle is None:
-            return OutMessage(t.gettext("There is no open month end to close."))
-        if cycle.state is CycleState.CLOSED:
-            return OutMessage(
+@manager_command("close", month=True)
+def close(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
+    """`/close [department] [YYYY-MM]`: close the newest open month end (or that month's): no
+    more answers, nothing more sent for it. Answers given stay stored."""
+    t, department_id = acting.t, acting.department.id
+    if acting.period is None:
+        cycle = _newest_open(session, department_id)
+    else:
+        cycle = cycle_for(session, department_id, str(acting.period))
+    if cycle is None:
+        return [OutMessage(t.gettext("There is no open month end to close."))]
+    if cycle.state is CycleState.CLOSED:
+        return [
+            OutMessage(
                 t.gettext(
                     "Month end %(period)s is already closed.",
                     period=month_text(cycle.period, t.locale),
                 )
             )
-        cycle.state = CycleState.CLOSED
-        cycle.closed_at = now
-        outbox.withdraw(session, f"prompt:{cycle.id}:")
-        outbox.withdraw(session, reminder_prefix(cycle.id))
-        return _closed(session, cycle, t, now)
-
-    return _as_manager(services, telegram_id, closing)
+        ]
+    now = services.clock.now()
+    cycle.state = CycleState.CLOSED
+    cycle.closed_at = now
+    outbox.withdraw(session, f"prompt:{cycle.id}:")
+    outbox.withdraw(session, reminder_prefix(cycle.id))
+    return [_closed(session, cycle, t, now)]
 
 
 def _closed(session: Session, cycle: Cycle, t: Translator, now: datetime) -> OutMessage:
@@ -104,64 +98,69 @@ class _Move:
     who: str
 
 
-def extend(services: Services, telegram_id: int, args: Sequence[str]) -> list[OutMessage]:
-    """`/extend +N|YYYY-MM-DD [HH:MM] [name]`: move the open month end's deadline, for everyone
-    or for the member named (their name or @username); they are told the new deadline."""
+@manager_command("extend", arguments="+N|YYYY-MM-DD [HH:MM] [name]")
+def extend(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
+    """`/extend [department] +N|YYYY-MM-DD [HH:MM] [name]`: move the open month end's deadline,
+    for everyone or for the member named (their name or @username); they are told the new
+    deadline."""
+    return [_extend(services, session, acting)]
 
-    def extending(session: Session, manager: Member, t: Translator, now: datetime) -> OutMessage:
-        move = _parse(args)
-        if move is None:
-            return _usage(t)
-        cycle = _newest_open(session, manager)
-        if cycle is None:
-            return OutMessage(t.gettext("There is no open month end."))
-        targets = list(cycle.submissions)
-        if move.who:
-            targets = _named(targets, move.who)
-            if len(targets) != 1:
-                return _not_one(t, move.who, cycle.period, len(targets))
-        schedule = services.schedule(cycle.department.key)
-        current = targets[0].effective_deadline if move.who else cycle.deadline
-        new = _moved(current, move, schedule)
-        tz = cycle.department.timezone
-        shown = {
-            "new": moment_text(new, tz, t.locale),
-            "current": moment_text(current, tz, t.locale),
-        }
-        if new <= now:
-            return OutMessage(t.gettext("The new deadline, %(new)s, has already passed.", **shown))
-        if new <= current:
-            return OutMessage(
-                t.gettext(
-                    "The new deadline, %(new)s, must be later than the current one, %(current)s.",
-                    **shown,
-                )
-            )
-        if move.who:
-            targets[0].deadline = new
-        else:
-            cycle.deadline = new
-        send_at = schedule.next_allowed(now)
-        for submission in targets:
-            _tell_member(session, submission, now, send_at)
-        if move.who:
-            return OutMessage(
-                t.gettext(
-                    "Done: the deadline for %(period)s is now %(deadline)s for %(name)s.",
-                    period=month_text(cycle.period, t.locale),
-                    deadline=shown["new"],
-                    name=escape(targets[0].member.name),
-                )
-            )
+
+def _extend(services: Services, session: Session, acting: Acting) -> OutMessage:
+    now, t = services.clock.now(), acting.t
+    move = _parse(acting.args)
+    if move is None:
+        return _usage(t)
+    cycle = _newest_open(session, acting.department.id)
+    if cycle is None:
+        return OutMessage(t.gettext("There is no open month end."))
+    targets = list(cycle.submissions)
+    if move.who:
+        targets = _named(targets, move.who)
+        if len(targets) != 1:
+            return _not_one(t, move.who, cycle.period, len(targets))
+    schedule = services.schedule(cycle.department.key)
+    current = targets[0].effective_deadline if move.who else cycle.deadline
+    new = _moved(current, move, schedule, now)
+    if new is None:
+        return _out_of_range(t, current, schedule)
+    tz = cycle.department.timezone
+    shown = {
+        "new": moment_text(new, tz, t.locale),
+        "current": moment_text(current, tz, t.locale),
+    }
+    if new <= now:
+        return OutMessage(t.gettext("The new deadline, %(new)s, has already passed.", **shown))
+    if new <= current:
         return OutMessage(
             t.gettext(
-                "Done: the deadline for %(period)s is now %(deadline)s for everyone.",
-                period=month_text(cycle.period, t.locale),
-                deadline=shown["new"],
+                "The new deadline, %(new)s, must be later than the current one, %(current)s.",
+                **shown,
             )
         )
-
-    return _as_manager(services, telegram_id, extending)
+    if move.who:
+        targets[0].deadline = new
+    else:
+        cycle.deadline = new
+    send_at = schedule.next_allowed(now)
+    for submission in targets:
+        _tell_member(session, submission, now, send_at)
+    if move.who:
+        return OutMessage(
+            t.gettext(
+                "Done: the deadline for %(period)s is now %(deadline)s for %(name)s.",
+                period=month_text(cycle.period, t.locale),
+                deadline=shown["new"],
+                name=escape(targets[0].member.name),
+            )
+        )
+    return OutMessage(
+        t.gettext(
+            "Done: the deadline for %(period)s is now %(deadline)s for everyone.",
+            period=month_text(cycle.period, t.locale),
+            deadline=shown["new"],
+        )
+    )
 
 
 def _tell_member(
@@ -212,7 +211,7 @@ def _parse(args: Sequence[str]) -> _Move | None:
         except ValueError:
             return None
     working_days = int(days["days"]) if days else 0
-    if days and not 1 <= working_days <= MAX_EXTENSION_DAYS:
+    if days and working_days < 1:
         return None
     at = None
     if rest and (clock := _TIME_RE.fullmatch(rest[0])):
@@ -223,11 +222,34 @@ def _parse(args: Sequence[str]) -> _Move | None:
     return _Move(working_days, day, at, " ".join(rest).strip())
 
 
-def _moved(current: datetime, move: _Move, schedule: DepartmentSchedule) -> datetime:
-    """The deadline `move` makes of `current`, in the department's time zone."""
+def _moved(
+    current: datetime, move: _Move, schedule: DepartmentSchedule, now: datetime
+) -> datetime | None:
+    """The deadline `move` makes of `current`, in the department's time zone; None for a day
+    before today or after `_latest_day` (a day far enough away has no UTC moment at all)."""
     local = current.astimezone(schedule.zone)
     day = move.day or add_working_days(local.date(), move.working_days, schedule.calendar)
+    if not now.astimezone(schedule.zone).date() <= day <= _latest_day(current, schedule):
+        return None
     return to_utc(day, move.at or local.time(), schedule.zone)
+
+
+def _latest_day(current: datetime, schedule: DepartmentSchedule) -> date:
+    """The last day a deadline of `current` may move to: `MAX_EXTENSION_DAYS` working days on."""
+    local = current.astimezone(schedule.zone).date()
+    return add_working_days(local, MAX_EXTENSION_DAYS, schedule.calendar)
+
+
+def _out_of_range(t: Translator, current: datetime, schedule: DepartmentSchedule) -> OutMessage:
+    latest = to_utc(_latest_day(current, schedule), time(12), schedule.zone)
+    return OutMessage(
+        t.gettext(
+            "The new deadline must fall between now and %(latest)s: a deadline moves by at "
+            "most %(days)s working days.",
+            latest=day_text(latest, schedule.zone, t.locale),
+            days=MAX_EXTENSION_DAYS,
+        )
+    )
 
 
 def _named(submissions: list[Submission], who: str) -> list[Submission]:
@@ -265,45 +287,10 @@ def _usage(t: Translator) -> OutMessage:
     )
 
 
-Action = Callable[[Session, Member, Translator, datetime], OutMessage]
-"""What a manager asked for, done in their unit of work: (session, manager, their language,
-now) -> the reply."""
-
-
-def _as_manager(services: Services, telegram_id: int, action: Action) -> list[OutMessage]:
-    """Run `action` for the sender if they are a department's manager; refuse anyone else."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        manager = _manager(session, telegram_id)
-        if manager is None:
-            return [_refusal(session, services, telegram_id)]
-        return [action(session, manager, translator(manager.language), now)]
-
-
-def _manager(session: Session, telegram_id: int) -> Member | None:
-    """The sender if they are an active manager."""
-    member = member_by_telegram_id(session, telegram_id)
-    if (
-        member is None
-        or member.role is not Role.MANAGER
-        or member.status is not MemberStatus.ACTIVE
-    ):
-        return None
-    return member
-
-
-def _refusal(session: Session, services: Services, telegram_id: int) -> OutMessage:
-    member = member_by_telegram_id(session, telegram_id)
-    t = translator(member.language if member else services.config.defaults.language)
-    return OutMessage(
-        t.gettext("Only a department's manager can close a month end or move its deadline.")
-    )
-
-
-def _newest_open(session: Session, manager: Member) -> Cycle | None:
+def _newest_open(session: Session, department_id: int) -> Cycle | None:
     return session.scalars(
         select(Cycle)
-        .where(Cycle.department_id == manager.department_id, Cycle.state == CycleState.OPEN)
+        .where(Cycle.department_id == department_id, Cycle.state == CycleState.OPEN)
         .order_by(Cycle.period.desc())
         .limit(1)
     ).one_or_none()

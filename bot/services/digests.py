@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dates import month_text
@@ -15,11 +14,11 @@ from bot.digest.render import digest_filename, render_report_html, telegram_mess
 from bot.digest.xlsx import digest_xlsx
 from bot.i18n import Translator, translator
 from bot.services import outbox
-from bot.services.access import Acting, acting_for
+from bot.services.access import Acting, manager_command, managers_of
 from bot.services.context import Services
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.needs import with_buttons
-from storage.models import Cycle, Member, MemberStatus, Role
+from storage.models import Cycle
 from storage.queries import cycle_for, latest_cycle
 
 
@@ -35,24 +34,11 @@ def digest_messages(digest: Digest, t: Translator) -> list[Outgoing]:
     return messages
 
 
-def managers_of(session: Session, department_id: int) -> list[Member]:
-    """The active managers of a department."""
-    return list(
-        session.scalars(
-            select(Member).where(
-                Member.department_id == department_id,
-                Member.role == Role.MANAGER,
-                Member.status == MemberStatus.ACTIVE,
-            )
-        )
-    )
-
-
-def queue_deadline_digest(session: Session, cycle: Cycle, now: datetime) -> int:
+def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:
     """Queue the digest for each manager of the cycle's department; returns how many managers.
 
     The digest is gathered once and rendered once for each language the managers read."""
-    managers = managers_of(session, cycle.department_id)
+    managers = managers_of(services, session, cycle.department)
     if not managers:
         return 0
     digest = build_digest(session, cycle, now)
@@ -75,53 +61,33 @@ def queue_deadline_digest(session: Session, cycle: Cycle, now: datetime) -> int:
     return len(managers)
 
 
-def requested_digest(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[Outgoing]:
-    """`/digest [YYYY-MM] [department]`: a department's digest, now."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        found = _requested_cycle(services, session, telegram_id, language_code, "digest", words)
-        if isinstance(found, OutMessage):
-            return [found]
-        cycle, acting = found
-        return digest_messages(build_digest(session, cycle, now), acting.t)
+@manager_command("digest", month=True)
+def requested_digest(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
+    """`/digest [department] [YYYY-MM]`: a department's digest, now."""
+    found = _requested_cycle(session, acting)
+    if isinstance(found, OutMessage):
+        return [found]
+    return digest_messages(build_digest(session, found, services.clock.now()), acting.t)
 
 
-def export(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[Outgoing]:
-    """`/export [YYYY-MM] [department]`: the digest as an Excel workbook."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        found = _requested_cycle(services, session, telegram_id, language_code, "export", words)
-        if isinstance(found, OutMessage):
-            return [found]
-        cycle, acting = found
-        digest = build_digest(session, cycle, now)
-        t = acting.t
-        caption = t.gettext(
-            "Workbook: %(department)s, %(period)s",
-            department=digest.department,
-            period=month_text(digest.period, t.locale),
-        )
-        return [OutDocument(digest_filename(digest, "xlsx"), digest_xlsx(digest, t), caption)]
-
-
-def _requested_cycle(
-    services: Services,
-    session: Session,
-    telegram_id: int,
-    language_code: str | None,
-    command: str,
-    words: list[str],
-) -> tuple[Cycle, Acting] | OutMessage:
-    """The cycle a manager asks about: the month they name, else the newest."""
-    acting = acting_for(
-        services, session, telegram_id, language_code, command, words, with_period=True
+@manager_command("export", month=True)
+def export(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
+    """`/export [department] [YYYY-MM]`: the digest as an Excel workbook."""
+    found = _requested_cycle(session, acting)
+    if isinstance(found, OutMessage):
+        return [found]
+    digest = build_digest(session, found, services.clock.now())
+    t = acting.t
+    caption = t.gettext(
+        "Workbook: %(department)s, %(period)s",
+        department=digest.department,
+        period=month_text(digest.period, t.locale),
     )
-    if isinstance(acting, OutMessage):
-        return acting
+    return [OutDocument(digest_filename(digest, "xlsx"), digest_xlsx(digest, t), caption)]
+
+
+def _requested_cycle(session: Session, acting: Acting) -> Cycle | OutMessage:
+    """The cycle a manager asks about: the month they name, else the newest."""
     department_id, t = acting.department.id, acting.t
     if acting.period is None:
         cycle = latest_cycle(session, department_id)
@@ -135,4 +101,4 @@ def _requested_cycle(
         )
     if cycle is None:
         return OutMessage(t.gettext("There is no month end to report on yet."))
-    return cycle, acting
+    return cycle

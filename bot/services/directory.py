@@ -14,9 +14,11 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.config import ManagerConfig
 from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services.answering import not_registered, paused_note
 from bot.services.context import Services
+from bot.services.members import MemberRef, find
 from bot.services.messages import OutMessage
 from storage.models import Department, Invite, Member, MemberStatus, Role
 from storage.queries import department_by_key, member_by_telegram_id
@@ -69,7 +71,9 @@ class RosterError(ValueError):
 
 
 def sync_config(services: Services) -> None:
-    """Make the stored departments and managers match the config."""
+    """Make the stored departments and managers match the config: the config is the truth for
+    the managers it lists, so one removed from it is a manager no more (and takes part in
+    nothing until invited again); managers who joined with an invite stay."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         for key, department in services.config.departments.items():
@@ -81,7 +85,10 @@ def sync_config(services: Services) -> None:
             row.timezone = department.timezone
             row.language = department.language
         session.flush()
-        for manager in services.config.managers:
+        configured: dict[int, ManagerConfig] = {}
+        for manager in services.config.managers:  # the first department listed is their own
+            configured.setdefault(manager.telegram_id, manager)
+        for manager in configured.values():
             dept = department_by_key(session, manager.department)
             assert dept is not None
             member = member_by_telegram_id(session, manager.telegram_id)
@@ -93,6 +100,35 @@ def sync_config(services: Services) -> None:
             member.department_id = dept.id
             member.role = Role.MANAGER
             member.status = MemberStatus.ACTIVE
+            member.from_config = True
+        removed = select(Member).where(Member.from_config, Member.telegram_id.not_in(configured))
+        for member in session.scalars(removed):
+            member.from_config = False
+            member.role = Role.MEMBER
+            member.status = MemberStatus.INACTIVE
+
+
+class DemoteError(ValueError):
+    """Why `demote` cannot make someone a member; the message says it to the admin."""
+
+
+def demote(services: Services, ref: MemberRef) -> tuple[str, str]:
+    """Make a manager who joined with an invite a member of their department: no manager
+    commands or digests any more, and asked for their summary from the next month end on.
+    Managers listed in the config are removed there instead. Returns their name and their
+    department's."""
+    with services.db.unit_of_work() as session:
+        member = find(session, ref)
+        if member is None:
+            raise DemoteError(f"no member with {ref}")
+        if member.from_config:
+            raise DemoteError(
+                f"{member.name} is a manager in the config: remove them from [[managers]] instead"
+            )
+        if member.role is not Role.MANAGER:
+            raise DemoteError(f"{member.name} is not a manager")
+        member.role = Role.MEMBER
+        return member.name, member.department.name
 
 
 def create_invite(

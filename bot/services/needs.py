@@ -24,7 +24,7 @@ from bot.digest.render import NEED_LABELS, TelegramMessage, needs_messages
 from bot.i18n import translator
 from bot.items import split_items
 from bot.services import callback_data, outbox
-from bot.services.access import acting_for, may_manage, refusal
+from bot.services.access import Acting, manager_command, may_manage, refusal
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
@@ -92,23 +92,18 @@ def with_buttons(messages: list[TelegramMessage]) -> list[OutMessage]:
     return [OutMessage(m.text, buttons(m.needs)) for m in messages]
 
 
-def list_needs(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[OutMessage]:
+@manager_command("needs")
+def list_needs(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/needs [department]`: the department's unresolved needs, oldest first, with buttons."""
+    t = acting.t
+    needs = stored_needs(
+        session, Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED)
+    )
+    if not needs:
+        return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
     now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        acting = acting_for(services, session, telegram_id, language_code, "needs", words)
-        if isinstance(acting, OutMessage):
-            return [acting]
-        t = acting.t
-        needs = stored_needs(
-            session, Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED)
-        )
-        if not needs:
-            return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
-        items = [need_item(need, need.cycle_id, now) for need in needs]
-        return with_buttons(needs_messages(items, acting.department.timezone, t))
+    items = [need_item(need, need.cycle_id, now) for need in needs]
+    return with_buttons(needs_messages(items, acting.department.timezone, t))
 
 
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:

@@ -60,7 +60,7 @@ def _department_tick(services: Services, key: str, now: datetime) -> None:
         for cycle in _running_cycles(session, key, now):
             remind_due(services, session, cycle, now)
             if now >= cycle.deadline and cycle.deadline_handled_at is None:
-                queue_deadline_digest(session, cycle, now)
+                queue_deadline_digest(services, session, cycle, now)
                 cycle.deadline_handled_at = now
 
 

@@ -10,7 +10,7 @@ from bot.digest.build import build_digest
 from bot.digest.render import NAMES_LIMIT, listed
 from bot.digest.status import render_status
 from bot.services import outbox
-from bot.services.access import Acting, acting_for
+from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.reminders import reminder_message
@@ -18,35 +18,24 @@ from storage.models import Cycle, CycleState, MemberStatus, SubmissionState
 from storage.queries import latest_cycle
 
 
-def status(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[OutMessage]:
+@manager_command("status")
+def status(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/status [department]`: every member of the newest month end by where they stand."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        acting = acting_for(services, session, telegram_id, language_code, "status", words)
-        if isinstance(acting, OutMessage):
-            return [acting]
-        cycle = latest_cycle(session, acting.department.id)
-        if cycle is None:
-            return [OutMessage(acting.t.gettext("There is no month end to report on yet."))]
-        digest = build_digest(session, cycle, now)
-        return [OutMessage(text) for text in render_status(digest, acting.t)]
+    cycle = latest_cycle(session, acting.department.id)
+    if cycle is None:
+        return [OutMessage(acting.t.gettext("There is no month end to report on yet."))]
+    digest = build_digest(session, cycle, services.clock.now())
+    return [OutMessage(text) for text in render_status(digest, acting.t)]
 
 
-def remind(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[OutMessage]:
+@manager_command("remind")
+def remind(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/remind [department]`: a reminder now to everyone in the open month end who has not
     submitted, each counting towards the cap on reminders; at most one an hour per member."""
-    with services.db.unit_of_work() as session:
-        acting = acting_for(services, session, telegram_id, language_code, "remind", words)
-        if isinstance(acting, OutMessage):
-            return [acting]
-        cycle = latest_cycle(session, acting.department.id)
-        if cycle is None or cycle.state is not CycleState.OPEN:
-            return [OutMessage(acting.t.gettext("No month end is open."))]
-        return [_remind(services, session, cycle, acting)]
+    cycle = latest_cycle(session, acting.department.id)
+    if cycle is None or cycle.state is not CycleState.OPEN:
+        return [OutMessage(acting.t.gettext("No month end is open."))]
+    return [_remind(services, session, cycle, acting)]
 
 
 def _remind(services: Services, session: Session, cycle: Cycle, acting: Acting) -> OutMessage:

@@ -1,8 +1,8 @@
 """`/target`: a manager sets a member's KPI target for a month, over the floor they planned.
 
-``/target [YYYY-MM] <KPI> <value> <member name>`` sets it (``-`` as the value removes it);
-the month defaults to the current one in the department's time zone. ``/target`` alone shows
-how, the KPIs and the targets set for the month.
+``/target [department] [YYYY-MM] <KPI> <value> <member name>`` sets it (``-`` as the value
+removes it); the month defaults to the current one in the department's time zone. ``/target``
+alone shows how, the KPIs and the targets set for the month.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.i18n import LANGUAGES, Translator, translator
 from bot.numbers import NumberFormatError, format_number, parse_number
 from bot.periods import Period
 from bot.questionnaire import Kpi, Questionnaire, localized
-from bot.services.access import acting_for, language_of, managed_departments, refusal
+from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.prompts import number_hint
@@ -29,32 +29,25 @@ from storage.models import Department, Member, MemberStatus, Role, Target
 REMOVE = "-"
 
 
-def set_target(
-    services: Services, telegram_id: int, language_code: str | None, words: list[str]
-) -> list[OutMessage]:
-    """`/target …`: set, remove or list targets."""
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        t = translator(language_of(services, session, telegram_id, language_code))
-        departments = managed_departments(services, session, telegram_id)
-        if not departments:
-            return [refusal(t)]
-        period = _period(words)
-        if period is not None:
-            words = words[1:]
-        if len(words) < 3:
-            return [_overview(services, session, telegram_id, language_code, words, period)]
-        kpi_name, value, name = words[0], words[1], " ".join(words[2:])
-        found = _member(session, departments, name)
-        if not isinstance(found, Member):
-            return [OutMessage(_no_member(t, name, found))]
-        department = found.department
-        kpi = _kpi(services.questionnaire(department.key), kpi_name)
-        if kpi is None:
-            return [OutMessage(_kpi_help(t, services.questionnaire(department.key), kpi_name))]
-        month = period or _this_month(department, now)
-        caller = session.scalars(select(Member).where(Member.telegram_id == telegram_id)).first()
-        return [_store(session, t, found, kpi, month, value, caller, now)]
+@manager_command("target", arguments="[YYYY-MM] KPI value name")
+def set_target(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
+    """`/target [department] …`: set, remove or list targets."""
+    words = list(acting.args)
+    period = _period(words)
+    if period is not None:
+        words = words[1:]
+    if len(words) < 3:
+        return [_overview(services, session, acting, period)]
+    t, department, now = acting.t, acting.department, services.clock.now()
+    kpi_name, value, name = words[0], words[1], " ".join(words[2:])
+    found = _member(session, department, name)
+    if not isinstance(found, Member):
+        return [OutMessage(_no_member(t, name, department, found))]
+    kpi = _kpi(services.questionnaire(department.key), kpi_name)
+    if kpi is None:
+        return [OutMessage(_kpi_help(t, services.questionnaire(department.key), kpi_name))]
+    month = period or _this_month(department, now)
+    return [_store(session, t, found, kpi, month, value, acting.member, now)]
 
 
 def _store(
@@ -108,17 +101,9 @@ def _store(
 
 
 def _overview(
-    services: Services,
-    session: Session,
-    telegram_id: int,
-    language_code: str | None,
-    words: list[str],
-    period: Period | None,
+    services: Services, session: Session, acting: Acting, period: Period | None
 ) -> OutMessage:
     """How to use `/target`, the KPIs, and the targets set for the month."""
-    acting = acting_for(services, session, telegram_id, language_code, "target", words)
-    if isinstance(acting, OutMessage):
-        return acting
     t, department = acting.t, acting.department
     month = period or _this_month(department, services.clock.now())
     questionnaire = services.questionnaire(department.key)
@@ -165,12 +150,12 @@ def _this_month(department: Department, now: datetime) -> Period:
     return Period.of(now.astimezone(ZoneInfo(department.timezone)).date())
 
 
-def _member(session: Session, departments: list[Department], name: str) -> Member | list[str]:
-    """The one active member of `departments` called `name` (exactly, else as part of their
+def _member(session: Session, department: Department, name: str) -> Member | list[str]:
+    """The one active member of `department` called `name` (exactly, else as part of their
     name, ignoring case), or the names that match (none or several)."""
     candidates = session.scalars(
         select(Member).where(
-            Member.department_id.in_([d.id for d in departments]),
+            Member.department_id == department.id,
             Member.role == Role.MEMBER,
             Member.status == MemberStatus.ACTIVE,
             func.lower(Member.name).contains(name.casefold(), autoescape=True),
@@ -181,7 +166,7 @@ def _member(session: Session, departments: list[Department], name: str) -> Membe
     return matches[0] if len(matches) == 1 else [m.name for m in matches]
 
 
-def _no_member(t: Translator, name: str, matches: list[str]) -> str:
+def _no_member(t: Translator, name: str, department: Department, matches: list[str]) -> str:
     if matches:
         return t.gettext(
             "“%(name)s” fits several members: %(names)s. Please write the full name.",
@@ -189,7 +174,9 @@ def _no_member(t: Translator, name: str, matches: list[str]) -> str:
             names=escape(", ".join(matches[:10])),
         )
     return t.gettext(
-        "I don't know a member called “%(name)s” in your departments.", name=escape(name)
+        "I don't know a member called “%(name)s” in %(department)s.",
+        name=escape(name),
+        department=escape(department.name),
     )
 
 
