@@ -40,6 +40,7 @@ from tests.month_helpers import (
     LI,
     NOVEMBER,
     OCTOBER,
+    ORG,
     SUPPORT_MANAGER,
     WANG,
     answer,
@@ -59,32 +60,12 @@ BOTH_OPEN = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 """Both month ends are open: sales (Shanghai) since 02:00 UTC, support (New York) since now,
 while it is night in Shanghai."""
 
-TWO_DEPARTMENTS = f"""
-[departments.support]
-name = "Support"
-timezone = "America/New_York"
-language = "en"
-
-[[managers]]
-telegram_id = {BOTH}
-name = "Chen Jie"
-department = "sales"
-
-[[managers]]
-telegram_id = {SUPPORT_MANAGER}
-name = "Omar Haddad"
-department = "support"
-
-[[managers]]
-telegram_id = {BOTH}
-name = "Chen Jie"
-department = "support"
-
-[org]
-admin_telegram_ids = [{ADMIN}]
-"""
-"""Sales (Shanghai, managed by Li Wei) and support (New York, west of UTC, managed by Omar
-Haddad), both managed by Chen Jie as well; an org admin."""
+TWO_DEPARTMENTS = ORG.replace('"Europe/Berlin"', '"America/New_York"') + "".join(
+    f'\n[[managers]]\ntelegram_id = {BOTH}\nname = "Chen Jie"\ndepartment = "{key}"\n'
+    for key in ("sales", "support")
+)
+"""The company of `company`, with support in New York (west of UTC), and Chen Jie managing
+sales (Shanghai) and support."""
 
 
 @dataclass(frozen=True)
