@@ -71,7 +71,7 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
 
         # Only the manager closes or extends; Anna gets one more working day.
         await anna.send("/close")
-        refusal = await anna.wait_for(_has("Only a department's manager"))  # type: ignore[arg-type]
+        refusal = await anna.wait_for(_has("Only a manager of this department"))  # type: ignore[arg-type]
         assert "November 2026" not in refusal.plain_text
         await manager.send("/extend +1 Anna Schmidt")
         done = await manager.wait_for(_has("Done:"))  # type: ignore[arg-type]
