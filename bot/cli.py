@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -18,7 +19,7 @@ from bot.config import ENV_TOKEN, Config, ConfigError, DepartmentConfig, load_co
 from bot.periods import Period
 from bot.questionnaire import QuestionnaireError
 from bot.schedule import due_periods
-from bot.services import cycles, directory
+from bot.services import cycles, directory, overview
 from bot.services import members as member_data
 from bot.services.context import Services
 from bot.workdays import department_schedule
@@ -166,6 +167,53 @@ def members_import(ctx: click.Context, roster: TextIO) -> None:
         _fail(f"{roster.name}: {exc}")
     for entry in entries:
         click.echo(f"{entry.name}\t{entry.department}\t{_link(services, entry.code)}")
+
+
+_DEPARTMENT_FILTER = click.option("--department", help="Only this department (its key).")
+
+
+@members.command("list")
+@_DEPARTMENT_FILTER
+@click.pass_context
+def members_list(ctx: click.Context, department: str | None) -> None:
+    """Print everyone registered, tab-separated: name, Telegram id, department, role, status,
+    whether the bot can write to them, and when they joined (in the department's time)."""
+    services = _services(ctx)
+    if department is not None:
+        _known_department(services.config, department)
+    click.echo("name\ttelegram_id\tdepartment\trole\tstatus\treachable\tjoined")
+    for row in overview.members(services, department):
+        zone = services.department(row.department).zone
+        joined = f"{row.joined_at.astimezone(zone):%Y-%m-%d %H:%M}" if row.joined_at else "-"
+        fields = (row.name, row.telegram_id or "-", row.department, row.role, row.status)
+        reachable = "yes" if row.reachable else "no"
+        click.echo("\t".join(map(str, (*fields, reachable, joined))))
+
+
+@main.command()
+@_DEPARTMENT_FILTER
+@click.pass_context
+def status(ctx: click.Context, department: str | None) -> None:
+    """Print how the open month ends stand (who has submitted, who is missing) and what the
+    outbox holds, as managers see it with /status."""
+    services = _services(ctx)
+    if department is not None:
+        _known_department(services.config, department)
+    standing = overview.standing(services, department)
+    if not standing.month_ends:
+        click.echo("No month end is open.")
+    for m in standing.month_ends:
+        deadline = m.deadline.astimezone(services.department(m.department).zone)
+        click.echo(
+            f"{m.department} {m.period}: deadline {deadline:%Y-%m-%d %H:%M %Z}; {m.members} "
+            f"members: {m.submitted} submitted ({m.late} late), {m.answering} answering, "
+            f"{m.missing} missing, {m.on_leave} on leave; {m.unreachable} unreachable"
+        )
+    box, hours = standing.outbox, overview.RECENT // timedelta(hours=1)
+    click.echo(
+        f"Outbox: {box.pending} pending; in the last {hours} hours {box.failed} failed, "
+        f"{box.unconfirmed} unconfirmed."
+    )
 
 
 @main.group()

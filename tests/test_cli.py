@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.factories import TOKEN, write_config
+from bot.emulator import Emulator
+from bot.periods import Period
+from bot.services import cycles, delivery, directory
+from storage.db import Database
+from tests.cycle_helpers import ANNA, OMAR, WANG, answer_everything, submit, team
+from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.harness import free_port
+from tests.processes import ALWAYS_OPEN, bot_env, bot_process, monthend
 
 
 @pytest.fixture
@@ -30,7 +40,7 @@ def _run(config: Path, *args: str) -> tuple[int, str]:
 def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "db", "invite", "members", "cycle", "demo"):
+    for command in ("run", "db", "invite", "members", "cycle", "status", "demo"):
         assert f"  {command} " in result.output
 
 
@@ -143,3 +153,116 @@ def test_invite_and_roster(config: Path, tmp_path: Path) -> None:
     code, output = _run(config, "members", "import", str(roster))
     assert code == 1
     assert "line 2: unknown department 'ops'" in output
+
+
+OPS = ALWAYS_OPEN + '\n[departments.ops]\nname = "Ops"\ntimezone = "Europe/Berlin"\n'
+
+
+def _two_departments_in_a_month_end(tmp_path: Path, database_url: str) -> tuple[Path, datetime]:
+    """Sales (Wang submitted, Anna answering, Omar nothing) in the month end of October
+    2026, whose deadline has passed; Jonas in ops. Of the three prompts one went out and was
+    refused (blocked), one may not have arrived, one waits. Returns the config and when the
+    people joined."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    db = Database.from_url(database_url)
+    services = team(db, database_url, extra=OPS, now=now)
+    user = directory.TelegramUser(201, "Jonas", "Weber", None, "en")
+    directory.join(services, user, directory.create_invite(services, "ops"))
+    cycles.open_cycle(services, "sales", Period.parse("2026-10"))
+    submit(services, WANG)
+    answer_everything(services, ANNA)
+    blocked = delivery.claim_next(db, now, instance=0)
+    assert blocked is not None
+    delivery.failed(db, blocked, "Forbidden: bot was blocked by the user", now, unreachable=True)
+    lost = delivery.claim_next(db, now, instance=0)
+    assert lost is not None
+    delivery.unconfirmed(db, lost.id, "TimedOut")
+    assert (blocked.chat_id, lost.chat_id) == (WANG, ANNA)
+    db.dispose()
+    return write_config(tmp_path, database_url, extra=OPS), now
+
+
+def test_members_list_and_status_show_an_admin_where_things_stand(
+    tmp_path: Path, database_url: str
+) -> None:
+    config, joined = _two_departments_in_a_month_end(tmp_path, database_url)
+    shanghai = f"{joined.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}"
+    berlin = f"{joined.astimezone(ZoneInfo('Europe/Berlin')):%Y-%m-%d %H:%M}"
+    code, output = _run(config, "members", "list")
+    assert code == 0, output
+    assert output.splitlines() == [
+        "name\ttelegram_id\tdepartment\trole\tstatus\treachable\tjoined",
+        f"Jonas Weber\t201\tops\tmember\tactive\tyes\t{berlin}",
+        f"Anna Schmidt\t{ANNA}\tsales\tmember\tactive\tyes\t{shanghai}",
+        f"Li Wei\t{MANAGER_ID}\tsales\tmanager\tactive\tyes\t{shanghai}",
+        f"Omar Haddad\t{OMAR}\tsales\tmember\tactive\tyes\t{shanghai}",
+        f"王 芳\t{WANG}\tsales\tmember\tactive\tno\t{shanghai}",
+    ]
+    code, output = _run(config, "members", "list", "--department", "ops")
+    assert output.splitlines()[1:] == [f"Jonas Weber\t201\tops\tmember\tactive\tyes\t{berlin}"]
+
+    code, output = _run(config, "status")
+    assert code == 0, output
+    assert output.splitlines() == [
+        "sales 2026-10: deadline 2026-11-03 18:00 CST; 3 members: 1 submitted (1 late), "
+        "1 answering, 1 missing, 0 on leave; 1 unreachable",
+        "Outbox: 1 pending; in the last 24 hours 1 failed, 1 unconfirmed.",
+    ]
+    code, output = _run(config, "status", "--department", "ops")
+    assert output.splitlines() == [
+        "No month end is open.",
+        "Outbox: 0 pending; in the last 24 hours 0 failed, 0 unconfirmed.",
+    ]
+    code, output = _run(config, "status", "--department", "hr")
+    assert code == 1
+    assert "--department: unknown department 'hr' (known: sales, ops)" in output
+
+
+def _ready_lines(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if " ready: " in line]
+
+
+async def _ready(log: Path, timeout: float = 60.0) -> str:  # noqa: ASYNC109
+    """The line a bot process logs once it runs."""
+    async with asyncio.timeout(timeout):
+        while not (lines := _ready_lines(log)):  # noqa: ASYNC110 (a file gives no event)
+            await asyncio.sleep(0.1)
+    return lines[0].split(" bot.chat.app: ", 1)[1]
+
+
+def _first_to_come(schedule: str, after: datetime) -> str:
+    """The first moment after `after` that `monthend schedule` printed for sales:
+    "PERIOD WHAT YYYY-MM-DD HH:MM ZONE"."""
+    period = ""
+    for line in schedule.splitlines():
+        if re.fullmatch(r"\d{4}-\d{2}", line):
+            period = line
+        elif found := re.fullmatch(r"  (\w+) +\w{3} (\S+ \S+) (\S+)", line):
+            what, moment, zone = found.groups()
+            local = datetime.strptime(moment, "%Y-%m-%d %H:%M")
+            if local.replace(tzinfo=ZoneInfo("Asia/Shanghai")) > after:
+                return f"{period} {what} {moment} {zone}"
+    raise AssertionError(f"nothing after {after} in:\n{schedule}")
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_run_says_in_one_line_when_it_is_ready(
+    tmp_path: Path, database_url: str, webhook: bool
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    hook = f'\n[webhook]\nurl = "{url}"\nport = {port}\n' if webhook else ""
+    async with Emulator(token=TOKEN, bot_username="acme_monthend_bot") as emulator:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=OPS + hook)
+        log = tmp_path / "bot.log"
+        started = datetime.now(UTC)
+        args = ("--webhook",) if webhook else ()
+        env = bot_env(MONTHEND_WEBHOOK_SECRET="s3cret-hook")
+        async with bot_process(config, log, *args, env=env):
+            line = await _ready(log)
+    schedule = await monthend(config, "schedule", "--department", "sales", "--months", "2")
+    intake = f"webhook {url}" if webhook else "polling"
+    assert line == (
+        f"ready: @acme_monthend_bot, {intake}, departments sales, ops; "
+        f"next: sales {_first_to_come(schedule, started)}"
+    )

@@ -23,7 +23,7 @@ from bot.chat.sender import OutboxSender
 from bot.commands import COMMANDS
 from bot.config import WebhookConfig
 from bot.i18n import LANGUAGES, normalize_language, translator
-from bot.services import scheduler
+from bot.services import overview, scheduler
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -154,4 +154,21 @@ async def serve(application: MonthendApp, config: WebhookConfig | None = None) -
         polling(application) if config is None else webhook_mode(application, config)
     )
     async with mode:
+        log.info("%s", ready_line(application, config))
         await stop.wait()
+
+
+def ready_line(application: MonthendApp, config: WebhookConfig | None) -> str:
+    """What `monthend run` says once it runs: the bot, how updates come in, the departments and
+    the next scheduled event, in one line."""
+    services: Services = application.bot_data["services"]
+    intake = "polling" if config is None else f"webhook {config.url}"
+    departments = ", ".join(services.config.departments)
+    event = overview.next_event(services)
+    coming = "nothing scheduled"
+    if event is not None:
+        local = event.at.astimezone(services.department(event.department).zone)
+        coming = f"{event.department} {event.period} {event.what} {local:%Y-%m-%d %H:%M %Z}"
+    return (
+        f"ready: @{application.bot.username}, {intake}, departments {departments}; next: {coming}"
+    )

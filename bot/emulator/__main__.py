@@ -18,7 +18,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    parser.add_argument("--token", default="123456:TEST-TOKEN", help="the bot's token")
+    parser.add_argument(
+        "--token", default="123456:TEST-TOKEN", help="the one token it accepts (give it to the bot)"
+    )
     parser.add_argument("--bot-username", default="monthend_test_bot")
     parser.add_argument(
         "--rate-limits", action="store_true", help="answer 429 like Telegram's flood control"
