@@ -255,6 +255,11 @@ class Submission(Base):
     on_leave: Mapped[bool] = mapped_column(default=False, server_default=false())  # "on leave"
     remind_after: Mapped[datetime | None]  # "remind me later": no reminder before this
     deadline: Mapped[datetime | None]  # a personal extension of the cycle's deadline
+    # After a message near Telegram's length limit: until when (by the messages' own dates)
+    # the messages that follow it directly are its further parts, and the question whose
+    # answer they are added to (None: the message was not taken as an answer, nor are they).
+    parts_until: Mapped[datetime | None]
+    parts_question: Mapped[str | None] = mapped_column(String(64))
     # Last month's plan items and targets, asked about first ("Last month you planned: …");
     # see bot.followup. None when there was nothing to follow up.
     plan_review: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

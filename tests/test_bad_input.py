@@ -26,7 +26,9 @@ from tests.factories import DEADLINE, MANAGER_ID, OPENING, press_id
 from tests.harness import Running, running_bot
 
 NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
-LONG = ("مرحبا بالعالم 👋🏽 销售额 revenue ₹ 30,000 — " * 250)[:9_950] + " <b>the end</b>"
+# As long as one message can be (4,089 of Telegram's 4,096 UTF-16 code units): a longer text
+# comes in several messages (see test_long_messages).
+LONG = ("مرحبا بالعالم 👋🏽 销售额 revenue ₹ 30,000 — " * 250)[:3_880] + " <b>the end</b>"
 MARKUP = "<script>alert(1)</script> & <b>bold</b> {{ x }} {% if %} &amp;"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 

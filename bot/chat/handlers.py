@@ -55,6 +55,7 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message.message_id,
         message.text,
         update.effective_user.language_code if update.effective_user else None,
+        message.date,
     )
     await send_all(context.bot, chat_id, result.replies)
     if result.queued:

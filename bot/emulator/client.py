@@ -382,7 +382,9 @@ class SimulatedUser:
     # -- acting ------------------------------------------------------------------------
     async def send(self, text: str, *, forward_from: Mapping[str, Any] | None = None) -> int:
         """Send a text message or a /command (forwarded from the user ``forward_from``,
-        ``{"id", "first_name", ...}``, when given); return its message_id."""
+        ``{"id", "first_name", ...}``, when given); return its message_id. A text over 4,096
+        UTF-16 code units goes as several messages in a row, as a Telegram app sends it: the
+        first one's message_id is returned, and ``last_update_id`` is the last one's update."""
         body: dict[str, Any] = {"user": self.profile, "text": text}
         if forward_from is not None:
             body["forward_from"] = dict(forward_from)

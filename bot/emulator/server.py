@@ -30,8 +30,11 @@ Control side (JSON in and out; errors are ``{"error": "..."}`` with 400/404/409)
                                                exist; no updates) -> {"created"}
     POST /_emulator/users/{user_id}/messages   {"user": {first_name, last_name, username,
                                                 language_code}, "text": "hi or /command",
-                                                "forward_from": {id, first_name, ...}}
-                                               -> {"message_id", "update_id"}
+                                                "forward_from": {id, first_name, ...}}:
+                                                a text over 4,096 UTF-16 code units comes as
+                                                several messages, as a Telegram app sends it
+                                               -> {"message_id", "message_ids", "update_id"}
+                                                (the first message, all, the last update)
     POST /_emulator/groups/{chat_id}/messages  {"user": {id, first_name, ...}, "title",
                                                 "text"}: a message in a group (chat_id < 0)
                                                -> {"message_id", "update_id"}
@@ -1246,6 +1249,24 @@ async def _body(request: web.Request) -> JSON:
     return body
 
 
+def _app_parts(text: str) -> list[str]:
+    """`text` as the messages a Telegram app sends for it: one, or for a text over
+    MESSAGE_LIMIT UTF-16 code units, parts cut at the limit (never inside a surrogate pair), each
+    trimmed of the spaces at its ends as Telegram trims a message."""
+    if utf16_len(text) <= MESSAGE_LIMIT:
+        return [text]
+    parts: list[str] = []
+    start = units = 0
+    for index, char in enumerate(text):
+        size = 2 if ord(char) > 0xFFFF else 1
+        if units + size > MESSAGE_LIMIT:
+            parts.append(text[start:index])
+            start, units = index, 0
+        units += size
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
 def _user_text(body: JSON) -> str:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -1357,8 +1378,22 @@ class _ControlApi:
             if isinstance(origin, dict)
             else None
         )
-        content = _Content(text, None, ParsedText(text, _command_entities(text)))
-        return self._publish(chat, chat.add(user, content, forward_origin=forward_origin))
+        published = [
+            self._publish(
+                chat,
+                chat.add(
+                    user,
+                    _Content(part, None, ParsedText(part, _command_entities(part))),
+                    forward_origin=forward_origin,
+                ),
+            )
+            for part in _app_parts(text)
+        ]
+        return {
+            "message_id": published[0]["message_id"],
+            "message_ids": [p["message_id"] for p in published],
+            "update_id": published[-1]["update_id"],
+        }
 
     async def group_message(self, request: web.Request) -> JSON:
         """A person writes in a group the bot is in."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
+from typing import Final
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,14 @@ from storage.queries import member_by_telegram_id, open_submission
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 """Zero-width characters: an answer of only these and spaces is empty."""
+PART_LIMIT: Final = 4096
+"""Telegram's limit on a message's text (UTF-16 code units): apps send a longer text as several
+messages in a row."""
+LONG_PART: Final = PART_LIMIT // 2
+"""A message at least this long may be the first part of a longer text: apps cut a text at the
+limit, or at a line or word break, and never before half of it."""
+PART_GAP: Final = timedelta(seconds=10)
+"""The most time, by Telegram's dates, between one part of a long text and the next."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,27 @@ class Questioning:
             self.questionnaire, self.answers, self.submission.id, self.t, self.submitted
         )
 
+    def take_message(self, text: str, sent_at: datetime | None, follows: bool) -> list[OutMessage]:
+        """A typed message, sent at `sent_at` (Telegram's date, when known), directly after the
+        member's previous message in the chat when it `follows` it: a further part of a long
+        message before it, added to the same answer, or else an answer of its own. A message
+        near Telegram's length limit keeps its question open for the parts that may follow."""
+        submission = self.submission
+        until = submission.parts_until
+        if sent_at is not None and follows and until is not None and sent_at <= until:
+            replies = self._add_part(text)
+        else:
+            question = self.current()
+            replies = self.answer_text(text)
+            submission.parts_question = (
+                question.key if question is not None and self._took(question, text) else None
+            )
+        if sent_at is None or len(text.encode("utf-16-le")) // 2 < LONG_PART:
+            submission.parts_until = submission.parts_question = None
+        else:
+            submission.parts_until = sent_at + PART_GAP
+        return replies
+
     def answer_text(self, text: str) -> list[OutMessage]:
         """Take a typed message as the answer to the current question."""
         question = self.current()
@@ -120,6 +150,25 @@ class Questioning:
             return self._answer_choice_text(question, text)
         self._save(question, text=text)
         return self._advance()
+
+    def _took(self, question: Question, text: str) -> bool:
+        """Whether `text` is now the answer to `question`, a text question."""
+        answer = self.answers.get(question.key)
+        return question.kind is Kind.TEXT and answer is not None and answer.text == text.strip()
+
+    def _add_part(self, text: str) -> list[OutMessage]:
+        """A further part of a long message: added to the answer its first part gave (nothing
+        when the first part was not taken as an answer: its reply said so already)."""
+        key = self.submission.parts_question
+        answer = None if key is None else self.answers.get(key)
+        if key is None or answer is None or answer.text is None:
+            return []
+        self._save(self.questionnaire.question(key), text=answer.text + text.strip())
+        note = self.t.gettext(
+            "The rest of your long message is added to your answer to question %(number)s.",
+            number=self.questionnaire.number(key),
+        )
+        return self.ask_again(note)
 
     def skip(self, question: Question) -> list[OutMessage]:
         """Skip an optional question."""
@@ -259,11 +308,18 @@ def _outsider(member: Member | None, language: str) -> OutMessage:
 
 
 def handle_text(
-    services: Services, telegram_id: int, message_id: int, text: str, language_code: str | None
+    services: Services,
+    telegram_id: int,
+    message_id: int,
+    text: str,
+    language_code: str | None,
+    sent_at: datetime | None = None,
 ) -> TextResult:
-    """Someone wrote text in private chat: a manager's reply to a need they chose to answer,
-    else the answer to the question the member is at. One transaction, which also marks the
-    sender reachable again (they wrote, so they can be written to)."""
+    """Someone wrote text in private chat (message `message_id`, sent at `sent_at` by
+    Telegram's clock; None when unknown, and then never taken as a part of a long message): a
+    manager's reply to a need they chose to answer, else the answer to the question the member
+    is at. One transaction, which also marks the sender reachable again (they wrote, so they
+    can be written to)."""
     with services.db.unit_of_work() as session:
         # locked: one update of a person at a time, even across processes
         member = member_by_telegram_id(session, telegram_id, lock=True)
@@ -274,14 +330,16 @@ def handle_text(
             return TextResult(reply, queued=True)
         if member is None or member.status is not MemberStatus.ACTIVE:
             return TextResult([_outsider(member, normalize_language(language_code))])
-        repeated = member.last_message_id is not None and message_id <= member.last_message_id
+        previous = member.last_message_id
+        repeated = previous is not None and message_id <= previous
         flow = _flow(session, member, services.clock.now())
-        member.last_message_id = max(message_id, member.last_message_id or 0)  # flushed once
+        member.last_message_id = max(message_id, previous or 0)  # flushed once
         if flow is None:
             return TextResult([_no_cycle(translator(member.language))])
         if repeated:  # delivered again after a restart: handled already, so just ask again
             return TextResult(flow.ask_current())
-        return TextResult(flow.answer_text(text))
+        follows = previous is not None and message_id == previous + 1
+        return TextResult(flow.take_message(text, sent_at, follows))
 
 
 def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
