@@ -244,3 +244,10 @@ async def test_the_config_decides_its_managers_and_an_invited_manager_stays_unti
         assert digests_to == {MANAGER_ID}
         shown = [m.text for m in await bot.client.messages(FORMER)]
         assert shown == [REFUSAL] * 2  # nothing else since the restart
+
+        await former.send(f"/start {bot.invite()}")  # he joins sales again, as a member now
+        assert (await former.next_message()).text.startswith(
+            "Welcome, Zhao Lei! You are now registered in Sales."
+        )
+        await former.send("/status")
+        assert (await former.next_message()).text == REFUSAL

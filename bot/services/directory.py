@@ -143,14 +143,18 @@ def create_invite(
 
 def join(services: Services, user: TelegramUser, code: str | None) -> JoinOutcome:
     """`/start [code]`: register the sender with an invite code, or greet them again (a
-    registered person's new invite changes nothing; a paused one is told how to resume)."""
+    registered person's new invite changes nothing; a paused one is told how to resume; one
+    who no longer takes part joins again)."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         member = member_by_telegram_id(session, user.id)
-        if member is not None:  # registered already: another invite changes nothing
+        if member is not None and member.status is not MemberStatus.INACTIVE:
+            # registered already: another invite changes nothing
             active = member.status is MemberStatus.ACTIVE
             return JoinOutcome([_welcome(member, again=True)], member.id if active else None)
-        joined = _redeem(session, user, code, now) if code else _from_roster(session, user, now)
+        joined = (
+            _redeem(session, user, code, now, member) if code else _from_roster(session, user, now)
+        )
         if joined is None:  # a bare /start from someone not on a roster
             return JoinOutcome(
                 [not_registered(translator(normalize_language(user.language_code)))], None
@@ -231,7 +235,11 @@ def _register_pending(
     return RosterEntry(member.name, dept.key, code)
 
 
-def _redeem(session: Session, user: TelegramUser, code: str, now: datetime) -> Member | JoinError:
+def _redeem(
+    session: Session, user: TelegramUser, code: str, now: datetime, former: Member | None
+) -> Member | JoinError:
+    """Register `user` with the invite `code`; `former` is who they were, when they no longer
+    take part (a manager removed from the config): joining again, they keep their row."""
     invite = session.scalars(
         select(Invite).where(Invite.code == code).with_for_update()  # redeemed once, even at once
     ).one_or_none()
@@ -241,7 +249,9 @@ def _redeem(session: Session, user: TelegramUser, code: str, now: datetime) -> M
         return JoinError.EXPIRED
     if invite.used_at is not None and not invite.reusable:
         return JoinError.USED
-    member = session.get(Member, invite.member_id) if invite.member_id else None
+    member = former or (session.get(Member, invite.member_id) if invite.member_id else None)
+    if former is not None:
+        former.department_id, former.role = invite.department_id, invite.role
     if member is None:
         member = Member(
             name=user.full_name,
