@@ -28,7 +28,7 @@ api_url = "{api_url}"
 tick_seconds = {tick_seconds}
 
 [sending]  # tests wait for every reply: no need to pace them like Telegram
-messages_per_second = 1000
+messages_per_second = {messages_per_second}
 chat_messages_per_second = 1000
 
 [database]
@@ -49,10 +49,18 @@ department = "sales"
 
 
 def _config_text(
-    database_url: str, api_url: str, extra: str = "", tick_seconds: float = 0.2
+    database_url: str,
+    api_url: str,
+    extra: str = "",
+    tick_seconds: float = 0.2,
+    messages_per_second: float = 1000,
 ) -> str:
     text = CONFIG_FILE.format(
-        api_url=api_url, database_url=database_url, manager=MANAGER_ID, tick_seconds=tick_seconds
+        api_url=api_url,
+        database_url=database_url,
+        manager=MANAGER_ID,
+        tick_seconds=tick_seconds,
+        messages_per_second=messages_per_second,
     )
     return text + extra
 
@@ -72,11 +80,13 @@ def write_config(
     api_url: str = "http://127.0.0.1:9/bot",
     extra: str = "",
     tick_seconds: float = 0.2,
+    messages_per_second: float = 1000,
 ) -> Path:
     """The config of `make_config` as a file, for the command line and bot processes (which
-    run the scheduler every `tick_seconds`)."""
+    run the scheduler every `tick_seconds` and send `messages_per_second` at most)."""
     path = folder / "config.toml"
-    path.write_text(_config_text(database_url, api_url, extra, tick_seconds), encoding="utf-8")
+    text = _config_text(database_url, api_url, extra, tick_seconds, messages_per_second)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -1,9 +1,14 @@
 """Two bot processes in webhook mode behind one proxy share a PostgreSQL database and the work:
-500 members get each prompt and reminder once, and the manager each part of the digest once."""
+500 members get each prompt and reminder once, and the manager each part of the digest once;
+and together they keep to the sum of their shares of Telegram's rate, through kills and
+restarts in the middle of a month end's fan-out."""
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import itertools
+import signal
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -24,6 +29,18 @@ from storage.models import Cycle, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.harness import WEBHOOK_SECRET, free_port
 from tests.processes import add_members, bot_env, bot_process, monthend, terminate
+
+SHARE = 12.5
+"""Each instance's `sending.messages_per_second`: together 25, as the README advises for two."""
+FAN_OUT_CONFIG = """
+[departments.sales.schedule]
+quiet_hours = ""
+quiet_on_days_off = false
+reminders = []
+
+[webhook]
+url = "{url}"
+"""
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +99,10 @@ def _move_deadline(database_url: str, deadline: datetime) -> None:
     with db.unit_of_work() as session:
         session.execute(sa.update(Cycle).values(deadline=deadline))
     db.dispose()
+
+
+def _is_prompt(message: BotMessage) -> bool:
+    return "Question 1 of" in message.text
 
 
 def _is_reminder(message: BotMessage) -> bool:
@@ -153,3 +174,64 @@ async def test_two_webhook_processes_share_the_work_and_send_everything_once(
     assert Counter(per_chat[str(i)] for i in ids) == {2: MEMBERS - ANSWERING, 3: ANSWERING}
     assert len({r.claimed_by for r in rows}) == 2, "both processes sent messages"
     assert all(taken[port] > 0 for port in ports), "both processes handled updates"
+
+
+def _most_in_a_second(times: list[float]) -> int:
+    """The most of `times` in any second, as Telegram counts them."""
+    times = sorted(times)
+    return max((bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+
+
+@pytest.mark.timeout(600)
+async def test_instances_killed_and_restarted_mid_fan_out_keep_to_their_shares_of_the_rate(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    period = Period.of(datetime.now(UTC).date()).previous().previous()
+    ids = list(range(400_001, 400_001 + MEMBERS))
+    ports = [free_port(), free_port()]
+    env = bot_env(MONTHEND_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    async with AsyncExitStack() as stack:
+        emulator = await stack.enter_async_context(
+            Emulator(token=TOKEN, enforce_rate_limits=True)  # Telegram's 30 a second
+        )
+        client = await stack.enter_async_context(emulator.client())
+        proxy_url, _ = await stack.enter_async_context(_round_robin(ports))
+        extra = FAN_OUT_CONFIG.format(url=proxy_url)
+        config = write_config(
+            tmp_path, postgres_url, emulator.base_url, extra=extra, messages_per_second=SHARE
+        )
+        await add_members(postgres_url, client, ids)
+        await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
+        _move_deadline(postgres_url, datetime.now(UTC) + timedelta(hours=1))  # prompts only
+
+        async def start(port: int) -> asyncio.subprocess.Process:
+            log = tmp_path / f"bot-{port}.log"
+            return await stack.enter_async_context(
+                bot_process(config, log, "--webhook", "--port", str(port), env=env)
+            )
+
+        instances = [await start(port) for port in ports]
+        people = [client.user(i, f"Member {i}") for i in ids]
+        for kill_after in (MEMBERS // 5, MEMBERS // 2):  # in the middle of the fan-out
+            await people[kill_after].wait_for(_is_prompt, timeout=120)
+            instances[0].send_signal(signal.SIGKILL)
+            assert await instances[0].wait() == -signal.SIGKILL
+            instances[0] = await start(ports[0])  # right away, as a service manager does
+        await people[-1].wait_for(_is_prompt, timeout=120)  # the last to go
+        for process in instances:
+            assert await terminate(process) == 0
+        too_many_requests = (await client.stats())["too_many_requests"]
+        received = {i: [m.sent_at for m in await client.messages(i)] for i in ids}
+
+    db = Database.from_url(postgres_url)
+    with db.unit_of_work() as session:
+        rows = session.execute(select(OutgoingMessage.chat_id, OutgoingMessage.state))
+        states = dict(rows.tuples().all())
+    db.dispose()
+    assert too_many_requests == 0
+    sent_times = [t for times in received.values() for t in times]
+    assert _most_in_a_second(sent_times) <= 2 * SHARE
+    # each member asked once; a message on its way when its instance was killed may be lost
+    assert Counter(len(times) for times in received.values()).keys() <= {0, 1}
+    missing = {i for i, times in received.items() if not times}
+    assert {states[i] for i in missing} <= {OutboxState.UNCONFIRMED}

@@ -4,10 +4,11 @@ message, and every message arrives at most once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -41,8 +42,15 @@ class Setup:
     services: Services
     client: EmulatorClient
     sender: OutboxSender
+    emulator: Emulator
 
-    def queue(self, chat_id: int, text: str, member_id: int | None = None) -> None:
+    def queue(
+        self,
+        chat_id: int,
+        text: str,
+        member_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
         with self.services.db.unit_of_work() as session:
             outbox.enqueue(
                 session,
@@ -52,6 +60,7 @@ class Setup:
                 message=OutMessage(text),
                 now=self.services.clock.now(),
                 member_id=member_id,
+                not_before=not_before,
             )
 
     def rows(self) -> list[OutgoingMessage]:
@@ -63,16 +72,28 @@ class Setup:
 
 
 @asynccontextmanager
-async def sending(db: Database, database_url: str, limit: int = 0) -> AsyncIterator[Setup]:
+async def sender_process(
+    services: Services, emulator: Emulator, rate: float
+) -> AsyncIterator[OutboxSender]:
+    """The outbox sender of a bot process that sends `rate` messages a second, from its start
+    (its bot initialized) to its end."""
+    pacer = Pacer(SendingConfig(messages_per_second=rate, chat_messages_per_second=1000))
+    async with ExtBot(TOKEN, base_url=emulator.base_url, rate_limiter=pacer) as bot:
+        yield OutboxSender(bot, services, pacer)
+
+
+@asynccontextmanager
+async def sending(
+    db: Database, database_url: str, limit: int = 0, rate: float | None = None
+) -> AsyncIterator[Setup]:
     """A sender that is not running: each test drains it when it wants. With a `limit`, the
-    emulator refuses more than that many messages a second, and the sender is told so."""
+    emulator refuses more than that many messages a second, and the sender is told so (or
+    told `rate`)."""
     emulator = Emulator(token=TOKEN, enforce_rate_limits=bool(limit), messages_per_second=limit)
     async with emulator, emulator.client() as client:
         services = make_services(db, database_url, now=OPENING)
-        rate = limit or 1000
-        pacer = Pacer(SendingConfig(messages_per_second=rate, chat_messages_per_second=1000))
-        async with ExtBot(TOKEN, base_url=emulator.base_url, rate_limiter=pacer) as bot:
-            yield Setup(services, client, OutboxSender(bot, services, pacer))
+        async with sender_process(services, emulator, rate or limit or 1000) as sender:
+            yield Setup(services, client, sender, emulator)
 
 
 async def test_flood_control_pauses_all_sending_and_each_message_arrives_once(
@@ -103,6 +124,46 @@ async def test_sending_at_exactly_the_limit_is_never_refused(
             setup.queue(chat, "hello")
         assert await setup.sender.drain() == len(chats)
         assert (await setup.client.stats())["too_many_requests"] == 0
+        assert {r.state for r in setup.rows()} == {OutboxState.SENT}
+
+
+async def test_a_fraction_of_a_message_a_second_is_rounded_down(
+    db: Database, database_url: str
+) -> None:
+    # Two instances at 12.5 each must not send more than 25 in any second together: each
+    # sends at most 12 (a burst that made up for time lost on the way let 15 through).
+    chats = range(500, 535)
+    async with sending(db, database_url, limit=10, rate=10.5) as setup:
+        await setup.client.add_users([{"id": chat, "first_name": "A"} for chat in chats])
+        for chat in chats:
+            setup.queue(chat, "hello")
+        handled = await setup.sender.drain()
+        assert (await setup.client.stats())["too_many_requests"] == 0
+        assert handled == len(chats)
+        assert {r.state for r in setup.rows()} == {OutboxState.SENT}
+
+
+async def test_a_process_started_right_after_another_stopped_keeps_to_the_limit_with_it(
+    db: Database, database_url: str
+) -> None:
+    chats = range(500, 530)
+    async with sending(db, database_url, limit=10) as setup:
+        await setup.client.add_users([{"id": chat, "first_name": "A"} for chat in chats])
+        for chat in chats[:20]:
+            setup.queue(chat, "before the crash")
+        later = clock_of(setup.services).now() + timedelta(minutes=1)
+        for chat in chats[20:]:
+            setup.queue(chat, "after the restart", not_before=later)
+        crashing = asyncio.create_task(setup.sender.drain())  # at the limit
+        await setup.client.events(chats[19], wait=30)  # its last message has just arrived
+        crashing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await crashing
+        clock_of(setup.services).set(later)
+        async with sender_process(setup.services, setup.emulator, 10) as restarted:
+            handled = await restarted.drain()
+        assert (await setup.client.stats())["too_many_requests"] == 0
+        assert handled == 10
         assert {r.state for r in setup.rows()} == {OutboxState.SENT}
 
 

@@ -4,13 +4,16 @@ and a pause for everything when Telegram answers 429 (or the network fails).
 Each limit is a sliding window (see :class:`Window`) that counts a request until some time
 after its answer came back, so however long a request spends on its way (a slow database
 write, a busy process), Telegram never sees more than the limit: at most that many requests
-in any second in all, and one per interval in a chat or group. The outbox sender waits until
-it may send before it claims a message, so that a claimed message never waits, takes its
-places right after the claim and sends with ``rate_limit_args=PACED``; every other request
-with a ``chat_id`` (a reply to someone who wrote) waits for its places here, and goes before
-the queued messages when both wait for a place in all. Queued messages go evenly spread (a few
-at once at most), so that during a month end's fan-out places come free all the time and a
-reply does not wait for the next second's.
+in any second in all (a fraction of a message rounded down, so that several instances' shares
+add up to no more than their sum in any second), and one per interval in a chat or group. A
+starting process sends nothing for a second (a chat's interval, if longer): what it, or the
+process it replaces, sent just before a crash still counts at Telegram. The outbox sender
+waits until it may send before it claims a message, so that a claimed message never waits,
+takes its places right after the claim and sends with ``rate_limit_args=PACED``; every other
+request with a ``chat_id`` (a reply to someone who wrote) waits for its places here, and goes
+before the queued messages when both wait for a place in all. Queued messages go evenly spread
+(a few at once at most), so that during a month end's fan-out places come free all the time
+and a reply does not wait for the next second's.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ SPREAD: Final = 3
 one every 1/rate seconds."""
 RETRIES: Final = 3
 """How often a request (not a queued message) is tried again after a 429."""
+TELEGRAM_SECONDS: Final = 1.0
+"""The window in which Telegram counts messages in all."""
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -114,7 +119,8 @@ class Pacer(BaseRateLimiter[bool]):
 
     def __init__(self, config: SendingConfig) -> None:
         per_window = max(1, math.floor(config.messages_per_second))
-        self._overall = Window(per_window, per_window / config.messages_per_second)
+        seconds = max(TELEGRAM_SECONDS, per_window / config.messages_per_second)
+        self._overall = Window(per_window, seconds)
         spread = min(SPREAD, per_window)
         self._spread = AsyncLimiter(spread, spread / config.messages_per_second)
         self._chat_interval = 1 / config.chat_messages_per_second
@@ -123,7 +129,9 @@ class Pacer(BaseRateLimiter[bool]):
         self._resume_at = 0.0
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Start paused for as long as Telegram still counts what was sent before the start
+        (this process knows nothing of it)."""
+        self.pause(max(TELEGRAM_SECONDS, self._chat_interval))
 
     async def shutdown(self) -> None:
         """Nothing to release."""
