@@ -14,6 +14,9 @@ from bot.services.context import Services
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-for-the-emulator"
+UNPACED = "messages_per_second = 1000\nchat_messages_per_second = 1000"
+"""The body of ``[sending]`` for tests, which wait for every reply: no need to pace them like
+Telegram."""
 MANAGER_ID = 9001
 # Monday 30 November 2026 is the last working day of the month; 10:00 in Shanghai is 02:00 UTC.
 OPENING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -27,9 +30,8 @@ CONFIG_FILE = """
 api_url = "{api_url}"
 tick_seconds = {tick_seconds}
 
-[sending]  # tests wait for every reply: no need to pace them like Telegram
-messages_per_second = {messages_per_second}
-chat_messages_per_second = 1000
+[sending]
+{sending}
 
 [database]
 url = "{database_url}"
@@ -53,14 +55,14 @@ def _config_text(
     api_url: str,
     extra: str = "",
     tick_seconds: float = 0.2,
-    messages_per_second: float = 1000,
+    sending: str = UNPACED,
 ) -> str:
     text = CONFIG_FILE.format(
         api_url=api_url,
         database_url=database_url,
         manager=MANAGER_ID,
         tick_seconds=tick_seconds,
-        messages_per_second=messages_per_second,
+        sending=sending,
     )
     return text + extra
 
@@ -80,12 +82,12 @@ def write_config(
     api_url: str = "http://127.0.0.1:9/bot",
     extra: str = "",
     tick_seconds: float = 0.2,
-    messages_per_second: float = 1000,
+    sending: str = UNPACED,
 ) -> Path:
     """The config of `make_config` as a file, for the command line and bot processes (which
-    run the scheduler every `tick_seconds` and send `messages_per_second` at most)."""
+    run the scheduler every `tick_seconds` and pace messages as the `sending` table says)."""
     path = folder / "config.toml"
-    text = _config_text(database_url, api_url, extra, tick_seconds, messages_per_second)
+    text = _config_text(database_url, api_url, extra, tick_seconds, sending)
     path.write_text(text, encoding="utf-8")
     return path
 

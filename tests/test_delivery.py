@@ -63,6 +63,30 @@ def test_a_chat_gets_its_messages_in_order_and_busy_chats_wait(db: Database) -> 
     assert _states(db)["stale"] is OutboxState.PENDING
 
 
+def test_a_chat_another_process_just_wrote_to_waits_for_its_interval(db: Database) -> None:
+    spacing = delivery.Spacing(chat=timedelta(seconds=1), group=timedelta(seconds=3))
+    for turn in ("first", "second"):
+        for chat in (10, -100):  # a member's chat and a group
+            _queue(db, f"{turn}:{chat}", chat)
+    for _ in range(2):
+        claimed = delivery.claim_next(db, OPENING, OTHER)
+        assert claimed is not None
+        delivery.sent(db, claimed.id, OPENING)
+
+    def claim(seconds_later: float) -> str | None:
+        now = OPENING + timedelta(seconds=seconds_later)
+        claimed = delivery.claim_next(db, now, ME, spacing=spacing)
+        if claimed is None:
+            return None
+        assert isinstance(claimed.message, OutMessage)
+        return claimed.message.text
+
+    assert claim(0.5) is None  # Telegram counts the other process's messages too
+    assert claim(1) == "second:10"
+    assert claim(2) is None
+    assert claim(3) == "second:-100"
+
+
 def test_concurrent_claimers_never_share_a_message(db: Database) -> None:
     for number in range(120):
         _queue(db, f"m{number}", 1000 + number)

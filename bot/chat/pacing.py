@@ -25,6 +25,7 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
@@ -32,6 +33,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.config import SendingConfig
+from bot.services.delivery import Spacing
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +125,17 @@ class Pacer(BaseRateLimiter[bool]):
         self._overall = Window(per_window, seconds)
         spread = min(SPREAD, per_window)
         self._spread = AsyncLimiter(spread, spread / config.messages_per_second)
-        self._chat_interval = 1 / config.chat_messages_per_second
-        self._group_interval = 60 / config.group_messages_per_minute
+        self.spacing = Spacing(
+            timedelta(seconds=1 / config.chat_messages_per_second),
+            timedelta(seconds=60 / config.group_messages_per_minute),
+        )
         self._chats: dict[int, Window] = {}
         self._resume_at = 0.0
 
     async def initialize(self) -> None:
         """Start paused for as long as Telegram still counts what was sent before the start
         (this process knows nothing of it)."""
-        self.pause(max(TELEGRAM_SECONDS, self._chat_interval))
+        self.pause(max(TELEGRAM_SECONDS, self.spacing.chat.total_seconds()))
 
     async def shutdown(self) -> None:
         """Nothing to release."""
@@ -139,8 +143,8 @@ class Pacer(BaseRateLimiter[bool]):
     def _chat(self, chat_id: int) -> Window:
         window = self._chats.get(chat_id)
         if window is None:
-            interval = self._group_interval if chat_id < 0 else self._chat_interval
-            window = self._chats[chat_id] = Window(1, interval)
+            interval = self.spacing.group if chat_id < 0 else self.spacing.chat
+            window = self._chats[chat_id] = Window(1, interval.total_seconds())
         return window
 
     def busy_chats(self) -> list[int]:

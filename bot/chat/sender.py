@@ -111,6 +111,7 @@ class OutboxSender:
                     self.instance.id,
                     self.pacer.busy_chats(),
                     self._accepted,
+                    self.pacer.spacing,
                 )
                 self._accepted = None
                 if claimed is None:

@@ -8,9 +8,10 @@ never sent again. Only failures that prove it was not delivered (flood control, 
 server error, no connection) put it back in the queue.
 
 A chat gets its messages in order: a message waits while an older one to the same chat is
-still queued or on its way. Two processes never claim the same message: on PostgreSQL the
-candidate row is locked with FOR UPDATE SKIP LOCKED inside the claiming UPDATE, and SQLite
-has one writer at a time.
+still queued or on its way, or while another process's message to the chat was sent less than
+a chat's interval ago (each process paces its own messages to a chat; Telegram counts them all).
+Two processes never claim the same message: on PostgreSQL the candidate row is locked with FOR
+UPDATE SKIP LOCKED inside the claiming UPDATE, and SQLite has one writer at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningUpdate
 
@@ -34,6 +35,16 @@ MAX_ATTEMPTS: Final = 12
 MAX_BACKOFF: Final = timedelta(minutes=15)
 
 _WAITING: Final = (OutboxState.PENDING, OutboxState.SENDING)
+
+
+class Spacing(NamedTuple):
+    """How long after a message to a chat (a group) the next one may follow."""
+
+    chat: timedelta
+    group: timedelta
+
+
+NO_SPACING: Final = Spacing(timedelta(0), timedelta(0))
 
 
 @dataclass(frozen=True)
@@ -50,16 +61,24 @@ class Delivery:
 def _claim_statement() -> ReturningUpdate[Any]:
     """The claiming UPDATE, built once: for `instance`, the message due longest ago (the
     oldest of those due at once) that may go now (not to one of the `busy` chats, nothing
-    older to its chat still waiting). The due index holds that order, so a claim stops at the
-    first message that may go instead of sorting the whole queue."""
+    older to its chat still waiting, nothing sent to it by another instance since
+    `chat_since`, or `group_since` for a group). The due index holds that order, so a claim
+    stops at the first message that may go instead of sorting the whole queue."""
     candidate = aliased(OutgoingMessage)
     earlier = aliased(OutgoingMessage)
+    spaced_since = case(
+        (candidate.chat_id < 0, bindparam("group_since", type_=OutgoingMessage.sent_at.type)),
+        else_=bindparam("chat_since", type_=OutgoingMessage.sent_at.type),
+    )
     waiting_before = (
         select(earlier.id)
         .where(
             earlier.chat_id == candidate.chat_id,
             earlier.id < candidate.id,
-            earlier.state.in_(_WAITING),
+            or_(
+                earlier.state.in_(_WAITING),
+                and_(earlier.claimed_by != bindparam("instance"), earlier.sent_at > spaced_since),
+            ),
         )
         .exists()
     )
@@ -106,17 +125,25 @@ def claim_next(
     instance: int,
     busy_chats: Collection[int] = (),
     accepted: Accepted | None = None,
+    spacing: Spacing = NO_SPACING,
 ) -> Delivery | None:
     """Claim for process `instance` the message due longest ago that may go now: not to one
-    of `busy_chats`, and with nothing older to its chat still waiting. The message sent before
-    it, if `accepted`, is recorded as sent in the same transaction (one a message)."""
+    of `busy_chats`, with nothing older to its chat still waiting, and not within `spacing` of
+    another process's message to its chat (this one's own are spaced by its `busy_chats`).
+    The message sent before it, if `accepted`, is recorded as sent in the same transaction
+    (one a message)."""
     with db.unit_of_work() as session:
         connection = session.connection()  # plain statements: no ORM bookkeeping needed
         if accepted is not None:
             connection.execute(_FINISH, _finished(accepted.id, OutboxState.SENT, None, accepted.at))
-        row = connection.execute(
-            _CLAIM, {"now": now, "instance": instance, "busy": list(busy_chats)}
-        ).one_or_none()
+        parameters = {
+            "now": now,
+            "instance": instance,
+            "busy": list(busy_chats),
+            "chat_since": now - spacing.chat,
+            "group_since": now - spacing.group,
+        }
+        row = connection.execute(_CLAIM, parameters).one_or_none()
     if row is None:
         return None
     return Delivery(row.id, row.chat_id, row.kind, row.member_id, from_payload(row.payload))
