@@ -61,7 +61,7 @@ def _press(data: str) -> Callable[[People], Awaitable[str]]:
 
     async def send(people: People) -> str:
         member = people.member
-        query = await member.press(member.messages[-1], callback_data=data)
+        query = await member.press(member.messages[-1], callback_data=data, forged=True)
         answer = await member.callback_answer(query)
         return answer.text or ""
 
@@ -179,7 +179,27 @@ MANAGER_TEXT = [
     ("/target 2026-11 revenue 5 Ev\x00e", "Ev"),
 ]
 
+STALE = "This button is out of date."
+FORGED_PRESSES = [
+    "x" * 64,
+    "²",
+    "skip:²:factors",
+    "skip:99999999999999999999:factors",
+    "submit:99999999999999999999",
+    "edit:²:revenue",
+    "edit:1:../../etc/passwd",
+    "pick:18446744073709551616:mood:good",
+    "need:done:99999999999999999999",
+    "need:done:-1",
+    "need:reply:1",
+    "lang:xx",
+    "lang:<b>",
+    "snooze:1:1",
+    "leave:²",
+]
+
 KINDS = [
+    *[Kind(f"press {data!r}", _press(data), (STALE,)) for data in FORGED_PRESSES],
     *[Kind(f"number {text!r}", _text("member", text), (HINT, REVENUE)) for text in NUMBER_ANSWERS],
     *[Kind(f"member {text!r}", _text("member", text), (want,)) for text, want in MEMBER_TEXT],
     *[Kind(f"stranger {text!r}", _text("stranger", text), (want,)) for text, want in STRANGER_TEXT],
