@@ -18,7 +18,7 @@ from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 
 REVENUE = "Question 2 of 12"
-HINT = "Please write a number"
+HINT = "Please write it"
 JOIN = "To join, open the invite link"
 MANAGERS_ONLY = "Only a manager of this department or an org admin"
 
@@ -68,7 +68,7 @@ def _press(data: str) -> Callable[[People], Awaitable[str]]:
     return send
 
 
-BOOKKEEPING = {"members.last_message_id"}
+BOOKKEEPING = {"members.last_message_id", "members.last_press_id"}
 """Columns that change with every message taken, whatever it says."""
 
 
@@ -103,7 +103,6 @@ NUMBER_ANSWERS = [
     "１２３４５６７８９０１２３４５６７８９",
     "3..5万",
     "²",
-    "30000\x00",
     "<b>30000</b>",
     "30000; DROP TABLE answers;--",
 ]
@@ -141,12 +140,13 @@ MEMBER_TEXT = [
     ("/remind", MANAGERS_ONLY),
     ("/status sales", MANAGERS_ONLY),
     ("/no_such_command", "/edit"),
-    ("/start " + "x" * 300, "already"),
+    ("30000\x00", "NUL"),
+    ("/start " + "x" * 300, "Hello again, Eve"),
 ]
 STRANGER_TEXT = [
     ("/start", "To join"),
     ("/start nosuchcode", "invite"),
-    ("/start abc\x00def", "invite"),
+    ("/start abc\x00def", "NUL"),
     ("/start ../../etc/passwd", "invite"),
     ("/edit", JOIN),
     ("/pause", JOIN),
@@ -163,20 +163,20 @@ STRANGER_TEXT = [
 MANAGER_TEXT = [
     ("/digest 2026-13", "YYYY-MM"),
     ("/digest 99999-01", "YYYY-MM"),
-    ("/digest nosuchdept", "department"),
+    ("/digest nosuchdept", MANAGERS_ONLY),
     ("/export 0000-00", "YYYY-MM"),
     ("/close 2026-99", "YYYY-MM"),
     ("/extend", "+N"),
     ("/extend +99999", "+N"),
     ("/extend -3", "+N"),
-    ("/extend 2026-02-30", "date"),
+    ("/extend 2026-02-30", "+N"),
     ("/extend 9999-12-31 23:59", "date"),
     ("/extend +1 Nobody", "Nobody"),
-    ("/target 2026-11 revenue 1e400 Eve", "number"),
-    ("/target 2026-11 revenue 99999999999999999 Eve", "number"),
+    ("/target 2026-11 revenue 1e400 Eve", "Please write it like"),
+    ("/target 2026-11 revenue 99999999999999999 Eve", "16 digits"),
     ("/target 2026-11 no_such_kpi 5 Eve", "no_such_kpi"),
     ("/target 2026-11 revenue 5 Nobody", "Nobody"),
-    ("/target 2026-11 revenue 5 Ev\x00e", "Ev"),
+    ("/target 2026-11 revenue 5 Ev\x00e", "NUL"),
 ]
 
 STALE = "This button is out of date."
@@ -235,4 +235,4 @@ async def test_every_kind_of_bad_input_gets_a_clear_reply_and_changes_nothing(
                 wrong.append(f"{kind.name}: {reply!r}")
             if snapshot(bot) != before:
                 wrong.append(f"{kind.name}: changed what is stored")
-        assert wrong == []
+        assert wrong == [], "\n".join(wrong)
