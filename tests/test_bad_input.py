@@ -331,3 +331,15 @@ async def test_a_nul_character_in_an_answer_or_an_argument_is_refused_and_nothin
         await manager.send("/target")
         assert "No targets set" in (await manager.next_message()).text
         assert _members(bot) == 2  # the manager and Nadia
+
+
+async def test_control_characters_in_a_telegram_name_are_left_out_of_the_stored_name(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        user = bot.client.user(110, "Ma\x00ya", "Li\x07n\u200b", language_code="en")
+        await user.send(f"/start {bot.invite()}")
+        assert (await user.next_message()).text.startswith("Welcome, Maya Lin\u200b! ")
+        with bot.services.db.unit_of_work() as session:
+            member = session.scalars(select(Member).where(Member.telegram_id == 110)).one()
+            assert member.name == "Maya Lin\u200b"

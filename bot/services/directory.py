@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import enum
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,8 +45,10 @@ class TelegramUser:
 
     @property
     def full_name(self) -> str:
-        """First and last name, as Telegram shows them."""
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        """First and last name, as Telegram shows them, without control characters: a name
+        is the person's to choose, and PostgreSQL refuses a NUL in text."""
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return "".join(c for c in name if unicodedata.category(c) != "Cc")
 
 
 @dataclass(frozen=True)
