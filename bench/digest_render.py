@@ -51,11 +51,12 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bench.month_texts import month_texts
-from bot.digest.build import build_digest
-from bot.digest.chart import digest_chart
+from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest
-from bot.digest.render import render_report_html, render_telegram
-from bot.digest.xlsx import digest_xlsx
+from bot.digest.render.chart import digest_chart
+from bot.digest.render.report import render_report_html
+from bot.digest.render.telegram import render_telegram
+from bot.digest.render.xlsx import digest_xlsx
 from bot.followup import mark_key, note_key, plan_reviews
 from bot.i18n import Translator
 from bot.periods import Period

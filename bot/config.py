@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.cron import check_monthly
+from bot.text import shorten
 
 __all__ = [
     "ENV_API_URL",
@@ -724,8 +725,7 @@ def _models_in(types: Iterable[Any]) -> Iterator[Any]:
 
 def _show(value: object) -> str:
     """``repr`` of a value, shortened so the message stays one readable line."""
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN_INPUT else text[: _MAX_SHOWN_INPUT - 1] + "…"
+    return shorten(repr(value), _MAX_SHOWN_INPUT)
 
 
 def _lower_first(text: str) -> str:

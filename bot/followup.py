@@ -17,7 +17,7 @@ from typing import Any, Final, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest.figures import Goal, goals
+from bot.digest.gather.figures import Goal, goals
 from bot.digest.model import PlanItem, PlanMark
 from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.items import split_items
@@ -33,6 +33,7 @@ from bot.questionnaire import (
     Section,
     localized,
 )
+from bot.text import shorten
 from storage.models import Answer, Cycle, Submission
 from storage.queries import cycle_for
 
@@ -129,8 +130,7 @@ def describe_target(kpi: Kpi, floor: Decimal | None, stretch: Decimal | None, t:
 
 def _described(item: Mapping[str, Any], questionnaire: Questionnaire, t: Translator) -> str:
     if "kpi" not in item:
-        text = str(item["text"])
-        return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
+        return shorten(str(item["text"]), SHOWN_LIMIT)
     kpi = questionnaire.kpi(item["kpi"])
     return describe_target(kpi, _number(item["floor"]), _number(item["stretch"]), t)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.digest.build import build_digest
+from bot.digest.gather.build import build_digest
 from bot.digest.model import Status
 from bot.services import answering, deadlines, directory
 from bot.services.context import Services

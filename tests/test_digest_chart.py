@@ -12,8 +12,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bot.digest.chart import CJK_FONT, digest_chart
 from bot.digest.model import Digest, OnTimeRate
+from bot.digest.render.chart import CJK_FONT, digest_chart
 from bot.i18n import Translator
 from bot.periods import Period
 from bot.services.messages import OutPhoto, from_payload, to_payload

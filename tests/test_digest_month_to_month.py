@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.digest.build import build_digest
-from bot.digest.render import render_telegram
+from bot.digest.gather.build import build_digest
+from bot.digest.render.telegram import render_telegram
 from bot.emulator.html import html_to_plain
 from bot.periods import Period
 from bot.services import answering, digests, needs, targets

@@ -13,16 +13,10 @@ import pytest
 from markupsafe import escape
 
 from bot.digest.model import Digest, KpiFigures, KpiRow, MemberAnswer, MemberReport, Status
-from bot.digest.render import (
-    DETAIL_MEMBERS,
-    MESSAGE_LIMIT,
-    Block,
-    digest_filename,
-    environment,
-    pack,
-    render_report_html,
-    render_telegram,
-)
+from bot.digest.render.packing import MESSAGE_LIMIT, Block, pack
+from bot.digest.render.report import digest_filename, render_report_html
+from bot.digest.render.telegram import DETAIL_MEMBERS, render_telegram
+from bot.digest.render.templates import environment
 from bot.emulator.html import html_to_plain, parse_html, utf16_len
 from bot.i18n import Translator
 from bot.periods import Period

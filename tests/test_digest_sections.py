@@ -7,6 +7,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bot.digest.gather.themes import PROPOSERS, recurring_themes
 from bot.digest.model import (
     Digest,
     KpiRow,
@@ -18,14 +19,13 @@ from bot.digest.model import (
     PlanReview,
     Theme,
 )
-from bot.digest.render import (
+from bot.digest.render.report import render_report_html
+from bot.digest.render.telegram import (
     DETAIL_MEMBERS,
     NEEDS_SHOWN,
     needs_messages,
-    render_report_html,
     telegram_messages,
 )
-from bot.digest.themes import PROPOSERS, recurring_themes
 from bot.emulator.html import html_to_plain
 from bot.items import split_items
 from bot.periods import Period

@@ -12,7 +12,7 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.digest.model import Digest, NeedItem, PlanItem, PlanMark, PlanReview, Status, Theme
-from bot.digest.xlsx import WIDTH_LIMIT, digest_xlsx
+from bot.digest.render.xlsx import WIDTH_LIMIT, digest_xlsx
 from bot.i18n import Translator
 from storage.models import NeedStatus
 from tests.test_digest_render import EN, ZH, answers, department, make_digest, member

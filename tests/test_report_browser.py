@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.digest.render import render_report_html
+from bot.digest.render.report import render_report_html
 from bot.i18n import Translator
 from tests.test_digest_render import EN, ZH, department
 

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from bot.digest.build import build_digest
+from bot.digest.gather.build import build_digest
 from bot.services import delivery, members
 from bot.services.members import MemberRef
 from bot.services.messages import OutMessage

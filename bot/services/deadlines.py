@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dates import day_text, moment_text, month_text
-from bot.digest.build import build_digest
+from bot.digest.gather.build import build_digest
 from bot.digest.model import OUTSTANDING, Status
 from bot.i18n import Translator, translator
 from bot.schedule import DepartmentSchedule, add_working_days, to_utc

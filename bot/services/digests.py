@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.dates import month_text
-from bot.digest.build import build_digest
-from bot.digest.chart import digest_chart
+from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest
-from bot.digest.render import digest_filename, render_report_html, telegram_messages
-from bot.digest.xlsx import digest_xlsx
+from bot.digest.render.chart import digest_chart
+from bot.digest.render.report import digest_filename, render_report_html
+from bot.digest.render.telegram import telegram_messages
+from bot.digest.render.xlsx import digest_xlsx
 from bot.i18n import Translator, translator
 from bot.services import outbox
 from bot.services.access import Acting, manager_command, managers_of

@@ -19,8 +19,9 @@ from typing import Final
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.digest.needs import UNRESOLVED, need_item, stored_needs
-from bot.digest.render import NEED_LABELS, TelegramMessage, needs_messages
+from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
+from bot.digest.render.telegram import TelegramMessage, needs_messages
+from bot.digest.render.templates import NEED_LABELS
 from bot.i18n import translator
 from bot.items import split_items
 from bot.services import callback_data, outbox
@@ -28,6 +29,7 @@ from bot.services.access import Acting, manager_command, may_manage, refusal
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
+from bot.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
 from storage.queries import member_by_telegram_id
 
@@ -45,6 +47,8 @@ ICONS: Final = {
     NeedAction.REPLY: "💬",
 }
 REPLY_LIMIT: Final = 2000
+QUOTED_LIMIT: Final = 200
+"""Longest need quoted back to its member or the manager in a message."""
 
 
 def sync_needs(session: Session, submission: Submission, answer: Answer, now: datetime) -> None:
@@ -125,7 +129,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             text = t.gettext(
                 "Write your reply to %(name)s about “%(need)s” in your next message.",
                 name=name,
-                need=escape(_short(need.text)),
+                need=escape(shorten(need.text, QUOTED_LIMIT)),
             )
             return [OutMessage(text)], ""
         status = SET_STATUS[pressed.action]
@@ -195,7 +199,7 @@ def _tell(session: Session, need: Need, purpose: str, now: datetime) -> None:
     if member.telegram_id is None:
         return
     t = translator(member.language)
-    quoted = escape(_short(need.text))
+    quoted = escape(shorten(need.text, QUOTED_LIMIT))
     if purpose.startswith("reply:"):
         text = t.gettext(
             "💬 Your manager replied to your request “%(need)s”:\n\n%(reply)s",
@@ -217,7 +221,3 @@ def _tell(session: Session, need: Need, purpose: str, now: datetime) -> None:
         message=OutMessage(text),
         now=now,
     )
-
-
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

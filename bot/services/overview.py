@@ -12,7 +12,7 @@ from typing import Final
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from bot.digest.build import build_digest
+from bot.digest.gather.build import build_digest
 from bot.digest.model import Status
 from bot.schedule import due_periods
 from bot.services.context import Services

@@ -18,6 +18,7 @@ from bot.questionnaire import Kind, Question, Questionnaire, localized
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
 from bot.services.messages import Button, Keyboard, OutMessage
+from bot.text import shorten
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
@@ -60,10 +61,6 @@ def answer_text(
     return answer.text or ""
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def question_message(
     questionnaire: Questionnaire,
     question: Question,
@@ -82,7 +79,7 @@ def question_message(
         escape(localized(question.text, t)),
     ]
     if current is not None:
-        lines.append(t.gettext("Current answer: %(answer)s", answer=escape(_shorten(current, 500))))
+        lines.append(t.gettext("Current answer: %(answer)s", answer=escape(shorten(current, 500))))
     rows: list[tuple[Button, ...]] = []
     if question.kind is Kind.CHOICE:
         rows.extend(
@@ -103,7 +100,7 @@ def question_message(
 def number_hint(t: Translator, error: NumberFormatError, unit: str, percent: bool) -> str:
     """Say why a number was not taken: the limit it is beyond, or the forms that are read
     (with a percentage where `percent` allows one)."""
-    text = escape(_shorten(error.text, 100))
+    text = escape(shorten(error.text, 100))
     if isinstance(error, NumberOutOfRange):
         return t.gettext(
             "I keep numbers of up to %(whole)s digits before the decimal point and %(places)s "
@@ -135,7 +132,7 @@ def review_message(
         for q in questions:
             shown = answer_text(answers[q.key], q, questionnaire, t) if q.key in answers else "—"
             number = questionnaire.number(q.key)
-            lines.append(f"{number}. {escape(_shorten(shown, REVIEW_ANSWER_LIMIT))}")
+            lines.append(f"{number}. {escape(shorten(shown, REVIEW_ANSWER_LIMIT))}")
     lines.append("")
     if submitted:
         lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))

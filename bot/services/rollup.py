@@ -12,16 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dates import month_text
-from bot.digest.build import build_digest
+from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest, KpiFigures, KpiTotal, Status, ratio
-from bot.digest.render import (
-    Block,
-    Macros,
-    coverage,
-    digest_filename,
-    pack,
-    render_report_html,
-)
+from bot.digest.render.packing import Block, pack
+from bot.digest.render.report import digest_filename, render_report_html
+from bot.digest.render.templates import Macros
+from bot.digest.render.view import coverage
 from bot.i18n import Translator, translator
 from bot.numbers import format_percent
 from bot.periods import Period

@@ -6,9 +6,9 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from bot.digest.build import build_digest
-from bot.digest.render import NAMES_LIMIT, listed
-from bot.digest.status import render_status
+from bot.digest.gather.build import build_digest
+from bot.digest.render.status import render_status
+from bot.digest.render.view import NAMES_LIMIT, listed
 from bot.services import outbox
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,10 +27,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from bot.collection import collection_paused
 from bot.dates import month_text
 from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer, PlanMark
-from bot.digest.render import NEED_LABELS, PLAN_COLUMNS, status_labels
+from bot.digest.render.templates import NEED_LABELS, PLAN_COLUMNS, status_labels
 from bot.followup import MARK_LABELS, describe_target
 from bot.i18n import N_, Translator
 from bot.questionnaire import Kind, Measure, Question, localized
+from bot.text import width
 
 SHEET_TITLE_LIMIT: Final = 31
 """Excel's limit on the length of a sheet name."""
@@ -359,4 +359,4 @@ def _width(value: Value) -> int:
     if isinstance(value, int | Decimal):
         return len(f"{value:,.2f}")
     text = max(value.splitlines() or [""], key=len)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return width(text)

@@ -1,29 +1,20 @@
-"""How a digest reads: Telegram messages (parse_mode=HTML) and a standalone HTML report.
-
-Python turns the digest into plain values in the reader's language (formatted numbers, dates,
-labels); the Jinja2 templates in ``templates/digest/`` lay them out and escape them.
-"""
+"""The view of a digest: what the templates show, as plain values in the reader's language
+(formatted numbers, dates, labels), cut to Telegram's limits in a brief view."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache, cached_property
-from importlib.resources import files
-from pathlib import Path
+from functools import cached_property
 from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
 
-from bot.collection import collection_paused
 from bot.dates import day_text, moment_text, month_text
 from bot.digest.model import (
     Digest,
@@ -37,28 +28,19 @@ from bot.digest.model import (
     Theme,
     ratio,
 )
+from bot.digest.render.templates import KPI_COLUMNS, NEED_LABELS, PLAN_COLUMNS, YOY_COLUMN
 from bot.followup import MARK_LABELS, describe_target
-from bot.i18n import N_, Translator, translations
-from bot.numbers import EMPTY_VALUE, format_number, number_style
+from bot.i18n import Translator
+from bot.numbers import EMPTY_VALUE, number_style
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
-from storage.models import NeedStatus
+from bot.text import html_length, joined, shorten
 
-TEMPLATES_DIR: Final = Path(str(files("templates")))
-TELEGRAM_TEMPLATE: Final = "digest/telegram.html.j2"
-REPORT_TEMPLATE: Final = "digest/report.html.j2"
-
-MESSAGE_LIMIT: Final = 4096
-"""Telegram's limit on one message; counted on the raw HTML, in UTF-16 code units."""
 ANSWER_LIMIT: Final = 1000
 """Longest answer (escaped) shown in a Telegram message; the report file has the full text."""
 LABEL_LIMIT: Final = 200
 """Longest question text shown as an answer's label in a Telegram message."""
 NAMES_LIMIT: Final = 800
 """Room for the names listed under one status in the Telegram summary."""
-TABLE_ROWS: Final = 25
-"""Rows per ``<pre>`` KPI table in a Telegram message; longer tables continue in another."""
-NAME_COLUMNS: Final = 10
-"""Display columns a name may take in the Telegram KPI table (a CJK character takes two)."""
 EXCEPTIONS_FIRST: Final = (
     Status.MISSING,
     Status.NOT_STARTED,
@@ -69,77 +51,12 @@ EXCEPTIONS_FIRST: Final = (
 )
 """Order of the status groups in the summary; names are listed for all but the last. "Not
 started" is shown only when someone is (before their deadline), the others always."""
-KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("MoM"))
-"""Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""
-YOY_COLUMN: Final = N_("YoY")
-"""Heading of 同比, shown where some member has last year's figure."""
-PLAN_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
-"""Headings of the plan follow-through table; "Plan %" counts partly done as half."""
 THEME_NAMES_LIMIT: Final = 300
 """Room for the names listed under one recurring theme in Telegram."""
-NEEDS_PER_MESSAGE: Final = 8
-"""Needs per Telegram message, so that each message's buttons stay few enough to read."""
-NEED_LABELS: Final = {
-    NeedStatus.OPEN: N_("Open"),
-    NeedStatus.ACKNOWLEDGED: N_("Acknowledged"),
-    NeedStatus.DONE: N_("Done"),
-    NeedStatus.DECLINED: N_("Declined"),
-}
-"""How a need's status reads."""
 NEED_LIMIT: Final = 600
 """Longest need or reply (escaped) shown in a Telegram message."""
-DETAIL_MEMBERS: Final = 50
-"""Largest department whose Telegram digest shows each member's figures and answers; a bigger
-one gets its totals and exceptions there, and each member's detail in the report file (a
-thousand members' answers would be hundreds of messages, sent one a second)."""
 HALF_A_PERCENT: Final = Decimal("0.005")
 """The smallest rise that rounds to +1%."""
-NEEDS_SHOWN: Final = 40
-"""Most needs one Telegram reply shows with buttons; the rest are counted."""
-
-
-# -- Jinja2 -----------------------------------------------------------------------------------
-
-
-@cache
-def environment(language: str) -> Environment:
-    """The Jinja2 environment for readers of `language` (one per language, cached).
-
-    Templates come from the ``templates`` package, ``.html``/``.j2`` files are autoescaped,
-    undefined names raise, and ``_``/``gettext``/``ngettext`` speak the reader's language.
-    """
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(("html", "j2")),
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    catalog = translations(language)
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        catalog.gettext, catalog.ngettext, newstyle=True
-    )
-    return env
-
-
-@cache
-def status_labels(language: str) -> dict[Status, str]:
-    """Each status as a digest names it, in plain text (the wording is the templates')."""
-    macros = environment(language).get_template("digest/_common.html.j2").module
-    label = macros.status_label  # type: ignore[attr-defined]
-    return {status: Markup(label(status)).unescape() for status in Status}
-
-
-@cache
-def status_icons(language: str) -> dict[Status, str]:
-    """Each status's icon (from the templates)."""
-    macros = environment(language).get_template("digest/_common.html.j2").module
-    icon = macros.status_icon  # type: ignore[attr-defined]
-    return {status: str(icon(status)) for status in Status}
-
-
-# -- What the templates show ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -246,7 +163,7 @@ class SectionView:
     members: tuple[MemberAnswers, ...]
 
 
-class MemberStatus(NamedTuple):
+class StatusRow(NamedTuple):
     """One row of the report's status table."""
 
     name: str
@@ -254,7 +171,7 @@ class MemberStatus(NamedTuple):
     submitted: str
 
 
-class _View:
+class DigestView:
     """Turns a digest into the values above, in the reader's language and locale.
 
     A `brief` view is for Telegram: names listed and answers shown up to a limit, question
@@ -326,7 +243,7 @@ class _View:
         expected = sum(rate.expected for rate in history)
         several = len(d.questionnaire.kpis) > 1
         below = (  # formatted as far as they are listed
-            _join(" ", row.member, localized(row.figures.kpi.name, self.t) if several else "", pct)
+            joined(" ", row.member, localized(row.figures.kpi.name, self.t) if several else "", pct)
             for row in d.kpi_rows
             if (completion := row.figures.completion) is not None and completion < 1
             if (pct := self.numbers.percent(completion))
@@ -357,10 +274,10 @@ class _View:
         names = listed([m.name for m in members], NAMES_LIMIT if self.brief else None)
         return StatusGroup(status, len(members), names, len(members) - len(names))
 
-    def statuses(self) -> list[MemberStatus]:
+    def statuses(self) -> list[StatusRow]:
         """Every member with status and time of submission."""
         members = self.digest.members
-        return [MemberStatus(m.name, m.status, self.moment(m.submitted_at)) for m in members]
+        return [StatusRow(m.name, m.status, self.moment(m.submitted_at)) for m in members]
 
     # numbers
     @cached_property
@@ -458,7 +375,7 @@ class _View:
             mark = self._marks[item.mark] if item.mark else EMPTY_VALUE
             text = f"{mark} — {item.note}" if item.note else mark
             if self.brief:
-                label, text = _clip(label, LABEL_LIMIT)[0], _clip(text, ANSWER_LIMIT)[0]
+                label, text = _clipped(label, LABEL_LIMIT), _clipped(text, ANSWER_LIMIT)
             views.append(AnswerView(label, text, inline=True))
         return tuple(views)
 
@@ -507,7 +424,7 @@ class _View:
         if q.kpi is not None:
             return self._kpi_label(q.kpi, q.measure)
         label = "" if alone else localized(q.text, self.t)
-        return _clip(_first_sentence(label), LABEL_LIMIT)[0] if self.brief else label
+        return _clipped(_first_sentence(label), LABEL_LIMIT) if self.brief else label
 
     def _answer(self, q: Question, label: str, answer: MemberAnswer) -> AnswerView:
         text = self._value(q, answer)
@@ -515,8 +432,8 @@ class _View:
             return AnswerView(label, text, inline=True)
         if not self.brief:
             return AnswerView(label, text)
-        text, cut = _clip(text, ANSWER_LIMIT)
-        return AnswerView(label, text, cut=cut)
+        shown = _clipped(text, ANSWER_LIMIT)
+        return AnswerView(label, shown, cut=shown != text)
 
     def _kpi_label(self, key: str, measure: Measure | None) -> str:
         kpi = localized(self.digest.questionnaire.kpi(key).name, self.t)
@@ -564,14 +481,14 @@ def coverage(total: KpiTotal, t: Translator) -> str:
 
 def summary_of(digest: Digest, t: Translator) -> Summary:
     """The head of `digest` in the reader's language: whose, when, who has reported."""
-    return _View(digest, t, brief=True).summary()
+    return DigestView(digest, t, brief=True).summary()
 
 
 def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> NeedView:
     """A need as shown; `brief` (Telegram) cuts long texts."""
 
     def shown(text: str) -> str:
-        return _clip(text, NEED_LIMIT)[0] if brief else text
+        return _clipped(text, NEED_LIMIT) if brief else text
 
     return NeedView(
         id=need.id,
@@ -587,23 +504,6 @@ def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> Nee
     )
 
 
-def needs_messages(
-    needs: Sequence[NeedItem], timezone: str, t: Translator
-) -> list[TelegramMessage]:
-    """Needs alone as Telegram messages (for `/needs`), a few to a message, at most
-    NEEDS_SHOWN of them."""
-    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs[:NEEDS_SHOWN]]
-    left_out = len(needs) - NEEDS_SHOWN
-    rest = t.ngettext(
-        "%(n)s more need waits; answer these, then send /needs again.",
-        "%(n)s more needs wait; answer these, then send /needs again.",
-        left_out,
-    )
-    waiting = sum(need.unresolved for need in needs)
-    blocks = _TelegramBlocks(t.language)
-    return list(blocks.needs(views, waiting, rest if left_out > 0 else ""))
-
-
 def _first_sentence(text: str) -> str:
     """`text` up to its first question mark, exclamation mark or ideographic full stop."""
     match = re.match(r".*?[?？!！。]", text, re.DOTALL)
@@ -616,318 +516,13 @@ def listed(names: Iterable[str], limit: int | None) -> tuple[str, ...]:
         return tuple(names)
     shown: list[str] = []
     for name in names:
-        limit -= len(escape(name)) + 2
+        limit -= html_length(name) + 2
         if limit < 0:
             break
         shown.append(name)
     return tuple(shown)
 
 
-def _clip(text: str, limit: int) -> tuple[str, bool]:
-    """`text` cut with "…" so that it escapes to at most `limit` characters; whether it was cut."""
-    if len(escape(text)) <= limit:
-        return text, False
-    size = 1  # the ellipsis
-    for index, char in enumerate(text):
-        size += len(escape(char))
-        if size > limit:
-            return text[:index].rstrip() + "…", True
-    return text, False
-
-
-# -- Telegram ---------------------------------------------------------------------------------
-
-
-def _size(html: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(html.encode("utf-16-le")) // 2
-
-
-def _join(sep: str, *parts: str) -> str:
-    return sep.join(part for part in parts if part)
-
-
-@dataclass(frozen=True)
-class Block:
-    """Telegram HTML kept whole where it fits in a message, otherwise split between children.
-
-    `head` comes before the first child; a message that continues the block after a split
-    starts with `cont` instead. `sep` separates the head and the children.
-    """
-
-    head: str
-    children: tuple[Block, ...] = ()
-    cont: str = ""
-    sep: str = "\n\n"
-
-    @cached_property
-    def html(self) -> str:
-        """The whole block (kept: packing asks each block for it at every level above it)."""
-        return _join(self.sep, self.head, *(child.html for child in self.children))
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A part of a message that is never cut: `sep` joins it to the piece before it in the
-    same message, `cont` goes before it when it opens a message."""
-
-    html: str
-    cont: str = ""
-    sep: str = "\n\n"
-
-
-def _pieces(block: Block, limit: int) -> list[_Piece]:
-    """`block` whole if it fits in `limit`, otherwise its children's pieces in order."""
-    html = block.html
-    if _size(html) <= limit or not block.children:
-        return [_Piece(html)]
-    room = limit - max(_size(block.head), _size(block.cont) + 1) - len(block.sep)
-    pieces = [
-        _Piece(piece.html, _join("\n", block.cont, piece.cont), block.sep if i == 0 else piece.sep)
-        for child in block.children
-        for i, piece in enumerate(_pieces(child, room))
-    ]
-    first = pieces[0]
-    pieces[0] = _Piece(_join(block.sep, block.head, first.html), "", first.sep)
-    return pieces
-
-
-def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Messages of at most `limit` holding `blocks` in order, whole where they fit."""
-    messages: list[str] = []
-    size = 0  # of the last message
-    whole = Block("", tuple(blocks))
-    for piece in _pieces(whole, limit) if whole.children else ():
-        added = _size(piece.sep + piece.html)
-        if messages and size + added <= limit:
-            messages[-1] += piece.sep + piece.html
-            size += added
-        else:
-            messages.append(_join("\n", piece.cont, piece.html))
-            size = _size(messages[-1])
-    return messages
-
-
-@dataclass(frozen=True)
-class TelegramMessage:
-    """One Telegram message of a digest; `needs` are the unresolved needs it shows, which get
-    buttons to answer them."""
-
-    text: str
-    needs: tuple[int, ...] = ()
-
-
-@collection_paused()
-def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
-    """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
-
-    Numbers and exceptions first: the summary, the KPI tables, plan follow-through and
-    recurring themes; then the needs, a few to a message; then each section with every
-    member's answers. Long answers are cut short; the report file has everything.
-    """
-    view = _View(digest, t, brief=True)
-    telegram = _TelegramBlocks(t.language)
-    each = len(digest.members) <= DETAIL_MEMBERS
-    head = [telegram.summary(view.summary())]
-    if tables := view.kpi_tables(each_member=each):
-        head.append(telegram.numbers(t.gettext("Numbers"), tables))
-    if plan := view.plan_table(each_member=each):
-        head.append(telegram.table(plan))
-    if themes := view.themes():
-        lines = [Block(telegram.render("theme", theme)) for theme in themes]
-        head.append(telegram.titled(t.gettext("Recurring themes"), lines))
-    if not each:
-        detail = t.gettext(
-            "The report file has each member's figures and answers (%(count)s members).",
-            count=format_number(Decimal(len(digest.members)), t.locale),
-        )
-        head.append(Block(telegram.render("note", detail)))
-    left_out = len(digest.needs) - NEEDS_SHOWN
-    rest = t.ngettext(
-        "%(n)s more need is in the report file; /needs lists those still open.",
-        "%(n)s more needs are in the report file; /needs lists those still open.",
-        left_out,
-    )
-    waiting = sum(need.unresolved for need in digest.needs)
-    needs = telegram.needs(view.needs(NEEDS_SHOWN), waiting, rest if left_out > 0 else "")
-    sections = view.sections() if each else []
-    if each and (plan_section := view.plan_section()):
-        sections.insert(0, plan_section)
-    return [
-        *(TelegramMessage(text) for text in pack(head)),
-        *needs,
-        *(TelegramMessage(text) for text in pack(map(telegram.section, sections))),
-    ]
-
-
-def render_telegram(digest: Digest, t: Translator) -> list[str]:
-    """The texts of :func:`telegram_messages`."""
-    return [message.text for message in telegram_messages(digest, t)]
-
-
-class Macros:
-    """The macros of one template in the reader's language."""
-
-    def __init__(self, language: str, template: str) -> None:
-        self._macros = environment(language).get_template(template).module
-
-    def render(self, macro: str, *args: Any) -> str:
-        """The HTML one macro makes of `args`, without surrounding blank lines."""
-        return str(getattr(self._macros, macro)(*args)).strip()
-
-
-class _TelegramBlocks(Macros):
-    """The blocks of the Telegram messages, each rendered by a macro of the Telegram template."""
-
-    def __init__(self, language: str) -> None:
-        super().__init__(language, TELEGRAM_TEMPLATE)
-
-    def needs(
-        self, needs: Sequence[NeedView], waiting: int, rest: str
-    ) -> Iterator[TelegramMessage]:
-        """`needs`, a few to a message, the first message headed with how many are `waiting`
-        for an answer and how to answer them, and with `rest` (the needs left out), if any."""
-        cards = [(need, self.render("need", need)) for need in needs]
-        heading = self.render("needs_heading", waiting)
-        if rest:
-            heading = _join("\n", heading, self.render("note", rest))
-        message: list[tuple[NeedView, str]] = []
-        for need, card in cards:
-            candidate = [*message, (need, card)]
-            if message and (
-                len(candidate) > NEEDS_PER_MESSAGE
-                or _size(self._needs_text(heading, candidate)) > MESSAGE_LIMIT
-            ):
-                yield self._needs_message(heading, message)
-                heading, candidate = "", [(need, card)]
-            message = candidate
-        if message:
-            yield self._needs_message(heading, message)
-
-    @staticmethod
-    def _needs_text(heading: str, cards: list[tuple[NeedView, str]]) -> str:
-        return _join("\n\n", heading, *(card for _need, card in cards))
-
-    def _needs_message(self, heading: str, cards: list[tuple[NeedView, str]]) -> TelegramMessage:
-        ids = tuple(need.id for need, _card in cards if need.open)
-        return TelegramMessage(self._needs_text(heading, cards), ids)
-
-    def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
-        """A block headed by `title`, repeated with "(continued)" where the block is split."""
-        head, cont = self.render(macro, title, False), self.render(macro, title, True)
-        return Block(head, tuple(children), cont, sep)
-
-    def summary(self, summary: Summary) -> Block:
-        return Block(self.render("summary", summary))
-
-    def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
-        return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
-
-    def titled(self, title: str, lines: Iterable[Block]) -> Block:
-        """Lines under a section heading."""
-        return self._titled("section_heading", title, lines, "\n")
-
-    def table(self, table: KpiTable) -> Block:
-        """A table under a section heading of its own."""
-        return self._titled("section_heading", table.title, self._chunks(table), "\n")
-
-    def _kpi(self, table: KpiTable) -> Block:
-        return self._titled("kpi_heading", table.title, self._chunks(table), "\n")
-
-    def _chunks(self, table: KpiTable) -> list[Block]:
-        chunks = [Block(self.render("kpi_table", lines)) for lines in _table_chunks(table)]
-        return chunks + ([Block(self.render("note", table.note))] if table.note else [])
-
-    def section(self, section: SectionView) -> Block:
-        members = [self._member(member) for member in section.members]
-        empty = [Block(self.render("no_answers"))]
-        return self._titled("section_heading", section.title, members or empty, "\n\n")
-
-    def _member(self, member: MemberAnswers) -> Block:
-        answers = (Block(self.render("answer", answer)) for answer in member.answers)
-        return self._titled("member_heading", member.name, answers, "\n")
-
-
-def _char_width(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
-
-
-def _width(text: str) -> int:
-    """Columns `text` takes in a monospace font: wide and full-width characters take two."""
-    return sum(map(_char_width, text))
-
-
-def _fit(text: str, width: int) -> str:
-    """`text` cut with "…" to at most `width` columns."""
-    if _width(text) <= width:
-        return text
-    used = 0
-    for index, char in enumerate(text):
-        used += _char_width(char)
-        if used > width - 1:
-            return text[:index] + "…"
-    return text
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
-
-
-def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows as lines of monospace text: the first column left-aligned, the others right."""
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            _pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-
-
-def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
-    """The table as aligned lines, in chunks of at most TABLE_ROWS rows, each with the heading."""
-    rows = [
-        table.columns,
-        *(
-            (line.name if line.total else _fit(line.name, NAME_COLUMNS), *line.cells)
-            for line in table.lines
-        ),
-    ]
-    header, *body = _aligned(rows)
-    for start in range(0, len(body), TABLE_ROWS):
-        yield [header, *body[start : start + TABLE_ROWS]]
-
-
-# -- Report file ------------------------------------------------------------------------------
-
-
-@collection_paused()
-def render_report_html(digest: Digest, t: Translator) -> str:
-    """The full digest as a standalone HTML5 document, readable on a phone and printable."""
-    view = _View(digest, t, brief=False)
-    template = environment(t.language).get_template(REPORT_TEMPLATE)
-    return template.render(
-        lang=t.language.replace("_", "-"),
-        status_labels=status_labels(t.language),
-        status_icons=status_icons(t.language),
-        summary=view.summary(),
-        statuses=view.statuses(),
-        kpi_tables=view.kpi_tables(),
-        plan_table=view.plan_table(),
-        themes=view.themes(),
-        needs=view.needs(),
-        sections=[section for section in (view.plan_section(), *view.sections()) if section],
-    )
-
-
-def digest_filename(digest: Digest, extension: str = "html") -> str:
-    """A file name for the report, such as ``monthend-sales-east-2026-11.html`` (or another
-    `extension`: ``xlsx``, ``png``).
-
-    Letters and digits of any script are kept (``monthend-华东销售部-2026-11.html``); anything
-    else becomes a hyphen.
-    """
-    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", digest.department).lower())
-    slug = slug.strip("-")[:60].strip("-") or "department"
-    return f"monthend-{slug}-{digest.period}.{extension}"
+def _clipped(text: str, limit: int) -> str:
+    """`text` cut so that it escapes to at most `limit` characters."""
+    return shorten(text, limit, html_length, rstrip=True)

@@ -29,6 +29,7 @@ from bot.digest.model import Digest, KpiFigures
 from bot.i18n import Translator
 from bot.numbers import format_number, format_percent
 from bot.questionnaire import localized
+from bot.text import shorten
 
 
 def _register_font() -> str:
@@ -122,10 +123,6 @@ def _completions(figures: dict[str, KpiFigures], kpis: Sequence[str]) -> tuple[D
     return tuple(figures[k].completion if k in figures else None for k in kpis)
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1] + "…"
-
-
 def _percent_axis(axes: Axes, axis: str, t: Translator) -> None:
     formatter = FuncFormatter(lambda value, _: format_percent(Decimal(str(value)), t.locale))
     (axes.xaxis if axis == "x" else axes.yaxis).set_major_formatter(formatter)
@@ -155,7 +152,7 @@ def _completion(axes: Axes, digest: Digest, rows: list[_Bar], title: str, t: Tra
     target = t.gettext("Target (%(percent)s)", percent=format_percent(Decimal(1), t.locale))
     axes.axvline(1.0, color=TARGET_COLOUR, linestyle="--", linewidth=1.2, label=target)
     axes.set_yticks([i + (len(kpis) - 1) * height / 2 for i in range(len(rows))])
-    axes.set_yticklabels([_short(row.name) for row in rows])
+    axes.set_yticklabels([shorten(row.name, NAME_LENGTH) for row in rows])
     axes.margins(y=0.02)
     axes.invert_yaxis()
     axes.set_xlim(0, limit * 1.12)

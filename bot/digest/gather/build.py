@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.collection import collection_paused
-from bot.digest.figures import Goal, answered_figures, goals, period_figures
-from bot.digest.history import on_time_history
+from bot.digest.gather.figures import Goal, answered_figures, goals, period_figures
+from bot.digest.gather.history import on_time_history
+from bot.digest.gather.needs import digest_needs
+from bot.digest.gather.themes import recurring_themes
 from bot.digest.model import (
     Digest,
     KpiFigures,
@@ -24,8 +26,6 @@ from bot.digest.model import (
     PlanReview,
     Status,
 )
-from bot.digest.needs import digest_needs
-from bot.digest.themes import recurring_themes
 from bot.followup import Given, Review, reviewed
 from bot.periods import Period
 from bot.questionnaire import Kind, Measure, Questionnaire

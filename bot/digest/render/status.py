@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.digest.model import OUTSTANDING, Digest, MemberReport, Status
-from bot.digest.render import Block, Macros, pack, summary_of
+from bot.digest.render.packing import Block, pack
+from bot.digest.render.templates import Macros
+from bot.digest.render.view import summary_of
 from bot.i18n import Translator
 
 STATUS_TEMPLATE: Final = "digest/status.html.j2"

@@ -1,0 +1,1 @@
+"""A digest read from storage: the only part of the digest that queries the database."""

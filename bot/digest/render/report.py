@@ -1,0 +1,46 @@
+"""The digest as a standalone HTML report file, readable on a phone and printable."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from bot.collection import collection_paused
+from bot.digest.model import Digest
+from bot.digest.render.templates import environment, status_icons, status_labels
+from bot.digest.render.view import DigestView
+from bot.i18n import Translator
+
+REPORT_TEMPLATE: Final = "digest/report.html.j2"
+
+
+@collection_paused()
+def render_report_html(digest: Digest, t: Translator) -> str:
+    """The full digest as a standalone HTML5 document, readable on a phone and printable."""
+    view = DigestView(digest, t, brief=False)
+    template = environment(t.language).get_template(REPORT_TEMPLATE)
+    return template.render(
+        lang=t.language.replace("_", "-"),
+        status_labels=status_labels(t.language),
+        status_icons=status_icons(t.language),
+        summary=view.summary(),
+        statuses=view.statuses(),
+        kpi_tables=view.kpi_tables(),
+        plan_table=view.plan_table(),
+        themes=view.themes(),
+        needs=view.needs(),
+        sections=[section for section in (view.plan_section(), *view.sections()) if section],
+    )
+
+
+def digest_filename(digest: Digest, extension: str = "html") -> str:
+    """A file name for the report, such as ``monthend-sales-east-2026-11.html`` (or another
+    `extension`: ``xlsx``, ``png``).
+
+    Letters and digits of any script are kept (``monthend-华东销售部-2026-11.html``); anything
+    else becomes a hyphen.
+    """
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", digest.department).lower())
+    slug = slug.strip("-")[:60].strip("-") or "department"
+    return f"monthend-{slug}-{digest.period}.{extension}"
