@@ -57,10 +57,11 @@ from bot.digest.render.chart import digest_chart
 from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.digest.render.xlsx import digest_xlsx
-from bot.followup import mark_key, note_key, plan_reviews
+from bot.follow_through import mark_key, note_key
 from bot.i18n import Translator
 from bot.periods import Period
 from bot.questionnaire import Kind, Questionnaire, load_questionnaire
+from bot.services.follow_through import items_to_follow_through
 from storage.db import Database
 from storage.models import Answer, Cycle, Department, Member, Submission, Target
 
@@ -328,7 +329,7 @@ def _plan_follow_through(db: Database) -> None:
     """Last month's plan and targets reviewed in the newest month end, as the bot stores them."""
     with db.unit_of_work() as session:
         cycle = session.scalars(select(Cycle).where(Cycle.period == str(NEWEST))).one()
-        reviews = plan_reviews(session, cycle)
+        stored = items_to_follow_through(session, cycle)
         submissions = dict(
             session.execute(
                 select(Submission.member_id, Submission.id).where(Submission.cycle_id == cycle.id)
@@ -338,7 +339,7 @@ def _plan_follow_through(db: Database) -> None:
             update(Submission),
             [
                 {"id": submissions[member], "plan_review": items}
-                for member, items in reviews.items()
+                for member, items in stored.items()
                 if member in submissions
             ],
         )
@@ -351,7 +352,7 @@ def _plan_follow_through(db: Database) -> None:
                 "skipped": False,
                 "answered_at": NOW,
             }
-            for member, items in reviews.items()
+            for member, items in stored.items()
             if member in submissions and member % 50 > 3
             for index in range(1, len(items) + 1)
             for key, value in (

@@ -16,7 +16,8 @@ from bot.i18n import Translator
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
 DEFAULT_PATH = Path(str(files("templates"))) / "questionnaire" / "default.toml"
 RESERVED_PREFIX = "followup"
-"""Section and question keys starting with this are the plan review's (see bot.followup)."""
+"""Section and question keys starting with this are plan follow-through's (see bot.follow_through;
+the keys are stored, so the prefix stays)."""
 
 
 class QuestionnaireError(ValueError):

@@ -261,7 +261,7 @@ class Submission(Base):
     parts_until: Mapped[datetime | None]
     parts_question: Mapped[str | None] = mapped_column(String(64))
     # Last month's plan items and targets, asked about first ("Last month you planned: …");
-    # see bot.followup. None when there was nothing to follow up.
+    # see bot.follow_through. None when there was nothing to follow up.
     plan_review: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from bot.followup import submission_questionnaire
 from bot.periods import Period
 from bot.questionnaire import Kind
 from bot.services import answering, cycles, directory, scheduler
 from bot.services.context import Services
+from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Outgoing, OutMessage, from_payload
 from storage.db import Database
 from storage.models import Member, OutgoingMessage, Submission

@@ -10,13 +10,11 @@ from decimal import Decimal
 from bot.digest.gather.themes import PROPOSERS, recurring_themes
 from bot.digest.model import (
     Digest,
+    FollowThrough,
     KpiRow,
     KpiTotal,
     NeedItem,
     OnTimeRate,
-    PlanItem,
-    PlanMark,
-    PlanReview,
     Theme,
 )
 from bot.digest.render.report import render_report_html
@@ -27,6 +25,7 @@ from bot.digest.render.telegram import (
     telegram_messages,
 )
 from bot.emulator.html import html_to_plain
+from bot.follow_through import PlanItem, PlanMark
 from bot.items import split_items
 from bot.periods import Period
 from storage.models import NeedStatus
@@ -131,7 +130,7 @@ def test_a_totals_figures_and_its_done_rate_add_up_the_same_members() -> None:
 
 def test_plan_follow_through_table_and_items() -> None:
     revenue = QUESTIONNAIRE.kpi("revenue")
-    review = PlanReview(
+    review = FollowThrough(
         "王芳",
         (
             PlanItem("12月5日前完成大客户回访", PlanMark.DONE, "按时完成"),
@@ -140,7 +139,7 @@ def test_plan_follow_through_table_and_items() -> None:
             PlanItem("招聘", None, None),
         ),
     )
-    digest = dataclasses.replace(department(), plan_reviews=(review,))
+    digest = dataclasses.replace(department(), follow_through=(review,))
     messages = [m.text for m in telegram_messages(digest, EN)]
     assert_valid_messages(messages)
     everything = plain(messages)
@@ -215,16 +214,16 @@ def test_needs_beyond_what_one_reply_shows_are_counted() -> None:
     assert "另有 7 项需求待处理；处理完这些后请再发送 /needs。" in plain([m.text for m in listed])
 
 
-def test_many_themes_and_plan_reviews_stay_valid() -> None:
+def test_many_themes_and_follow_through_rows_stay_valid() -> None:
     base = big_department(DETAIL_MEMBERS)
     reviews = tuple(
-        PlanReview(
+        FollowThrough(
             m.name, tuple(PlanItem(f"第{j}步" * 40, PlanMark.DONE, "备注" * 300) for j in range(8))
         )
         for m in base.members
     )
     themes = tuple(Theme(f"主题{i}", tuple(m.name for m in base.members)) for i in range(8))
-    digest = dataclasses.replace(base, plan_reviews=reviews, themes=themes)
+    digest = dataclasses.replace(base, follow_through=reviews, themes=themes)
     messages = [m.text for m in telegram_messages(digest, EN)]
     assert_valid_messages(messages)
     everything = plain(messages)

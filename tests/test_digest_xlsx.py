@@ -11,8 +11,9 @@ import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.digest.model import Digest, NeedItem, PlanItem, PlanMark, PlanReview, Status, Theme
+from bot.digest.model import Digest, FollowThrough, NeedItem, Status, Theme
 from bot.digest.render.xlsx import WIDTH_LIMIT, digest_xlsx
+from bot.follow_through import PlanItem, PlanMark
 from bot.i18n import Translator
 from storage.models import NeedStatus
 from tests.test_digest_render import EN, ZH, answers, department, make_digest, member
@@ -191,8 +192,8 @@ def with_plans_needs_and_themes(digest: Digest) -> Digest:
     raised = datetime(2026, 10, 29, 3, 0, tzinfo=UTC)
     return dataclasses.replace(
         digest,
-        plan_reviews=(
-            PlanReview(
+        follow_through=(
+            FollowThrough(
                 "王芳",
                 (
                     PlanItem("12月5日前完成大客户回访", PlanMark.DONE, None),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.periods import Period
 from bot.questionnaire import Kpi, Question, Questionnaire
 from storage.models import NeedStatus
@@ -203,36 +204,8 @@ class KpiRow:
     figures: KpiFigures
 
 
-class PlanMark(enum.StrEnum):
-    """How far a member got with one item of last month's plan."""
-
-    DONE = "done"
-    PARTLY = "partly"
-    NOT_DONE = "not_done"
-
-
-MARK_WEIGHT: dict[PlanMark, Decimal] = {
-    PlanMark.DONE: Decimal(1),
-    PlanMark.PARTLY: Decimal("0.5"),
-    PlanMark.NOT_DONE: Decimal(0),
-}
-
-
 @dataclass(frozen=True)
-class PlanItem:
-    """One item of last month's plan as the member marked it: a step of the plan (`text`) or a
-    KPI target (`kpi` with its floor and stretch); `mark` is None until they mark it."""
-
-    text: str
-    mark: PlanMark | None
-    note: str | None
-    kpi: Kpi | None = None
-    floor: Decimal | None = None
-    stretch: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class PlanReview:
+class FollowThrough:
     """A member's follow-through on last month's plan."""
 
     member: str
@@ -292,7 +265,7 @@ class Digest:
     kpi_totals: tuple[KpiFigures, ...]
     on_time_history: tuple[OnTimeRate, ...] = ()
     """The department's on-time rate in recent cycles, oldest first, ending with this one."""
-    plan_reviews: tuple[PlanReview, ...] = ()
+    follow_through: tuple[FollowThrough, ...] = ()
     """Follow-through on last month's plan, for each member who had one."""
     needs: tuple[NeedItem, ...] = ()
     """This month end's needs, then unresolved needs from earlier ones, oldest first."""

@@ -11,13 +11,13 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from bot.dates import month_text
-from bot.followup import submission_questionnaire
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
 from bot.services import callback_data, outbox, reminders
 from bot.services.callback_data import Action, Press
 from bot.services.context import Services
+from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of

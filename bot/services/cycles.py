@@ -11,13 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.dates import moment_text, month_text
-from bot.followup import Review, plan_reviews, questionnaire_for
+from bot.follow_through import StoredItems, questionnaire_for
 from bot.i18n import translator
 from bot.periods import Period
 from bot.questionnaire import Questionnaire
 from bot.schedule import CycleTimes
 from bot.services import outbox
 from bot.services.context import Services
+from bot.services.follow_through import items_to_follow_through
 from bot.services.messages import OutMessage
 from bot.services.prompts import question_message
 from storage.models import (
@@ -74,7 +75,14 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
             session.add(cycle)
             session.flush()
             members = _askable(session, dept)
-            enroll(session, cycle, members, now, plan_reviews(session, cycle), not_before=send_at)
+            enroll(
+                session,
+                cycle,
+                members,
+                now,
+                items_to_follow_through(session, cycle),
+                not_before=send_at,
+            )
             return OpenResult(period, created=True, asked=len(members), send_at=send_at)
     except IntegrityError:  # opened at the same moment by another process
         return OpenResult(period, created=False, asked=0)
@@ -85,17 +93,17 @@ def enroll(
     cycle: Cycle,
     members: Sequence[Member],
     now: datetime,
-    reviews: Mapping[int, Review],
+    follow_through: Mapping[int, StoredItems],
     *,
     not_before: datetime | None = None,
 ) -> None:
     """Give each of `members` a submission in `cycle` and queue their first question, sent
-    from `not_before` (default now), all in a few statements; `reviews` holds, by member id,
-    last month's plan items a member is asked about first."""
+    from `not_before` (default now), all in a few statements; `follow_through` holds, by member
+    id, last month's plan items a member is asked about first."""
     if not members:
         return
     base = Questionnaire.from_json(cycle.questionnaire)
-    questionnaires = {m.id: questionnaire_for(base, reviews.get(m.id)) for m in members}
+    questionnaires = {m.id: questionnaire_for(base, follow_through.get(m.id)) for m in members}
     rows = session.execute(
         insert(Submission).returning(Submission.member_id, Submission.id),
         [
@@ -105,7 +113,7 @@ def enroll(
                 "state": SubmissionState.PENDING,
                 "current_question": questionnaires[member.id].questions[0].key,
                 "reminders_sent": 0,
-                "plan_review": reviews.get(member.id) or None,
+                "plan_review": follow_through.get(member.id) or None,
                 "updated_at": now,
             }
             for member in members
@@ -168,7 +176,7 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
             )
         ).one_or_none()
         if taken is None:
-            enroll(session, cycle, [member], now, plan_reviews(session, cycle))
+            enroll(session, cycle, [member], now, items_to_follow_through(session, cycle))
 
 
 def _askable(session: Session, dept: Department) -> list[Member]:

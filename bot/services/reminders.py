@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.dates import moment_text, month_text
-from bot.followup import submission_questionnaire
 from bot.i18n import translator
 from bot.schedule import DepartmentSchedule
 from bot.services import outbox
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
 from bot.services.context import Services
+from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, OutMessage
 from bot.services.prompts import question_message
 from storage.models import Cycle, MemberStatus, Submission, SubmissionState

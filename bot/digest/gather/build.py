@@ -18,15 +18,15 @@ from bot.digest.gather.needs import digest_needs
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.model import (
     Digest,
+    FollowThrough,
     KpiFigures,
     KpiRow,
     KpiTotal,
     MemberAnswer,
     MemberReport,
-    PlanReview,
     Status,
 )
-from bot.followup import Given, Review, reviewed
+from bot.follow_through import Given, StoredItems, marked_items
 from bot.periods import Period
 from bot.questionnaire import Kind, Measure, Questionnaire
 from storage.filters import in_cycle
@@ -47,7 +47,7 @@ class _Submitted(NamedTuple):
     deadline: datetime | None  # a personal extension
     on_leave: bool
     unreachable: bool
-    plan_review: Review | None
+    plan_review: StoredItems | None  # the stored name of the items to follow through
 
 
 @collection_paused()
@@ -104,7 +104,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
             for kpi in kpis
         ),
         on_time_history=on_time_history(session, cycle, now),
-        plan_reviews=tuple(_plan_reviews(submissions, answers, questionnaire)),
+        follow_through=tuple(_follow_through(submissions, answers, questionnaire)),
         needs=digest_needs(session, cycle, now),
         themes=recurring_themes(
             _problems_and_needs(submissions, answers, questionnaire),
@@ -200,16 +200,16 @@ def _goal(goal: Goal | None) -> Decimal | None:
     return None if goal is None else goal.floor
 
 
-def _plan_reviews(
+def _follow_through(
     submissions: Iterable[_Submitted],
     answers: Mapping[int, Mapping[str, Given]],
     questionnaire: Questionnaire,
-) -> Iterator[PlanReview]:
+) -> Iterator[FollowThrough]:
     for submission in submissions:
         if submission.plan_review:
             given = answers.get(submission.id, {})
-            items = reviewed(submission.plan_review, given, questionnaire)
-            yield PlanReview(submission.name, items)
+            items = marked_items(submission.plan_review, given, questionnaire)
+            yield FollowThrough(submission.name, items)
 
 
 def _problems_and_needs(

@@ -10,19 +10,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.follow_through import Given
 from bot.periods import Period
 from bot.questionnaire import Kpi, Measure, Questionnaire
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for
-
-if TYPE_CHECKING:  # bot.followup reads goals from here
-    from bot.followup import Given
 
 Figures = dict[int, dict[tuple[str, Measure], Decimal]]
 """member id -> (KPI key, measure) -> value"""

@@ -27,10 +27,12 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),
-        plan_table=view.plan_table(),
+        follow_through_table=view.follow_through_table(),
         themes=view.themes(),
         needs=view.needs(),
-        sections=[section for section in (view.plan_section(), *view.sections()) if section],
+        sections=[
+            section for section in (view.follow_through_section(), *view.sections()) if section
+        ],
     )
 
 

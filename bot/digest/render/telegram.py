@@ -64,7 +64,7 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     head = [telegram.summary(view.summary())]
     if tables := view.kpi_tables(each_member=each):
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
-    if plan := view.plan_table(each_member=each):
+    if plan := view.follow_through_table(each_member=each):
         head.append(telegram.table(plan))
     if themes := view.themes():
         lines = [Block(telegram.render("theme", theme)) for theme in themes]
@@ -84,8 +84,8 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
     waiting = sum(need.unresolved for need in digest.needs)
     needs = telegram.needs(view.needs(NEEDS_SHOWN), waiting, rest if left_out > 0 else "")
     sections = view.sections() if each else []
-    if each and (plan_section := view.plan_section()):
-        sections.insert(0, plan_section)
+    if each and (follow_through_section := view.follow_through_section()):
+        sections.insert(0, follow_through_section)
     return [
         *(TelegramMessage(text) for text in pack(head)),
         *needs,

@@ -20,7 +20,7 @@ KPI_COLUMNS: Final = (N_("Name"), N_("Target"), N_("Actual"), N_("Done %"), N_("
 """Headings of a KPI table; "Done %" is 完成率 (actual / target), "MoM" 环比."""
 YOY_COLUMN: Final = N_("YoY")
 """Heading of 同比, shown where some member has last year's figure."""
-PLAN_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
+FOLLOW_THROUGH_COLUMNS: Final = (N_("Name"), N_("Done"), N_("Partly"), N_("Not done"), N_("Plan %"))
 """Headings of the plan follow-through table; "Plan %" counts partly done as half."""
 NEED_LABELS: Final = {
     NeedStatus.OPEN: N_("Open"),

@@ -18,18 +18,17 @@ from babel.numbers import format_compact_decimal
 from bot.dates import day_text, moment_text, month_text
 from bot.digest.model import (
     Digest,
+    FollowThrough,
     KpiFigures,
     KpiTotal,
     MemberAnswer,
     NeedItem,
-    PlanMark,
-    PlanReview,
     Status,
     Theme,
     ratio,
 )
-from bot.digest.render.templates import KPI_COLUMNS, NEED_LABELS, PLAN_COLUMNS, YOY_COLUMN
-from bot.followup import MARK_LABELS, describe_target
+from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
+from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.i18n import Translator
 from bot.numbers import EMPTY_VALUE, number_style
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
@@ -322,40 +321,39 @@ class DigestView:
         return (*cells, self.change(f.year_on_year)) if self._with_yoy else cells
 
     # plan follow-through
-    def plan_table(self, *, each_member: bool = True) -> KpiTable | None:
+    def follow_through_table(self, *, each_member: bool = True) -> KpiTable | None:
         """Each member's marks on last month's plan, with plan completion; without
         `each_member`, the department's marks together."""
-        reviews = self.digest.plan_reviews
-        if not reviews:
+        rows = self.digest.follow_through
+        if not rows:
             return None
         if not each_member:
-            items = tuple(item for review in reviews for item in review.items)
-            reviews = (PlanReview(self.t.gettext("Total"), items),)
+            items = tuple(item for row in rows for item in row.items)
+            rows = (FollowThrough(self.t.gettext("Total"), items),)
         lines = [
             KpiLine(
-                review.member,
+                row.member,
                 (
-                    *(str(review.count(mark)) for mark in PlanMark),
-                    self.numbers.percent(review.completion),
+                    *(str(row.count(mark)) for mark in PlanMark),
+                    self.numbers.percent(row.completion),
                 ),
                 total=not each_member,
             )
-            for review in reviews
+            for row in rows
         ]
-        columns = tuple(self.t.gettext(heading) for heading in PLAN_COLUMNS)
+        columns = tuple(self.t.gettext(heading) for heading in FOLLOW_THROUGH_COLUMNS)
         return KpiTable(self.t.gettext("Plan follow-through"), columns, tuple(lines))
 
-    def plan_section(self) -> SectionView | None:
+    def follow_through_section(self) -> SectionView | None:
         """Each member's plan items with their marks and notes."""
-        reviews = self.digest.plan_reviews
-        if not reviews:
+        rows = self.digest.follow_through
+        if not rows:
             return None
         statuses: dict[str, Status] = {}
         for member in self.digest.members:
             statuses.setdefault(member.name, member.status)  # the first of a name, as before
         members = tuple(
-            MemberAnswers(review.member, statuses[review.member], self._items(review))
-            for review in reviews
+            MemberAnswers(row.member, statuses[row.member], self._items(row)) for row in rows
         )
         return SectionView(self.t.gettext("Last month's plan"), members)
 
@@ -364,9 +362,9 @@ class DigestView:
         """Each plan mark in the reader's language."""
         return {mark: self.t.gettext(label) for mark, label in MARK_LABELS.items()}
 
-    def _items(self, review: PlanReview) -> tuple[AnswerView, ...]:
+    def _items(self, row: FollowThrough) -> tuple[AnswerView, ...]:
         views = []
-        for item in review.items:
+        for item in row.items:
             label = (
                 describe_target(item.kpi, item.floor, item.stretch, self.t)
                 if item.kpi is not None

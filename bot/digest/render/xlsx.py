@@ -26,9 +26,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.collection import collection_paused
 from bot.dates import month_text
-from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer, PlanMark
-from bot.digest.render.templates import NEED_LABELS, PLAN_COLUMNS, status_labels
-from bot.followup import MARK_LABELS, describe_target
+from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
+from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
+from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.i18n import N_, Translator
 from bot.questionnaire import Kind, Measure, Question, localized
 from bot.text import width
@@ -85,7 +85,7 @@ class Sheet:
 def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
-    if digest.plan_reviews:
+    if digest.follow_through:
         sheets += [_plan_follow_through(digest, t), _plan_items(digest, t)]
     if digest.needs:
         sheets.append(_needs(digest, t))
@@ -173,10 +173,10 @@ def _plan_follow_through(digest: Digest, t: Translator) -> Sheet:
     """Per member: how many of last month's plan items are done, partly or not, and plan
     completion (partly done counts half)."""
     rows = [
-        [review.member, *(review.count(mark) for mark in PlanMark), _percent(review.completion)]
-        for review in digest.plan_reviews
+        [row.member, *(row.count(mark) for mark in PlanMark), _percent(row.completion)]
+        for row in digest.follow_through
     ]
-    headings = tuple(t.gettext(h) for h in PLAN_COLUMNS)
+    headings = tuple(t.gettext(h) for h in FOLLOW_THROUGH_COLUMNS)
     return Sheet(t.gettext("Plan follow-through"), headings, rows)
 
 
@@ -184,15 +184,15 @@ def _plan_items(digest: Digest, t: Translator) -> Sheet:
     """Every item of last month's plan with the member's mark and note."""
     rows: list[list[Value]] = [
         [
-            review.member,
+            row.member,
             item.text
             if item.kpi is None
             else describe_target(item.kpi, item.floor, item.stretch, t),
             t.gettext(MARK_LABELS[item.mark]) if item.mark else None,
             item.note,
         ]
-        for review in digest.plan_reviews
-        for item in review.items
+        for row in digest.follow_through
+        for item in row.items
     ]
     headings = tuple(t.gettext(h) for h in (N_("Name"), N_("Plan item"), N_("Result"), N_("Note")))
     return Sheet(t.gettext("Last month's plan"), headings, rows)

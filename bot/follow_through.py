@@ -1,28 +1,29 @@
 """Plan follow-through: last month's plan and targets, asked about when a month end opens.
 
 When a cycle opens, each member's plan from the month before (the answer to the ``plan``
-question, split into its items) and their KPI targets for the month become review items, stored
-with the submission (``Submission.plan_review``). They come first in that member's
-questionnaire: for each item, "Last month you planned: …" with Done / Partly done / Not done
-buttons, then an optional note. Those answers are stored like every other, as they are given.
+question, split into its items) and their KPI targets for the month become the items to follow
+through, stored with the submission. They come first in that member's questionnaire: for each
+item, "Last month you planned: …" with Done / Partly done / Not done buttons, then an optional
+note. Those answers are stored like every other, as they are given. This module is the idea
+without the database; :mod:`bot.services.follow_through` reads what it needs.
+
+Stored names, older than this one and kept so that stored rows and pressed buttons still read:
+the items are the column ``Submission.plan_review``; the questions' keys (in ``Answer.question``
+and in a button's callback data, ``pick:<id>:followup_1:done``) start with
+:data:`bot.questionnaire.RESERVED_PREFIX`, ``followup``: ``followup_1``, ``followup_1_note``.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from bot.digest.gather.figures import Goal, goals
-from bot.digest.model import PlanItem, PlanMark
 from bot.i18n import LANGUAGES, N_, Translator, translator
-from bot.items import split_items
 from bot.numbers import number_style
-from bot.periods import Period
 from bot.questionnaire import (
     RESERVED_PREFIX,
     Choice,
@@ -34,8 +35,35 @@ from bot.questionnaire import (
     localized,
 )
 from bot.text import shorten
-from storage.models import Answer, Cycle, Submission
-from storage.queries import cycle_for
+
+
+class PlanMark(enum.StrEnum):
+    """How far a member got with one item of last month's plan."""
+
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+
+
+MARK_WEIGHT: dict[PlanMark, Decimal] = {
+    PlanMark.DONE: Decimal(1),
+    PlanMark.PARTLY: Decimal("0.5"),
+    PlanMark.NOT_DONE: Decimal(0),
+}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One item of last month's plan as the member marked it: a step of the plan (`text`) or a
+    KPI target (`kpi` with its floor and stretch); `mark` is None until they mark it."""
+
+    text: str
+    mark: PlanMark | None
+    note: str | None
+    kpi: Kpi | None = None
+    floor: Decimal | None = None
+    stretch: Decimal | None = None
+
 
 PLAN_QUESTION: Final = "plan"
 """The question whose answer is next month's plan."""
@@ -51,48 +79,9 @@ _MARK_OF: Final = {mark.value: mark for mark in PlanMark}
 SHOWN_LIMIT: Final = 300
 """Longest plan item quoted in a question; the digest shows it whole."""
 
-Review = list[dict[str, Any]]
-"""Stored review items: ``{"text": …}`` for a plan step, ``{"kpi", "floor", "stretch"}`` for a
+StoredItems = list[dict[str, Any]]
+"""The items as stored: ``{"text": …}`` for a plan step, ``{"kpi", "floor", "stretch"}`` for a
 target (numbers as strings)."""
-
-
-def plan_reviews(session: Session, cycle: Cycle) -> dict[int, Review]:
-    """member id -> the review items of each member of `cycle`'s department who had a plan or
-    a target for its month."""
-    period = Period.parse(cycle.period)
-    questionnaire = Questionnaire.from_json(cycle.questionnaire)
-    targets = goals(session, cycle.department_id, period, questionnaire.kpis)
-    previous = cycle_for(session, cycle.department_id, str(period.previous()))
-    plans: dict[int, str] = {}
-    if previous is not None:
-        rows = session.execute(
-            select(Submission.member_id, Answer.text)
-            .join(Answer, Answer.submission_id == Submission.id)
-            .where(
-                Submission.cycle_id == previous.id,
-                Answer.question == PLAN_QUESTION,
-                Answer.skipped.is_(False),
-            )
-        )
-        plans = {member_id: text for member_id, text in rows if text}
-    reviews = {
-        member_id: _items(plans.get(member_id, ""), targets.get(member_id, {}), questionnaire)
-        for member_id in plans.keys() | targets.keys()
-    }
-    return {member_id: items for member_id, items in reviews.items() if items}
-
-
-def _items(plan: str, targets: Mapping[str, Goal], questionnaire: Questionnaire) -> Review:
-    steps: Review = [{"text": item} for item in split_items(plan)]
-    return steps + [
-        {"kpi": kpi.key, "floor": _stored(goal.floor), "stretch": _stored(goal.stretch)}
-        for kpi in questionnaire.kpis
-        if (goal := targets.get(kpi.key)) is not None
-    ]
-
-
-def _stored(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _number(value: str | None) -> Decimal | None:
@@ -140,8 +129,8 @@ def _every_language(message: str, items: dict[str, str]) -> dict[str, str]:
     return {lang: translator(lang).gettext(message, item=items[lang]) for lang in LANGUAGES}
 
 
-def _questions(review: Review, questionnaire: Questionnaire) -> Iterator[Question]:
-    for index, item in enumerate(review, start=1):
+def _questions(items: StoredItems, questionnaire: Questionnaire) -> Iterator[Question]:
+    for index, item in enumerate(items, start=1):
         shown = {lang: _described(item, questionnaire, translator(lang)) for lang in LANGUAGES}
         yield Question(
             key=mark_key(index),
@@ -160,21 +149,15 @@ def _questions(review: Review, questionnaire: Questionnaire) -> Iterator[Questio
         )
 
 
-def questionnaire_for(base: Questionnaire, review: Review | None) -> Questionnaire:
-    """A member's questionnaire: their review questions, if any, then the cycle's own."""
-    if not review:
+def questionnaire_for(base: Questionnaire, items: StoredItems | None) -> Questionnaire:
+    """A member's questionnaire: the questions on their `items`, if any, then the cycle's own."""
+    if not items:
         return base
     return Questionnaire.model_construct(
         sections=(SECTION, *base.sections),
         kpis=base.kpis,
-        questions=(*_questions(review, base), *base.questions),
+        questions=(*_questions(items, base), *base.questions),
     )
-
-
-def submission_questionnaire(submission: Submission) -> Questionnaire:
-    """The questions `submission` answers."""
-    base = Questionnaire.from_json(submission.cycle.questionnaire)
-    return questionnaire_for(base, submission.plan_review)
 
 
 class Given(Protocol):
@@ -190,12 +173,12 @@ class Given(Protocol):
     def skipped(self) -> bool: ...
 
 
-def reviewed(
-    review: Review | None, answers: Mapping[str, Given], questionnaire: Questionnaire
+def marked_items(
+    stored: StoredItems | None, answers: Mapping[str, Given], questionnaire: Questionnaire
 ) -> tuple[PlanItem, ...]:
-    """The review items with the member's marks and notes, as far as they have given them."""
+    """The `stored` items with the member's marks and notes, as far as they have given them."""
     items = []
-    for index, item in enumerate(review or (), start=1):
+    for index, item in enumerate(stored or (), start=1):
         mark, note = answers.get(mark_key(index)), answers.get(note_key(index))
         marked = mark.text if mark is not None and not mark.skipped else None
         kpi = questionnaire.kpi(item["kpi"]) if "kpi" in item else None
