@@ -26,7 +26,8 @@ Measured, per backend:
 - total s: from the start of the opening to the last message;
 - gap s: the longest pause between two messages while sending;
 - msg/s and "of told": the messages after the first over the sending time, and that rate as
-  a share of what the bot was told in all (`--limit`, or N × `--share`);
+  a share of what the bot was told in all (`--limit`, or N × `--share`, each share rounded
+  down to whole messages as the bot does);
 - max/s: the most messages the emulator accepted in any second;
 - 429s the bot caused, duplicates (members who got their first question more than once) and
   losses (members who got none), from the emulator's record of each chat;
@@ -46,6 +47,7 @@ import asyncio
 import bisect
 import cProfile
 import itertools
+import math
 import os
 import pstats
 import resource
@@ -244,9 +246,10 @@ class Instances:
     kills: int
 
     @property
-    def told(self) -> float:
-        """Messages a second they were told to send in all."""
-        return self.count * self.share
+    def told(self) -> int:
+        """The most messages they were told to send in any second: each its share, rounded
+        down to whole messages as the bot does."""
+        return self.count * max(1, math.floor(self.share))
 
     def config(self, database_url: str, api_url: str, ports: Sequence[int]) -> str:
         """The config file's text (the same for all)."""
@@ -433,13 +436,13 @@ def _verdicts(r: Result) -> list[str]:
     return [
         verdict(
             r.fraction >= GOAL_FRACTION or r.instances.kills > 0,
-            f"{r.rate:.2f} messages a second, {r.fraction:.1%} of the {r.instances.told:g} the "
+            f"{r.rate:.2f} messages a second, {r.fraction:.1%} of the {r.instances.told} the "
             f"bot was told (goal: at least {GOAL_FRACTION:.0%}, unless killed)",
         ),
         verdict(
             r.most_in_a_second <= r.instances.told,
             f"at most {r.most_in_a_second} messages in a second (goal: no more than the "
-            f"{r.instances.told:g} the bot was told; Telegram's limit is {r.limit})",
+            f"{r.instances.told} the bot was told; Telegram's limit is {r.limit})",
         ),
         verdict(r.too_many_requests == 0, f"{r.too_many_requests} answers 429 (goal: none)"),
         verdict(
