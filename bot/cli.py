@@ -207,7 +207,8 @@ def status(ctx: click.Context, department: str | None) -> None:
         click.echo(
             f"{m.department} {m.period}: deadline {deadline:%Y-%m-%d %H:%M %Z}; {m.members} "
             f"members: {m.submitted} submitted ({m.late} late), {m.answering} answering, "
-            f"{m.missing} missing, {m.on_leave} on leave; {m.unreachable} unreachable"
+            f"{m.not_started} not started, {m.missing} missing, {m.on_leave} on leave; "
+            f"{m.unreachable} unreachable"
         )
     box, hours = standing.outbox, overview.RECENT // timedelta(hours=1)
     click.echo(

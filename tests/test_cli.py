@@ -205,7 +205,7 @@ def test_members_list_and_status_show_an_admin_where_things_stand(
     assert code == 0, output
     assert output.splitlines() == [
         "sales 2026-10: deadline 2026-11-03 18:00 CST; 3 members: 1 submitted (1 late), "
-        "1 answering, 1 missing, 0 on leave; 1 unreachable",
+        "1 answering, 0 not started, 1 missing, 0 on leave; 1 unreachable",
         "Outbox: 1 pending; in the last 24 hours 1 failed, 1 unconfirmed.",
     ]
     code, output = _run(config, "status", "--department", "ops")
@@ -213,6 +213,15 @@ def test_members_list_and_status_show_an_admin_where_things_stand(
         "No month end is open.",
         "Outbox: 0 pending; in the last 24 hours 0 failed, 0 unconfirmed.",
     ]
+
+    db = Database.from_url(database_url)  # ops opens a month end whose deadline is to come
+    cycles.open_cycle(team(db, database_url, extra=OPS), "ops", Period.parse("2026-12"))
+    db.dispose()
+    code, output = _run(config, "status", "--department", "ops")
+    assert output.splitlines()[0].endswith(
+        "1 members: 0 submitted (0 late), 0 answering, 1 not started, 0 missing, 0 on leave; "
+        "0 unreachable"
+    )
     code, output = _run(config, "status", "--department", "hr")
     assert code == 1
     assert "--department: unknown department 'hr' (known: sales, ops)" in output

@@ -78,6 +78,7 @@ class MonthEnd:
     submitted: int
     late: int
     answering: int
+    not_started: int
     missing: int
     on_leave: int
     unreachable: int
@@ -123,6 +124,7 @@ def standing(services: Services, department: str | None = None) -> Standing:
                     submitted=counts[Status.ON_TIME] + counts[Status.LATE],
                     late=counts[Status.LATE],
                     answering=counts[Status.IN_PROGRESS],
+                    not_started=counts[Status.NOT_STARTED],
                     missing=counts[Status.MISSING],
                     on_leave=counts[Status.ON_LEAVE],
                     unreachable=sum(m.unreachable for m in digest.members),
