@@ -369,8 +369,6 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
         submission = None if pressed is None else session.get(Submission, pressed.submission_id)
         if member is None:
             return ButtonResult(notice=translator("en").gettext("This button is not for you."))
-        repeated = member.last_press_id == press_id
-        member.last_press_id = press_id
         t = translator(member.language)
         if pressed is None:  # forged, or from an older version of the bot
             return ButtonResult(notice=t.gettext("This button is out of date."))
@@ -382,9 +380,14 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
         if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):  # the same when repeated
             reply = reminders.press(services, session, submission, pressed.action)
-            return ButtonResult([reply], close_buttons=True)
-        flow = Questioning(session, submission, t, services.clock.now())
-        return _press_again(flow, pressed) if repeated else _press(flow, pressed)
+            result = ButtonResult([reply], close_buttons=True)
+        else:
+            flow = Questioning(session, submission, t, services.clock.now())
+            repeated = member.last_press_id == press_id
+            result = _press_again(flow, pressed) if repeated else _press(flow, pressed)
+        if result.replies:  # taken: only the last press taken is asked again when redelivered,
+            member.last_press_id = press_id  # as presses taken before it are out of date by then
+        return result
 
 
 def _press_again(flow: Questioning, pressed: Press) -> ButtonResult:
