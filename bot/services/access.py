@@ -171,18 +171,19 @@ def acting_for(
     allowed = managed_departments(services, session, telegram_id)
     if not allowed:
         return refusal(t)
+    known = services.config.departments
     period, key, args = None, None, tuple[str, ...]()
-    if syntax.arguments:
-        if words and words[0] in services.config.departments:
+    if syntax.arguments:  # a department's key first, if any; the rest is the command's
+        if words and words[0] in known:
             key, words = words[0], words[1:]
         args = tuple(words)
-    for word in () if syntax.arguments else words:
+    for word in () if syntax.arguments else words:  # a key and a month, in any order
         if syntax.month and word[:1].isdigit():
             try:
                 period = Period.parse(word)
             except ValueError:
                 return _bad_period(t, syntax.name)
-        elif key is None and (not syntax.month or word in services.config.departments):
+        elif key is None and (not syntax.month or word in known):
             key = word
         elif syntax.month:
             return _bad_period(t, syntax.name)
