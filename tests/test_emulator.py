@@ -41,7 +41,7 @@ from telegram.ext import (
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.emulator.client import EmulatorError, NoMessageError
 from bot.emulator.html import HtmlParseError, html_to_plain, parse_html, utf16_len
-from bot.emulator.server import SECRET_HEADER
+from bot.emulator.webhook import SECRET_HEADER
 
 TOKEN = "123456:TEST-TOKEN"
 USER_ID = 1001
