@@ -34,3 +34,19 @@ def test_services_and_storage_never_import_telegram(folder: str) -> None:
 def test_storage_does_not_import_the_bot() -> None:
     for path in (ROOT / "storage").rglob("*.py"):
         assert not {m for m in _imports(path) if m.split(".")[0] == "bot"}, path
+
+
+def test_the_emulator_imports_nothing_of_the_bot() -> None:
+    """The emulator stands in for Telegram: it ships inside bot/ for the demo, but any bot could
+    run against it."""
+    seen: set[str] = set()
+    for path in (ROOT / "bot" / "emulator").rglob("*.py"):
+        imported = _imports(path)
+        seen |= imported
+        outside = {
+            m
+            for m in imported
+            if m.split(".")[0] == "bot" and not (m + ".").startswith("bot.emulator.")
+        }
+        assert not outside, f"{path.relative_to(ROOT)} imports {outside}"
+    assert "bot.emulator.state" in seen, "the walk sees no imports"

@@ -236,19 +236,19 @@ class BotApi:
 
     async def edit_message_text(self, params: Params) -> JSON:
         """editMessageText (without reply_markup the inline keyboard is removed)."""
-        chat, message = self._bot_message(params, "edit")
-        if message.media:
-            raise bad_request("there is no text in the message to edit")
-        content = read_content(params, "text", caption=False)
-        markup = read_reply_markup(params, inline_only=True)
-        return self._apply_edit(chat, message, content=content, reply_markup=markup)
+        return self._edit_content(params, caption=False)
 
     async def edit_message_caption(self, params: Params) -> JSON:
         """editMessageCaption."""
+        return self._edit_content(params, caption=True)
+
+    def _edit_content(self, params: Params, *, caption: bool) -> JSON:
+        """A new text for a text message, or a new caption for a media message."""
         chat, message = self._bot_message(params, "edit")
-        if not message.media:
-            raise bad_request("there is no caption in the message to edit")
-        content = read_content(params, "caption", caption=True)
+        name = "caption" if caption else "text"
+        if bool(message.media) != caption:
+            raise bad_request(f"there is no {name} in the message to edit")
+        content = read_content(params, name, caption=caption)
         markup = read_reply_markup(params, inline_only=True)
         return self._apply_edit(chat, message, content=content, reply_markup=markup)
 

@@ -6,8 +6,8 @@ as Telegram checks them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -15,6 +15,8 @@ from bot.emulator.errors import JSON, bad_request
 from bot.emulator.html import Entity, HtmlParseError, ParsedText, parse_html
 from bot.emulator.limits import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT
 from bot.emulator.state import Content
+
+_T = TypeVar("_T")
 
 _BUTTON_ACTIONS = (
     "url",
@@ -74,23 +76,20 @@ class Params:
 
     def integer(self, name: str) -> int | None:
         """An integer parameter."""
-        value = self._values.get(name)
-        if value is None or value == "":
-            return None
-        try:
-            return int(value)
-        except (TypeError, ValueError) as exc:
-            raise bad_request(f'field "{name}" must be of type Integer') from exc
+        return self._converted(name, int, "Integer")
 
     def number(self, name: str) -> float | None:
         """A numeric parameter."""
+        return self._converted(name, float, "Number")
+
+    def _converted(self, name: str, convert: Callable[[Any], _T], type_name: str) -> _T | None:
         value = self._values.get(name)
         if value is None or value == "":
             return None
         try:
-            return float(value)
+            return convert(value)
         except (TypeError, ValueError) as exc:
-            raise bad_request(f'field "{name}" must be of type Number') from exc
+            raise bad_request(f'field "{name}" must be of type {type_name}') from exc
 
     def flag(self, name: str) -> bool:
         """A Boolean parameter (absent means false)."""
