@@ -8,13 +8,13 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, JobQueue
 
 from bot.chat import webhook
+from bot.chat.context import CONTEXT_TYPES, Context, MonthendApp
 from bot.chat.handlers import add_handlers
 from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
@@ -27,8 +27,6 @@ from bot.services import overview, scheduler
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
-
-MonthendApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
@@ -44,23 +42,25 @@ def build_application(
         .base_file_url(config.file_url)
         .rate_limiter(pacer)
         .updater(None)  # updates come in through bot.chat.polling or bot.chat.webhook
+        .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[Context]())
         .build()
     )
     application.add_error_handler(_on_error)
-    application.bot_data["services"] = services
-    application.bot_data["pacer"] = pacer
-    application.bot_data["outbox_idle"] = outbox_idle
-    application.bot_data["tick_seconds"] = tick_seconds or config.bot.tick_seconds
-    application.bot_data["outage"] = DatabaseOutage(outbox_idle)
+    shared = application.bot_data
+    shared.services = services
+    shared.outage = DatabaseOutage(outbox_idle)
+    shared.sender = OutboxSender(application.bot, services, pacer, outbox_idle, shared.outage)
+    shared.tick_seconds = tick_seconds or config.bot.tick_seconds
     add_handlers(application)
     return application
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_error(update: object, context: Context) -> None:
     """Log the failure (a database away once per outage); tell the person their earlier
     answers are safe."""
     assert context.error is not None
-    if not context.bot_data["outage"].failed(context.error):
+    if not context.outage.failed(context.error):
         log.error("handling an update failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_user and update.effective_chat:
         language = normalize_language(update.effective_user.language_code)
@@ -73,23 +73,16 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _post_init(application: MonthendApp) -> None:
-    services: Services = application.bot_data["services"]
-    pacer: Pacer = application.bot_data["pacer"]
-    idle, outage = application.bot_data["outbox_idle"], application.bot_data["outage"]
-    sender = OutboxSender(application.bot, services, pacer, idle, outage)
-    application.bot_data["sender"] = sender
     await _set_commands(application)
-    sender.start()
+    application.bot_data.sender.start()
     assert application.job_queue is not None
     application.job_queue.run_repeating(
-        _tick, interval=application.bot_data["tick_seconds"], first=0, name="monthend-tick"
+        _tick, interval=application.bot_data.tick_seconds, first=0, name="monthend-tick"
     )
 
 
 async def _post_shutdown(application: MonthendApp) -> None:
-    sender: OutboxSender | None = application.bot_data.get("sender")
-    if sender is not None:
-        await sender.stop()
+    await application.bot_data.sender.stop()
 
 
 async def _set_commands(application: MonthendApp) -> None:
@@ -100,19 +93,18 @@ async def _set_commands(application: MonthendApp) -> None:
         await application.bot.set_my_commands(commands, language_code=code)
 
 
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
-    outage: DatabaseOutage = context.bot_data["outage"]
+async def _tick(context: Context) -> None:
+    outage = context.outage
     if outage.wait():
         return
     try:  # in a worker thread: with thousands of members the event loop must not wait
-        await asyncio.to_thread(scheduler.tick, services)
+        await asyncio.to_thread(scheduler.tick, context.services)
     except Exception as exc:
         if not outage.failed(exc):
             log.exception("scheduled check failed; it runs again at the next tick")
     else:
         outage.succeeded()
-    context.bot_data["sender"].wake()
+    context.wake_sender()
 
 
 @asynccontextmanager
@@ -161,7 +153,7 @@ async def serve(application: MonthendApp, config: WebhookConfig | None = None) -
 def ready_line(application: MonthendApp, config: WebhookConfig | None) -> str:
     """What `monthend run` says once it runs: the bot, how updates come in, the departments and
     the next scheduled event, in one line."""
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     intake = "polling" if config is None else f"webhook {config.url}"
     departments = ", ".join(services.config.departments)
     event = overview.next_event(services)

@@ -7,26 +7,24 @@ import logging
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
 from bot.chat import manager, month_end, other_updates
-from bot.chat.convert import send_all
-from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, services
-from bot.chat.updates import sender as _sender
+from bot.chat.context import Context, MonthendApp
+from bot.chat.replies import send_all
+from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, who_wrote
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 from bot.services import answering, callback_data, cycles, directory, guide
 
 log = logging.getLogger(__name__)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """`/start [code]`: join with an invite code, or be greeted."""
     user = update.effective_user
     assert user is not None
@@ -35,22 +33,22 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     telegram_user = directory.TelegramUser(
         user.id, user.first_name, user.last_name, user.username, user.language_code
     )
-    outcome = directory.join(services(context), telegram_user, code)
+    outcome = directory.join(context.services, telegram_user, code)
     await send_all(context.bot, update.effective_chat.id, outcome.replies)
     if outcome.member_id is not None:
-        cycles.enroll_late_joiner(services(context), outcome.member_id)
-        context.application.bot_data["sender"].wake()
+        cycles.enroll_late_joiner(context.services, outcome.member_id)
+        context.wake_sender()
 
 
-async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text(update: Update, context: Context) -> None:
     """Any text in private chat: a manager's reply to a need they chose to answer, else the
     answer to the question the member is at."""
-    user_id, chat_id = _sender(update)
+    user_id, chat_id = who_wrote(update)
     message = update.effective_message
     assert message is not None
     assert message.text is not None
     result = answering.handle_text(
-        services(context),
+        context.services,
         user_id,
         message.message_id,
         message.text,
@@ -59,13 +57,13 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     await send_all(context.bot, chat_id, result.replies)
     if result.queued:
-        context.application.bot_data["sender"].wake()
+        context.wake_sender()
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice and files: ask for text instead."""
-    user_id, chat_id = _sender(update)
-    language = directory.member_language(services(context), user_id)
+    user_id, chat_id = who_wrote(update)
+    language = directory.member_language(context.services, user_id)
     if language is None:
         code = update.effective_user.language_code if update.effective_user else None
         await send_all(
@@ -78,16 +76,16 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edit(update: Update, context: Context) -> None:
     """`/edit`: review the answers, with buttons to change them."""
-    user_id, chat_id = _sender(update)
-    await send_all(context.bot, chat_id, answering.show_review(services(context), user_id))
+    user_id, chat_id = who_wrote(update)
+    await send_all(context.bot, chat_id, answering.show_review(context.services, user_id))
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(update: Update, context: Context) -> None:
     """`/language`: offer the languages as buttons."""
-    user_id, chat_id = _sender(update)
-    current = directory.member_language(services(context), user_id)
+    user_id, chat_id = who_wrote(update)
+    current = directory.member_language(context.services, user_id)
     if current is None:
         await send_all(context.bot, chat_id, [answering.not_registered(translator("en"))])
         return
@@ -102,7 +100,7 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def chosen_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def chosen_language(update: Update, context: Context) -> None:
     """A language button was pressed."""
     query = update.callback_query
     assert query is not None
@@ -111,19 +109,19 @@ async def chosen_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         t = translator(normalize_language(query.from_user.language_code))
         await answer_press(query, t.gettext("This button is out of date."))
         return
-    reply = directory.set_language(services(context), query.from_user.id, code)
+    reply = directory.set_language(context.services, query.from_user.id, code)
     await answer_press(query)
     if reply is not None:
         await _close_buttons(query)
         await send_all(context.bot, query.from_user.id, [reply])
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """A questionnaire button: skip, pick, edit or submit."""
     query = update.callback_query
     assert query is not None
     result = answering.handle_button(
-        services(context), query.from_user.id, query.data or "", query.id
+        context.services, query.from_user.id, query.data or "", query.id
     )
     await answer_press(query, result.notice)
     if result.close_buttons:
@@ -138,14 +136,14 @@ async def _close_buttons(query: CallbackQuery) -> None:
         log.debug("could not remove buttons: %s", exc.message)
 
 
-async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/help` and unknown commands: what the bot does, and the commands the sender may use."""
-    user_id, chat_id = _sender(update)
+async def help_text(update: Update, context: Context) -> None:
+    """`/help` and unknown commands: what the bot does, and the commands the writer may use."""
+    user_id, chat_id = who_wrote(update)
     code = update.effective_user.language_code if update.effective_user else None
-    await send_all(context.bot, chat_id, [guide.help_message(services(context), user_id, code)])
+    await send_all(context.bot, chat_id, [guide.help_message(context.services, user_id, code)])
 
 
-def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(application: MonthendApp) -> None:
     """Register every handler on `application`."""
     application.add_handler(
         MessageHandler(other_updates.WITH_NUL, other_updates.with_nul), group=-2

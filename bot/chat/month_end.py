@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.chat.convert import send_all
-from bot.chat.updates import sender, services
+from bot.chat.context import Context
+from bot.chat.replies import send_all
+from bot.chat.updates import who_wrote
 from bot.services import pausing
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     """`/pause`: no questions or reminders until `/resume`."""
-    user_id, chat_id = sender(update)
-    await send_all(context.bot, chat_id, pausing.pause(services(context), user_id))
+    user_id, chat_id = who_wrote(update)
+    await send_all(context.bot, chat_id, pausing.pause(context.services, user_id))
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     """`/resume`: back from a pause or a leave."""
-    user_id, chat_id = sender(update)
-    await send_all(context.bot, chat_id, pausing.resume(services(context), user_id))
-    context.application.bot_data["sender"].wake()  # a first question may have been queued
+    user_id, chat_id = who_wrote(update)
+    await send_all(context.bot, chat_id, pausing.resume(context.services, user_id))
+    context.wake_sender()  # a first question may have been queued

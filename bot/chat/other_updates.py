@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, ContextTypes, filters
+from telegram.ext import ApplicationHandlerStop, filters
 
-from bot.chat.updates import PRIVATE_TEXT, services
+from bot.chat.context import Context
+from bot.chat.updates import PRIVATE_TEXT
 from bot.i18n import N_, Translator, normalize_language, translator
 from bot.services import directory, members
 
@@ -15,24 +16,24 @@ WITH_NUL = filters.ChatType.PRIVATE & filters.Regex("\x00")
 """Private text (an answer, or a command with its arguments) with a NUL character in it."""
 
 
-def _reader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+def _reader(update: Update, context: Context) -> Translator:
     user = update.effective_user
     assert user is not None
-    language = directory.member_language(services(context), user.id)
+    language = directory.member_language(context.services, user.id)
     return translator(language or normalize_language(user.language_code))
 
 
-async def heard_from(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def heard_from(update: Update, context: Context) -> None:
     """Anyone who writes to the bot privately (or presses a button) is reachable again. Private
     text is left to its handler, which marks it in the transaction that handles it."""
     chat = update.effective_chat
     if PRIVATE_TEXT.check_update(update):
         return
     if update.effective_user is not None and (chat is None or chat.type == ChatType.PRIVATE):
-        members.heard_from(services(context), update.effective_user.id)
+        members.heard_from(context.services, update.effective_user.id)
 
 
-async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited(update: Update, context: Context) -> None:
     """An edited message changes no saved answer: say so, and how to change one."""
     await _tell(
         update,
@@ -44,7 +45,7 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def with_nul(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def with_nul(update: Update, context: Context) -> None:
     """Text with a NUL character is refused before any other handler sees it: no database
     keeps one alike (PostgreSQL refuses it, SQLite would store it), and a person cannot see it
     to take it out."""
@@ -59,7 +60,7 @@ async def with_nul(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def in_group(update: Update, context: Context) -> None:
     """A command in a group: summaries are private, so the bot only works in private chats."""
     await _tell(
         update,
@@ -71,7 +72,7 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _tell(update: Update, context: Context, text: str) -> None:
     """Send the catalog text `text` to the update's chat, in its sender's language."""
     assert update.effective_chat is not None
     translated = _reader(update, context).gettext(text)

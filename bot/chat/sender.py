@@ -18,9 +18,9 @@ import httpx
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.chat.convert import send
 from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
+from bot.chat.replies import send
 from bot.logs import redact
 from bot.services import delivery
 from bot.services.context import Services

@@ -1,4 +1,4 @@
-"""What every handler reads from an update and its context: who wrote, and the services."""
+"""What handlers read from an update: who wrote it; and how they answer a button press."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 
 from telegram import Bot, CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes, filters
-
-from bot.services.context import Services
+from telegram.ext import filters
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +17,7 @@ PRIVATE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
 """Private text that is not a command: an answer, or a manager's reply to a need."""
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The service layer, stored in `bot_data` when the application is built."""
-    found: Services = context.bot_data["services"]
-    return found
-
-
-def sender(update: Update) -> tuple[int, int]:
+def who_wrote(update: Update) -> tuple[int, int]:
     """The Telegram user id and chat id of the person who sent `update`."""
     assert update.effective_user is not None
     assert update.effective_chat is not None

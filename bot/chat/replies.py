@@ -1,4 +1,5 @@
-"""Turning the service layer's plain messages into Telegram calls."""
+"""Sending the service layer's plain messages to Telegram: the handlers' replies, and the queued
+messages the outbox sender (bot.chat.sender) delivers."""
 
 from __future__ import annotations
 
