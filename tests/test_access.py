@@ -35,6 +35,7 @@ from storage.models import (
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of, press_id, write_config
 from tests.harness import free_port, running_bot
 from tests.month_helpers import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
+from tests.predicates import question, with_document
 from tests.processes import bot_process
 from tests.test_manager_commands import REFUSAL
 
@@ -230,9 +231,9 @@ async def test_the_config_decides_its_managers_and_an_invited_manager_stays_unti
         await manager.send("/start")
         await manager.next_message()
         bot.clock.set(OPENING)
-        await invited.wait_for(lambda m: "Question 1 of" in m.text)  # a member now
+        await invited.wait_for(question(1))  # a member now
         bot.clock.set(DEADLINE)
-        await manager.wait_for(lambda m: m.document is not None)  # the digest's last part
+        await manager.wait_for(with_document())  # the digest's last part
         with bot.services.db.unit_of_work() as session:
             digests_to = set(
                 session.scalars(

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from bot.emulator import BotMessage, SimulatedUser
+from bot.emulator import SimulatedUser
 from bot.services import answering
 from storage.models import (
     Answer,
@@ -24,6 +24,7 @@ from storage.models import (
 )
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, press_id
 from tests.harness import Running, running_bot
+from tests.predicates import containing, question, starting, with_document, with_photo
 
 NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
 # As long as one message can be (4,089 of Telegram's 4,096 UTF-16 code units): a longer text
@@ -31,10 +32,6 @@ NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
 LONG = ("مرحبا بالعالم 👋🏽 销售额 revenue ₹ 30,000 — " * 250)[:3_880] + " <b>the end</b>"
 MARKUP = "<script>alert(1)</script> & <b>bold</b> {{ x }} {% if %} &amp;"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
-
-
-def question(number: int) -> Callable[[BotMessage], bool]:
-    return lambda m: f"Question {number} of 12" in m.text
 
 
 async def _member(bot: Running, telegram_id: int, first: str, last: str = "") -> SimulatedUser:
@@ -83,7 +80,7 @@ async def test_long_mixed_script_and_markup_answers_are_kept_and_shown_literally
         assert stored["factors"].text == MARKUP
 
         bot.clock.set(DEADLINE)
-        parts = [await manager.wait_for(lambda m: "Month-end digest" in m.text)]
+        parts = [await manager.wait_for(containing("Month-end digest"))]
         while (part := await manager.next_message()).document is None:
             parts.append(part)
         shown = "\n".join(p.plain_text for p in parts)
@@ -100,7 +97,7 @@ async def test_long_mixed_script_and_markup_answers_are_kept_and_shown_literally
         assert "<script>alert" not in report
 
         await manager.send("/export")
-        workbook = await manager.wait_for(lambda m: m.document is not None)
+        workbook = await manager.wait_for(with_document())
         assert workbook.document is not None
         cells = {
             cell.value: cell
@@ -165,7 +162,7 @@ async def test_edits_forwards_groups_and_strangers(database_url: str) -> None:
         assert "I only work in private chats" in reply.text
         await bot.client.group_message(-1001, {"id": 103, "first_name": "Wen"}, "5")
         await wen.send("/help")  # handled after the group message
-        await wen.wait_for(lambda m: "/edit" in m.text)
+        await wen.wait_for(containing("/edit"))
         assert len(await bot.client.messages(-1001)) == 1
         assert "new_customers" not in _answers(bot, 103)
 
@@ -245,7 +242,7 @@ async def test_a_paused_member_opening_a_new_invite_is_welcomed_back(database_ur
     async with running_bot(database_url) as bot:
         omar = await _member(bot, 106, "Omar", "Haddad")
         await omar.send("/pause")
-        await omar.wait_for(lambda m: m.text.startswith("Paused."))
+        await omar.wait_for(starting("Paused."))
         bot.clock.set(OPENING)  # the month end opens while he is away
         code = bot.invite()
         await omar.send(f"/start {code}")
@@ -254,7 +251,7 @@ async def test_a_paused_member_opening_a_new_invite_is_welcomed_back(database_ur
             "You have paused month ends. Send /resume when you are back."
         )
         await omar.send("/help")  # handled after the /start
-        await omar.wait_for(lambda m: "/resume" in m.text)
+        await omar.wait_for(containing("/resume"))
         with bot.services.db.unit_of_work() as session:
             (member,) = session.scalars(select(Member).where(Member.telegram_id == 106)).all()
             assert member.status is MemberStatus.PAUSED  # not resumed behind his back
@@ -289,19 +286,16 @@ async def test_a_department_name_with_markup_reaches_every_caption(database_url:
         await _asked(bot, 107, "Wen")
         bot.clock.set(DEADLINE)
 
-        def file(kind: str) -> Callable[[BotMessage], bool]:
-            return lambda m: (m.photo if kind == "photo" else m.document) is not None
-
-        chart = await manager.wait_for(file("photo"))
+        chart = await manager.wait_for(with_photo())
         assert chart.plain_text == "KPI completion and on-time rate: Sales <East>, November 2026"
-        report = await manager.wait_for(file("document"))
+        report = await manager.wait_for(with_document())
         assert report.plain_text == "Full report: Sales <East>, November 2026"
         await manager.send("/export")
-        workbook = await manager.wait_for(file("document"))
+        workbook = await manager.wait_for(with_document())
         assert workbook.plain_text == "Workbook: Sales <East>, November 2026"
-        rollup = await head.wait_for(lambda m: "Month-end roll-up" in m.plain_text)
+        rollup = await head.wait_for(containing("Month-end roll-up"))
         assert "Sales <East>\nSubmitted: 0 of 1 (0%)" in rollup.plain_text
-        attached = await head.wait_for(file("document"))
+        attached = await head.wait_for(with_document())
         assert attached.plain_text == "Sales <East>"
 
 

@@ -16,6 +16,7 @@ from bot.emulator import SimulatedUser
 from storage.models import Base
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
+from tests.predicates import containing, question
 
 REVENUE = "Question 2 of 12"
 HINT = "Please write it"
@@ -222,9 +223,9 @@ async def test_every_kind_of_bad_input_gets_a_clear_reply_and_changes_nothing(
         await member.send(f"/start {bot.invite()}")
         await member.next_message()
         bot.clock.set(OPENING)
-        await member.wait_for(lambda m: "Question 1 of 12" in m.text)
+        await member.wait_for(question(1))
         answer_id = await member.send("Signed two deals")
-        await member.wait_for(lambda m: REVENUE in m.text)
+        await member.wait_for(containing(REVENUE))
         people = People(bot, member, answer_id, bot.user(777, "Mallory"), manager)
         wrong = []
         for kind in KINDS:
@@ -236,4 +237,4 @@ async def test_every_kind_of_bad_input_gets_a_clear_reply_and_changes_nothing(
                 wrong.append(f"{kind.name}: changed what is stored")
         assert wrong == [], "\n".join(wrong)
         await member.send("30万")  # and the member goes on where they were
-        await member.wait_for(lambda m: "Question 3 of 12" in m.text)
+        await member.wait_for(question(3))

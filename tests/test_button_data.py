@@ -16,6 +16,7 @@ from bot.services.callback_data import Action, NeedAction, NeedPress, Press
 from storage.models import Answer, Submission
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
+from tests.predicates import question
 
 BEYOND_64_BITS = "99999999999999999999"
 OVER_BY_ONE = str(2**63)
@@ -35,16 +36,12 @@ FORGED = [
 ] + ["lang:²", "lang:", "lang:en:x", "skip:1:Factors", "submit:1:x", "pick:1:confidence", "x"]
 
 
-def _question(number: int) -> object:
-    return lambda m: f"Question {number} of 12" in m.text
-
-
 async def _asked(bot: Running, telegram_id: int) -> SimulatedUser:
     user = bot.user(telegram_id, "Eve Forger")
     await user.send(f"/start {bot.invite()}")
     await user.next_message()
     bot.clock.set(OPENING)
-    await user.wait_for(_question(1))  # type: ignore[arg-type]
+    await user.wait_for(question(1))
     return user
 
 
@@ -63,7 +60,7 @@ async def test_forged_button_data_is_out_of_date_answered_quietly_and_changes_no
     async with running_bot(database_url) as bot:
         eve = await _asked(bot, 105)
         await eve.send("Signed two deals")
-        second = await eve.wait_for(_question(2))  # type: ignore[arg-type]
+        second = await eve.wait_for(question(2))
         manager = bot.user(MANAGER_ID, "Li Wei")
         await manager.send("/start")
         await manager.next_message()
@@ -78,7 +75,7 @@ async def test_forged_button_data_is_out_of_date_answered_quietly_and_changes_no
 
         # Nothing was sent in between: the next thing Eve sees is the reply to her answer.
         await eve.send("56万")
-        assert _question(3)(await eve.next_message())  # type: ignore[operator]
+        assert question(3)(await eve.next_message())
         assert _stored(bot) == (
             [("highlights", "Signed two deals"), ("revenue", None)],
             "new_customers",

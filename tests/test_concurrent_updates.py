@@ -14,6 +14,7 @@ from bot.emulator import BotMessage, SimulatedUser
 from storage.models import Answer, Member, Submission
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import WEBHOOK_SECRET, Running, running_bot
+from tests.predicates import question, with_document
 
 ANSWERS = ("Closed the Suzhou distributor deal.", "56.05万", "12")
 
@@ -21,10 +22,6 @@ ANSWERS = ("Closed the Suzhou distributor deal.", "56.05万", "12")
 async def _join(bot: Running, user: SimulatedUser) -> None:
     await user.send(f"/start {bot.invite()}")
     await user.next_message()
-
-
-def _question(number: int) -> object:
-    return lambda m: f"Question {number} of" in m.text
 
 
 def _stored(bot: Running, telegram_id: int) -> list[tuple[str, str | None]]:
@@ -47,16 +44,16 @@ async def _member_and_manager(bot: Running) -> tuple[SimulatedUser, SimulatedUse
     await manager.send("/start")
     await manager.next_message()
     bot.clock.set(OPENING)
-    await anna.wait_for(_question(1))  # type: ignore[arg-type]
+    await anna.wait_for(question(1))
     return anna, manager
 
 
 async def _digest_and_answer_ordered(bot: Running, anna: SimulatedUser) -> None:
     """The digest is several messages to one chat, a little over a second apart: Anna's
     answer, sent after it was asked for, is answered before its last part went."""
-    reply = await anna.wait_for(_question(2))  # type: ignore[arg-type]
+    reply = await anna.wait_for(question(2))
     manager = bot.user(MANAGER_ID, "Li Wei")
-    report = await manager.wait_for(lambda m: m.document is not None, timeout=30)
+    report = await manager.wait_for(with_document(), timeout=30)
     first_part = (await bot.client.messages(MANAGER_ID))[1]  # after the welcome
     assert first_part.sent_at < reply.sent_at < report.sent_at
     assert (await bot.client.stats())["too_many_requests"] == 0
@@ -117,7 +114,7 @@ async def test_each_persons_updates_are_handled_in_order_and_once(database_url: 
             await _join(bot, person)
         bot.clock.set(OPENING)
         for person in people:
-            await person.wait_for(_question(1))  # type: ignore[arg-type]
+            await person.wait_for(question(1))
 
         async def answer_in_a_burst(person: SimulatedUser) -> list[BotMessage]:
             for text in ANSWERS:  # without waiting for the replies in between

@@ -25,6 +25,7 @@ from bot.periods import Period
 from storage.db import Database
 from storage.models import Answer, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, write_config
+from tests.predicates import containing, question, with_document
 from tests.processes import ALWAYS_OPEN, add_members, bot_process, monthend, terminate
 
 pytestmark = pytest.mark.slow
@@ -32,17 +33,9 @@ pytestmark = pytest.mark.slow
 FAN_OUT = 2000
 
 
-def _question(number: int) -> object:
-    return lambda m: f"Question {number} of 12" in m.text
-
-
-def _is_prompt(message: BotMessage) -> bool:
-    return "Question 1 of 12" in message.text
-
-
 async def _answer(user: SimulatedUser, text: str, next_question: int) -> None:
     await user.send(text)
-    await user.wait_for(_question(next_question), timeout=30)  # type: ignore[arg-type]
+    await user.wait_for(question(next_question), timeout=30)
 
 
 def _stored(database_url: str) -> tuple[dict[str, Answer], Counter[OutboxState]]:
@@ -62,10 +55,10 @@ async def _asked(config: Path, client: EmulatorClient) -> SimulatedUser:
     assert code is not None, link
     user = client.user(user_id=4242, first_name="Fang", last_name="Wang", language_code="en")
     await user.send(f"/start {code.group(1)}")
-    await user.wait_for(lambda m: "Welcome" in m.text, timeout=30)
+    await user.wait_for(containing("Welcome"), timeout=30)
     period = str(Period.of(date.today()))
     await monthend(config, "cycle", "open", "--department", "sales", "--period", period)
-    await user.wait_for(_is_prompt, timeout=30)
+    await user.wait_for(question(1), timeout=30)
     return user
 
 
@@ -110,7 +103,7 @@ async def test_sigkill_mid_questionnaire_loses_nothing(database_url: str, tmp_pa
     assert int(stored["revenue"].number) == 560500
     assert stored["factors"].text == "Strong demand after the trade fair"
     assert TOKEN not in log.read_text()
-    prompts = [m for m in user.messages if _is_prompt(m)]
+    prompts = [m for m in user.messages if question(1)(m)]
     assert len(prompts) == 1, "the month-end prompt was sent again after the restart"
 
 
@@ -132,7 +125,7 @@ async def test_sigkill_during_an_answer_stores_it_whole_or_not_and_asks_again(
 
         async with bot_process(config, log) as second:
             # Telegram delivers the message again: now it is stored and the next question asked.
-            await user.wait_for(_question(2), timeout=30)  # type: ignore[arg-type]
+            await user.wait_for(question(2), timeout=30)
             # Killed after the answer is stored, before the bot hears that its reply arrived.
             await client.hold_next("sendMessage", chat_id=user.user_id)
             await user.send("56.05万")
@@ -142,7 +135,7 @@ async def test_sigkill_during_an_answer_stores_it_whole_or_not_and_asks_again(
 
         async with bot_process(config, log):
             # Delivered again, it is recognised as answered: the member is asked the next one.
-            await user.wait_for(_question(3), timeout=30)  # type: ignore[arg-type]
+            await user.wait_for(question(3), timeout=30)
             await _answer(user, "5", 4)
 
     stored, _ = _stored(database_url)
@@ -167,14 +160,14 @@ async def test_sigkill_during_a_fan_out_leaves_every_member_one_prompt(
         await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
         log = tmp_path / "bot.log"
         async with bot_process(config, log) as first:
-            await client.user(ids[FAN_OUT // 3], "M").wait_for(_is_prompt, timeout=120)
+            await client.user(ids[FAN_OUT // 3], "M").wait_for(question(1), timeout=120)
             # The next prompt arrives, but the process dies before it hears so.
             await client.hold_next("sendMessage")
             await client.wait_held(timeout=30)
             first.kill()
             await first.wait()
         async with bot_process(config, log) as second:
-            await client.user(ids[-1], "M").wait_for(_is_prompt, timeout=300)
+            await client.user(ids[-1], "M").wait_for(question(1), timeout=300)
             assert await terminate(second) == 0  # stops once the last answer is in
         per_chat = (await client.stats())["messages_per_chat"]
     assert Counter(per_chat[str(i)] for i in ids) == {1: FAN_OUT}
@@ -203,7 +196,7 @@ async def test_sigkill_during_a_digest_send_gives_the_manager_each_part_once(
             first.kill()
             await first.wait()
         async with bot_process(config, log) as second:
-            await manager.wait_for(lambda m: m.document is not None, timeout=60)
+            await manager.wait_for(with_document(), timeout=60)
             assert await terminate(second) == 0  # stops once the last part's send is recorded
         received = await client.messages(MANAGER_ID)
 
@@ -257,16 +250,16 @@ async def test_sigkill_after_a_press_is_taken_asks_the_next_question_or_confirms
 
         async with bot_process(config, log) as second:
             # Delivered again: recognised as taken, the member gets the next question.
-            await user.wait_for(_question(5), timeout=30)  # type: ignore[arg-type]
+            await user.wait_for(question(5), timeout=30)
             rest = ["Slow approvals", "A pre-sales engineer", "Visit 5 accounts", "60万", "75万"]
             for number, text in enumerate([*rest, "6", "8"], 6):
                 await _answer(user, text, number)
             await user.press(user.messages[-1], "Somewhat")
-            review = await user.wait_for(lambda m: "Your monthly summary" in m.text, timeout=30)
+            review = await user.wait_for(containing("Your monthly summary"), timeout=30)
             submit = await _killed_after_the_press(client, user, review, "✅ Submit", second)
 
         async with bot_process(config, log):
-            thanks = await user.wait_for(lambda m: "is submitted" in m.text, timeout=30)
+            thanks = await user.wait_for(containing("is submitted"), timeout=30)
         answers = {a["callback_query_id"]: a for a in await client.callback_answers()}
 
     assert thanks.text.startswith("Thank you! Your summary for")

@@ -18,6 +18,7 @@ from storage.db import Database
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import OPENING
 from tests.harness import running_bot
+from tests.predicates import question
 
 OUTAGE_SECONDS = 3.0
 
@@ -92,7 +93,7 @@ async def test_an_outage_is_logged_once_and_the_work_waits_for_the_database(
             await fang.send("hello")
             assert "something went wrong" in (await fang.next_message()).text
             await asyncio.sleep(OUTAGE_SECONDS)  # the outage lasts; the bot keeps trying
-        await fang.wait_for(lambda m: "Question 1 of" in m.text, timeout=45)
+        await fang.wait_for(question(1), timeout=45)
         await _logged(caplog, "the database is back after")
 
         if postgres:  # the sender holds its instance lock again: the others see it alive

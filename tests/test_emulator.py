@@ -42,6 +42,7 @@ from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.emulator.client import EmulatorError, NoMessageError
 from bot.emulator.html import HtmlParseError, html_to_plain, parse_html, utf16_len
 from bot.emulator.webhook import SECRET_HEADER
+from tests.predicates import containing
 
 TOKEN = "123456:TEST-TOKEN"
 USER_ID = 1001
@@ -553,7 +554,7 @@ async def test_next_message_timeout_describes_chat(
     bot: Bot, chat: int, user: SimulatedUser
 ) -> None:
     await bot.send_message(chat, "Revenue?", reply_markup=MENU)
-    await user.wait_for(lambda m: "Revenue" in m.text, timeout=5.0)
+    await user.wait_for(containing("Revenue"), timeout=5.0)
     with pytest.raises(
         NoMessageError, match=r"(?s)within 0.1s.*'Revenue\?' buttons=\['Approve', 'Skip'\]"
     ):

@@ -3,12 +3,10 @@ together as one answer, and none is taken as the answer to the next question."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.emulator import BotMessage
 from bot.periods import Period
 from bot.services import answering, cycles
 from bot.services.context import Services
@@ -16,14 +14,11 @@ from storage.db import Database
 from storage.models import Answer, Submission
 from tests.factories import OPENING, make_services, register
 from tests.harness import running_bot
+from tests.predicates import question
 
 REPORT = "完成了苏州经销商签约，营收计划完成91%。客户反馈良好，回款及时。"
 """A line of a long answer: no spaces, so the parts Telegram trims join back exactly."""
 ADDED = "The rest of your long message is added to your answer to question 1."
-
-
-def _question(number: int) -> Callable[[BotMessage], bool]:
-    return lambda m: f"Question {number} of 12" in m.text
 
 
 def _stored(db: Database) -> tuple[dict[str, Answer], str | None]:
@@ -40,7 +35,7 @@ async def test_the_parts_of_a_long_message_are_one_answer(database_url: str) -> 
         await eve.send(f"/start {bot.invite()}")
         await eve.next_message()
         bot.clock.set(OPENING)
-        await eve.wait_for(_question(1))
+        await eve.wait_for(question(1))
 
         # A text answer in three parts: taken once, then each further part added to it.
         await eve.send(long_answer)
@@ -50,7 +45,7 @@ async def test_the_parts_of_a_long_message_are_one_answer(database_url: str) -> 
             ADDED,
             ADDED,
         ]
-        assert all(_question(2)(m) for m in seen)
+        assert all(question(2)(m) for m in seen)
         answers, current = _stored(bot.services.db)
         assert (answers["highlights"].text, current) == (long_answer, "revenue")
 
@@ -59,15 +54,15 @@ async def test_the_parts_of_a_long_message_are_one_answer(database_url: str) -> 
         hint = await eve.next_message()
         assert "as a number" in hint.text
         await eve.send("56万")
-        assert _question(3)(await eve.next_message())  # nothing came in between
+        assert question(3)(await eve.next_message())  # nothing came in between
         await eve.send("5")
-        await eve.wait_for(_question(4))
+        await eve.wait_for(question(4))
 
         # A long message in one piece, then the answer to the next question it brought.
         await eve.send(REPORT * 70)  # over half the limit: more parts might follow, but
-        await eve.wait_for(_question(5))  # the next message comes after the bot's reply
+        await eve.wait_for(question(5))  # the next message comes after the bot's reply
         await eve.send("审批周期长")
-        await eve.wait_for(_question(6))
+        await eve.wait_for(question(6))
     answers, current = _stored(bot.services.db)
     assert [answers[k].text for k in ("highlights", "factors", "problems")] == [
         long_answer,

@@ -10,10 +10,7 @@ from bot.emulator import BotMessage, SimulatedUser
 from storage.models import Answer, Member, Submission, SubmissionState
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
-
-
-def _is_question(number: int) -> object:
-    return lambda m: f"Question {number} of 12" in m.text
+from tests.predicates import containing, question, with_document, with_photo
 
 
 async def _join(bot: Running, user: SimulatedUser) -> BotMessage:
@@ -23,7 +20,7 @@ async def _join(bot: Running, user: SimulatedUser) -> BotMessage:
 
 async def _answer(user: SimulatedUser, text: str, then: int) -> BotMessage:
     await user.send(text)
-    return await user.wait_for(_is_question(then))  # type: ignore[arg-type]
+    return await user.wait_for(question(then))
 
 
 async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
@@ -49,23 +46,23 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         await anna.press(choose, "English")
         await anna.next_message()  # buttons removed
         bot.clock.set(OPENING)
-        prompt = await anna.wait_for(_is_question(1))  # type: ignore[arg-type]
+        prompt = await anna.wait_for(question(1))
         assert "Month end November 2026" in prompt.text
         assert "Deadline: Dec 2, 2026, 6:00\u202fPM" in prompt.text
-        assert "截止时间" in (await fang.wait_for(lambda m: "2026年11月" in m.text)).text
+        assert "截止时间" in (await fang.wait_for(containing("2026年11月"))).text
 
         # Anna answers, with a number she first writes badly, and skips an optional question.
         await _answer(
             anna, "Closed the Suzhou distributor deal; revenue plan 61.68万, 91% done.", 2
         )
         await anna.send("about fifty")
-        hint = await anna.wait_for(lambda m: "as a number" in m.text)
+        hint = await anna.wait_for(containing("as a number"))
         assert "3.5万" in hint.text
         await _answer(anna, "56.05万", 3)
         factors = await _answer(anna, "5", 4)
         assert factors.button_texts() == ["Skip"]
         await anna.press(factors, "Skip")
-        await anna.wait_for(_is_question(5))  # type: ignore[arg-type]
+        await anna.wait_for(question(5))
         await _answer(anna, "Approvals take two weeks <b>&</b> stall deals", 6)
         await _answer(anna, "One more pre-sales engineer", 7)
         await _answer(anna, "Visit 5 key accounts by 12-15; launch the partner program.", 8)
@@ -76,40 +73,40 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         confidence = anna.messages[-1]
         assert confidence.button_texts() == ["Confident", "Somewhat", "At risk"]
         await anna.press(confidence, "Somewhat")
-        review = await anna.wait_for(lambda m: "Your monthly summary" in m.text)
+        review = await anna.wait_for(containing("Your monthly summary"))
         assert "560,500 yuan" in review.text
         assert "(skipped)" in review.text
         assert "&lt;b&gt;&amp;&lt;/b&gt;" in review.text  # her text, shown literally
 
         # She corrects the revenue, then submits.
         await anna.press(review, "✏️ 2")
-        again = await anna.wait_for(_is_question(2))  # type: ignore[arg-type]
+        again = await anna.wait_for(question(2))
         assert "Current answer: 560,500 yuan" in again.text
         await anna.send("57万")
-        review = await anna.wait_for(lambda m: "Your monthly summary" in m.text)
+        review = await anna.wait_for(containing("Your monthly summary"))
         assert "570,000 yuan" in review.text
         await anna.press(review, "✅ Submit")
-        thanks = await anna.wait_for(lambda m: "submitted" in m.text)
+        thanks = await anna.wait_for(containing("submitted"))
         assert "November 2026" in thanks.text
 
         # Fang answers one question and stops. The day before the deadline she is reminded;
         # Anna, who submitted, is not.
         await fang.send("完成了苏州经销商签约，营收计划完成91%。")
-        await fang.wait_for(lambda m: "第 2 题" in m.text)
+        await fang.wait_for(containing("第 2 题"))
         bot.clock.set(DEADLINE - timedelta(days=1, hours=8))
-        reminder = await fang.wait_for(lambda m: "⏰" in m.text)
+        reminder = await fang.wait_for(containing("⏰"))
         assert "2 / 12" in reminder.text or "12" in reminder.text
         assert all("⏰" not in m.text for m in await bot.client.messages(102))
 
         # At the deadline the manager gets the digest: summary first, the chart, then the
         # report file.
         bot.clock.set(DEADLINE)
-        summary = await manager.wait_for(lambda m: "Month-end digest" in m.text)
+        summary = await manager.wait_for(containing("Month-end digest"))
         assert "王 芳" in summary.text  # not submitted: named in the summary
-        chart = await manager.wait_for(lambda m: m.photo is not None)
+        chart = await manager.wait_for(with_photo())
         assert chart.photo is not None
         assert (await bot.client.download(chart.photo)).startswith(b"\x89PNG")
-        report = await manager.wait_for(lambda m: m.document is not None)
+        report = await manager.wait_for(with_document())
         assert report.document is not None
         assert chart.seq < report.seq  # the chart comes before the report file
         html = (await bot.client.download(report.document[0])).decode()
@@ -119,7 +116,7 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
 
         # The manager can ask again; a member cannot.
         await manager.send("/digest")
-        assert (await manager.wait_for(lambda m: m.document is not None)).document is not None
+        assert (await manager.wait_for(with_document())).document is not None
         await anna.send("/digest")
         assert "Only a manager" in (await anna.next_message()).text
 

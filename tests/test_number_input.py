@@ -9,7 +9,8 @@ from pathlib import Path
 from bot.emulator import BotMessage
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import running_bot
-from tests.test_bad_input import _answer, _answers, _asked, question
+from tests.predicates import containing, question
+from tests.test_bad_input import _answer, _answers, _asked
 
 LIMIT = (
     "I keep numbers of up to 16 digits before the decimal point and 4 after it; “{}” has more. "
@@ -44,7 +45,7 @@ async def test_a_number_too_big_to_keep_exactly_is_refused_with_the_limit(
         assert "Eve · Revenue · November 2026: 9,999,999,999,999,999 yuan." in taken.plain_text
 
         await manager.send("/digest")
-        digest = await manager.wait_for(lambda m: "Month-end digest" in m.text)
+        digest = await manager.wait_for(containing("Month-end digest"))
         assert "Eve" in digest.plain_text
 
 
@@ -92,19 +93,19 @@ async def test_a_percentage_kpi_takes_a_percent_sign_and_others_do_not_offer_one
         await ada.send(f"/start {bot.invite(department='support')}")
         await ada.next_message()
         bot.clock.set(OPENING)
-        await ada.wait_for(lambda m: "Question 1 of 2" in m.text)
+        await ada.wait_for(question(1, of=2))
         await ada.send("most")
-        hint = await ada.wait_for(lambda m: "Question 1 of 2" in m.text)
+        hint = await ada.wait_for(question(1, of=2))
         assert hint.plain_text.startswith(
             f"I couldn't read “most” as a number in %. Please write it like {FORMS}, ５０００, "
             "or 50%.\n\n"
         )
         await ada.send("50%")
-        await ada.wait_for(lambda m: "Question 2 of 2" in m.text)
+        await ada.wait_for(question(2, of=2))
         assert _answers(bot, 105)["conversion"].number == Decimal(50)
 
         await ada.send("50%")
-        hint = await ada.wait_for(lambda m: "Question 2 of 2" in m.text)
+        hint = await ada.wait_for(question(2, of=2))
         assert hint.plain_text.startswith(
             f"I couldn't read “50%” as a number in yuan. Please write it like {FORMS}, "
             "or ５０００.\n\n"

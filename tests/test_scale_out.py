@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.models import Cycle, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, UNPACED, write_config
 from tests.harness import WEBHOOK_SECRET, free_port
+from tests.predicates import question, starting, with_document
 from tests.processes import add_members, bot_env, bot_process, monthend, terminate
 
 pytestmark = pytest.mark.slow
@@ -94,12 +95,7 @@ def _move_deadline(database_url: str, deadline: datetime) -> None:
     db.dispose()
 
 
-def _is_prompt(message: BotMessage) -> bool:
-    return "Question 1 of" in message.text
-
-
-def _is_reminder(message: BotMessage) -> bool:
-    return message.text.startswith("⏰")
+_is_reminder = starting("⏰")
 
 
 def _kind(message: BotMessage) -> str:
@@ -175,14 +171,14 @@ async def test_two_webhook_processes_share_the_work_and_send_everything_once(
         client, ids = month_end.client, month_end.ids
         people = [client.user(i, f"Member {i}") for i in ids]
         for person in people:  # every prompt, and the reminder the schedule has due
-            await person.wait_for(_is_prompt, timeout=120)
+            await person.wait_for(question(1), timeout=120)
             await person.wait_for(_is_reminder, timeout=120)
         for person in people[:ANSWERING]:  # answers come in through either process
             await person.send("Signed the Suzhou distributor")
-            await person.wait_for(lambda m: "Question 2 of" in m.text, timeout=60)
+            await person.wait_for(question(2), timeout=60)
         _move_deadline(postgres_url, datetime.now(UTC) - timedelta(minutes=1))
         manager = client.user(MANAGER_ID, "Li")
-        await manager.wait_for(lambda m: m.document is not None, timeout=120)
+        await manager.wait_for(with_document(), timeout=120)
         for process in month_end.processes:
             assert await terminate(process) == 0
         per_chat = (await client.stats())["messages_per_chat"]
@@ -214,7 +210,7 @@ async def test_processes_killed_and_restarted_mid_fan_out_keep_within_their_shar
         client, processes = month_end.client, month_end.processes
         people = [client.user(i, f"Member {i}") for i in month_end.ids]
         for member in (MEMBERS // 10, MEMBERS // 2):  # in the middle of the fan-out
-            await people[member].wait_for(_is_prompt, timeout=120)
+            await people[member].wait_for(question(1), timeout=120)
             processes[0].send_signal(signal.SIGKILL)
             assert await processes[0].wait() == -signal.SIGKILL
             # started again right away, as a service manager does
@@ -223,7 +219,7 @@ async def test_processes_killed_and_restarted_mid_fan_out_keep_within_their_shar
         # the digest's messages, one chat's several in a row, go through both processes too
         _move_deadline(postgres_url, datetime.now(UTC) - timedelta(minutes=1))
         manager = client.user(MANAGER_ID, "Li")
-        await manager.wait_for(lambda m: m.document is not None, timeout=120)
+        await manager.wait_for(with_document(), timeout=120)
         for process in processes:
             assert await terminate(process) == 0
         too_many_requests = (await client.stats())["too_many_requests"]

@@ -11,6 +11,7 @@ from bot.emulator import BotMessage, SimulatedUser
 from storage.models import Answer, Member
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
+from tests.predicates import containing
 
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -32,10 +33,6 @@ async def _team(bot: Running, *people: tuple[int, str, str]) -> list[SimulatedUs
     return [*members, manager]
 
 
-def _has(text: str) -> object:
-    return lambda m: text in m.plain_text
-
-
 async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         wang, anna, omar, manager = await _team(
@@ -46,42 +43,42 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         await omar.send("/pause")
         assert "I won't ask you" in (await omar.next_message()).text
         bot.clock.set(OPENING)
-        await anna.wait_for(_has("Month end November 2026"))  # type: ignore[arg-type]
-        await wang.wait_for(_has("月末总结：2026年11月"))  # type: ignore[arg-type]
+        await anna.wait_for(containing("Month end November 2026"))
+        await wang.wait_for(containing("月末总结：2026年11月"))
 
         # The first reminder carries both buttons, in each member's language.
         bot.clock.set(TUE_10)
-        reminder = await anna.wait_for(_has("⏰ A friendly reminder"))  # type: ignore[arg-type]
+        reminder = await anna.wait_for(containing("⏰ A friendly reminder"))
         assert reminder.button_texts()[-2:] == ["⏰ Remind me later", "🌴 I'm on leave this month"]
         await anna.press(reminder, "⏰ Remind me later")
-        later = await anna.wait_for(_has("I will remind you"))  # type: ignore[arg-type]
+        later = await anna.wait_for(containing("I will remind you"))
         assert later.plain_text == "OK, I will remind you on Dec 2, 2026, 9:00\u202fAM."
         shown = {m.message_id: m for m in await bot.client.messages(102)}
         assert shown[reminder.message_id].buttons == []  # cannot be pressed twice
 
-        zh_reminder = await wang.wait_for(_has("⏰"))  # type: ignore[arg-type]
+        zh_reminder = await wang.wait_for(containing("⏰"))
         assert zh_reminder.button_texts()[-2:] == ["⏰ 稍后提醒我", "🌴 我本月请假"]
         await wang.press(zh_reminder, "🌴 我本月请假")
-        assert "请假" in (await wang.wait_for(_has("2026年11月 请假"))).plain_text  # type: ignore[arg-type]
+        assert "请假" in (await wang.wait_for(containing("2026年11月 请假"))).plain_text
 
         # Back early, Omar resumes and gets the first question at once.
         await omar.send("/resume")
         assert "Welcome back" in (await omar.next_message()).text
-        await omar.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+        await omar.wait_for(containing("Question 1 of"))
 
         # Only the manager closes or extends; Anna gets one more working day.
         await anna.send("/close")
-        refusal = await anna.wait_for(_has("Only a manager of this department"))  # type: ignore[arg-type]
+        refusal = await anna.wait_for(containing("Only a manager of this department"))
         assert "November 2026" not in refusal.plain_text
         await manager.send("/extend +1 Anna Schmidt")
-        done = await manager.wait_for(_has("Done:"))  # type: ignore[arg-type]
+        done = await manager.wait_for(containing("Done:"))
         assert done.plain_text.endswith("is now Dec 3, 2026, 6:00\u202fPM for Anna Schmidt.")
-        told = await anna.wait_for(_has("🗓"))  # type: ignore[arg-type]
+        told = await anna.wait_for(containing("🗓"))
         assert "now Dec 3, 2026, 6:00\u202fPM" in told.plain_text
 
         # At the deadline the manager learns who is missing and who is on leave.
         bot.clock.set(DEADLINE)
-        summary = await manager.wait_for(_has("Month-end digest"))  # type: ignore[arg-type]
+        summary = await manager.wait_for(containing("Month-end digest"))
         lines = summary.plain_text.splitlines()
         assert any("On leave: 1 — 王 芳" in line for line in lines)
         assert any("Missing: 1 — Omar Haddad" in line for line in lines)
@@ -89,9 +86,9 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
 
         # Late answers are taken until the manager closes the month end.
         await omar.send("Late, but here")
-        await omar.wait_for(_has("Question 2 of"))  # type: ignore[arg-type]
+        await omar.wait_for(containing("Question 2 of"))
         await manager.send("/close")
-        closed: BotMessage = await manager.wait_for(_has("is closed"))  # type: ignore[arg-type]
+        closed: BotMessage = await manager.wait_for(containing("is closed"))
         assert "Not submitted: Anna Schmidt, Omar Haddad" in closed.plain_text
         await omar.send("More")
         assert "nothing to fill in" in (await omar.next_message()).plain_text
@@ -102,7 +99,7 @@ async def test_writing_again_makes_an_unreachable_member_reachable(database_url:
         anna = bot.user(102, "Anna Schmidt", "en")
         await _join(bot, anna)
         bot.clock.set(OPENING)
-        await anna.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+        await anna.wait_for(containing("Question 1 of"))
         with bot.services.db.unit_of_work() as session:  # a message to her had been refused
             session.execute(
                 update(Member).where(Member.telegram_id == 102).values(unreachable_since=OPENING)
@@ -126,16 +123,16 @@ async def test_status_before_the_deadline_has_nobody_missing_and_groups_the_unre
         )
         bot.clock.set(OPENING)
         for user in (anna, omar, wen):
-            await user.wait_for(_has("Question 1 of"))  # type: ignore[arg-type]
+            await user.wait_for(containing("Question 1 of"))
         await anna.send("Closed the Suzhou distributor deal.")
-        await anna.wait_for(_has("Question 2 of"))  # type: ignore[arg-type]
+        await anna.wait_for(containing("Question 2 of"))
         with bot.services.db.unit_of_work() as session:  # a message to Omar had been refused
             session.execute(
                 update(Member).where(Member.telegram_id == 103).values(unreachable_since=OPENING)
             )
 
         await manager.send("/status")
-        minutes_in = await manager.wait_for(_has("Status now"))  # type: ignore[arg-type]
+        minutes_in = await manager.wait_for(containing("Status now"))
         assert minutes_in.plain_text == (
             "📊 Status now · Sales · November 2026\n"
             "Deadline: Dec 2, 2026, 6:00\u202fPM\n"
@@ -146,9 +143,9 @@ async def test_status_before_the_deadline_has_nobody_missing_and_groups_the_unre
         )
 
         bot.clock.set(DEADLINE)
-        await manager.wait_for(_has("Month-end digest"))  # type: ignore[arg-type]
+        await manager.wait_for(containing("Month-end digest"))
         await manager.send("/status")
-        after = await manager.wait_for(_has("Status now"))  # type: ignore[arg-type]
+        after = await manager.wait_for(containing("Status now"))
         assert after.plain_text.endswith(
             "⏳ In progress: 1\n• Anna Schmidt (1/12)\n\n"
             "❌ Missing: 1\n• Wen Jing\n\n"

@@ -19,7 +19,7 @@ from telegram.ext import ExtBot
 from bot.chat.pacing import Pacer, Window
 from bot.chat.sender import OutboxSender, not_delivered
 from bot.config import SendingConfig
-from bot.emulator import BotMessage, Emulator, EmulatorClient
+from bot.emulator import Emulator, EmulatorClient
 from bot.services import members, outbox
 from bot.services.context import Services
 from bot.services.messages import OutMessage
@@ -35,6 +35,7 @@ from tests.factories import (
     register,
 )
 from tests.harness import running_bot
+from tests.predicates import containing, question, with_document
 
 
 @dataclass
@@ -272,10 +273,6 @@ async def test_a_reply_gets_a_place_in_the_rate_before_queued_messages() -> None
     assert order == ["reply", "queued message"]
 
 
-def _is_prompt(message: BotMessage) -> bool:
-    return "Question 1 of" in message.text
-
-
 async def test_paced_sending_keeps_a_fan_out_and_a_digest_under_telegram_limits(
     database_url: str,
 ) -> None:
@@ -289,9 +286,9 @@ async def test_paced_sending_keeps_a_fan_out_and_a_digest_under_telegram_limits(
         await manager.next_message()
         bot.clock.set(OPENING)
         for person in people:
-            await person.wait_for(_is_prompt, timeout=30)
+            await person.wait_for(question(1), timeout=30)
         bot.clock.set(DEADLINE)
-        await manager.wait_for(lambda m: m.document is not None, timeout=60)
+        await manager.wait_for(with_document(), timeout=60)
         stats = await bot.client.stats()
     assert stats["too_many_requests"] == 0
     assert all(stats["messages_per_chat"][str(p.user_id)] == 1 for p in people)
@@ -309,12 +306,12 @@ async def test_the_manager_sees_who_cannot_be_reached(database_url: str) -> None
         await manager.next_message()
         await fang.block()
         bot.clock.set(OPENING)
-        await anna.wait_for(_is_prompt)  # queued after Fang's, which Telegram refused
+        await anna.wait_for(question(1))  # queued after Fang's, which Telegram refused
         bot.clock.set(DEADLINE)
-        summary = await manager.wait_for(lambda m: "Month-end digest" in m.text)
+        summary = await manager.wait_for(containing("Month-end digest"))
         line = "The bot cannot reach (blocked it or left Telegram): Wang Fang"
         assert line in summary.plain_text
-        report = await manager.wait_for(lambda m: m.document is not None)
+        report = await manager.wait_for(with_document())
         assert report.document is not None
         assert line in (await bot.client.download(report.document[0])).decode()
 
