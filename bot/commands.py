@@ -1,4 +1,5 @@
-"""The bot's commands, for Telegram's command menu and for /help."""
+"""The bot's commands: the one list of their names, for the handlers (bot.chat.handlers wires
+each), Telegram's command menu and /help."""
 
 from __future__ import annotations
 
@@ -10,25 +11,48 @@ from bot.i18n import N_
 
 @dataclass(frozen=True)
 class Command:
-    """A command: its name, what it does (catalog text), and whether only managers use it."""
+    """A command: its name, what it does (catalog text; empty for a command left out of the
+    menu and /help), and whether only managers use it."""
 
     name: str
-    description: str
+    description: str = ""
     managers: bool = False
 
 
-COMMANDS: Final = (
-    Command("edit", N_("Review and change your answers")),
-    Command("language", N_("Change the language")),
-    Command("digest", N_("Team digest (managers)"), managers=True),
-    Command("status", N_("Who has submitted, now (managers)"), managers=True),
-    Command("remind", N_("Remind those who have not submitted (managers)"), managers=True),
-    Command("needs", N_("Needs waiting for an answer (managers)"), managers=True),
-    Command("target", N_("Set a member's target (managers)"), managers=True),
-    Command("export", N_("The digest as a workbook (managers)"), managers=True),
-    Command("pause", N_("Pause month ends while you are away")),
-    Command("resume", N_("Take part again after a pause")),
-    Command("close", N_("Close the month end (managers)"), managers=True),
-    Command("extend", N_("Move the deadline (managers)"), managers=True),
-    Command("help", N_("What I do")),
+START: Final = Command("start")
+"""Joining with an invite code (an invite link sends it), or a greeting: not in the menu."""
+EDIT: Final = Command("edit", N_("Review and change your answers"))
+LANGUAGE: Final = Command("language", N_("Change the language"))
+DIGEST: Final = Command("digest", N_("Team digest (managers)"), managers=True)
+STATUS: Final = Command("status", N_("Who has submitted, now (managers)"), managers=True)
+REMIND: Final = Command(
+    "remind", N_("Remind those who have not submitted (managers)"), managers=True
 )
+NEEDS: Final = Command("needs", N_("Needs waiting for an answer (managers)"), managers=True)
+TARGET: Final = Command("target", N_("Set a member's target (managers)"), managers=True)
+EXPORT: Final = Command("export", N_("The digest as a workbook (managers)"), managers=True)
+PAUSE: Final = Command("pause", N_("Pause month ends while you are away"))
+RESUME: Final = Command("resume", N_("Take part again after a pause"))
+CLOSE: Final = Command("close", N_("Close the month end (managers)"), managers=True)
+EXTEND: Final = Command("extend", N_("Move the deadline (managers)"), managers=True)
+HELP: Final = Command("help", N_("What I do"))
+
+COMMANDS: Final = (
+    START,
+    EDIT,
+    LANGUAGE,
+    DIGEST,
+    STATUS,
+    REMIND,
+    NEEDS,
+    TARGET,
+    EXPORT,
+    PAUSE,
+    RESUME,
+    CLOSE,
+    EXTEND,
+    HELP,
+)
+"""Every command the bot takes, in the menu's order."""
+MENU: Final = tuple(command for command in COMMANDS if command.description)
+"""The commands in Telegram's command menu and in /help."""

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import SecretStr
 
 from bot.chat.app import build_application, polling, webhook_mode
+from bot.chat.context import MonthendApp
 from bot.clock import ManualClock
 from bot.config import SendingConfig, WebhookConfig
 from bot.emulator import Emulator, EmulatorClient, SimulatedUser
@@ -24,13 +25,14 @@ WEBHOOK_SECRET = "test-webhook-secret"
 
 @dataclass
 class Running:
-    """A bot against an emulator (polling, or on `webhook` when set), and the means to act as
-    its users."""
+    """A bot (`application`) against an emulator (polling, or on `webhook` when set), and the
+    means to act as its users."""
 
     services: Services
     clock: ManualClock
     emulator: Emulator
     client: EmulatorClient
+    application: MonthendApp
     webhook: WebhookConfig | None = None
 
     def user(self, telegram_id: int, name: str, language_code: str = "en") -> SimulatedUser:
@@ -95,6 +97,6 @@ async def running_bot(
         )
         try:
             async with intake:
-                yield Running(services, clock, emulator, client, hook)
+                yield Running(services, clock, emulator, client, application, hook)
         finally:
             db.dispose()

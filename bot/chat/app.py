@@ -20,7 +20,7 @@ from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
 from bot.chat.sender import OutboxSender
-from bot.commands import COMMANDS
+from bot.commands import MENU
 from bot.config import WebhookConfig
 from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services import overview, scheduler
@@ -88,7 +88,7 @@ async def _post_shutdown(application: MonthendApp) -> None:
 async def _set_commands(application: MonthendApp) -> None:
     for language in LANGUAGES:
         t = translator(language)
-        commands = [BotCommand(c.name, t.gettext(c.description)) for c in COMMANDS]
+        commands = [BotCommand(c.name, t.gettext(c.description)) for c in MENU]
         code = None if language == "en" else language.split("_")[0]
         await application.bot.set_my_commands(commands, language_code=code)
 

@@ -4,8 +4,10 @@ built), whose `bot_data` is `Shared`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.chat.outage import DatabaseOutage
@@ -48,6 +50,9 @@ class Context(CallbackContext[Bot, dict[Any, Any], dict[Any, Any], Shared]):
 
 
 CONTEXT_TYPES = ContextTypes(context=Context, bot_data=Shared)
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+"""A handler of updates."""
 
 MonthendApp = Application[Bot, Context, dict[Any, Any], dict[Any, Any], Shared, JobQueue[Context]]
 """The application, with its types."""

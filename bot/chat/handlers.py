@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Final
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -14,8 +16,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import commands
 from bot.chat import manager, month_end, other_updates
-from bot.chat.context import Context, MonthendApp
+from bot.chat.context import Context, Handler, MonthendApp
 from bot.chat.replies import send_all
 from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, who_wrote
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
@@ -143,6 +146,18 @@ async def help_text(update: Update, context: Context) -> None:
     await send_all(context.bot, chat_id, [guide.help_message(context.services, user_id, code)])
 
 
+COMMAND_HANDLERS: Final[Mapping[commands.Command, Handler]] = {
+    commands.START: start,
+    commands.EDIT: edit,
+    commands.LANGUAGE: language,
+    commands.HELP: help_text,
+    commands.PAUSE: month_end.pause,
+    commands.RESUME: month_end.resume,
+    **manager.HANDLERS,
+}
+"""The handler of each command in `bot.commands.COMMANDS`."""
+
+
 def add_handlers(application: MonthendApp) -> None:
     """Register every handler on `application`."""
     application.add_handler(
@@ -151,13 +166,7 @@ def add_handlers(application: MonthendApp) -> None:
     application.add_handler(TypeHandler(Update, other_updates.heard_from), group=-1)
     application.add_handlers(
         [
-            CommandHandler("start", start, filters=PRIVATE),
-            CommandHandler("edit", edit, filters=PRIVATE),
-            CommandHandler("language", language, filters=PRIVATE),
-            CommandHandler("help", help_text, filters=PRIVATE),
-            CommandHandler("pause", month_end.pause, filters=PRIVATE),
-            CommandHandler("resume", month_end.resume, filters=PRIVATE),
-            *(CommandHandler(name, run, filters=PRIVATE) for name, run in manager.HANDLERS.items()),
+            *(CommandHandler(c.name, run, filters=PRIVATE) for c, run in COMMAND_HANDLERS.items()),
             MessageHandler(PRIVATE_TEXT, text),
             MessageHandler(PRIVATE & filters.COMMAND, help_text),
             MessageHandler(PRIVATE & ~filters.TEXT, not_text),

@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
 
 from telegram import Update
 
-from bot.chat.context import Context
+from bot import commands
+from bot.chat.context import Context, Handler
 from bot.chat.replies import send_all
 from bot.chat.updates import answer_press, who_wrote
 from bot.services import deadlines, digests, needs, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
 
-Command = Callable[[Services, int, str | None, list[str]], Sequence[Outgoing]]
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+ServiceCommand = Callable[[Services, int, str | None, list[str]], Sequence[Outgoing]]
+"""A manager command of the service layer (see `bot.services.access.ManagerCommand`)."""
 
 
-def command(run: Command, *, wakes: bool = False) -> Handler:
+def command(run: ServiceCommand, *, wakes: bool = False) -> Handler:
     """A handler that calls `run` with who wrote, their language and the command's words,
     and sends what it returns; `wakes` the outbox sender when it may have queued messages."""
 
@@ -36,17 +37,17 @@ def command(run: Command, *, wakes: bool = False) -> Handler:
     return handle
 
 
-HANDLERS: Final = {
-    "status": command(status.status),
-    "remind": command(status.remind, wakes=True),
-    "digest": command(digests.requested_digest),
-    "export": command(digests.export),
-    "needs": command(needs.list_needs),
-    "target": command(targets.set_target),
-    "close": command(deadlines.close),
-    "extend": command(deadlines.extend, wakes=True),  # members are told their new deadline
+HANDLERS: Final[Mapping[commands.Command, Handler]] = {
+    commands.STATUS: command(status.status),
+    commands.REMIND: command(status.remind, wakes=True),
+    commands.DIGEST: command(digests.requested_digest),
+    commands.EXPORT: command(digests.export),
+    commands.NEEDS: command(needs.list_needs),
+    commands.TARGET: command(targets.set_target),
+    commands.CLOSE: command(deadlines.close),
+    commands.EXTEND: command(deadlines.extend, wakes=True),  # members are told their new deadline
 }
-"""The manager commands by name: every command `bot.commands` marks for managers."""
+"""The handler of each command `bot.commands` marks for managers."""
 
 
 async def need_button(update: Update, context: Context) -> None:

@@ -23,6 +23,7 @@ from typing import TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.i18n import Translator, normalize_language, translator
 from bot.periods import Period
 from bot.services.context import Services
@@ -129,20 +130,20 @@ class Syntax:
 R = TypeVar("R", bound=Outgoing)
 Action = Callable[[Services, Session, Acting], Sequence[R]]
 """What a manager command does for the department it acts for, in the caller's unit of work."""
-Command = Callable[[Services, int, str | None, list[str]], list[R | OutMessage]]
+ManagerCommand = Callable[[Services, int, str | None, list[str]], list[R | OutMessage]]
 """A manager command: (services, the caller's Telegram id, their Telegram language, the
 command's words) -> the replies."""
 
 
 def manager_command(
-    name: str, *, month: bool = False, arguments: str = ""
-) -> Callable[[Action[R]], Command[R]]:
-    """Make `Action` the manager command `/name`, guarded: it runs only for a department the
+    command: commands.Command, *, month: bool = False, arguments: str = ""
+) -> Callable[[Action[R]], ManagerCommand[R]]:
+    """Make `Action` the manager command `command`, guarded: it runs only for a department the
     caller manages (or for any, for an org admin), picked from the command's words."""
-    syntax = Syntax(name, month, arguments)
+    syntax = Syntax(command.name, month, arguments)
 
-    def guarded(action: Action[R]) -> Command[R]:
-        def command(
+    def guarded(action: Action[R]) -> ManagerCommand[R]:
+        def run(
             services: Services, telegram_id: int, language_code: str | None, words: list[str]
         ) -> list[R | OutMessage]:
             with services.db.unit_of_work() as session:
@@ -151,8 +152,8 @@ def manager_command(
                     return [acting]
                 return list(action(services, session, acting))
 
-        command.__doc__ = action.__doc__
-        return command
+        run.__doc__ = action.__doc__
+        return run
 
     return guarded
 

@@ -13,6 +13,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.dates import day_text, moment_text, month_text
 from bot.digest.gather.build import build_digest
 from bot.digest.model import OUTSTANDING, Status
@@ -38,7 +39,7 @@ _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME_RE: Final = re.compile(r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})")
 
 
-@manager_command("close", month=True)
+@manager_command(commands.CLOSE, month=True)
 def close(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/close [department] [YYYY-MM]`: close the newest open month end (or that month's): no
     more answers, nothing more sent for it. Answers given stay stored."""
@@ -98,7 +99,7 @@ class _Move:
     who: str
 
 
-@manager_command("extend", arguments="+N|YYYY-MM-DD [HH:MM] [name]")
+@manager_command(commands.EXTEND, arguments="+N|YYYY-MM-DD [HH:MM] [name]")
 def extend(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/extend [department] +N|YYYY-MM-DD [HH:MM] [name]`: move the open month end's deadline,
     for everyone or for the member named (their name or @username); they are told the new

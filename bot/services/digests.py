@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.dates import month_text
 from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest
@@ -62,7 +63,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     return len(managers)
 
 
-@manager_command("digest", month=True)
+@manager_command(commands.DIGEST, month=True)
 def requested_digest(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/digest [department] [YYYY-MM]`: a department's digest, now."""
     found = _requested_cycle(session, acting)
@@ -71,7 +72,7 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     return digest_messages(build_digest(session, found, services.clock.now()), acting.t)
 
 
-@manager_command("export", month=True)
+@manager_command(commands.EXPORT, month=True)
 def export(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/export [department] [YYYY-MM]`: the digest as an Excel workbook."""
     found = _requested_cycle(session, acting)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import COMMANDS
+from bot.commands import MENU
 from bot.i18n import translator
 from bot.services.access import language_of, managed_departments
 from bot.services.context import Services
@@ -20,7 +20,7 @@ def help_message(services: Services, telegram_id: int, language_code: str | None
         ),
         *(
             f"/{command.name} – {t.gettext(command.description)}"
-            for command in COMMANDS
+            for command in MENU
             if manages or not command.managers
         ),
     ]

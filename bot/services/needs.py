@@ -19,6 +19,7 @@ from typing import Final
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.render.telegram import TelegramMessage, needs_messages
 from bot.digest.render.templates import NEED_LABELS
@@ -96,7 +97,7 @@ def with_buttons(messages: list[TelegramMessage]) -> list[OutMessage]:
     return [OutMessage(m.text, buttons(m.needs)) for m in messages]
 
 
-@manager_command("needs")
+@manager_command(commands.NEEDS)
 def list_needs(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/needs [department]`: the department's unresolved needs, oldest first, with buttons."""
     t = acting.t

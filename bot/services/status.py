@@ -6,6 +6,7 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.digest.gather.build import build_digest
 from bot.digest.render.status import render_status
 from bot.digest.render.view import NAMES_LIMIT, listed
@@ -18,7 +19,7 @@ from storage.models import Cycle, CycleState, MemberStatus, SubmissionState
 from storage.queries import latest_cycle
 
 
-@manager_command("status")
+@manager_command(commands.STATUS)
 def status(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/status [department]`: every member of the newest month end by where they stand."""
     cycle = latest_cycle(session, acting.department.id)
@@ -28,7 +29,7 @@ def status(services: Services, session: Session, acting: Acting) -> list[OutMess
     return [OutMessage(text) for text in render_status(digest, acting.t)]
 
 
-@manager_command("remind")
+@manager_command(commands.REMIND)
 def remind(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/remind [department]`: a reminder now to everyone in the open month end who has not
     submitted, each counting towards the cap on reminders; at most one an hour per member."""

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import commands
 from bot.dates import month_text
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.numbers import NumberFormatError, format_number, parse_number
@@ -29,7 +30,7 @@ from storage.models import Department, Member, MemberStatus, Role, Target
 REMOVE = "-"
 
 
-@manager_command("target", arguments="[YYYY-MM] KPI value name")
+@manager_command(commands.TARGET, arguments="[YYYY-MM] KPI value name")
 def set_target(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/target [department] …`: set, remove or list targets."""
     words = list(acting.args)
