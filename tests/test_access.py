@@ -34,7 +34,7 @@ from storage.models import (
 )
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of, press_id, write_config
 from tests.harness import free_port, running_bot
-from tests.month_helpers import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
+from tests.month_end import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
 from tests.predicates import question, with_document
 from tests.processes import bot_process
 from tests.test_manager_commands import REFUSAL

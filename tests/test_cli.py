@@ -19,9 +19,9 @@ from bot.emulator import Emulator
 from bot.periods import Period
 from bot.services import cycles, delivery, directory
 from storage.db import Database
-from tests.cycle_helpers import ANNA, OMAR, WANG, answer_everything, submit, team
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.harness import free_port
+from tests.month_end import ANNA, OMAR, WANG, answer_everything, submit, team
 from tests.processes import ALWAYS_OPEN, bot_env, bot_process, monthend
 
 
@@ -196,7 +196,7 @@ def test_members_list_and_status_show_an_admin_where_things_stand(
         f"Anna Schmidt\t{ANNA}\tsales\tmember\tactive\tyes\t{shanghai}",
         f"Li Wei\t{MANAGER_ID}\tsales\tmanager\tactive\tyes\t{shanghai}",
         f"Omar Haddad\t{OMAR}\tsales\tmember\tactive\tyes\t{shanghai}",
-        f"王 芳\t{WANG}\tsales\tmember\tactive\tno\t{shanghai}",
+        f"王芳\t{WANG}\tsales\tmember\tactive\tno\t{shanghai}",
     ]
     code, output = _run(config, "members", "list", "--department", "ops")
     assert output.splitlines()[1:] == [f"Jonas Weber\t201\tops\tmember\tactive\tyes\t{berlin}"]

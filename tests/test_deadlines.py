@@ -15,9 +15,12 @@ from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database
 from storage.models import Answer, Cycle, CycleState, Member, OutboxState, Submission
-from tests.cycle_helpers import (
+from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.harness import Running, running_bot
+from tests.month_end import (
     ANNA,
     OMAR,
+    SUPPORT_MANAGER,
     WANG,
     message,
     press,
@@ -27,9 +30,6 @@ from tests.cycle_helpers import (
     team,
     tick_at,
 )
-from tests.factories import DEADLINE, MANAGER_ID, OPENING
-from tests.harness import Running, running_bot
-from tests.month_helpers import SUPPORT_MANAGER
 from tests.test_manager_commands import TWO_DEPARTMENTS, two_departments
 
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ def test_at_the_deadline_the_manager_learns_who_is_missing(db: Database, databas
     digest = queued(db, "digest", MANAGER_ID)
     assert [row.key.rsplit(":", 1)[1] for row in digest] == [str(n) for n in range(len(digest))]
     summary = message(digest[0]).text
-    assert "Missing: 1</b> — 王 芳" in summary
+    assert "Missing: 1</b> — 王芳" in summary
     assert "In progress: 1</b> — Omar Haddad" in summary
     assert "1 of 3 summaries submitted" in summary
     assert all(row.chat_id == MANAGER_ID for row in queued(db, "digest"))
@@ -76,7 +76,7 @@ def test_late_answers_are_taken_until_the_manager_closes(db: Database, database_
     tick_at(services, DEADLINE + timedelta(hours=20))  # Thursday morning
     assert "(after the deadline)" in submit(services, WANG)
     assert _statuses(services) == {
-        "王 芳": Status.LATE,
+        "王芳": Status.LATE,
         "Anna Schmidt": Status.ON_TIME,
         "Omar Haddad": Status.MISSING,
     }
@@ -142,7 +142,7 @@ def test_extending_for_everyone_moves_reminders_digest_and_lateness(
     submit(services, WANG)
     tick_at(services, DEADLINE + timedelta(days=2))
     assert queued(db, "digest", MANAGER_ID)
-    assert _statuses(services)["王 芳"] is Status.ON_TIME
+    assert _statuses(services)["王芳"] is Status.ON_TIME
 
 
 def test_extending_for_one_member(db: Database, database_url: str) -> None:
@@ -178,7 +178,7 @@ def test_extending_for_one_member(db: Database, database_url: str) -> None:
     submit(services, 104)
     statuses = _statuses(services)
     assert (statuses["Anna Schmidt"], statuses["Li Na"]) == (Status.ON_TIME, Status.ON_TIME)
-    assert statuses["王 芳"] is Status.MISSING
+    assert statuses["王芳"] is Status.MISSING
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,12 @@ from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, Need, NeedStatus
 from storage.queries import cycle_for, department_by_key, latest_cycle
-from tests.factories import MANAGER_ID, clock_of, make_services, press_id, register
-from tests.month_helpers import (
+from tests.factories import MANAGER_ID, clock_of, make_services, press_id
+from tests.month_end import (
     ADMIN,
     ANNA,
     LAST_YEAR,
     LI,
-    NAMES,
     NOVEMBER,
     OCTOBER,
     ORG,
@@ -34,6 +33,9 @@ from tests.month_helpers import (
     close_month,
     company,
     current,
+    held,
+    join,
+    message,
     open_month,
     queued,
     say,
@@ -129,13 +131,14 @@ def test_next_month_opens_with_last_months_plan_and_targets(
 ) -> None:
     services = history(db, database_url)
     open_month(services, NOVEMBER)
-    (prompt,) = [m for m in queued(db, ANNA, "prompt") if "November 2026</b>" in m.text]  # type: ignore[union-attr]
-    assert isinstance(prompt, OutMessage)
+    (prompt,) = [
+        m for m in map(message, queued(db, "prompt", ANNA)) if "November 2026</b>" in m.text
+    ]
     assert "Question 1 of 18" in prompt.text  # a mark and a note for each of 3 items first
     assert "Last month you planned: Visit 5 key accounts\nHow did it go?" in prompt.text
     assert [b.text for row in prompt.buttons for b in row] == ["Done", "Partly done", "Not done"]
-    (wang,) = [m for m in queued(db, WANG, "prompt") if "2026年11月</b>" in m.text]  # type: ignore[union-attr]
-    assert "上月你计划：拜访10家大客户" in wang.text  # type: ignore[union-attr]
+    (wang,) = [m for m in map(message, queued(db, "prompt", WANG)) if "2026年11月</b>" in m.text]
+    assert "上月你计划：拜访10家大客户" in wang.text
 
     # Each mark and note is stored the moment it is given.
     submission_id, key = current(services, ANNA)
@@ -225,12 +228,11 @@ department = "sales"
 language = "zh_Hans"
 """,
     )
-    for telegram_id, name in NAMES.items():
-        register(services, telegram_id, name, "zh_Hans" if telegram_id == WANG else "en")
+    join(services, WANG, ANNA, LI)
     open_month(services, NOVEMBER)
     answer(services, ANNA, {"problems": "Approvals take a week"})
     close_month(services, NOVEMBER, tick=True)
-    english, chinese = queued(db, MANAGER_ID, "digest"), queued(db, deputy, "digest")
+    english, chinese = held(db, "digest", MANAGER_ID), held(db, "digest", deputy)
     assert texts(english)[0].startswith("<b>📋 Month-end digest · Sales · November 2026</b>")
     assert texts(chinese)[0].startswith("<b>📋 月末汇总 · Sales · 2026年11月</b>")
     assert [type(m) for m in english] == [type(m) for m in chinese]
@@ -279,7 +281,7 @@ def test_the_manager_answers_a_need_and_the_member_is_told_once(
     first = _needs(db)[0]
     for _ in range(2):  # pressed twice: one change, one message
         needs.press(services, MANAGER_ID, f"need:done:{first.id}")
-    told = texts(queued(db, WANG, "need"))
+    told = texts(held(db, "need", WANG))
     assert told == ["你的需求“增加一名售前工程师”当前状态：已完成。"]
 
     replies, _ = needs.press(services, MANAGER_ID, f"need:reply:{first.id}")
@@ -290,7 +292,7 @@ def test_the_manager_answers_a_need_and_the_member_is_told_once(
     unrelated = say(services, MANAGER_ID, "an unrelated message")
     assert not unrelated.queued
     assert "Your reply" not in unrelated.replies[0].text
-    told = texts(queued(db, WANG, "need"))
+    told = texts(held(db, "need", WANG))
     assert told[-1] == (
         "💬 经理回复了你的需求“增加一名售前工程师”：\n\nHR posts the job on Monday &lt;b&gt;."
     )

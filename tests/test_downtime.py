@@ -10,8 +10,8 @@ from bot.periods import Period
 from bot.services.cycles import open_cycle
 from storage.db import Database
 from storage.models import OutboxState
-from tests.cycle_helpers import ANNA, OMAR, WANG, queued, sent_out, team, tick_at, waiting
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.month_end import ANNA, OMAR, WANG, queued, sent_out, team, tick_at, waiting
 
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 WED_09 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)

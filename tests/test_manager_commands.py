@@ -32,7 +32,7 @@ from storage.models import (
 from storage.queries import latest_cycle
 from tests.factories import MANAGER_ID, OPENING, clock_of
 from tests.harness import Running, running_bot
-from tests.month_helpers import (
+from tests.month_end import (
     ADMIN,
     ANNA,
     HEAD,
@@ -46,6 +46,7 @@ from tests.month_helpers import (
     answer,
     close_month,
     company,
+    held,
     open_month,
     queued,
     texts,
@@ -122,7 +123,7 @@ async def two_departments(bot: Running) -> dict[int, SimulatedUser]:
             SALES_MEMBER,
             SUPPORT_MEMBER,
             (STRANGER, "Eve Stranger"),
-            (SUPPORT_MANAGER, "Omar Haddad"),
+            (SUPPORT_MANAGER, "Sofia Rossi"),
             (BOTH, "Chen Jie"),
             (ADMIN, "Ada Admin"),
         ]
@@ -262,13 +263,13 @@ def test_remind_nudges_those_missing_once_an_hour_within_the_cap(
     (reply,) = status.remind(services, MANAGER_ID, "en", [])
     assert "Reminded 1 member: 李伟" in reply.text
     assert "Not reminded, they had the most reminders allowed: Anna Schmidt" in reply.text
-    nudges = texts(queued(db, LI, "reminder"))
+    nudges = texts(held(db, "reminder", LI))
     assert len(nudges) == 1
     assert "⏰ A friendly reminder" in nudges[0]
-    assert texts(queued(db, WANG, "reminder")) == []  # submitted
+    assert queued(db, "reminder", WANG) == []  # submitted
     (again,) = status.remind(services, MANAGER_ID, "en", [])
     assert "Reminded within the hour already: 李伟" in again.text
-    assert len(queued(db, LI, "reminder")) == 1
+    assert len(queued(db, "reminder", LI)) == 1
     assert _reminders_sent(db, LI) == 1  # counts towards the cap
     clock_of(services).advance(timedelta(hours=1))
     (later,) = status.remind(services, MANAGER_ID, "en", [])
@@ -301,10 +302,9 @@ def test_the_org_head_gets_one_roll_up_when_every_deadline_has_passed(
         needs_now = "A demo server\nA trade fair\nA laptop" if period == OCTOBER else None
         answer(services, ANNA, {"needs": needs_now})
         close_month(services, period, tick=True)
-    rollups = queued(db, HEAD, "rollup")
-    october = [m for m in rollups if "October 2026" in getattr(m, "text", "")]
-    (summary,) = october
-    text = html_to_plain(summary.text)  # type: ignore[union-attr]
+    rollups = held(db, "rollup", HEAD)
+    (summary,) = [text for text in texts(rollups) if "October 2026" in text]
+    text = html_to_plain(summary)
     assert "Month-end roll-up · October 2026" in text
     sales = "Sales\nSubmitted: 2 of 3 (67%)\nDone %: Revenue —, New customers —"
     assert f"{sales}\n3 needs unanswered" in text
@@ -320,11 +320,11 @@ def test_the_org_head_gets_one_roll_up_when_every_deadline_has_passed(
     answer(services, WANG, {"revenue": "1"})
     close_month(services, NOVEMBER, tick=True)
     close_month(services, NOVEMBER, tick=True)  # the scheduler ticks again: nothing twice
-    november = [m for m in queued(db, HEAD, "rollup") if "November 2026" in getattr(m, "text", "")]
+    november = [text for text in texts(held(db, "rollup", HEAD)) if "November 2026" in text]
     assert len(november) == 1
     # Anna's floor from October without an actual now is left out of the total, and said so.
     done = "Done %: Revenue 100% (1 of 2), New customers 100% (1 of 2)\n"
-    assert done in html_to_plain(november[0].text)  # type: ignore[union-attr]
+    assert done in html_to_plain(november[0])
 
 
 def test_help_lists_the_commands_each_reader_may_use(db: Database, database_url: str) -> None:

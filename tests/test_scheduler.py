@@ -64,7 +64,7 @@ def _queued(db: Database, kind: str) -> list[OutgoingMessage]:
 
 def _team(db: Database, database_url: str) -> Services:
     services = make_services(db, database_url, now=BEFORE_OPENING)
-    register(services, 101, "王 芳")
+    register(services, 101, "王芳")
     register(services, 102, "Anna Schmidt")
     return services
 
@@ -143,7 +143,7 @@ def test_one_departments_failure_stops_no_other_department(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     services = make_services(db, database_url, now=BEFORE_OPENING, extra=EAST)
-    register(services, 101, "王 芳")
+    register(services, 101, "王芳")
     clock = clock_of(services)
     clock.set(OPENING)
     scheduler.tick(services)

@@ -46,7 +46,7 @@ def _first_release_data(engine: sa.Engine) -> None:
         "status, created_at, joined_at, last_message_id) VALUES "
         f"(1, 9001, NULL, 'Li Wei', 1, 'manager', 'zh_Hans', 'active', "
         f"{at('2026-10-01 02:00:00')}, {at('2026-10-01 02:00:00')}, NULL), "
-        f"(2, 101, 'wangfang', '王 芳', 1, 'member', 'zh_Hans', 'active', "
+        f"(2, 101, 'wangfang', '王芳', 1, 'member', 'zh_Hans', 'active', "
         f"{at('2026-10-02 03:00:00')}, {at('2026-10-02 03:00:00')}, 17), "
         f"(3, 102, NULL, 'Anna Schmidt', 1, 'member', 'en', 'active', "
         f"{at('2026-10-02 04:00:00')}, {at('2026-10-02 04:00:00')}, 9), "
@@ -153,12 +153,12 @@ def test_a_first_release_database_upgrades_with_nothing_lost(empty_database_url:
     db = Database.from_url(empty_database_url)
     with db.unit_of_work() as session:
         wang = session.scalars(select(Member).where(Member.telegram_id == 101)).one()
-        assert (wang.name, wang.unreachable_since, wang.last_message_id) == ("王 芳", None, 17)
+        assert (wang.name, wang.unreachable_since, wang.last_message_id) == ("王芳", None, 17)
         # Li Wei manages without ever having redeemed a manager invite: from the config.
         from_config = {m.name: m.from_config for m in session.scalars(select(Member))}
         assert from_config == {
             "Li Wei": True,
-            "王 芳": False,
+            "王芳": False,
             "Anna Schmidt": False,
             "Omar Haddad": False,
         }
@@ -172,7 +172,7 @@ def test_a_first_release_database_upgrades_with_nothing_lost(empty_database_url:
         assert (anna.on_leave, anna.deadline, anna.current_question) == (False, None, "factors")
         cycle = session.get_one(Cycle, 1)
         digest = build_digest(session, cycle, datetime(2026, 11, 4, tzinfo=UTC))
-        assert [m.name for m in digest.members] == ["王 芳", "Anna Schmidt"]
+        assert [m.name for m in digest.members] == ["王芳", "Anna Schmidt"]
         states = {m.key: m.state for m in session.scalars(select(OutgoingMessage))}
     assert states == {
         "prompt:1:2": OutboxState.SENT,
