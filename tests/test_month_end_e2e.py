@@ -25,15 +25,16 @@ async def _answer(user: SimulatedUser, text: str, then: int) -> BotMessage:
 
 async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        fang = bot.user(101, "王 芳", "zh-hans")
+        fang = bot.user(101, "王芳", "zh-hans")
         anna = bot.user(102, "Anna Schmidt", "en")
         stranger = bot.user(666, "Eve")
         manager = bot.user(MANAGER_ID, "Li Wei")
 
         # Joining by link; a stranger learns how to join and is not stored.
         welcome = await _join(bot, fang)
-        assert "王 芳" in welcome.text
-        assert "Welcome" not in welcome.text  # greeted in Chinese
+        assert welcome.plain_text == (  # greeted in Chinese
+            "欢迎你，王芳！你已加入Sales。月末时我会在这里请你填写月报。发送 /language 可切换语言。"
+        )
         assert "Welcome, Anna Schmidt" in (await _join(bot, anna)).text
         await manager.send("/start")
         assert "Li Wei" in (await manager.next_message()).text
@@ -95,18 +96,23 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
         await fang.wait_for(containing("第 2 题"))
         bot.clock.set(DEADLINE - timedelta(days=1, hours=8))
         reminder = await fang.wait_for(containing("⏰"))
-        assert "2 / 12" in reminder.text or "12" in reminder.text
+        assert reminder.plain_text == (
+            "⏰ 温馨提醒：你2026年11月的月报请在2026年12月2日 18:00前提交。\n\n"
+            "第 2 题，共 12 题\n\n本月营收是多少元？（例如 560000 或 56万）"
+        )  # where she stopped, in her language
+        assert reminder.button_texts() == ["⏰ 稍后提醒我", "🌴 我本月请假"]
         assert all("⏰" not in m.text for m in await bot.client.messages(102))
 
         # At the deadline the manager gets the digest: summary first, the chart, then the
         # report file.
         bot.clock.set(DEADLINE)
         summary = await manager.wait_for(containing("Month-end digest"))
-        assert "王 芳" in summary.text  # not submitted: named in the summary
+        # not submitted, so named in the summary
+        assert "⏳ In progress: 1 — 王芳" in summary.plain_text.splitlines()
         chart = await manager.wait_for(with_photo())
         assert chart.photo is not None
         assert (await bot.client.download(chart.photo)).startswith(b"\x89PNG")
-        report = await manager.wait_for(with_document())
+        report = await manager.wait_for(with_document("monthend-sales-2026-11.html"))
         assert report.document is not None
         assert chart.seq < report.seq  # the chart comes before the report file
         html = (await bot.client.download(report.document[0])).decode()
@@ -116,7 +122,7 @@ async def test_a_month_end_from_invite_to_digest(database_url: str) -> None:
 
         # The manager can ask again; a member cannot.
         await manager.send("/digest")
-        assert (await manager.wait_for(with_document())).document is not None
+        await manager.wait_for(with_document("monthend-sales-2026-11.html"))
         await anna.send("/digest")
         assert "Only a manager" in (await anna.next_message()).text
 
