@@ -9,7 +9,7 @@ from bot.services import answering, pausing
 from storage.db import Database
 from storage.models import MemberStatus, OutboxState
 from storage.queries import member_by_telegram_id
-from tests.factories import DEADLINE, MANAGER_ID, OPENING
+from tests.factories import DEADLINE, MANAGER_ID, OPENING, register
 from tests.month_end import (
     ANNA,
     OMAR,
@@ -23,6 +23,7 @@ from tests.month_end import (
     submit,
     team,
     tick_at,
+    waiting,
 )
 
 LATER, LEAVE = "⏰ Remind me later", "🌴 I'm on leave this month"
@@ -213,6 +214,23 @@ def test_pause_and_resume(db: Database, database_url: str) -> None:
     assert not submission_of(db, WANG).on_leave
     tick_at(services, WED_09)
     assert WANG in {row.chat_id for row in queued(db, "reminder")}
+
+
+def test_a_pause_withdraws_no_one_elses_first_question(db: Database, database_url: str) -> None:
+    """Pausing member 2 leaves the questions waiting for members 20 to 29 (their keys begin
+    with hers) where they are."""
+    services = team(db, database_url)
+    chats = {register(services, 200 + n, f"Member {n}"): 200 + n for n in range(30)}
+    with db.unit_of_work() as session:
+        for telegram_id in (WANG, ANNA, OMAR):
+            member = member_by_telegram_id(session, telegram_id)
+            assert member is not None
+            chats[member.id] = telegram_id
+    assert {2, *range(20, 30)} <= set(chats)
+    tick_at(services, OPENING)
+    pausing.pause(services, chats[2])
+    asked = {row.chat_id for row in waiting(db, "prompt")}
+    assert asked == set(chats.values()) - {chats[2]}
 
 
 def test_a_manager_has_nothing_to_pause(db: Database, database_url: str) -> None:

@@ -14,14 +14,13 @@ from bot.dates import month_text
 from bot.i18n import Translator, normalize_language, translator
 from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
-from bot.services import callback_data, outbox, reminders
+from bot.services import callback_data, outbox, outbox_keys, reminders
 from bot.services.callback_data import Action, Press
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
-from bot.services.reminders import reminder_prefix
 from storage.models import (
     Answer,
     CycleState,
@@ -191,7 +190,7 @@ class Questioning:
         withdrawn."""
         self.submission.state = SubmissionState.SUBMITTED
         outbox.withdraw(
-            self.session, reminder_prefix(self.submission.cycle_id, self.submission.member_id)
+            self.session, outbox_keys.reminders(self.submission.cycle_id, self.submission.member_id)
         )
         self.submission.submitted_at = self.now
         self.submission.current_question = None

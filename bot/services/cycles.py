@@ -16,7 +16,7 @@ from bot.i18n import translator
 from bot.periods import Period
 from bot.questionnaire import Questionnaire
 from bot.schedule import CycleTimes
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.follow_through import items_to_follow_through
 from bot.services.messages import OutMessage
@@ -127,7 +127,7 @@ def enroll(
         message = _first_question(cycle, questionnaire, submissions[member.id], member.language)
         prompts.append(
             outbox.Queued(
-                key=f"prompt:{cycle.id}:{member.id}",
+                key=outbox_keys.prompt(cycle.id, member.id),
                 chat_id=member.telegram_id,
                 kind="prompt",
                 message=message,

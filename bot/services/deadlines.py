@@ -19,11 +19,10 @@ from bot.digest.gather.build import build_digest
 from bot.digest.model import OUTSTANDING, Status
 from bot.i18n import Translator, translator
 from bot.schedule import DepartmentSchedule, add_working_days, to_utc
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
-from bot.services.reminders import reminder_prefix
 from storage.models import (
     Cycle,
     CycleState,
@@ -62,8 +61,8 @@ def close(services: Services, session: Session, acting: Acting) -> list[OutMessa
     now = services.clock.now()
     cycle.state = CycleState.CLOSED
     cycle.closed_at = now
-    outbox.withdraw(session, f"prompt:{cycle.id}:")
-    outbox.withdraw(session, reminder_prefix(cycle.id))
+    outbox.withdraw(session, outbox_keys.prompts(cycle.id))
+    outbox.withdraw(session, outbox_keys.reminders(cycle.id))
     return [_closed(session, cycle, t, now)]
 
 
@@ -170,7 +169,7 @@ def _tell_member(
     """Withdraw reminders that name the old deadline; tell a member who still has to submit
     their new one."""
     member, cycle = submission.member, submission.cycle
-    outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
+    outbox.withdraw(session, outbox_keys.reminders(cycle.id, member.id))
     if (
         submission.state is SubmissionState.SUBMITTED
         or submission.on_leave
@@ -187,7 +186,7 @@ def _tell_member(
     )
     outbox.enqueue(
         session,
-        key=f"deadline:{cycle.id}:{member.id}:{deadline:%Y%m%dT%H%MZ}",
+        key=outbox_keys.deadline(cycle.id, member.id, deadline),
         chat_id=member.telegram_id,
         member_id=member.id,
         kind="deadline",

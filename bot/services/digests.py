@@ -15,7 +15,7 @@ from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.telegram import telegram_messages
 from bot.digest.render.xlsx import digest_xlsx
 from bot.i18n import Translator, translator
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command, managers_of
 from bot.services.context import Services
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
@@ -53,7 +53,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
         for part, message in enumerate(messages):
             outbox.enqueue(
                 session,
-                key=f"digest:{cycle.id}:{manager.id}:{part}",
+                key=outbox_keys.digest(cycle.id, manager.id, part),
                 chat_id=manager.telegram_id,
                 member_id=manager.id,
                 kind="digest",

@@ -25,7 +25,7 @@ from bot.digest.render.telegram import TelegramMessage, needs_messages
 from bot.digest.render.templates import NEED_LABELS
 from bot.i18n import translator
 from bot.items import split_items
-from bot.services import callback_data, outbox
+from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, may_manage, refusal
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
@@ -139,7 +139,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
         need.status = status
         need.updated_at = now
         need.updated_by_id = presser.id if presser else None
-        _tell(session, need, f"status:{status}", now)
+        _tell(session, need, now)
         text = t.gettext(
             "#%(id)s is now “%(status)s”; %(name)s is told.",
             id=need.id,
@@ -176,7 +176,7 @@ def take_reply(
     need.updated_at = now
     need.updated_by_id = presser.id if presser else None
     digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
-    _tell(session, need, f"reply:{digest}", now)
+    _tell(session, need, now, reply_hash=digest)
     return [
         OutMessage(
             t.gettext(
@@ -194,20 +194,23 @@ def _await_reply(session: Session, need: Need, telegram_id: int) -> None:
     need.reply_from_telegram_id = telegram_id
 
 
-def _tell(session: Session, need: Need, purpose: str, now: datetime) -> None:
-    """Queue the news of `need` for its member, once per `purpose`."""
+def _tell(session: Session, need: Need, now: datetime, reply_hash: str | None = None) -> None:
+    """Queue the news of `need` for its member: its status now, or the manager's reply (by
+    the `reply_hash` of its text), each once."""
     member = need.member
     if member.telegram_id is None:
         return
     t = translator(member.language)
     quoted = escape(shorten(need.text, QUOTED_LIMIT))
-    if purpose.startswith("reply:"):
+    if reply_hash is not None:
+        key = outbox_keys.need_reply(need.id, reply_hash)
         text = t.gettext(
             "💬 Your manager replied to your request “%(need)s”:\n\n%(reply)s",
             need=quoted,
             reply=escape(need.reply or ""),
         )
     else:
+        key = outbox_keys.need_status(need.id, need.status)
         text = t.gettext(
             "Your request “%(need)s” is now: %(status)s.",
             need=quoted,
@@ -215,7 +218,7 @@ def _tell(session: Session, need: Need, purpose: str, now: datetime) -> None:
         )
     outbox.enqueue(
         session,
-        key=f"need:{need.id}:{purpose}",
+        key=key,
         chat_id=member.telegram_id,
         member_id=member.id,
         kind="need",

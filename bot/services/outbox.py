@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.messages import Outgoing, to_payload
@@ -89,10 +89,12 @@ def expire_stale(session: Session, now: datetime) -> int:
     return _expire(session, OutgoingMessage.expires_at <= now)
 
 
-def withdraw(session: Session, key_prefix: str) -> int:
-    """Give up on waiting messages whose key starts with `key_prefix` (e.g. every reminder of
-    one member in one cycle); returns how many."""
-    return _expire(session, OutgoingMessage.key.startswith(key_prefix, autoescape=True))
+def withdraw(session: Session, stem: str) -> int:
+    """Give up on waiting messages whose key is `stem` or begins with its parts (e.g. every
+    reminder of one member in one month end, `bot.services.outbox_keys.reminders`); returns
+    how many."""
+    key = OutgoingMessage.key
+    return _expire(session, or_(key == stem, key.startswith(f"{stem}:", autoescape=True)))
 
 
 def _expire(session: Session, condition: ColumnElement[bool]) -> int:

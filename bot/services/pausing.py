@@ -6,12 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import translator
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.answering import Questioning, not_registered
 from bot.services.context import Services
 from bot.services.cycles import enroll_late_joiner
 from bot.services.messages import OutMessage
-from bot.services.reminders import reminder_prefix
 from storage.models import (
     Cycle,
     CycleState,
@@ -43,8 +42,8 @@ def pause(services: Services, telegram_id: int) -> list[OutMessage]:
         member.status = MemberStatus.PAUSED
         for submission in _unsubmitted(session, member):
             submission.on_leave = True
-            outbox.withdraw(session, f"prompt:{submission.cycle_id}:{member.id}")
-            outbox.withdraw(session, reminder_prefix(submission.cycle_id, member.id))
+            outbox.withdraw(session, outbox_keys.prompts(submission.cycle_id, member.id))
+            outbox.withdraw(session, outbox_keys.reminders(submission.cycle_id, member.id))
         return [
             OutMessage(
                 t.gettext(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.dates import moment_text, month_text
 from bot.i18n import translator
 from bot.schedule import DepartmentSchedule
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
 from bot.services.context import Services
@@ -20,11 +20,6 @@ from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, OutMessage
 from bot.services.prompts import question_message
 from storage.models import Cycle, MemberStatus, Submission, SubmissionState
-
-
-def reminder_prefix(cycle_id: int, member_id: int | None = None) -> str:
-    """The outbox key prefix of the reminders in a cycle, or of one member's there."""
-    return f"reminder:{cycle_id}:" + ("" if member_id is None else f"{member_id}:")
 
 
 def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:
@@ -55,7 +50,8 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
         if not passed or now >= deadline:
             continue
         expires_at = next((m for m in moments if m > now), deadline)
-        due[_key(submission, passed[-1])] = (submission, expires_at)
+        key = outbox_keys.reminder(submission.cycle_id, submission.member_id, passed[-1])
+        due[key] = (submission, expires_at)
     # Each tick of a reminder's day finds it due again: only the new ones are made and counted.
     queued_before = outbox.queued_keys(session, list(due))
     new = [key for key in due if key not in queued_before]
@@ -108,11 +104,6 @@ def _moments(
     snoozed = [remind_after] if remind_after < deadline else []
     that_day = remind_after.astimezone(zone).date()
     return snoozed + [m for m in ladder if m.astimezone(zone).date() > that_day]
-
-
-def _key(submission: Submission, moment: datetime) -> str:
-    """The outbox key of the member's reminder for `moment`: one reminder per moment."""
-    return f"{reminder_prefix(submission.cycle_id, submission.member_id)}{moment:%Y%m%dT%H%MZ}"
 
 
 def _reminder(submission: Submission, key: str, expires_at: datetime) -> outbox.Queued:
@@ -174,7 +165,7 @@ def press(
                 period=month_text(cycle.period, t.locale),
             )
         )
-    outbox.withdraw(session, reminder_prefix(cycle.id, member.id))
+    outbox.withdraw(session, outbox_keys.reminders(cycle.id, member.id))
     if action is Action.ON_LEAVE:
         submission.on_leave = True
         return OutMessage(

@@ -22,11 +22,11 @@ from bot.i18n import Translator, translator
 from bot.numbers import format_percent
 from bot.periods import Period
 from bot.questionnaire import localized
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.cycles import times_for
 from bot.services.messages import OutDocument, Outgoing, OutMessage
-from storage.models import Cycle, Department, OutgoingMessage
+from storage.models import Cycle, Department
 from storage.queries import cycle_for, member_by_telegram_id
 
 ROLLUP_TEMPLATE = "digest/rollup.html.j2"
@@ -64,7 +64,7 @@ def queue_due_rollup(services: Services) -> bool:
         latest = session.scalars(
             select(Cycle.period).where(Cycle.deadline <= now).order_by(Cycle.period.desc()).limit(1)
         ).first()
-        if latest is None or _queued(session, latest, head):
+        if latest is None or outbox.queued_keys(session, [outbox_keys.rollup(latest, head, 0)]):
             return False
         period = Period.parse(latest)
         if not _all_handled(services, session, period, now):
@@ -72,26 +72,13 @@ def queue_due_rollup(services: Services) -> bool:
         for part, message in enumerate(rollup_messages(services, session, period, head, now)):
             outbox.enqueue(
                 session,
-                key=f"{_key(latest, head)}{part}",
+                key=outbox_keys.rollup(latest, head, part),
                 chat_id=head,
                 kind="rollup",
                 message=message,
                 now=now,
             )
         return True
-
-
-def _key(period: str, head: int) -> str:
-    return f"rollup:{period}:{head}:"
-
-
-def _queued(session: Session, period: str, head: int) -> bool:
-    return (
-        session.scalars(
-            select(OutgoingMessage.id).where(OutgoingMessage.key == f"{_key(period, head)}0")
-        ).first()
-        is not None
-    )
 
 
 def _all_handled(services: Services, session: Session, period: Period, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from bot import commands
 from bot.digest.gather.build import build_digest
 from bot.digest.render.status import render_status
 from bot.digest.render.view import NAMES_LIMIT, listed
-from bot.services import outbox
+from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
@@ -59,7 +59,7 @@ def _remind(services: Services, session: Session, cycle: Cycle, acting: Acting) 
             capped.append(member.name)
         elif outbox.enqueue(
             session,
-            key=f"nudge:{cycle.id}:{member.id}:{now:%Y%m%dT%H}",
+            key=outbox_keys.nudge(cycle.id, member.id, now),
             chat_id=member.telegram_id,
             member_id=member.id,
             kind="reminder",

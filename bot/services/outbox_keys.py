@@ -1,0 +1,142 @@
+"""The key of every message queued in the outbox: built and read here, and nowhere else.
+
+A key names a message's purpose, and a key queued once is never queued again: that is how a
+prompt, a reminder or a digest goes out once whatever restarts or double schedules happen. Rows
+queued by earlier versions are still waiting or were sent under these keys, so a format here
+never changes. A key is made of parts separated by ":"; the keys under a stem (its first parts)
+are withdrawn together, e.g. every reminder of one member in one month end.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from typing import Final, NamedTuple
+
+
+class Purpose(enum.StrEnum):
+    """What a queued message is for."""
+
+    PROMPT = "prompt"  # a member's first question when a month end opens
+    REMINDER = "reminder"  # a reminder of the ladder
+    NUDGE = "nudge"  # a reminder a manager asked for with /remind
+    DEADLINE = "deadline"  # a member's deadline moved
+    DIGEST = "digest"  # a part of a manager's digest
+    ROLLUP = "rollup"  # a part of the org head's roll-up
+    NEED_STATUS = "need_status"  # a member's request changed status
+    NEED_REPLY = "need_reply"  # a manager's reply to a member's request
+
+
+FORMATS: Final = {
+    Purpose.PROMPT: "prompt:{cycle}:{member}",
+    Purpose.REMINDER: "reminder:{cycle}:{member}:{moment}",
+    Purpose.NUDGE: "nudge:{cycle}:{member}:{hour}",
+    Purpose.DEADLINE: "deadline:{cycle}:{member}:{deadline}",
+    Purpose.DIGEST: "digest:{cycle}:{manager}:{part}",
+    Purpose.ROLLUP: "rollup:{period}:{head}:{part}",
+    Purpose.NEED_STATUS: "need:{need}:status:{status}",
+    Purpose.NEED_REPLY: "need:{need}:reply:{hash}",
+}
+"""Each purpose's key, with its parts in braces."""
+
+_MINUTE: Final = "%Y%m%dT%H%MZ"
+_HOUR: Final = "%Y%m%dT%H"
+_PARTS: Final = {
+    **dict.fromkeys(("cycle", "member", "manager", "need", "head", "part"), "[0-9]+"),
+    "moment": "[0-9]{8}T[0-9]{4}Z",
+    "deadline": "[0-9]{8}T[0-9]{4}Z",
+    "hour": "[0-9]{8}T[0-9]{2}",
+    "period": "[0-9]{4}-[0-9]{2}",
+    "status": "[a-z_]+",
+    "hash": "[0-9a-f]{16}",
+}
+_READ: Final = {
+    purpose: re.compile(re.sub(r"\{(\w+)\}", lambda f: f"(?P<{f[1]}>{_PARTS[f[1]]})", text))
+    for purpose, text in FORMATS.items()
+}
+
+
+class Key(NamedTuple):
+    """What a key stands for: its purpose and its parts, by name."""
+
+    purpose: Purpose
+    parts: dict[str, str]
+
+
+def read(key: str) -> Key | None:
+    """What `key` stands for, or None when it is built by none of the formats here."""
+    for purpose, pattern in _READ.items():
+        if found := pattern.fullmatch(key):
+            return Key(purpose, found.groupdict())
+    return None
+
+
+def prompt(cycle_id: int, member_id: int) -> str:
+    """A member's first question in a month end."""
+    return _built(Purpose.PROMPT, cycle=cycle_id, member=member_id)
+
+
+def reminder(cycle_id: int, member_id: int, moment: datetime) -> str:
+    """A member's reminder for `moment`: one reminder per moment."""
+    return _built(Purpose.REMINDER, cycle=cycle_id, member=member_id, moment=f"{moment:{_MINUTE}}")
+
+
+def nudge(cycle_id: int, member_id: int, now: datetime) -> str:
+    """A reminder a manager asked for: at most one for a member in an hour."""
+    return _built(Purpose.NUDGE, cycle=cycle_id, member=member_id, hour=f"{now:{_HOUR}}")
+
+
+def deadline(cycle_id: int, member_id: int, moved_to: datetime) -> str:
+    """The news that a member's deadline moved to `moved_to`."""
+    return _built(
+        Purpose.DEADLINE, cycle=cycle_id, member=member_id, deadline=f"{moved_to:{_MINUTE}}"
+    )
+
+
+def digest(cycle_id: int, manager_id: int, part: int) -> str:
+    """Part `part` of a manager's digest at a month end's deadline."""
+    return _built(Purpose.DIGEST, cycle=cycle_id, manager=manager_id, part=part)
+
+
+def rollup(period: str, head_telegram_id: int, part: int) -> str:
+    """Part `part` of the org head's roll-up of `period` (YYYY-MM)."""
+    return _built(Purpose.ROLLUP, period=period, head=head_telegram_id, part=part)
+
+
+def need_status(need_id: int, status: str) -> str:
+    """The news that a member's request is now `status`."""
+    return _built(Purpose.NEED_STATUS, need=need_id, status=status)
+
+
+def need_reply(need_id: int, reply_hash: str) -> str:
+    """A manager's reply to a member's request, by the `reply_hash` of its text."""
+    return _built(Purpose.NEED_REPLY, need=need_id, hash=reply_hash)
+
+
+def prompts(cycle_id: int, member_id: int | None = None) -> str:
+    """The stem of the first questions in a month end, or of one member's there."""
+    return _stem(Purpose.PROMPT, cycle=cycle_id, member=member_id)
+
+
+def reminders(cycle_id: int, member_id: int | None = None) -> str:
+    """The stem of the reminders in a month end, or of one member's there."""
+    return _stem(Purpose.REMINDER, cycle=cycle_id, member=member_id)
+
+
+def _built(purpose: Purpose, **parts: object) -> str:
+    key = FORMATS[purpose].format(**parts)
+    if read(key) != Key(purpose, {name: str(value) for name, value in parts.items()}):
+        raise ValueError(f"not a {purpose} key: {key!r}")
+    return key
+
+
+def _stem(purpose: Purpose, **parts: object) -> str:
+    """The first parts of `purpose`'s key, up to the first of `parts` that is None."""
+    stem = []
+    for part in FORMATS[purpose].split(":"):
+        name = part.strip("{}")
+        if part != name and parts.get(name) is None:
+            break
+        stem.append(part.format(**parts))
+    return ":".join(stem)
