@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.periods import Period
 from bot.questionnaire import Kind
-from bot.services import answering, cycles, delivery, directory, scheduler
+from bot.services import answering, cycles, directory, outbox_delivery, scheduler
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Outgoing, OutMessage, from_payload
@@ -225,7 +225,7 @@ def sent_out(services: Services) -> list[tuple[int, str]]:
     """Send everything due now, as the outbox sender would: (chat id, kind) of each."""
     sent = []
     now = services.clock.now()
-    while (claimed := delivery.claim_next(services.db, now, instance=0)) is not None:
-        delivery.sent(services.db, claimed.id, now)
+    while (claimed := outbox_delivery.claim_next(services.db, now, instance=0)) is not None:
+        outbox_delivery.sent(services.db, claimed.id, now)
         sent.append((claimed.chat_id, claimed.kind))
     return sent

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import event, func, select
 
-from bot.chat.sender import describe
+from bot.chat.outbox_sender import describe
 from bot.cli import main
 from bot.emulator import Emulator
 from bot.services import answering, digests, directory

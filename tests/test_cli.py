@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.emulator import Emulator
 from bot.periods import Period
-from bot.services import cycles, delivery, directory
+from bot.services import cycles, directory, outbox_delivery
 from storage.db import Database
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.harness import free_port
@@ -171,12 +171,14 @@ def _two_departments_in_a_month_end(tmp_path: Path, database_url: str) -> tuple[
     cycles.open_cycle(services, "sales", Period.parse("2026-10"))
     submit(services, WANG)
     answer_everything(services, ANNA)
-    blocked = delivery.claim_next(db, now, instance=0)
+    blocked = outbox_delivery.claim_next(db, now, instance=0)
     assert blocked is not None
-    delivery.failed(db, blocked, "Forbidden: bot was blocked by the user", now, unreachable=True)
-    lost = delivery.claim_next(db, now, instance=0)
+    outbox_delivery.failed(
+        db, blocked, "Forbidden: bot was blocked by the user", now, unreachable=True
+    )
+    lost = outbox_delivery.claim_next(db, now, instance=0)
     assert lost is not None
-    delivery.unconfirmed(db, lost.id, "TimedOut")
+    outbox_delivery.unconfirmed(db, lost.id, "TimedOut")
     assert (blocked.chat_id, lost.chat_id) == (WANG, ANNA)
     db.dispose()
     return write_config(tmp_path, database_url, extra=OPS), now

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from bot.digest.gather.build import build_digest
-from bot.services import delivery, members
+from bot.services import members, outbox_delivery
 from bot.services.members import MemberRef
 from bot.services.messages import OutMessage
 from storage.db import Database, make_engine, upgrade
@@ -182,7 +182,7 @@ def test_a_first_release_database_upgrades_with_nothing_lost(empty_database_url:
 
     # The current bot carries on: the waiting reminder goes out, members can be exported.
     services = make_services(db, empty_database_url)
-    claimed = delivery.claim_next(db, datetime(2026, 11, 2, 3, tzinfo=UTC), 1)
+    claimed = outbox_delivery.claim_next(db, datetime(2026, 11, 2, 3, tzinfo=UTC), 1)
     assert claimed is not None
     assert claimed.chat_id == 102
     assert isinstance(claimed.message, OutMessage)

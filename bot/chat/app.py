@@ -17,9 +17,9 @@ from bot.chat import webhook
 from bot.chat.context import CONTEXT_TYPES, Context, MonthendApp
 from bot.chat.handlers import add_handlers
 from bot.chat.outage import DatabaseOutage
+from bot.chat.outbox_sender import OutboxSender
 from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
-from bot.chat.sender import OutboxSender
 from bot.commands import MENU
 from bot.config import WebhookConfig
 from bot.i18n import LANGUAGES, normalize_language, translator

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.chat.outage import DatabaseOutage
-from bot.chat.sender import OutboxSender
+from bot.chat.outbox_sender import OutboxSender
 from bot.services.context import Services
 
 

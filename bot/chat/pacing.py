@@ -33,7 +33,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.config import SendingConfig
-from bot.services.delivery import Spacing
+from bot.services.outbox_delivery import Spacing
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Sending the service layer's plain messages to Telegram: the handlers' replies, and the queued
-messages the outbox sender (bot.chat.sender) delivers."""
+messages the outbox sender (bot.chat.outbox_sender) delivers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The persistent queue of outgoing messages: each purpose has a key and is sent at most once
-(bot.services.delivery hands them to Telegram)."""
+"""The outbox: the persistent queue of what the bot sends on its own, one message per key
+(bot.services.outbox_keys), each sent at most once. This module queues and withdraws;
+bot.services.outbox_delivery claims and records, and bot.chat.outbox_sender sends."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Handing queued messages to Telegram, each at most once.
+"""Outbox delivery: claiming queued messages for Telegram and recording what came of them, so
+that each is sent at most once (bot.chat.outbox_sender makes the requests).
 
 A message is claimed (state `sending`, with the claiming process's id) in a transaction of its
 own just before its one request to Telegram, and the outcome is recorded right after. Telegram
@@ -48,7 +49,7 @@ NO_SPACING: Final = Spacing(timedelta(0), timedelta(0))
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Claimed:
     """A claimed message, ready to hand to Telegram."""
 
     id: int
@@ -126,7 +127,7 @@ def claim_next(
     busy_chats: Collection[int] = (),
     accepted: Accepted | None = None,
     spacing: Spacing = NO_SPACING,
-) -> Delivery | None:
+) -> Claimed | None:
     """Claim for process `instance` the message due longest ago that may go now: not to one
     of `busy_chats`, with nothing older to its chat still waiting, and not within `spacing` of
     another process's message to its chat (this one's own are spaced by its `busy_chats`).
@@ -146,39 +147,37 @@ def claim_next(
         row = connection.execute(_CLAIM, parameters).one_or_none()
     if row is None:
         return None
-    return Delivery(row.id, row.chat_id, row.kind, row.member_id, from_payload(row.payload))
+    return Claimed(row.id, row.chat_id, row.kind, row.member_id, from_payload(row.payload))
 
 
-def sent(db: Database, delivery_id: int, now: datetime) -> None:
+def sent(db: Database, claimed_id: int, now: datetime) -> None:
     """Telegram accepted the message."""
-    _finish(db, delivery_id, OutboxState.SENT, None, sent_at=now)
+    _finish(db, claimed_id, OutboxState.SENT, None, sent_at=now)
 
 
-def unconfirmed(db: Database, delivery_id: int, error: str) -> None:
+def unconfirmed(db: Database, claimed_id: int, error: str) -> None:
     """The message went to Telegram but no answer came back: it is not sent again."""
-    _finish(db, delivery_id, OutboxState.UNCONFIRMED, error)
+    _finish(db, claimed_id, OutboxState.UNCONFIRMED, error)
 
 
-def failed(
-    db: Database, delivery: Delivery, error: str, now: datetime, *, unreachable: bool
-) -> None:
+def failed(db: Database, claimed: Claimed, error: str, now: datetime, *, unreachable: bool) -> None:
     """Telegram refused the message for good; when the recipient cannot be written to
     (blocked the bot, deleted their account, never opened it), the member is marked
     unreachable."""
     with db.unit_of_work() as session:
-        row = session.get_one(OutgoingMessage, delivery.id)
+        row = session.get_one(OutgoingMessage, claimed.id)
         row.state = OutboxState.FAILED
         row.error = error
-        member = session.get(Member, delivery.member_id) if delivery.member_id else None
+        member = session.get(Member, claimed.member_id) if claimed.member_id else None
         if unreachable and member is not None and member.unreachable_since is None:
             member.unreachable_since = now
 
 
-def retry_later(db: Database, delivery_id: int, error: str, now: datetime) -> bool:
+def retry_later(db: Database, claimed_id: int, error: str, now: datetime) -> bool:
     """The message certainly did not arrive (a server error, no connection): queue it again
     after a pause that doubles with each try. False when it was given up instead."""
     with db.unit_of_work() as session:
-        row = session.get_one(OutgoingMessage, delivery_id)
+        row = session.get_one(OutgoingMessage, claimed_id)
         row.error = error
         row.claimed_by = None
         if row.attempts >= MAX_ATTEMPTS:
@@ -189,11 +188,11 @@ def retry_later(db: Database, delivery_id: int, error: str, now: datetime) -> bo
         return True
 
 
-def flood_wait(db: Database, delivery_id: int, error: str) -> None:
+def flood_wait(db: Database, claimed_id: int, error: str) -> None:
     """Telegram's flood control refused the message: it goes again when the sender resumes,
     and the refusal does not count as a failed try."""
     with db.unit_of_work() as session:
-        row = session.get_one(OutgoingMessage, delivery_id)
+        row = session.get_one(OutgoingMessage, claimed_id)
         row.state = OutboxState.PENDING
         row.attempts -= 1
         row.claimed_by = None
@@ -225,23 +224,23 @@ def recover(db: Database, instance: int) -> int:
 
 _FINISH: Final = (
     update(OutgoingMessage)
-    .where(OutgoingMessage.id == bindparam("delivery_id"))
+    .where(OutgoingMessage.id == bindparam("claimed_id"))
     .values(state=bindparam("state"), error=bindparam("error"), sent_at=bindparam("sent_at"))
 )
 
 
 def _finish(
     db: Database,
-    delivery_id: int,
+    claimed_id: int,
     state: OutboxState,
     error: str | None,
     sent_at: datetime | None = None,
 ) -> None:
     with db.unit_of_work() as session:
-        session.connection().execute(_FINISH, _finished(delivery_id, state, error, sent_at))
+        session.connection().execute(_FINISH, _finished(claimed_id, state, error, sent_at))
 
 
 def _finished(
-    delivery_id: int, state: OutboxState, error: str | None, sent_at: datetime | None
+    claimed_id: int, state: OutboxState, error: str | None, sent_at: datetime | None
 ) -> dict[str, Any]:
-    return {"delivery_id": delivery_id, "state": state, "error": error, "sent_at": sent_at}
+    return {"claimed_id": claimed_id, "state": state, "error": error, "sent_at": sent_at}

@@ -1,4 +1,5 @@
-"""Claiming queued messages: in order per chat, never twice, and at most once after a crash."""
+"""Outbox delivery: queued messages are claimed in order per chat, never twice, and at most
+once after a crash."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services import delivery, outbox
+from bot.services import outbox, outbox_delivery
 from bot.services.messages import OutMessage
 from storage.db import Database
 from storage.instances import InstanceLock
@@ -32,7 +33,7 @@ def _queue(db: Database, key: str, chat_id: int, **options: object) -> None:
 
 
 def _claim(db: Database, busy: tuple[int, ...] = ()) -> str | None:
-    claimed = delivery.claim_next(db, OPENING, ME, busy)
+    claimed = outbox_delivery.claim_next(db, OPENING, ME, busy)
     if claimed is None:
         return None
     assert isinstance(claimed.message, OutMessage)
@@ -57,25 +58,25 @@ def test_a_chat_gets_its_messages_in_order_and_busy_chats_wait(db: Database) -> 
     with db.unit_of_work() as session:
         part0 = session.scalars(select(OutgoingMessage).where(OutgoingMessage.key == "digest:0"))
         part0_id = part0.one().id
-    delivery.sent(db, part0_id, OPENING)
+    outbox_delivery.sent(db, part0_id, OPENING)
     assert _claim(db) == "digest:1"
     assert _states(db)["later"] is OutboxState.PENDING
     assert _states(db)["stale"] is OutboxState.PENDING
 
 
 def test_a_chat_another_process_just_wrote_to_waits_for_its_interval(db: Database) -> None:
-    spacing = delivery.Spacing(chat=timedelta(seconds=1), group=timedelta(seconds=3))
+    spacing = outbox_delivery.Spacing(chat=timedelta(seconds=1), group=timedelta(seconds=3))
     for turn in ("first", "second"):
         for chat in (10, -100):  # a member's chat and a group
             _queue(db, f"{turn}:{chat}", chat)
     for _ in range(2):
-        claimed = delivery.claim_next(db, OPENING, OTHER)
+        claimed = outbox_delivery.claim_next(db, OPENING, OTHER)
         assert claimed is not None
-        delivery.sent(db, claimed.id, OPENING)
+        outbox_delivery.sent(db, claimed.id, OPENING)
 
     def claim(seconds_later: float) -> str | None:
         now = OPENING + timedelta(seconds=seconds_later)
-        claimed = delivery.claim_next(db, now, ME, spacing=spacing)
+        claimed = outbox_delivery.claim_next(db, now, ME, spacing=spacing)
         if claimed is None:
             return None
         assert isinstance(claimed.message, OutMessage)
@@ -93,9 +94,9 @@ def test_concurrent_claimers_never_share_a_message(db: Database) -> None:
 
     def claim_all(instance: int) -> list[int]:
         taken = []
-        while (claimed := delivery.claim_next(db, OPENING, instance)) is not None:
+        while (claimed := outbox_delivery.claim_next(db, OPENING, instance)) is not None:
             taken.append(claimed.id)
-            delivery.sent(db, claimed.id, OPENING)
+            outbox_delivery.sent(db, claimed.id, OPENING)
         return taken
 
     with ThreadPoolExecutor(4) as pool:
@@ -114,11 +115,11 @@ def test_messages_of_a_stopped_process_become_unconfirmed(db: Database) -> None:
             _queue(db, key, chat)
         owner = {"mine": ME, "dead": OTHER, "alive": alive.id}
         for key, instance in owner.items():
-            claimed = delivery.claim_next(db, OPENING, instance)
+            claimed = outbox_delivery.claim_next(db, OPENING, instance)
             assert claimed is not None
             assert isinstance(claimed.message, OutMessage)
             assert claimed.message.text == key
-        assert delivery.recover(db, ME) == (2 if db.engine.dialect.name == "sqlite" else 1)
+        assert outbox_delivery.recover(db, ME) == (2 if db.engine.dialect.name == "sqlite" else 1)
     finally:
         alive.release()
     states = _states(db)
@@ -128,7 +129,7 @@ def test_messages_of_a_stopped_process_become_unconfirmed(db: Database) -> None:
     assert _claim(db) == "next-to-dead"
     if db.engine.dialect.name == "postgresql":
         assert states["alive"] is OutboxState.SENDING
-        assert delivery.recover(db, ME) == 1  # its process has stopped meanwhile
+        assert outbox_delivery.recover(db, ME) == 1  # its process has stopped meanwhile
     assert _states(db)["alive"] is OutboxState.UNCONFIRMED
 
 
@@ -136,22 +137,22 @@ def test_retries_back_off_then_give_up_and_flood_waits_do_not_count(db: Database
     _queue(db, "m", 1)
     now = OPENING
     pauses = []
-    for attempt in range(1, delivery.MAX_ATTEMPTS + 1):
-        claimed = delivery.claim_next(db, now, ME)
+    for attempt in range(1, outbox_delivery.MAX_ATTEMPTS + 1):
+        claimed = outbox_delivery.claim_next(db, now, ME)
         assert claimed is not None, f"not due at attempt {attempt}"
         if attempt == 3:
-            delivery.flood_wait(db, claimed.id, "Too Many Requests: retry after 1")
-            claimed = delivery.claim_next(db, now, ME)
+            outbox_delivery.flood_wait(db, claimed.id, "Too Many Requests: retry after 1")
+            claimed = outbox_delivery.claim_next(db, now, ME)
             assert claimed is not None
-        if not delivery.retry_later(db, claimed.id, "Bad Gateway", now):
+        if not outbox_delivery.retry_later(db, claimed.id, "Bad Gateway", now):
             break
         with db.unit_of_work() as session:
             row = session.get_one(OutgoingMessage, claimed.id)
             pauses.append(row.not_before - now)
             now = row.not_before
     assert pauses[:4] == [timedelta(seconds=s) for s in (2, 4, 8, 16)]
-    assert max(pauses) == delivery.MAX_BACKOFF
-    assert len(pauses) == delivery.MAX_ATTEMPTS - 1
+    assert max(pauses) == outbox_delivery.MAX_BACKOFF
+    assert len(pauses) == outbox_delivery.MAX_ATTEMPTS - 1
     assert _states(db)["m"] is OutboxState.FAILED
 
 
@@ -159,10 +160,10 @@ def test_refused_messages_mark_their_member_unreachable(db: Database, database_u
     services = make_services(db, database_url)
     member_id = register(services, 501, "Wang Fang")
     _queue(db, "prompt", 501, member_id=member_id)
-    claimed = delivery.claim_next(db, OPENING, ME)
+    claimed = outbox_delivery.claim_next(db, OPENING, ME)
     assert claimed is not None
     error = "Forbidden: bot was blocked by the user"
-    delivery.failed(db, claimed, error, OPENING, unreachable=True)
+    outbox_delivery.failed(db, claimed, error, OPENING, unreachable=True)
     with db.unit_of_work() as session:
         assert session.get_one(Member, member_id).unreachable_since == OPENING
     assert _states(db)["prompt"] is OutboxState.FAILED

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.chat.outbox_sender import OutboxSender, not_delivered
 from bot.chat.pacing import Pacer, Window
-from bot.chat.sender import OutboxSender, not_delivered
 from bot.config import SendingConfig
 from bot.emulator import Emulator, EmulatorClient
 from bot.services import members, outbox

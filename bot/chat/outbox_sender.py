@@ -1,5 +1,5 @@
-"""Draining the outbox: queued prompts, reminders, notices and digests go out at Telegram's pace,
-each at most once (see bot.services.delivery for what that means after a crash).
+"""The outbox sender: queued prompts, reminders, notices and digests go out at Telegram's pace,
+each at most once (see bot.services.outbox_delivery for what that means after a crash).
 
 Telegram's answers decide what happens to a message: 429 puts it back and pauses all sending
 for `retry_after`; a server error or no connection (the request certainly did not arrive) puts
@@ -22,7 +22,7 @@ from bot.chat.outage import DatabaseOutage
 from bot.chat.pacing import Pacer
 from bot.chat.replies import send
 from bot.logs import redact
-from bot.services import delivery
+from bot.services import outbox_delivery
 from bot.services.context import Services
 from storage.instances import InstanceLock
 
@@ -77,7 +77,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._network_failures = 0
         self._stopping = False
-        self._accepted: delivery.Accepted | None = None
+        self._accepted: outbox_delivery.Accepted | None = None
 
     def start(self) -> None:
         """Mark this process as alive, settle what a stopped one left, and start sending."""
@@ -105,7 +105,7 @@ class OutboxSender:
         try:
             while not self._stopping:
                 await self.pacer.ready()
-                claimed = delivery.claim_next(  # no await before the place is taken
+                claimed = outbox_delivery.claim_next(  # no await before the place is taken
                     self.services.db,
                     self.services.clock.now(),
                     self.instance.id,
@@ -122,7 +122,7 @@ class OutboxSender:
                 handled += 1
         finally:
             if self._accepted is not None:  # not recorded with a next claim: on its own
-                delivery.sent(self.services.db, *self._accepted)
+                outbox_delivery.sent(self.services.db, *self._accepted)
                 self._accepted = None
         return handled
 
@@ -150,19 +150,19 @@ class OutboxSender:
 
     def _recover(self) -> None:
         self.instance.hold()  # again if its connection was lost (the database restarted)
-        if count := delivery.recover(self.services.db, self.instance.id):
+        if count := outbox_delivery.recover(self.services.db, self.instance.id):
             log.warning(
                 "%d message(s) were on their way to Telegram when a bot process stopped; "
                 "whether they arrived is unknown, so they are not sent again",
                 count,
             )
 
-    async def _deliver(self, claimed: delivery.Delivery) -> None:
+    async def _deliver(self, claimed: outbox_delivery.Claimed) -> None:
         db = self.services.db
         try:
             await send(self.bot, claimed.chat_id, claimed.message, paced=True)
         except RetryAfter as exc:  # the pacer has paused all sending
-            delivery.flood_wait(db, claimed.id, self._describe(exc))
+            outbox_delivery.flood_wait(db, claimed.id, self._describe(exc))
         except Forbidden as exc:
             log.info("chat %s cannot be written to: %s", claimed.chat_id, exc.message)
             self._fail(claimed, exc, unreachable=True)
@@ -175,18 +175,20 @@ class OutboxSender:
             self._network_failure(claimed, exc)
         except Exception as exc:  # whether it left is unknown: never send it twice
             log.exception("sending %s message %s failed", claimed.kind, claimed.id)
-            delivery.unconfirmed(db, claimed.id, self._describe(exc))
+            outbox_delivery.unconfirmed(db, claimed.id, self._describe(exc))
         else:
             self._network_failures = 0
-            self._accepted = delivery.Accepted(claimed.id, self.services.clock.now())
+            self._accepted = outbox_delivery.Accepted(claimed.id, self.services.clock.now())
 
-    def _fail(self, claimed: delivery.Delivery, exc: TelegramError, *, unreachable: bool) -> None:
+    def _fail(
+        self, claimed: outbox_delivery.Claimed, exc: TelegramError, *, unreachable: bool
+    ) -> None:
         now = self.services.clock.now()
-        delivery.failed(
+        outbox_delivery.failed(
             self.services.db, claimed, self._describe(exc), now, unreachable=unreachable
         )
 
-    def _network_failure(self, claimed: delivery.Delivery, exc: NetworkError) -> None:
+    def _network_failure(self, claimed: outbox_delivery.Claimed, exc: NetworkError) -> None:
         error = self._describe(exc)
         if not not_delivered(exc):
             log.warning(
@@ -195,12 +197,12 @@ class OutboxSender:
                 claimed.id,
                 error,
             )
-            delivery.unconfirmed(self.services.db, claimed.id, error)
+            outbox_delivery.unconfirmed(self.services.db, claimed.id, error)
             return
         self._network_failures += 1
         self.pacer.pause(min(2.0 ** (self._network_failures - 1), MAX_PAUSE_SECONDS))
         now = self.services.clock.now()
-        if not delivery.retry_later(self.services.db, claimed.id, error, now):
+        if not outbox_delivery.retry_later(self.services.db, claimed.id, error, now):
             log.error("gave up on %s message %s: %s", claimed.kind, claimed.id, error)
 
     def _describe(self, exc: Exception) -> str:
