@@ -16,7 +16,6 @@ MAX_LINES = 600
 OVERSIZED = {
     # Each is to be split along the sections it already has (issue 13); its entry goes then.
     # Until then its size is its cap, so that it cannot grow.
-    "bot/config.py": 732,
     "tests/test_emulator.py": 779,
     "bench/answer_throughput.py": 606,
 }

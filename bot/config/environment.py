@@ -1,0 +1,46 @@
+"""What the environment gives: the secrets (the bot token, the webhook secret), which may come
+from nowhere else, and overrides of the API and database URLs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from bot.config.errors import ConfigError
+from bot.config.fields import as_mapping
+
+ENV_TOKEN: Final = "MONTHEND_BOT_TOKEN"
+ENV_API_URL: Final = "MONTHEND_API_URL"
+ENV_DATABASE_URL: Final = "MONTHEND_DATABASE_URL"
+ENV_WEBHOOK_SECRET: Final = "MONTHEND_WEBHOOK_SECRET"
+
+
+def reject_secrets_in_file(data: Mapping[str, Any]) -> None:
+    """The token and the webhook secret are secrets: they may only come from the environment."""
+    for loc, section in (("token", data), ("bot.token", as_mapping(data.get("bot")))):
+        if "token" in section:
+            raise ConfigError(
+                f"{loc}: do not put the bot token in the config file; "
+                f"set the environment variable {ENV_TOKEN} instead"
+            )
+    if "secret" in as_mapping(data.get("webhook")):
+        raise ConfigError(
+            "webhook.secret: do not put the webhook secret in the config file; "
+            f"set the environment variable {ENV_WEBHOOK_SECRET} instead"
+        )
+
+
+def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Return ``data`` with environment overrides applied and the token added."""
+    merged = {**data, "database": data.get("database", {})}
+    for section, key, var in (
+        ("bot", "api_url", ENV_API_URL),
+        ("database", "url", ENV_DATABASE_URL),
+    ):
+        if value := env.get(var, "").strip():
+            merged[section] = {**merged.get(section, {}), key: value}
+    if token := env.get(ENV_TOKEN, "").strip():
+        merged["token"] = token
+    if secret := env.get(ENV_WEBHOOK_SECRET, "").strip():
+        merged["webhook"] = {**as_mapping(merged.get("webhook")), "secret": secret}
+    return merged
