@@ -194,6 +194,21 @@ def test_env_overrides_api_url_and_database_url() -> None:
     assert config.database.url == "postgresql+psycopg://monthend@db/monthend"
 
 
+@pytest.mark.parametrize(
+    ("section", "var"),
+    [
+        ("bot", "MONTHEND_API_URL"),
+        ("database", "MONTHEND_DATABASE_URL"),
+        ("webhook", "MONTHEND_WEBHOOK_SECRET"),
+    ],
+)
+def test_a_section_that_is_no_table_is_reported_whatever_the_environment_sets(
+    section: str, var: str
+) -> None:
+    env = {var: "http://localhost:8081/bot"}
+    assert error_of({section: "x"}, env) == f"{section}: expected a table, got 'x'"
+
+
 def test_env_database_url_fills_a_missing_database_section() -> None:
     config = build({"database": DELETE}, env={"MONTHEND_DATABASE_URL": "sqlite:///x.db"})
     assert config.database.url == "sqlite:///x.db"

@@ -31,16 +31,17 @@ def reject_secrets_in_file(data: Mapping[str, Any]) -> None:
 
 
 def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """Return ``data`` with environment overrides applied and the token added."""
+    """Return ``data`` with environment overrides applied and the token added. A section
+    that is not a table is left as it is, so that it is reported as written."""
     merged = {**data, "database": data.get("database", {})}
     for section, key, var in (
         ("bot", "api_url", ENV_API_URL),
         ("database", "url", ENV_DATABASE_URL),
+        ("webhook", "secret", ENV_WEBHOOK_SECRET),
     ):
-        if value := env.get(var, "").strip():
-            merged[section] = {**merged.get(section, {}), key: value}
+        current = merged.get(section, {})
+        if (value := env.get(var, "").strip()) and isinstance(current, Mapping):
+            merged[section] = {**current, key: value}
     if token := env.get(ENV_TOKEN, "").strip():
         merged["token"] = token
-    if secret := env.get(ENV_WEBHOOK_SECRET, "").strip():
-        merged["webhook"] = {**as_mapping(merged.get("webhook")), "secret": secret}
     return merged
