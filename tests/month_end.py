@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.periods import Period
 from bot.questionnaire import Kind
-from bot.services import answering, cycles, directory, outbox_delivery, scheduler
+from bot.services import answering, cycles, directory, outbox_delivery, outbox_keys, scheduler
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Outgoing, OutMessage, from_payload
@@ -202,6 +202,13 @@ def queued(db: Database, kind: str, chat_id: int | None = None) -> list[Outgoing
 def waiting(db: Database, kind: str, chat_id: int | None = None) -> list[OutgoingMessage]:
     """Rows of `kind` still to be sent."""
     return [m for m in queued(db, kind, chat_id) if m.state is OutboxState.PENDING]
+
+
+def key_part(row: OutgoingMessage, name: str) -> str:
+    """A part of the row's outbox key, by name: a reminder's "moment", a digest's "part"."""
+    key = outbox_keys.read(row.key)
+    assert key is not None, row.key
+    return key.parts[name]
 
 
 def held(db: Database, kind: str, chat_id: int | None = None) -> list[Outgoing]:

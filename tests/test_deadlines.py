@@ -22,6 +22,7 @@ from tests.month_end import (
     OMAR,
     SUPPORT_MANAGER,
     WANG,
+    key_part,
     message,
     press,
     queued,
@@ -61,7 +62,7 @@ def test_at_the_deadline_the_manager_learns_who_is_missing(db: Database, databas
     tick_at(services, DEADLINE)
     tick_at(services, DEADLINE + timedelta(minutes=1))
     digest = queued(db, "digest", MANAGER_ID)
-    assert [row.key.rsplit(":", 1)[1] for row in digest] == [str(n) for n in range(len(digest))]
+    assert [key_part(row, "part") for row in digest] == [str(n) for n in range(len(digest))]
     summary = message(digest[0]).text
     assert "Missing: 1</b> — 王芳" in summary
     assert "In progress: 1</b> — Omar Haddad" in summary
@@ -169,7 +170,7 @@ def test_extending_for_one_member(db: Database, database_url: str) -> None:
     # Anna: the morning of her deadline (09:00); Li Na: one working day before hers (10:00).
     # Wang and Omar, whose deadline has passed, are not reminded any more.
     assert sorted(
-        (row.chat_id, row.key.rsplit(":", 1)[1])
+        (row.chat_id, key_part(row, "moment"))
         for row in queued(db, "reminder")
         if "20261203" in row.key
     ) == [(ANNA, "20261203T0100Z"), (104, "20261203T0200Z")]

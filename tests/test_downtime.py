@@ -11,7 +11,7 @@ from bot.services.cycles import open_cycle
 from storage.db import Database
 from storage.models import OutboxState
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
-from tests.month_end import ANNA, OMAR, WANG, queued, sent_out, team, tick_at, waiting
+from tests.month_end import ANNA, OMAR, WANG, key_part, queued, sent_out, team, tick_at, waiting
 
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 WED_09 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def test_of_the_missed_reminders_only_the_latest_is_sent(db: Database, database_
         (ANNA, "reminder"),
         (OMAR, "reminder"),
     ]
-    assert {row.key.rsplit(":", 1)[1] for row in queued(db, "reminder")} == {"20261202T0100Z"}
+    assert {key_part(row, "moment") for row in queued(db, "reminder")} == {"20261202T0100Z"}
 
 
 def test_a_reminder_queued_but_never_sent_goes_stale(db: Database, database_url: str) -> None:
@@ -61,7 +61,7 @@ def test_a_reminder_queued_but_never_sent_goes_stale(db: Database, database_url:
         (ANNA, "reminder"),
         (OMAR, "reminder"),
     ]
-    states = {row.key.rsplit(":", 1)[1]: row.state for row in queued(db, "reminder", WANG)}
+    states = {key_part(row, "moment"): row.state for row in queued(db, "reminder", WANG)}
     assert states == {"20261201T0200Z": OutboxState.EXPIRED, "20261202T0100Z": OutboxState.SENT}
 
 

@@ -47,6 +47,7 @@ from tests.month_end import (
     close_month,
     company,
     held,
+    key_part,
     open_month,
     queued,
     texts,
@@ -365,12 +366,11 @@ async def test_a_manager_of_two_departments_gets_the_deadline_digest_of_each(
                 await people[manager].wait_for(_document("html")(team))
         with bot.services.db.unit_of_work() as session:
             keys = dict(session.execute(select(Cycle.id, Department.key).join(Department)).all())
-            first_parts = session.scalars(
-                select(OutgoingMessage).where(
-                    OutgoingMessage.kind == "digest", OutgoingMessage.key.endswith(":0")
-                )
-            )
-            recipients = sorted((keys[int(m.key.split(":")[1])], m.chat_id) for m in first_parts)
+        recipients = sorted(
+            (keys[int(key_part(m, "cycle"))], m.chat_id)
+            for m in queued(bot.services.db, "digest")
+            if key_part(m, "part") == "0"
+        )
     assert recipients == [
         ("sales", MANAGER_ID),
         ("sales", BOTH),

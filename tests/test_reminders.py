@@ -15,6 +15,7 @@ from tests.month_end import (
     OMAR,
     WANG,
     answer_everything,
+    key_part,
     message,
     press,
     queued,
@@ -46,7 +47,7 @@ remind_later_at = "08:30"
 
 
 def _reminder_times(db: Database, chat_id: int) -> list[str]:
-    return [row.key.rsplit(":", 1)[1] for row in queued(db, "reminder", chat_id)]
+    return [key_part(row, "moment") for row in queued(db, "reminder", chat_id)]
 
 
 def test_every_reminder_offers_remind_me_later_and_on_leave(
