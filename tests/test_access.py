@@ -101,6 +101,7 @@ def test_an_invite_is_spent_once_even_when_two_people_redeem_it_at_once(
     assert "This invite has expired." in late.replies[0].text
 
 
+@pytest.mark.slow
 async def test_the_token_stays_out_of_logs_errors_and_stored_failures(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -198,6 +199,7 @@ department = "sales"
 """
 
 
+@pytest.mark.slow
 async def test_the_config_decides_its_managers_and_an_invited_manager_stays_until_demoted(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import html
 import io
 from collections.abc import Awaitable, Callable
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
@@ -25,6 +26,8 @@ from storage.models import (
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, press_id
 from tests.harness import Running, running_bot
 from tests.predicates import containing, question, starting, with_document, with_photo
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 NAME = ("Eve <b>", "& {{ name }} $\\frac{$")
 # As long as one message can be (4,089 of Telegram's 4,096 UTF-16 code units): a longer text

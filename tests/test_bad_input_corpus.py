@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pytest
 import sqlalchemy as sa
 
 from bot.emulator import SimulatedUser
@@ -17,6 +18,8 @@ from storage.models import Base
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 from tests.predicates import containing, question
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 REVENUE = "Question 2 of 12"
 HINT = "Please write it"

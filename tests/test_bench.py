@@ -18,6 +18,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
+@pytest.mark.slow
 def test_digest_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -32,6 +33,7 @@ def test_digest_benchmark_runs_at_a_tiny_size(
     assert status == 0
 
 
+@pytest.mark.slow
 def test_answer_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -53,6 +53,7 @@ def _stored(bot: Running) -> tuple[list[tuple[str, str | None]], str | None]:
         return [(question, text) for question, text in answers], current
 
 
+@pytest.mark.slow
 async def test_forged_button_data_is_out_of_date_answered_quietly_and_changes_nothing(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

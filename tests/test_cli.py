@@ -44,6 +44,7 @@ def test_help_lists_every_command() -> None:
         assert f"  {command} " in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -80,6 +81,7 @@ def test_a_bad_config_is_one_line_without_traceback(
     assert message in lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command", [["db", "upgrade"], ["run"], ["invite", "--department", "sales"]]
 )
@@ -256,6 +258,7 @@ def _first_to_come(schedule: str, after: datetime) -> str:
     raise AssertionError(f"nothing after {after} in:\n{schedule}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_run_says_in_one_line_when_it_is_ready(
     tmp_path: Path, database_url: str, webhook: bool

@@ -3,6 +3,7 @@ other, and Telegram's command menu shows those it lists for the menu."""
 
 from __future__ import annotations
 
+import pytest
 from telegram.ext import CommandHandler
 
 from bot.commands import COMMANDS
@@ -26,6 +27,7 @@ MENU = [
 DEFAULT_SCOPE = '{"type": "default"}'
 
 
+@pytest.mark.slow
 async def test_each_command_has_one_handler_and_the_menu_lists_them(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         menus = await bot.client.commands()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bot.chat.webhook import SECRET_HEADER
@@ -15,6 +16,8 @@ from storage.models import Answer, Member, Submission
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import WEBHOOK_SECRET, Running, running_bot
 from tests.predicates import question, with_document
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 ANSWERS = ("Closed the Suzhou distributor deal.", "56.05万", "12")
 

@@ -20,6 +20,8 @@ from tests.factories import OPENING
 from tests.harness import running_bot
 from tests.predicates import question
 
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
+
 OUTAGE_SECONDS = 3.0
 
 

@@ -244,6 +244,7 @@ def test_a_closed_month_ends_buttons_say_so(db: Database, database_url: str) -> 
     ]
 
 
+@pytest.mark.slow
 async def test_a_deadline_beyond_any_sane_horizon_is_refused_clearly(database_url: str) -> None:
     async with running_bot(database_url, extra=TWO_DEPARTMENTS) as bot:
         people = await two_departments(bot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.periods import Period
@@ -27,6 +28,7 @@ def _stored(db: Database) -> tuple[dict[str, Answer], str | None]:
         return answers, session.scalars(select(Submission.current_question)).one()
 
 
+@pytest.mark.slow
 async def test_the_parts_of_a_long_message_are_one_answer(database_url: str) -> None:
     long_answer = (REPORT * 300)[:9_000]  # three messages: 4,096 + 4,096 + 808
     not_a_number = "很多" * 2_500  # two messages

@@ -164,6 +164,7 @@ def _stored(bot: Running) -> list[object]:
         ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", SPECS)
 async def test_each_manager_command_serves_its_departments_managers_and_admins_only(
     database_url: str, command: str
@@ -293,6 +294,7 @@ def test_export_is_a_workbook(db: Database, database_url: str) -> None:
     assert workbook.content.startswith(b"PK")
 
 
+@pytest.mark.slow
 def test_the_org_head_gets_one_roll_up_when_every_deadline_has_passed(
     db: Database, database_url: str
 ) -> None:
@@ -347,6 +349,7 @@ def test_help_lists_the_commands_each_reader_may_use(db: Database, database_url:
     assert "/status" not in stranger
 
 
+@pytest.mark.slow
 async def test_a_manager_of_two_departments_gets_the_deadline_digest_of_each(
     database_url: str,
 ) -> None:

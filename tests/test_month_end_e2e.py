@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotMessage, SimulatedUser
@@ -11,6 +12,8 @@ from storage.models import Answer, Member, Submission, SubmissionState
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 from tests.predicates import containing, question, with_document, with_photo
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 
 async def _join(bot: Running, user: SimulatedUser) -> BotMessage:

@@ -3,10 +3,14 @@ answers a need from the digest's buttons, the member is told; others are refused
 
 from __future__ import annotations
 
+import pytest
+
 from bot.emulator import BotMessage, SimulatedUser
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 from tests.predicates import containing
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 
 async def _answer_all(user: SimulatedUser, needs: str) -> None:

@@ -6,11 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bot.emulator import BotMessage
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import running_bot
 from tests.predicates import containing, question
 from tests.test_bad_input import _answer, _answers, _asked
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 LIMIT = (
     "I keep numbers of up to 16 digits before the decimal point and 4 after it; “{}” has more. "

@@ -97,6 +97,7 @@ async def sending(
             yield Setup(services, client, sender, emulator)
 
 
+@pytest.mark.slow
 async def test_flood_control_pauses_all_sending_and_each_message_arrives_once(
     db: Database, database_url: str
 ) -> None:
@@ -115,6 +116,7 @@ async def test_flood_control_pauses_all_sending_and_each_message_arrives_once(
         assert [(r.state, r.attempts) for r in setup.rows()] == [(OutboxState.SENT, 1)] * 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rate", [10, 10.5])
 async def test_sending_at_the_limit_is_never_refused(
     db: Database, database_url: str, rate: float
@@ -133,6 +135,7 @@ async def test_sending_at_the_limit_is_never_refused(
         assert {r.state for r in setup.rows()} == {OutboxState.SENT}
 
 
+@pytest.mark.slow
 async def test_a_process_started_right_after_another_stopped_keeps_to_the_limit_with_it(
     db: Database, database_url: str
 ) -> None:
@@ -157,6 +160,7 @@ async def test_a_process_started_right_after_another_stopped_keeps_to_the_limit_
         assert {r.state for r in setup.rows()} == {OutboxState.SENT}
 
 
+@pytest.mark.slow
 async def test_server_errors_are_retried_with_growing_pauses(
     db: Database, database_url: str
 ) -> None:
@@ -180,6 +184,7 @@ async def test_server_errors_are_retried_with_growing_pauses(
         assert await setup.received(11) == ["hello"]
 
 
+@pytest.mark.slow
 async def test_an_answer_lost_on_its_way_back_is_never_sent_again(
     db: Database, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -198,6 +203,7 @@ async def test_an_answer_lost_on_its_way_back_is_never_sent_again(
         assert "it is not sent again" in caplog.text
 
 
+@pytest.mark.slow
 async def test_refusals_mark_members_unreachable_until_they_write(
     db: Database, database_url: str
 ) -> None:
@@ -273,6 +279,7 @@ async def test_a_reply_gets_a_place_in_the_rate_before_queued_messages() -> None
     assert order == ["reply", "queued message"]
 
 
+@pytest.mark.slow
 async def test_paced_sending_keeps_a_fan_out_and_a_digest_under_telegram_limits(
     database_url: str,
 ) -> None:
@@ -295,6 +302,7 @@ async def test_paced_sending_keeps_a_fan_out_and_a_digest_under_telegram_limits(
     assert stats["messages_per_chat"][str(MANAGER_ID)] > 3  # welcome, digest parts, report
 
 
+@pytest.mark.slow
 async def test_the_manager_sees_who_cannot_be_reached(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         fang, anna = bot.user(101, "Wang Fang"), bot.user(102, "Anna Schmidt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.emulator import BotMessage, SimulatedUser
@@ -12,6 +13,8 @@ from storage.models import Answer, Member
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
 from tests.predicates import containing
+
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.harness import running_bot
 
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
+
 FANG = {"id": 101, "is_bot": False, "first_name": "Wang", "last_name": "Fang"}
 STORY_BEFORE_BOT_API_7_1 = {
     "message": {

@@ -15,6 +15,8 @@ from storage.models import Member
 from tests.factories import TOKEN, write_config
 from tests.harness import WEBHOOK_SECRET, running_bot
 
+pytestmark = pytest.mark.slow  # the whole bot against the emulator
+
 
 async def test_updates_come_by_webhook_and_forged_ones_are_refused(database_url: str) -> None:
     async with running_bot(database_url, webhook=True) as bot:
