@@ -62,7 +62,11 @@ async def test_reminder_buttons_pause_extend_and_close(database_url: str) -> Non
         zh_reminder = await wang.wait_for(containing("⏰"))
         assert zh_reminder.button_texts()[-2:] == ["⏰ 稍后提醒我", "🌴 我本月请假"]
         await wang.press(zh_reminder, "🌴 我本月请假")
-        assert "请假" in (await wang.wait_for(containing("2026年11月 请假"))).plain_text
+        noted = await wang.wait_for(containing("2026年11月 请假"))
+        assert noted.plain_text == (
+            "已记录：你 2026年11月 请假。我不会再提醒你，汇总中会显示你为请假。"
+            "如果你仍想提交月报，直接回答或发送 /edit 即可。"
+        )
 
         # Back early, Omar resumes and gets the first question at once.
         await omar.send("/resume")
