@@ -27,9 +27,9 @@ from typing import Any, Final
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
+from bot.chat.context import MonthendApp
 from bot.chat.turns import Turns
 from bot.chat.updates import read_update
 
@@ -53,7 +53,7 @@ class Poller:
 
     def __init__(
         self,
-        application: Application[Any, Any, Any, Any, Any, Any],
+        application: MonthendApp,
         timeout: float = LONG_POLL_SECONDS,
     ) -> None:
         self.application = application

@@ -16,13 +16,13 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
+from bot.chat.context import MonthendApp
 from bot.chat.turns import Turns
 from bot.chat.updates import read_update
 from bot.config import ENV_WEBHOOK_SECRET, ConfigError, WebhookConfig
@@ -43,9 +43,7 @@ def checked(config: WebhookConfig) -> tuple[str, str]:
 
 
 @asynccontextmanager
-async def serving(
-    application: Application[Any, Any, Any, Any, Any, Any], config: WebhookConfig
-) -> AsyncIterator[None]:
+async def serving(application: MonthendApp, config: WebhookConfig) -> AsyncIterator[None]:
     """Receive updates on ``config.listen``:``config.port`` for the block, with the webhook
     set to ``config.url``."""
     url, secret = checked(config)
