@@ -110,6 +110,20 @@ def test_a_message_delivered_twice_is_one_answer(db: Database, database_url: str
     assert list(_answers(db)) == ["highlights"]
 
 
+def test_messages_delivered_again_ask_the_current_question_once(
+    db: Database, database_url: str
+) -> None:
+    """After a crash Telegram delivers again every message since the last it was told of:
+    the last one taken asks the current question again; those before it, answered by then,
+    are passed over, so the member is not asked the same question twice."""
+    services = _opened(db, database_url, (101, "王芳"))
+    answering.handle_text(services, 101, 7, "Results first", "zh-hans")
+    taken = answering.handle_text(services, 101, 9, "56万", "zh-hans")
+    assert answering.handle_text(services, 101, 7, "Results first", "zh-hans").replies == []
+    assert answering.handle_text(services, 101, 9, "56万", "zh-hans") == taken
+    assert list(_answers(db)) == ["highlights", "revenue"]
+
+
 def test_a_press_delivered_twice_is_taken_once_and_asks_again(
     db: Database, database_url: str
 ) -> None:

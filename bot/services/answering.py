@@ -335,8 +335,9 @@ def handle_text(
         member.last_message_id = max(message_id, previous or 0)  # flushed once
         if flow is None:
             return TextResult([_no_cycle(translator(member.language))])
-        if repeated:  # delivered again after a restart: handled already, so just ask again
-            return TextResult(flow.ask_current())
+        if repeated:  # delivered again after a restart: taken already, so the last one taken
+            # asks again (its reply may not have arrived) and those before it pass quietly
+            return TextResult(flow.ask_current() if message_id == previous else [])
         follows = previous is not None and message_id == previous + 1
         return TextResult(flow.take_message(text, sent_at, follows))
 
