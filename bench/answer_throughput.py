@@ -59,14 +59,14 @@ from sqlalchemy.engine import make_url
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bench.echo_bot import Echoed
-from bot.clock import SystemClock
 from bot.config import Config
 from bot.emulator import Emulator
-from bot.i18n import translator
-from bot.periods import Period
 from bot.questionnaire import Kind, Questionnaire, localized
 from bot.services import cycles, directory
 from bot.services.context import Services
+from bot.timing.clock import SystemClock
+from bot.timing.periods import Period
+from bot.wording.i18n import translator
 from storage.db import Database
 from storage.models import Answer, Member, Submission, SubmissionState
 

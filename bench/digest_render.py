@@ -58,10 +58,10 @@ from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.digest.render.xlsx import digest_xlsx
 from bot.follow_through import mark_key, note_key
-from bot.i18n import Translator
-from bot.periods import Period
 from bot.questionnaire import Kind, Questionnaire, load_questionnaire
 from bot.services.follow_through import items_to_follow_through
+from bot.timing.periods import Period
+from bot.wording.i18n import Translator
 from storage.db import Database
 from storage.models import Answer, Cycle, Department, Member, Submission, Target
 

@@ -69,13 +69,13 @@ from sqlalchemy import func, select
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bench.roster import add_active_members
-from bot.clock import SystemClock
 from bot.config import load_config
 from bot.emulator import BotMessage, Emulator, EmulatorClient
-from bot.periods import Period
 from bot.services import directory
 from bot.services.context import Services
 from bot.services.cycles import OpenResult, open_cycle
+from bot.timing.clock import SystemClock
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import OutboxState, OutgoingMessage
 

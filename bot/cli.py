@@ -14,15 +14,15 @@ from telegram import Bot
 from telegram.error import InvalidToken
 
 from bot import logs
-from bot.clock import SystemClock
 from bot.config import ENV_TOKEN, Config, ConfigError, DepartmentConfig, load_config
-from bot.periods import Period
 from bot.questionnaire import QuestionnaireError
-from bot.schedule import due_periods
 from bot.services import cycles, directory, overview
 from bot.services import members as member_data
 from bot.services.context import Services
-from bot.workdays import department_schedule
+from bot.timing.clock import SystemClock
+from bot.timing.periods import Period
+from bot.timing.schedule import due_periods
+from bot.timing.workdays import department_schedule
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Role
 
@@ -370,7 +370,7 @@ def schedule(ctx: click.Context, department: str, months: int, start: str | None
 @click.option("--members", "team_size", default=6, show_default=True, help="How many staff.")
 def demo(team_size: int) -> None:
     """Run a whole simulated month end on the built-in Telegram emulator."""
-    from bot.demo import run_demo
+    from bot.demo.month_end import run_demo
 
     asyncio.run(run_demo(team_size))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from bot.i18n import N_
+from bot.wording.i18n import N_
 
 
 @dataclass(frozen=True)

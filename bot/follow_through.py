@@ -22,8 +22,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, Protocol
 
-from bot.i18n import LANGUAGES, N_, Translator, translator
-from bot.numbers import number_style
 from bot.questionnaire import (
     RESERVED_PREFIX,
     Choice,
@@ -34,7 +32,9 @@ from bot.questionnaire import (
     Section,
     localized,
 )
-from bot.text import shorten
+from bot.wording.i18n import LANGUAGES, N_, Translator, translator
+from bot.wording.numbers import number_style
+from bot.wording.text import shorten
 
 
 class PlanMark(enum.StrEnum):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.i18n import Translator
+from bot.wording.i18n import Translator
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
 DEFAULT_PATH = Path(str(files("templates"))) / "questionnaire" / "default.toml"

@@ -7,10 +7,10 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.services import directory
 from bot.services.context import Services
+from bot.timing.clock import ManualClock
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-for-the-emulator"

@@ -12,11 +12,11 @@ from pydantic import SecretStr
 
 from bot.chat.app import build_application, polling, webhook_mode
 from bot.chat.context import MonthendApp
-from bot.clock import ManualClock
 from bot.config import SendingConfig, WebhookConfig
 from bot.emulator import Emulator, EmulatorClient, SimulatedUser
 from bot.services import directory
 from bot.services.context import Services
+from bot.timing.clock import ManualClock
 from storage.db import Database
 from tests.factories import BEFORE_OPENING, TOKEN, make_config
 

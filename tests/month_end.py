@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.periods import Period
 from bot.questionnaire import Kind
 from bot.services import answering, cycles, directory, outbox_delivery, outbox_keys, scheduler
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Outgoing, OutMessage, from_payload
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Member, OutboxState, OutgoingMessage, Submission
 from storage.queries import open_submission

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.emulator import Emulator
-from bot.periods import Period
 from bot.services import cycles, directory, outbox_delivery
+from bot.timing.periods import Period
 from storage.db import Database
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.harness import free_port

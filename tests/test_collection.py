@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.collection import collection_paused
+from bot.gc_pause import collection_paused
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
-from bot.periods import Period
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, write_config

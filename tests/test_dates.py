@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date, format_time, get_datetime_format
 
-from bot.dates import day_text, moment_text, month_text
-from bot.i18n import LANGUAGES, babel_locale
-from bot.periods import Period
+from bot.timing.periods import Period
+from bot.wording.dates import day_text, moment_text, month_text
+from bot.wording.i18n import LANGUAGES, babel_locale
 
 DEADLINE = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 

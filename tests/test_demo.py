@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import run_demo
+from bot.demo.month_end import run_demo
 
 pytestmark = pytest.mark.slow
 

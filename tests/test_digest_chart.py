@@ -14,9 +14,9 @@ from PIL import Image
 
 from bot.digest.model import Digest, OnTimeRate
 from bot.digest.render.chart import CJK_FONT, digest_chart
-from bot.i18n import Translator
-from bot.periods import Period
 from bot.services.messages import OutPhoto, from_payload, to_payload
+from bot.timing.periods import Period
+from bot.wording.i18n import Translator
 from tests.test_digest_render import EN, ZH, big_department, department, make_digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

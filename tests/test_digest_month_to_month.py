@@ -11,10 +11,10 @@ from sqlalchemy import select
 from bot.digest.gather.build import build_digest
 from bot.digest.render.telegram import render_telegram
 from bot.emulator.html import html_to_plain
-from bot.periods import Period
 from bot.services import answering, digests, needs, targets
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, Need, NeedStatus
 from storage.queries import cycle_for, department_by_key, latest_cycle

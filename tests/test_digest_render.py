@@ -18,9 +18,9 @@ from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.telegram import DETAIL_MEMBERS, render_telegram
 from bot.digest.render.templates import environment
 from bot.emulator.html import html_to_plain, parse_html, utf16_len
-from bot.i18n import Translator
-from bot.periods import Period
 from bot.questionnaire import Questionnaire, load_questionnaire
+from bot.timing.periods import Period
+from bot.wording.i18n import Translator
 
 EN = Translator("en")
 ZH = Translator("zh_Hans")

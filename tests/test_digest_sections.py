@@ -26,8 +26,8 @@ from bot.digest.render.telegram import (
 )
 from bot.emulator.html import html_to_plain
 from bot.follow_through import PlanItem, PlanMark
-from bot.items import split_items
-from bot.periods import Period
+from bot.timing.periods import Period
+from bot.wording.items import split_items
 from storage.models import NeedStatus
 from tests.test_digest_render import (
     EN,

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.digest.model import Digest, FollowThrough, NeedItem, Status, Theme
 from bot.digest.render.xlsx import WIDTH_LIMIT, digest_xlsx
 from bot.follow_through import PlanItem, PlanMark
-from bot.i18n import Translator
+from bot.wording.i18n import Translator
 from storage.models import NeedStatus
 from tests.test_digest_render import EN, ZH, answers, department, make_digest, member
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.periods import Period
 from bot.services.cycles import open_cycle
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import OutboxState
 from tests.factories import DEADLINE, MANAGER_ID, OPENING

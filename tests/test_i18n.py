@@ -10,7 +10,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator, catalog_path, normalize_language
+from bot.wording.i18n import (
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    Translator,
+    catalog_path,
+    normalize_language,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.periods import Period
 from bot.services import answering, cycles
 from bot.services.context import Services
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, Submission
 from tests.factories import OPENING, make_services, register

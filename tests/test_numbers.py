@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from babel.numbers import format_decimal
 
-from bot.numbers import (
+from bot.wording.numbers import (
     NumberFormatError,
     NumberOutOfRange,
     ParsedNumber,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.periods import Period
+from bot.timing.periods import Period
 
 
 def test_parse_and_str_round_trip() -> None:

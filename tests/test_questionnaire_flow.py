@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot.periods import Period
 from bot.services import answering, cycles
 from bot.services.context import Services
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, Member, OutgoingMessage, Submission, SubmissionState
 from tests.factories import OPENING, clock_of, make_services, press_id, register

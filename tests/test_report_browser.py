@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from bot.digest.render.report import render_report_html
-from bot.i18n import Translator
+from bot.wording.i18n import Translator
 from tests.test_digest_render import EN, ZH, department
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

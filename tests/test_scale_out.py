@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from bot.chat.webhook import SECRET_HEADER
 from bot.emulator import BotMessage, Emulator, EmulatorClient
-from bot.periods import Period
+from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Cycle, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, UNPACED, write_config

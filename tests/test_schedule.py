@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock, SystemClock
 from bot.config import ReminderRule, ScheduleConfig
-from bot.periods import Period
-from bot.schedule import (
+from bot.timing.clock import ManualClock, SystemClock
+from bot.timing.periods import Period
+from bot.timing.schedule import (
     CycleTimes,
     DepartmentSchedule,
     WeekendCalendar,

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from bot.numbers import format_number
+from bot.wording.numbers import format_number
 from storage.db import Database, make_engine, upgrade
 from storage.models import Target
 from tests.factories import make_services, register

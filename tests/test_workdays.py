@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.config import CalendarConfig, DepartmentConfig, ScheduleConfig
-from bot.periods import Period
-from bot.workdays import CountryCalendar, department_schedule
+from bot.timing.periods import Period
+from bot.timing.workdays import CountryCalendar, department_schedule
 
 CHINA = CountryCalendar(CalendarConfig(country="CN"))
 

@@ -22,9 +22,9 @@ from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
 from bot.commands import MENU
 from bot.config import WebhookConfig
-from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services import overview, scheduler
 from bot.services.context import Services
+from bot.wording.i18n import LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from bot.chat import manager, month_end, other_updates
 from bot.chat.context import Context, Handler, MonthendApp
 from bot.chat.replies import send_all
 from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, who_wrote
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 from bot.services import answering, callback_data, cycles, directory, guide
+from bot.wording.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from telegram.ext import ApplicationHandlerStop, filters
 
 from bot.chat.context import Context
 from bot.chat.updates import PRIVATE_TEXT
-from bot.i18n import N_, Translator, normalize_language, translator
 from bot.services import directory, members
+from bot.wording.i18n import N_, Translator, normalize_language, translator
 
 WITH_NUL = filters.ChatType.PRIVATE & filters.Regex("\x00")
 """Private text (an answer, or a command with its arguments) with a NUL character in it."""

@@ -10,7 +10,7 @@ from typing import Any, Final, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.text import shorten
+from bot.wording.text import shorten
 
 _MAX_SHOWN_INPUT: Final = 60
 

@@ -37,7 +37,7 @@ from bot.config.fields import (
     check_quiet_hours,
     parse_quiet_hours,
 )
-from bot.cron import check_monthly
+from bot.timing.cron import check_monthly
 
 DEFAULT_LANGUAGE: Final[Language] = "zh_Hans"
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"

@@ -10,8 +10,8 @@ from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
-from bot.periods import Period
 from bot.questionnaire import Kpi, Question, Questionnaire
+from bot.timing.periods import Period
 from storage.models import NeedStatus
 
 

@@ -24,10 +24,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.i18n import Translator, normalize_language, translator
-from bot.periods import Period
 from bot.services.context import Services
 from bot.services.messages import Outgoing, OutMessage
+from bot.timing.periods import Period
+from bot.wording.i18n import Translator, normalize_language, translator
 from storage.models import Department, Member, MemberStatus, Role
 from storage.queries import member_by_telegram_id
 

@@ -10,9 +10,6 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from bot.dates import month_text
-from bot.i18n import Translator, normalize_language, translator
-from bot.numbers import NumberFormatError, parse_number
 from bot.questionnaire import Kind, Question, localized
 from bot.services import callback_data, outbox, outbox_keys, reminders
 from bot.services.callback_data import Action, Press
@@ -21,6 +18,9 @@ from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from bot.wording.dates import month_text
+from bot.wording.i18n import Translator, normalize_language, translator
+from bot.wording.numbers import NumberFormatError, parse_number
 from storage.models import (
     Answer,
     CycleState,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.clock import Clock
 from bot.config import Config, DepartmentConfig
 from bot.questionnaire import Questionnaire, load_questionnaire
-from bot.schedule import DepartmentSchedule
-from bot.workdays import department_schedule
+from bot.timing.clock import Clock
+from bot.timing.schedule import DepartmentSchedule
+from bot.timing.workdays import department_schedule
 from storage.db import Database
 
 

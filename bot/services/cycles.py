@@ -10,17 +10,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.dates import moment_text, month_text
 from bot.follow_through import StoredItems, questionnaire_for
-from bot.i18n import translator
-from bot.periods import Period
 from bot.questionnaire import Questionnaire
-from bot.schedule import CycleTimes
 from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.follow_through import items_to_follow_through
 from bot.services.messages import OutMessage
 from bot.services.prompts import question_message
+from bot.timing.periods import Period
+from bot.timing.schedule import CycleTimes
+from bot.wording.dates import moment_text, month_text
+from bot.wording.i18n import translator
 from storage.models import (
     Cycle,
     CycleState,

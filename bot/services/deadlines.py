@@ -14,15 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.dates import day_text, moment_text, month_text
 from bot.digest.gather.build import build_digest
 from bot.digest.model import OUTSTANDING, Status
-from bot.i18n import Translator, translator
-from bot.schedule import DepartmentSchedule, add_working_days, to_utc
 from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
+from bot.timing.schedule import DepartmentSchedule, add_working_days, to_utc
+from bot.wording.dates import day_text, moment_text, month_text
+from bot.wording.i18n import Translator, translator
 from storage.models import (
     Cycle,
     CycleState,

@@ -7,19 +7,19 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.dates import month_text
 from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest
 from bot.digest.render.chart import digest_chart
 from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.telegram import telegram_messages
 from bot.digest.render.xlsx import digest_xlsx
-from bot.i18n import Translator, translator
 from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command, managers_of
 from bot.services.context import Services
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.needs import with_buttons
+from bot.wording.dates import month_text
+from bot.wording.i18n import Translator, translator
 from storage.models import Cycle
 from storage.queries import cycle_for, latest_cycle
 

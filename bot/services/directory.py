@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import ManagerConfig
-from bot.i18n import LANGUAGES, normalize_language, translator
 from bot.services.answering import not_registered, paused_note
 from bot.services.context import Services
 from bot.services.members import MemberRef, find
 from bot.services.messages import OutMessage
+from bot.wording.i18n import LANGUAGES, normalize_language, translator
 from storage.models import Department, Invite, Member, MemberStatus, Role
 from storage.queries import department_by_key, member_by_telegram_id
 

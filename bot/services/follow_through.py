@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.digest.gather.figures import Goal, goals
 from bot.follow_through import PLAN_QUESTION, StoredItems, questionnaire_for
-from bot.items import split_items
-from bot.periods import Period
 from bot.questionnaire import Questionnaire
+from bot.timing.periods import Period
+from bot.wording.items import split_items
 from storage.models import Answer, Cycle, Submission
 from storage.queries import cycle_for
 

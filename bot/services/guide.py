@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.commands import MENU
-from bot.i18n import translator
 from bot.services.access import language_of, managed_departments
 from bot.services.context import Services
 from bot.services.messages import OutMessage
+from bot.wording.i18n import translator
 
 
 def help_message(services: Services, telegram_id: int, language_code: str | None) -> OutMessage:

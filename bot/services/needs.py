@@ -23,14 +23,14 @@ from bot import commands
 from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.render.telegram import TelegramMessage, needs_messages
 from bot.digest.render.templates import NEED_LABELS
-from bot.i18n import translator
-from bot.items import split_items
 from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, may_manage, refusal
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
-from bot.text import shorten
+from bot.wording.i18n import translator
+from bot.wording.items import split_items
+from bot.wording.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
 from storage.queries import member_by_telegram_id
 

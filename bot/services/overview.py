@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.digest.gather.build import build_digest
 from bot.digest.model import Status
-from bot.schedule import due_periods
 from bot.services.context import Services
+from bot.timing.schedule import due_periods
 from storage.models import (
     Cycle,
     CycleState,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import translator
 from bot.services import outbox, outbox_keys
 from bot.services.answering import Questioning, not_registered
 from bot.services.context import Services
 from bot.services.cycles import enroll_late_joiner
 from bot.services.messages import OutMessage
+from bot.wording.i18n import translator
 from storage.models import (
     Cycle,
     CycleState,

@@ -6,19 +6,19 @@ from html import escape
 
 from babel.lists import format_list
 
-from bot.i18n import Translator
-from bot.numbers import (
+from bot.questionnaire import Kind, Question, Questionnaire, localized
+from bot.services.callback_data import Action
+from bot.services.callback_data import press as callback
+from bot.services.messages import Button, Keyboard, OutMessage
+from bot.wording.i18n import Translator
+from bot.wording.numbers import (
     NUMBER_PLACES,
     WHOLE_DIGITS,
     NumberFormatError,
     NumberOutOfRange,
     format_number,
 )
-from bot.questionnaire import Kind, Question, Questionnaire, localized
-from bot.services.callback_data import Action
-from bot.services.callback_data import press as callback
-from bot.services.messages import Button, Keyboard, OutMessage
-from bot.text import shorten
+from bot.wording.text import shorten
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
@@ -33,7 +33,7 @@ NUMBER_EXAMPLES = (
     "1.2k",
     "５０００",
 )
-"""Forms of a number the hint shows (bot.numbers reads them all)."""
+"""Forms of a number the hint shows (bot.wording.numbers reads them all)."""
 PERCENT_EXAMPLE = "50%"
 EDIT_BUTTONS_PER_ROW = 4
 

@@ -9,9 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.dates import moment_text, month_text
-from bot.i18n import translator
-from bot.schedule import DepartmentSchedule
 from bot.services import outbox, outbox_keys
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
@@ -19,6 +16,9 @@ from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, OutMessage
 from bot.services.prompts import question_message
+from bot.timing.schedule import DepartmentSchedule
+from bot.wording.dates import moment_text, month_text
+from bot.wording.i18n import translator
 from storage.models import Cycle, MemberStatus, Submission, SubmissionState
 
 

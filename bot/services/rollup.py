@@ -11,21 +11,21 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dates import month_text
 from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest, KpiFigures, KpiTotal, Status, ratio
 from bot.digest.render.packing import Block, pack
 from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.templates import Macros
 from bot.digest.render.view import coverage
-from bot.i18n import Translator, translator
-from bot.numbers import format_percent
-from bot.periods import Period
 from bot.questionnaire import localized
 from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.cycles import times_for
 from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.timing.periods import Period
+from bot.wording.dates import month_text
+from bot.wording.i18n import Translator, translator
+from bot.wording.numbers import format_percent
 from storage.models import Cycle, Department
 from storage.queries import cycle_for, member_by_telegram_id
 

@@ -17,13 +17,13 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.schedule import due_periods
 from bot.services import outbox
 from bot.services.context import Services
 from bot.services.cycles import open_cycle
 from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
 from bot.services.rollup import queue_due_rollup
+from bot.timing.schedule import due_periods
 from storage.db import unavailable
 from storage.models import Cycle, CycleState, Department, Submission
 

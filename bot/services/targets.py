@@ -16,15 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.dates import month_text
-from bot.i18n import LANGUAGES, Translator, translator
-from bot.numbers import NumberFormatError, format_number, parse_number
-from bot.periods import Period
 from bot.questionnaire import Kpi, Questionnaire, localized
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.prompts import number_hint
+from bot.timing.periods import Period
+from bot.wording.dates import month_text
+from bot.wording.i18n import LANGUAGES, Translator, translator
+from bot.wording.numbers import NumberFormatError, format_number, parse_number
 from storage.models import Department, Member, MemberStatus, Role, Target
 
 REMOVE = "-"

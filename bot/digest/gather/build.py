@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.collection import collection_paused
 from bot.digest.gather.figures import Goal, answered_figures, goals, period_figures
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import digest_needs
@@ -27,8 +26,9 @@ from bot.digest.model import (
     Status,
 )
 from bot.follow_through import Given, StoredItems, marked_items
-from bot.periods import Period
+from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Measure, Questionnaire
+from bot.timing.periods import Period
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, effective_deadline
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.follow_through import Given
-from bot.periods import Period
 from bot.questionnaire import Kpi, Measure, Questionnaire
+from bot.timing.periods import Period
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for

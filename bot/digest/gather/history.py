@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.digest.model import OnTimeRate
-from bot.periods import Period
+from bot.timing.periods import Period
 from storage.models import Cycle, Submission
 
 RECENT_CYCLES: Final = 6

@@ -24,12 +24,12 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from bot.collection import collection_paused
 from bot.digest.model import Digest, KpiFigures
-from bot.i18n import Translator
-from bot.numbers import format_number, format_percent
+from bot.gc_pause import collection_paused
 from bot.questionnaire import localized
-from bot.text import shorten
+from bot.wording.i18n import Translator
+from bot.wording.numbers import format_number, format_percent
+from bot.wording.text import shorten
 
 
 def _register_font() -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
 
-from bot.text import joined
+from bot.wording.text import joined
 
 MESSAGE_LIMIT: Final = 4096
 """Telegram's limit on one message; counted on the raw HTML, in UTF-16 code units."""

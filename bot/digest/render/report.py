@@ -6,11 +6,11 @@ import re
 import unicodedata
 from typing import Final
 
-from bot.collection import collection_paused
 from bot.digest.model import Digest
 from bot.digest.render.templates import environment, status_icons, status_labels
 from bot.digest.render.view import DigestView
-from bot.i18n import Translator
+from bot.gc_pause import collection_paused
+from bot.wording.i18n import Translator
 
 REPORT_TEMPLATE: Final = "digest/report.html.j2"
 

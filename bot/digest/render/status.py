@@ -9,7 +9,7 @@ from bot.digest.model import OUTSTANDING, Digest, MemberReport, Status
 from bot.digest.render.packing import Block, pack
 from bot.digest.render.templates import Macros
 from bot.digest.render.view import summary_of
-from bot.i18n import Translator
+from bot.wording.i18n import Translator
 
 STATUS_TEMPLATE: Final = "digest/status.html.j2"
 ORDER: Final = (

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.collection import collection_paused
 from bot.digest.model import Digest, NeedItem
 from bot.digest.render.packing import MESSAGE_LIMIT, Block, pack, telegram_size
 from bot.digest.render.templates import Macros
@@ -22,9 +21,10 @@ from bot.digest.render.view import (
     Summary,
     need_view,
 )
-from bot.i18n import Translator
-from bot.numbers import format_number
-from bot.text import joined, shorten, width
+from bot.gc_pause import collection_paused
+from bot.wording.i18n import Translator
+from bot.wording.numbers import format_number
+from bot.wording.text import joined, shorten, width
 
 TELEGRAM_TEMPLATE: Final = "digest/telegram.html.j2"
 TABLE_ROWS: Final = 25

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from bot.digest.model import Status
-from bot.i18n import N_, translations
+from bot.wording.i18n import N_, translations
 from storage.models import NeedStatus
 
 TEMPLATES_DIR: Final = Path(str(files("templates")))

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
 
-from bot.dates import day_text, moment_text, month_text
 from bot.digest.model import (
     Digest,
     FollowThrough,
@@ -29,10 +28,11 @@ from bot.digest.model import (
 )
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
-from bot.i18n import Translator
-from bot.numbers import EMPTY_VALUE, number_style
 from bot.questionnaire import Kind, Kpi, Measure, Question, localized
-from bot.text import html_length, joined, shorten
+from bot.wording.dates import day_text, moment_text, month_text
+from bot.wording.i18n import Translator
+from bot.wording.numbers import EMPTY_VALUE, number_style
+from bot.wording.text import html_length, joined, shorten
 
 ANSWER_LIMIT: Final = 1000
 """Longest answer (escaped) shown in a Telegram message; the report file has the full text."""

@@ -24,14 +24,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot.collection import collection_paused
-from bot.dates import month_text
 from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
-from bot.i18n import N_, Translator
+from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Measure, Question, localized
-from bot.text import width
+from bot.wording.dates import month_text
+from bot.wording.i18n import N_, Translator
+from bot.wording.text import width
 
 SHEET_TITLE_LIMIT: Final = 31
 """Excel's limit on the length of a sheet name."""

@@ -7,7 +7,7 @@ from typing import Final
 
 from croniter import croniter
 
-from bot.periods import Period
+from bot.timing.periods import Period
 
 FIELDS: Final = 5
 """minute hour day-of-month month day-of-week; no seconds or years."""

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 
-from bot.i18n import babel_locale
-from bot.periods import Period
+from bot.timing.periods import Period
+from bot.wording.i18n import babel_locale
 
 
 def month_text(period: Period | str, locale: Locale | str) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 import holidays
 
 from bot.config import CalendarConfig, DepartmentConfig
-from bot.schedule import DepartmentSchedule
+from bot.timing.schedule import DepartmentSchedule
 
 
 class CountryCalendar:

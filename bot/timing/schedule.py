@@ -8,8 +8,8 @@ from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.config import ScheduleConfig
-from bot.cron import first_in_month
-from bot.periods import Period
+from bot.timing.cron import first_in_month
+from bot.timing.periods import Period
 
 __all__ = [
     "CycleTimes",

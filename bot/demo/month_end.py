@@ -1,0 +1,290 @@
+"""`monthend demo`: a whole month end of a simulated team, on the emulator and SQLite.
+
+Last month's month end runs first, quietly (everyone answers and submits; its digest goes to
+the manager), so that this month's shows what the loop brings: last month's plan asked about
+first, targets from last month's floors, 完成率 and 环比."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import textwrap
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+
+from bot import logs
+from bot.chat.app import build_application, polling
+from bot.config import Config
+from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
+from bot.services import callback_data, directory
+from bot.services.callback_data import Action
+from bot.services.context import Services
+from bot.services.cycles import times_for
+from bot.timing.clock import ManualClock
+from bot.timing.periods import Period
+from storage.db import Database
+
+TEAM = Path(__file__).with_name("team.toml")
+TOKEN = "100000:demo-token"
+WAIT = 15.0
+
+
+@dataclass
+class Member:
+    """A simulated person and what they will answer."""
+
+    user: SimulatedUser
+    name: str
+    last_month: list[str]
+    answers: list[str]
+    late: bool = False
+
+
+class Transcript:
+    """Prints the chat as it happens, readably."""
+
+    def __init__(self, width: int = 100) -> None:
+        self.width = width
+        self.quiet = False
+        """Whether the chat goes unprinted for now."""
+
+    def heading(self, text: str) -> None:
+        """A stage of the month end."""
+        print(f"\n── {text} " + "─" * max(0, self.width - len(text) - 4))
+
+    def person(self, name: str, text: str) -> None:
+        """Something a person did."""
+        if not self.quiet:
+            print(textwrap.shorten(f"{name} ▸ {text}", self.width, placeholder=" …"))
+
+    def bot(self, to: str, message: BotMessage, lines: int = 3) -> None:
+        """A message from the bot, its first lines."""
+        if self.quiet:
+            return
+        body = message.plain_text.strip().splitlines() or [""]
+        if message.document is not None:
+            body = [f"📎 {message.document[1]}", *body]
+        shown = [
+            textwrap.shorten(line, self.width - 8, placeholder=" …")
+            for line in body[:lines]
+            if line
+        ]
+        if len(body) > lines:
+            shown.append("…")
+        buttons = message.button_texts()
+        if buttons:
+            shown.append("[" + "] [".join(buttons[:6]) + ("] …" if len(buttons) > 6 else "]"))
+        print(f"   bot ▸ {to}: " + "\n" + "\n".join(f"         {line}" for line in shown))
+
+    def note(self, text: str) -> None:
+        """A remark from the narrator."""
+        print(f"   ({text})")
+
+
+class Demo:
+    """Drives the simulated team through one month end."""
+
+    def __init__(
+        self, services: Services, client: EmulatorClient, team: dict[str, Any], folder: Path
+    ):
+        self.services = services
+        self.client = client
+        self.team = team
+        self.folder = folder
+        self.out = Transcript()
+        clock = services.clock
+        assert isinstance(clock, ManualClock)
+        self.clock = clock
+        manager = team["manager"]
+        self.manager = client.user(
+            manager["id"], manager["name"], language_code=manager["language_code"]
+        )
+        self.members = [
+            Member(
+                client.user(m["id"], m["name"], language_code=m["language_code"]),
+                m["name"],
+                list(m["last_month"]),
+                [*m.get("review", []), *m["answers"]],
+                m.get("late", False),
+            )
+            for m in team["members"]
+        ]
+
+    def at(self, moment: datetime, what: str) -> None:
+        """Move the clock and say so."""
+        self.clock.set(moment)
+        zone = self.services.department(self.team["department"]["key"]).zone
+        self.out.heading(
+            f"{format_datetime(moment, 'yyyy-MM-dd HH:mm', tzinfo=zone)} {zone.key}: {what}"
+        )
+
+    async def act(self, user: SimulatedUser, name: str, text: str) -> BotMessage:
+        """A person writes; the bot's reply is shown."""
+        self.out.person(name, text)
+        await user.send(text)
+        reply = await user.next_message(WAIT)
+        self.out.bot(name, reply)
+        return reply
+
+    async def press(
+        self, user: SimulatedUser, name: str, message: BotMessage, action: Action, choice: str = ""
+    ) -> BotMessage:
+        """A person presses the button for `action` (and `choice`, for a pick)."""
+        button = next(
+            b
+            for row in message.buttons
+            for b in row
+            if (pressed := callback_data.read_press(b.callback_data or "")) is not None
+            and (pressed.action, pressed.choice) == (action, choice)
+        )
+        self.out.person(name, f"[{button.text}]")
+        await user.press(message, callback_data=button.callback_data)
+        reply = await user.wait_for(lambda m: not m.is_edit, WAIT)
+        self.out.bot(name, reply)
+        return reply
+
+    async def join(self) -> None:
+        """The manager opens the bot; each member opens their invite link."""
+        self.out.heading(
+            "Joining: the admin runs `monthend invite --department sales` for each person"
+        )
+        await self.act(self.manager, self.team["manager"]["name"], "/start")
+        for member in self.members:
+            code = directory.create_invite(self.services, self.team["department"]["key"])
+            await self.act(member.user, member.name, f"/start {code}")
+
+    async def answer(
+        self, member: Member, last: BotMessage, answers: list[str] | None = None
+    ) -> BotMessage | None:
+        """Answer (this month's answers, unless `answers` are given) until done or told to
+        stop; submit at the end. None if the member stopped."""
+        answers = member.answers if answers is None else answers
+        while answers:
+            answer = answers.pop(0)
+            if answer == "!stop":
+                self.out.note(f"{member.name} stops answering here")
+                return None
+            if answer == "!skip":
+                last = await self.press(member.user, member.name, last, Action.SKIP)
+            elif answer.startswith("!choice:"):
+                last = await self.press(
+                    member.user, member.name, last, Action.PICK, answer.split(":", 1)[1]
+                )
+            else:
+                last = await self.act(member.user, member.name, answer)
+        await self.press(member.user, member.name, last, Action.SUBMIT)
+        return last
+
+    async def last_month(self, period: Period) -> None:
+        """Last month's month end, unprinted: everyone answers and submits, and the manager
+        gets its digest at the deadline."""
+        times = times_for(self.services, self.team["department"]["key"], period)
+        self.at(
+            times.opens_at,
+            f"last month ({period}): everyone answers and submits (not shown)",
+        )
+        self.out.quiet = True
+        for member in self.members:
+            await self.answer(member, await member.user.next_message(WAIT), member.last_month)
+        self.clock.set(times.deadline)
+        await self.digest()
+        self.out.quiet = False
+
+    async def run(self) -> Path:
+        """Last month's month end quietly, then this month's in full; returns the path of
+        this month's digest report."""
+        department = self.team["department"]["key"]
+        await self.join()
+        period = Period.of(self.clock.now().date())
+        await self.last_month(period)
+        period = period.next()
+        times = times_for(self.services, department, period)
+        self.at(times.opens_at, f"the month end of {period} opens, starting with last month's plan")
+        prompts = {m.name: await m.user.next_message(WAIT) for m in self.members}
+        for member in self.members:
+            self.out.bot(member.name, prompts[member.name], lines=8)
+        waiting = [m for m in self.members if await self.answer(m, prompts[m.name]) is None]
+        for moment in times.reminders:
+            self.at(moment, "reminders go to whoever has not submitted")
+            for member in waiting:
+                self.out.bot(member.name, await member.user.next_message(WAIT))
+        self.at(times.deadline, "deadline: the manager gets the digest")
+        report = await self.digest()
+        late = [m for m in waiting if m.late]
+        if late:
+            self.at(times.deadline + timedelta(hours=15), "the next morning")
+        for member in late:
+            self.out.note(f"{member.name} answers after the deadline; it counts as late")
+            await self.answer(member, member.user.messages[-1])
+        self.out.heading("The manager asks for the digest again with /digest")
+        await self.act(self.manager, self.team["manager"]["name"], "/digest")
+        await self.manager.wait_for(lambda m: m.document is not None, WAIT)
+        return report
+
+    async def digest(self) -> Path:
+        """Show the digest the manager received and save its report file."""
+        name = self.team["manager"]["name"]
+        while True:
+            message = await self.manager.next_message(WAIT)
+            self.out.bot(name, message, lines=60 if message.document is None else 3)
+            if message.document is not None:
+                break
+        path = self.folder / message.document[1]
+        path.write_bytes(await self.client.download(message.document[0]))
+        return path
+
+
+def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
+    department = team["department"]
+    manager = team["manager"]
+    return Config.from_mapping(
+        {
+            "bot": {"api_url": api_url, "tick_seconds": 0.05},
+            # the emulator keeps no flood limits: the demo need not wait like a real bot
+            "sending": {"messages_per_second": 1000, "chat_messages_per_second": 1000},
+            "database": {"url": database_url},
+            "defaults": {"language": "zh_Hans", "timezone": department["timezone"]},
+            "departments": {department["key"]: {"name": department["name"]}},
+            "managers": [
+                {
+                    "telegram_id": manager["id"],
+                    "name": manager["name"],
+                    "department": department["key"],
+                }
+            ],
+        },
+        env={"MONTHEND_BOT_TOKEN": TOKEN},
+    )
+
+
+async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
+    """Run the demo with the first `members` people of the team; returns the report path."""
+    logs.configure(TOKEN, level=logging.WARNING)
+    team = tomllib.loads(TEAM.read_text(encoding="utf-8"))
+    team["members"] = team["members"][:members]
+    folder = folder or Path(tempfile.mkdtemp(prefix="monthend-demo-"))
+    database_url = f"sqlite:///{folder / 'monthend.db'}"
+    print(f"monthend demo: a month end of {team['department']['name']} on the Telegram emulator")
+    print(f"Database: {folder / 'monthend.db'}")
+    async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
+        db = Database.from_url(database_url)
+        db.upgrade()
+        config = _config(team, emulator.base_url, database_url)
+        clock = ManualClock(datetime.now(UTC))
+        services = Services(db=db, config=config, clock=clock)
+        this_month = Period.of(
+            datetime.now(config.departments[team["department"]["key"]].zone).date()
+        )
+        last_month = times_for(services, team["department"]["key"], this_month.previous())
+        clock.set(last_month.opens_at - timedelta(hours=2))
+        directory.sync_config(services)
+        async with polling(build_application(services, TOKEN, outbox_idle=0.05, tick_seconds=0.05)):
+            report = await Demo(services, client, team, folder).run()
+        db.dispose()
+    print(f"\nThe full digest report: {report}")
+    return report
