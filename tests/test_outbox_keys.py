@@ -70,15 +70,15 @@ def test_withdrawing_takes_the_keys_under_a_stem_and_no_others(db: Database) -> 
     with db.unit_of_work() as session:
         withdrawn = [
             outbox.withdraw(session, outbox_keys.prompts(1, 2)),
-            outbox.withdraw(session, outbox_keys.reminders(1, 2)),
-            outbox.withdraw(session, outbox_keys.reminders(1, 3)),
+            outbox.withdraw(session, *outbox_keys.reminders(1, 2)),
+            outbox.withdraw(session, *outbox_keys.reminders(1, 3)),
             outbox.withdraw(session, outbox_keys.prompts(11)),
         ]
-    assert withdrawn == [1, 1, 1, 1]
+    assert withdrawn == [1, 2, 1, 1]
     with db.unit_of_work() as session:
         rows = session.execute(select(OutgoingMessage.key, OutgoingMessage.state)).all()
     assert sorted(key for key, state in rows if state is OutboxState.PENDING) == sorted(
-        [keys[1], keys[2], keys[5], keys[7], keys[8]]
+        [keys[1], keys[2], keys[5], keys[7]]
     )
 
 
@@ -88,7 +88,7 @@ def test_stems_are_the_first_parts_of_the_keys() -> None:
         outbox_keys.prompts(1, 2),
         outbox_keys.reminders(1),
         outbox_keys.reminders(1, 2),
-    ] == ["prompt:1", "prompt:1:2", "reminder:1", "reminder:1:2"]
+    ] == ["prompt:1", "prompt:1:2", ("reminder:1", "nudge:1"), ("reminder:1:2", "nudge:1:2")]
 
 
 def test_no_other_module_writes_an_outbox_key() -> None:

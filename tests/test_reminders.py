@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services import answering, pausing
+from bot.services import answering, pausing, status
 from storage.db import Database
 from storage.models import MemberStatus, OutboxState
 from storage.queries import member_by_telegram_id
-from tests.factories import DEADLINE, MANAGER_ID, OPENING, register
+from tests.factories import DEADLINE, MANAGER_ID, OPENING, clock_of, register
 from tests.month_end import (
     ANNA,
     OMAR,
@@ -30,6 +30,7 @@ from tests.month_end import (
 LATER, LEAVE = "⏰ Remind me later", "🌴 I'm on leave this month"
 # Shanghai is UTC+8. The cycle opens Mon 30 Nov 10:00 and closes Wed 2 Dec 18:00.
 MON_15 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+QUIET_NIGHT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
 TUE_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 WED_09 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 WED_16 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -185,6 +186,25 @@ def test_submitting_withdraws_a_reminder_still_waiting(db: Database, database_ur
     tick_at(services, TUE_10)
     submit(services, ANNA)
     assert [row.state for row in queued(db, "reminder", ANNA)] == [OutboxState.EXPIRED]
+    assert sorted(sent_out(services)) == [(WANG, "reminder"), (OMAR, "reminder")]
+
+
+def test_submitting_withdraws_a_reminder_the_manager_asked_for(
+    db: Database, database_url: str
+) -> None:
+    """A /remind in quiet hours waits for the morning; whoever submits by then is not sent it."""
+    services = team(db, database_url)
+    tick_at(services, OPENING)
+    sent_out(services)
+    clock_of(services).set(QUIET_NIGHT)
+    (reply,) = status.remind(services, MANAGER_ID, "en", [])
+    assert reply.text == (
+        "Reminded 3 members: 王芳, Anna Schmidt, Omar Haddad\n"
+        "It is quiet hours now: the reminders go out when they end."
+    )
+    submit(services, ANNA)
+    assert [row.state for row in queued(db, "reminder", ANNA)] == [OutboxState.EXPIRED]
+    clock_of(services).set(QUIET_NIGHT + timedelta(hours=12))
     assert sorted(sent_out(services)) == [(WANG, "reminder"), (OMAR, "reminder")]
 
 

@@ -190,7 +190,8 @@ class Questioning:
         withdrawn."""
         self.submission.state = SubmissionState.SUBMITTED
         outbox.withdraw(
-            self.session, outbox_keys.reminders(self.submission.cycle_id, self.submission.member_id)
+            self.session,
+            *outbox_keys.reminders(self.submission.cycle_id, self.submission.member_id),
         )
         self.submission.submitted_at = self.now
         self.submission.current_question = None

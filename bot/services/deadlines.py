@@ -62,7 +62,7 @@ def close(services: Services, session: Session, acting: Acting) -> list[OutMessa
     cycle.state = CycleState.CLOSED
     cycle.closed_at = now
     outbox.withdraw(session, outbox_keys.prompts(cycle.id))
-    outbox.withdraw(session, outbox_keys.reminders(cycle.id))
+    outbox.withdraw(session, *outbox_keys.reminders(cycle.id))
     return [_closed(session, cycle, t, now)]
 
 
@@ -169,7 +169,7 @@ def _tell_member(
     """Withdraw reminders that name the old deadline; tell a member who still has to submit
     their new one."""
     member, cycle = submission.member, submission.cycle
-    outbox.withdraw(session, outbox_keys.reminders(cycle.id, member.id))
+    outbox.withdraw(session, *outbox_keys.reminders(cycle.id, member.id))
     if (
         submission.state is SubmissionState.SUBMITTED
         or submission.on_leave

@@ -90,12 +90,15 @@ def expire_stale(session: Session, now: datetime) -> int:
     return _expire(session, OutgoingMessage.expires_at <= now)
 
 
-def withdraw(session: Session, stem: str) -> int:
-    """Give up on waiting messages whose key is `stem` or begins with its parts (e.g. every
-    reminder of one member in one month end, `bot.services.outbox_keys.reminders`); returns
-    how many."""
+def withdraw(session: Session, *stems: str) -> int:
+    """Give up on waiting messages whose key is one of `stems` or begins with its parts (e.g.
+    every reminder of one member in one month end, `bot.services.outbox_keys.reminders`);
+    returns how many."""
     key = OutgoingMessage.key
-    return _expire(session, or_(key == stem, key.startswith(f"{stem}:", autoescape=True)))
+    return _expire(
+        session,
+        or_(*(c for s in stems for c in (key == s, key.startswith(f"{s}:", autoescape=True)))),
+    )
 
 
 def _expire(session: Session, condition: ColumnElement[bool]) -> int:

@@ -119,9 +119,13 @@ def prompts(cycle_id: int, member_id: int | None = None) -> str:
     return _stem(Purpose.PROMPT, cycle=cycle_id, member=member_id)
 
 
-def reminders(cycle_id: int, member_id: int | None = None) -> str:
-    """The stem of the reminders in a month end, or of one member's there."""
-    return _stem(Purpose.REMINDER, cycle=cycle_id, member=member_id)
+def reminders(cycle_id: int, member_id: int | None = None) -> tuple[str, str]:
+    """The stems of the reminders in a month end, or of one member's there: the ladder's and
+    those a manager asked for with /remind."""
+    return (
+        _stem(Purpose.REMINDER, cycle=cycle_id, member=member_id),
+        _stem(Purpose.NUDGE, cycle=cycle_id, member=member_id),
+    )
 
 
 def _built(purpose: Purpose, **parts: object) -> str:

@@ -43,7 +43,7 @@ def pause(services: Services, telegram_id: int) -> list[OutMessage]:
         for submission in _unsubmitted(session, member):
             submission.on_leave = True
             outbox.withdraw(session, outbox_keys.prompts(submission.cycle_id, member.id))
-            outbox.withdraw(session, outbox_keys.reminders(submission.cycle_id, member.id))
+            outbox.withdraw(session, *outbox_keys.reminders(submission.cycle_id, member.id))
         return [
             OutMessage(
                 t.gettext(

@@ -165,7 +165,7 @@ def press(
                 period=month_text(cycle.period, t.locale),
             )
         )
-    outbox.withdraw(session, outbox_keys.reminders(cycle.id, member.id))
+    outbox.withdraw(session, *outbox_keys.reminders(cycle.id, member.id))
     if action is Action.ON_LEAVE:
         submission.on_leave = True
         return OutMessage(
