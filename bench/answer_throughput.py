@@ -14,24 +14,12 @@ API emulator (real HTTP on 127.0.0.1) in this process, where the members are sim
   Core, committed), in a throwaway database of its own on the same backend: the floor of any
   bot on this stack that keeps what it is told before it replies.
 
-Before anything is measured the members are registered from a roster and join with their
-codes (``/start``) through the monthend bot, and a month end is opened, which sends every member
-the first question; every bot is then warmed up with one message from every member. The rounds
-alternate, echo, store, then monthend, so that noise on the machine falls on all alike: in each,
-every member sends its share of the questionnaire's answers (texts, numbers written as people
-write them, a choice pressed as a button; to the echo bots the same texts, the button's label
-as text), each after the bot's reply to the one before, with at most ``--in-flight`` members
-waiting for a reply at a time. A reply is waited for with a bounded wait; only updates whose
-reply arrived count. A round lasts from its first message to its last reply.
-
-Reported per bot: updates per second (wall-clock), and the CPU time per update of the bot's
-process, of its database server (PostgreSQL's processes serving the bot's connections, when the
-server runs on this machine) and of this process (the emulator and the members), read from
-/proc; then the ratios monthend/echo and store/echo of updates per second and of updates per
-CPU second (bot and database). At the end monthend's database must hold every answer exactly
-once and every member's summary must be ready for review, and the storing echo bot's every text
-once. The run fails (exit status 1) when anything was lost or stored twice, or when the goal
-(monthend's ratio) is missed.
+The members join through the monthend bot, a month end opens, and every bot is warmed up; then
+the rounds alternate, echo, store, then monthend, so that noise on the machine falls on all
+alike. Reported per bot: updates per second and the CPU time per update of the bot, its database
+server and this process, and the ratios to echo (docs/benchmarks.md, "Answering, against a bare
+python-telegram-bot bot", says how each is measured). The run fails (exit status 1) when
+anything was lost or stored twice, or when the goal (monthend's ratio) is missed.
 """
 
 from __future__ import annotations
