@@ -29,6 +29,9 @@ REMIND: Final = Command(
     "remind", N_("Remind those who have not submitted (managers)"), managers=True
 )
 NEEDS: Final = Command("needs", N_("Needs waiting for an answer (managers)"), managers=True)
+REVIEW: Final = Command(
+    "review", N_("Read a member's report and comment on it (managers)"), managers=True
+)
 TARGET: Final = Command("target", N_("Set a member's target (managers)"), managers=True)
 EXPORT: Final = Command("export", N_("The digest as a workbook (managers)"), managers=True)
 PAUSE: Final = Command("pause", N_("Pause month ends while you are away"))
@@ -45,6 +48,7 @@ COMMANDS: Final = (
     STATUS,
     REMIND,
     NEEDS,
+    REVIEW,
     TARGET,
     EXPORT,
     PAUSE,

@@ -321,6 +321,34 @@ class Need(Base):
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
 
 
+class ReviewComment(Base):
+    """A comment in the review thread of a member's report: a manager's (or org admin's)
+    comment on the whole report or on one answer, or the member's reply to one.
+
+    A row without `text` is a comment being written: its author pressed a comment or reply
+    button, and their next text message is the comment.
+    """
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str | None] = mapped_column(String(64))  # None: the whole report
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_comments.id", ondelete="SET NULL")
+    )
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    by_member: Mapped[bool]  # written by the report's member (a reply), not by a manager
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    submission: Mapped[Submission] = relationship()
+
+
 class Target(Base):
     """A KPI target a manager set for a member and a period (`/target`); it takes precedence
     over the floor the member planned the month before."""

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
-from storage.models import Base, Cycle, CycleState, Department, Member, Submission
+from storage.models import (
+    Base,
+    Cycle,
+    CycleState,
+    Department,
+    Member,
+    Need,
+    ReviewComment,
+    Submission,
+)
 
 
 def insert_ignore(session: Session, model: type[Base], **values: Any) -> bool:
@@ -83,3 +92,18 @@ def latest_cycle(session: Session, department_id: int) -> Cycle | None:
         .order_by(Cycle.period.desc())
         .limit(1)
     ).one_or_none()
+
+
+def stop_writing(session: Session, telegram_id: int) -> None:
+    """Forget what `telegram_id`'s next text message was to be (a reply to a need, a review
+    comment): they pressed a button for something else to write."""
+    session.execute(
+        update(Need)
+        .where(Need.reply_from_telegram_id == telegram_id)
+        .values(reply_from_telegram_id=None)
+    )
+    session.execute(
+        delete(ReviewComment).where(
+            ReviewComment.author_telegram_id == telegram_id, ReviewComment.text.is_(None)
+        )
+    )

@@ -44,8 +44,8 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def text(update: Update, context: Context) -> None:
-    """Any text in private chat: a manager's reply to a need they chose to answer, else the
-    answer to the question the member is at."""
+    """Any text in private chat: a review comment or a manager's reply to a need, after its
+    button, else the answer to the question the member is at."""
     user_id, chat_id = who_wrote(update)
     message = update.effective_message
     assert message is not None
@@ -176,6 +176,7 @@ def add_handlers(application: MonthendApp) -> None:
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_updates.in_group),
             CallbackQueryHandler(chosen_language, pattern=callback_data.LANGUAGE_PATTERN),
             CallbackQueryHandler(manager.need_button, pattern=callback_data.NEED_PATTERN),
+            CallbackQueryHandler(manager.comment_button, pattern=callback_data.COMMENT_PATTERN),
             CallbackQueryHandler(button),
         ]
     )

@@ -1,5 +1,6 @@
 """A department manager's (or org admin's) commands, each guarded by
-`bot.services.access.manager_command`, and the buttons that answer needs."""
+`bot.services.access.manager_command`, the buttons that answer needs, and those that write in
+a report's review thread (its member's too)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot import commands
 from bot.chat.context import Context, Handler
 from bot.chat.replies import send_all
 from bot.chat.updates import answer_press, who_wrote
-from bot.services import deadlines, digests, needs, status, targets
+from bot.services import deadlines, digests, needs, reviews, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
 
@@ -43,6 +44,7 @@ HANDLERS: Final[Mapping[commands.Command, Handler]] = {
     commands.DIGEST: command(digests.requested_digest),
     commands.EXPORT: command(digests.export),
     commands.NEEDS: command(needs.list_needs),
+    commands.REVIEW: command(reviews.review),
     commands.TARGET: command(targets.set_target),
     commands.CLOSE: command(deadlines.close),
     commands.EXTEND: command(deadlines.extend, wakes=True),  # members are told their new deadline
@@ -58,3 +60,12 @@ async def need_button(update: Update, context: Context) -> None:
     await answer_press(query, notice)
     await send_all(context.bot, query.from_user.id, replies)
     context.wake_sender()  # the member is told
+
+
+async def comment_button(update: Update, context: Context) -> None:
+    """A review thread's button: comment on a report or one answer, or reply to a comment."""
+    query = update.callback_query
+    assert query is not None
+    replies, notice = reviews.press(context.services, query.from_user.id, query.data or "")
+    await answer_press(query, notice)
+    await send_all(context.bot, query.from_user.id, replies)

@@ -243,6 +243,19 @@ class NeedItem:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A manager's comment in the review thread of a member's report (on one answer, or on
+    the whole report when `question` is None), or the member's reply."""
+
+    member: str
+    question: Question | None
+    author: str
+    text: str
+    written_at: datetime
+    by_member: bool
+
+
+@dataclass(frozen=True)
 class Theme:
     """Words that several members used in their problems and needs."""
 
@@ -271,6 +284,8 @@ class Digest:
     """This month end's needs, then unresolved needs from earlier ones, oldest first."""
     themes: tuple[Theme, ...] = ()
     """Recurring themes in problems and needs, most widely shared first."""
+    comments: tuple[Comment, ...] = ()
+    """The review threads: every comment on a member's report and every reply, as written."""
 
     def figures_by_member(self) -> list[tuple[str, dict[str, KpiFigures]]]:
         """(member name, KPI key -> figures) per member, in digest order; names may repeat."""

@@ -18,6 +18,7 @@ from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from bot.services.reviews import take_comment
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
 from bot.wording.numbers import NumberFormatError, parse_number
@@ -56,7 +57,7 @@ class ButtonResult:
 @dataclass(frozen=True)
 class TextResult:
     """What a text message leads to: replies to its sender, and whether a message for someone
-    else was queued in the outbox (a manager's reply to a need, for its member)."""
+    else was queued in the outbox (a review comment, a manager's reply to a need)."""
 
     replies: list[OutMessage]
     queued: bool = False
@@ -317,15 +318,17 @@ def handle_text(
 ) -> TextResult:
     """Someone wrote text in private chat (message `message_id`, sent at `sent_at` by
     Telegram's clock; None when unknown, and then never taken as a part of a long message): a
-    manager's reply to a need they chose to answer, else the answer to the question the member
-    is at. One transaction, which also marks the sender reachable again (they wrote, so they
-    can be written to)."""
+    review comment or a manager's reply to a need, after its button, else the answer to the
+    question the member is at. One transaction, which also marks the sender reachable again
+    (they wrote, so they can be written to)."""
     with services.db.unit_of_work() as session:
         # locked: one update of a person at a time, even across processes
         member = member_by_telegram_id(session, telegram_id, lock=True)
         if member is not None and member.unreachable_since is not None:
             member.unreachable_since = None
-        reply = take_reply(services, session, telegram_id, member, text)
+        reply = take_comment(services, session, telegram_id, member, text)
+        if reply is None:
+            reply = take_reply(services, session, telegram_id, member, text)
         if reply is not None:
             return TextResult(reply, queued=True)
         if member is None or member.status is not MemberStatus.ACTIVE:

@@ -22,6 +22,8 @@ LANGUAGE_PATTERN: Final = re.compile(r"^lang:")
 """What the language buttons' handler is registered for."""
 NEED_PATTERN: Final = re.compile(r"^need:")
 """What the need buttons' handler is registered for."""
+COMMENT_PATTERN: Final = re.compile(r"^(?:comment|thread):")
+"""What the review thread buttons' handler is registered for."""
 
 
 class Action(enum.StrEnum):
@@ -62,6 +64,17 @@ class NeedPress:
     need_id: int
 
 
+@dataclass(frozen=True)
+class CommentPress:
+    """A press to write in a review thread: a comment on the report `submission_id` (on its
+    answer to `question`, or on the whole report when that is empty), or a reply to the
+    comment `comment_id`."""
+
+    submission_id: int | None = None
+    question: str = ""
+    comment_id: int | None = None
+
+
 _PARTS: Final = {  # how many words follow the submission id
     Action.SKIP: 1,
     Action.PICK: 2,
@@ -77,6 +90,8 @@ _PRESS: Final = {
 }
 _NEED: Final = re.compile(rf"need:({'|'.join(NeedAction)}):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
+_COMMENT: Final = re.compile(rf"comment:{_ID}(?::{_WORD})?")
+_THREAD: Final = re.compile(rf"thread:{_ID}")
 
 
 def press(action: Action, submission_id: int, *words: str) -> str:
@@ -108,6 +123,28 @@ def read_need(data: str) -> NeedPress | None:
     if found is None or (need_id := _id(found[2])) is None:
         return None
     return NeedPress(NeedAction(found[1]), need_id)
+
+
+def comment(submission_id: int, question: str = "") -> str:
+    """The data of a manager's button to comment on a report, or on its answer to `question`:
+    `comment:submission[:question]`."""
+    return _checked(":".join(("comment", str(submission_id), *filter(None, (question,)))))
+
+
+def thread(comment_id: int) -> str:
+    """The data of the Reply button under a review comment: `thread:comment`."""
+    return _checked(f"thread:{comment_id}")
+
+
+def read_comment(data: str) -> CommentPress | None:
+    """The press in a review thread that `data` stands for, or None."""
+    if found := _COMMENT.fullmatch(data):
+        submission_id = _id(found[1])
+        return None if submission_id is None else CommentPress(submission_id, found[2] or "")
+    if found := _THREAD.fullmatch(data):
+        comment_id = _id(found[1])
+        return None if comment_id is None else CommentPress(comment_id=comment_id)
+    return None
 
 
 def language(code: str) -> str:

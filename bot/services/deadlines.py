@@ -116,9 +116,9 @@ def _extend(services: Services, session: Session, acting: Acting) -> OutMessage:
         return OutMessage(t.gettext("There is no open month end."))
     targets = list(cycle.submissions)
     if move.who:
-        targets = _named(targets, move.who)
+        targets = named_submissions(targets, move.who)
         if len(targets) != 1:
-            return _not_one(t, move.who, cycle.period, len(targets))
+            return not_one(t, move.who, cycle.period, len(targets))
     schedule = services.schedule(cycle.department.key)
     current = targets[0].effective_deadline if move.who else cycle.deadline
     new = _moved(current, move, schedule, now)
@@ -252,7 +252,7 @@ def _out_of_range(t: Translator, current: datetime, schedule: DepartmentSchedule
     )
 
 
-def _named(submissions: list[Submission], who: str) -> list[Submission]:
+def named_submissions(submissions: list[Submission], who: str) -> list[Submission]:
     """The submissions of members called `who` (name, or @username), ignoring case."""
     wanted = who.casefold()
     return [
@@ -263,7 +263,7 @@ def _named(submissions: list[Submission], who: str) -> list[Submission]:
     ]
 
 
-def _not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
+def not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
     if found == 0:
         text = t.gettext(
             "No one called “%(name)s” takes part in month end %(period)s.",

@@ -66,7 +66,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
 @manager_command(commands.DIGEST, month=True)
 def requested_digest(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/digest [department] [YYYY-MM]`: a department's digest, now."""
-    found = _requested_cycle(session, acting)
+    found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
     return digest_messages(build_digest(session, found, services.clock.now()), acting.t)
@@ -75,7 +75,7 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
 @manager_command(commands.EXPORT, month=True)
 def export(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/export [department] [YYYY-MM]`: the digest as an Excel workbook."""
-    found = _requested_cycle(session, acting)
+    found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
     digest = build_digest(session, found, services.clock.now())
@@ -88,7 +88,7 @@ def export(services: Services, session: Session, acting: Acting) -> list[Outgoin
     return [OutDocument(digest_filename(digest, "xlsx"), digest_xlsx(digest, t), caption)]
 
 
-def _requested_cycle(session: Session, acting: Acting) -> Cycle | OutMessage:
+def requested_cycle(session: Session, acting: Acting) -> Cycle | OutMessage:
     """The cycle a manager asks about: the month they name, else the newest."""
     department_id, t = acting.department.id, acting.t
     if acting.period is None:

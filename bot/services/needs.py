@@ -32,7 +32,7 @@ from bot.wording.i18n import translator
 from bot.wording.items import split_items
 from bot.wording.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
-from storage.queries import member_by_telegram_id
+from storage.queries import member_by_telegram_id, stop_writing
 
 NEEDS_QUESTION: Final = "needs"
 """The question whose answer holds the member's needs."""
@@ -189,8 +189,7 @@ def take_reply(
 
 
 def _await_reply(session: Session, need: Need, telegram_id: int) -> None:
-    for waiting in session.scalars(select(Need).where(Need.reply_from_telegram_id == telegram_id)):
-        waiting.reply_from_telegram_id = None
+    stop_writing(session, telegram_id)
     need.reply_from_telegram_id = telegram_id
 
 

@@ -118,6 +118,20 @@ def number_hint(t: Translator, error: NumberFormatError, unit: str, percent: boo
     )
 
 
+def answer_lines(
+    questionnaire: Questionnaire, answers: dict[str, Answer], t: Translator
+) -> list[str]:
+    """Every answer by section, numbered as the questions are ("—" for none), as HTML lines."""
+    lines = []
+    for section, questions in questionnaire.by_section():
+        lines.append(f"\n<b>{escape(localized(section.title, t))}</b>")
+        for q in questions:
+            shown = answer_text(answers[q.key], q, questionnaire, t) if q.key in answers else "—"
+            number = questionnaire.number(q.key)
+            lines.append(f"{number}. {escape(shorten(shown, REVIEW_ANSWER_LIMIT))}")
+    return lines
+
+
 def review_message(
     questionnaire: Questionnaire,
     answers: dict[str, Answer],
@@ -126,13 +140,7 @@ def review_message(
     submitted: bool,
 ) -> OutMessage:
     """All answers by section, with a button to edit each one and one to submit."""
-    lines = [t.gettext("<b>Your monthly summary</b>")]
-    for section, questions in questionnaire.by_section():
-        lines.append(f"\n<b>{escape(localized(section.title, t))}</b>")
-        for q in questions:
-            shown = answer_text(answers[q.key], q, questionnaire, t) if q.key in answers else "—"
-            number = questionnaire.number(q.key)
-            lines.append(f"{number}. {escape(shorten(shown, REVIEW_ANSWER_LIMIT))}")
+    lines = [t.gettext("<b>Your monthly summary</b>"), *answer_lines(questionnaire, answers, t)]
     lines.append("")
     if submitted:
         lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))

@@ -34,7 +34,7 @@ REMOVE = "-"
 def set_target(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/target [department] …`: set, remove or list targets."""
     words = list(acting.args)
-    period = _period(words)
+    period = leading_period(words)
     if period is not None:
         words = words[1:]
     if len(words) < 3:
@@ -138,7 +138,8 @@ def _overview(
     return OutMessage("\n".join(lines))
 
 
-def _period(words: list[str]) -> Period | None:
+def leading_period(words: list[str]) -> Period | None:
+    """The month `words` begin with, if they do."""
     if not words:
         return None
     try:

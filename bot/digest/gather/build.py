@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.digest.gather.comments import review_comments
 from bot.digest.gather.figures import Goal, answered_figures, goals, period_figures
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import digest_needs
@@ -110,6 +111,7 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
             _problems_and_needs(submissions, answers, questionnaire),
             names={s.member_id: s.name for s in submissions},
         ),
+        comments=review_comments(session, cycle.id, questionnaire),
     )
 
 

@@ -30,6 +30,7 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         follow_through_table=view.follow_through_table(),
         themes=view.themes(),
         needs=view.needs(),
+        threads=view.threads(),
         sections=[
             section for section in (view.follow_through_section(), *view.sections()) if section
         ],

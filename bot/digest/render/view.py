@@ -162,6 +162,22 @@ class SectionView:
     members: tuple[MemberAnswers, ...]
 
 
+class CommentView(NamedTuple):
+    """One comment or reply of a review thread: what it is on, who wrote it when, its text."""
+
+    topic: str
+    author: str
+    written: str
+    text: str
+
+
+class ThreadView(NamedTuple):
+    """The review thread of one member's report, in the order written."""
+
+    member: str
+    comments: tuple[CommentView, ...]
+
+
 class StatusRow(NamedTuple):
     """One row of the report's status table."""
 
@@ -391,6 +407,20 @@ class DigestView:
         `limit` of them)."""
         needs = self.digest.needs[:limit]
         return [need_view(need, self.digest.timezone, self.t, self.brief) for need in needs]
+
+    def threads(self) -> list[ThreadView]:
+        """The review thread of each member's report that has one."""
+        threads: dict[str, list[CommentView]] = {}
+        for c in self.digest.comments:
+            topic = (
+                self.t.gettext("The whole report")
+                if c.question is None
+                else f"{self.digest.questionnaire.number(c.question.key)}. "
+                f"{localized(c.question.text, self.t)}"
+            )
+            shown = CommentView(topic, c.author, self.moment(c.written_at), c.text)
+            threads.setdefault(c.member, []).append(shown)
+        return [ThreadView(member, tuple(comments)) for member, comments in threads.items()]
 
     # answers
     def sections(self) -> list[SectionView]:

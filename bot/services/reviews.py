@@ -1,0 +1,288 @@
+"""Reviewing a member's report: a manager reads it with `/review` and comments on the whole
+report or on one answer, the member replies, and so on: a thread per report, kept in order and
+shown in the digest's report file.
+
+A comment is written as a reply to a need is: its button (💬 under the report, ↩️ under a
+comment received) keeps a row without text for the one who pressed it, and their next text
+message is the comment. Each comment is queued in the outbox for the other side, once, with a
+button to reply. Only the report's member and the managers of their department (and org
+admins) write in its thread; the member replies only to their managers' comments.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+from datetime import datetime
+from html import escape
+from typing import Final
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from bot import commands
+from bot.dates import month_text
+from bot.i18n import Translator, translator
+from bot.questionnaire import Question, localized
+from bot.services import callback_data, outbox
+from bot.services.access import Acting, manager_command, may_manage, refusal
+from bot.services.context import Services
+from bot.services.deadlines import named_submissions, not_one
+from bot.services.digests import requested_cycle
+from bot.services.follow_through import submission_questionnaire
+from bot.services.messages import Button, Keyboard, OutMessage
+from bot.services.prompts import answer_lines, answer_text
+from bot.services.targets import leading_period
+from bot.text import shorten
+from storage.models import Member, ReviewComment, Submission, SubmissionState
+from storage.queries import member_by_telegram_id, stop_writing
+
+COMMENT_LIMIT: Final = 2000
+"""The longest comment kept; the rest of a longer one is cut."""
+QUOTED_LIMIT: Final = 200
+"""The longest answer or comment quoted above a comment."""
+BUTTONS_PER_ROW: Final = 6
+
+
+class Side(enum.Enum):
+    """Who writes in a report's thread."""
+
+    MANAGER = "manager"  # a manager of the member's department, or an org admin
+    MEMBER = "member"  # the member whose report it is
+
+
+@manager_command(commands.REVIEW, arguments="[YYYY-MM] name")
+def review(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
+    """`/review [department] [YYYY-MM] name`: a member's report for the month (the newest
+    month end by default), its thread so far, and buttons to comment."""
+    t, words = acting.t, list(acting.args)
+    period = leading_period(words)
+    who = " ".join(words[1:] if period else words)
+    if not who:
+        return [_usage(t)]
+    cycle = requested_cycle(session, replace(acting, period=period))
+    if isinstance(cycle, OutMessage):
+        return [cycle]
+    found = named_submissions(list(cycle.submissions), who)
+    if len(found) != 1:
+        return [not_one(t, who, cycle.period, len(found))]
+    return [_report(session, found[0], t)]
+
+
+def _report(session: Session, submission: Submission, t: Translator) -> OutMessage:
+    questionnaire = submission_questionnaire(submission)
+    answers = {a.question: a for a in submission.answers}
+    what = {
+        "name": escape(submission.member.name),
+        "period": month_text(submission.cycle.period, t.locale),
+    }
+    submitted = submission.state is SubmissionState.SUBMITTED
+    lines = [
+        t.gettext("<b>%(name)s · %(period)s</b>", **what),
+        t.gettext("Submitted.") if submitted else t.gettext("Not submitted yet."),
+        *answer_lines(questionnaire, answers, t),
+    ]
+    thread = _thread(session, submission.id)
+    if thread:
+        lines += ["", t.gettext("<b>Comments so far</b>")]
+        lines += [
+            f"• {escape(c.author_name)}: {escape(shorten(c.text or '', QUOTED_LIMIT))}"
+            for c in thread
+        ]
+    lines += [
+        "",
+        t.gettext(
+            "Tap 💬 to comment on the whole report, or a number to comment on that answer; "
+            "%(name)s gets your comment with the answer quoted.",
+            **what,
+        ),
+    ]
+    numbered = [
+        Button(f"💬 {questionnaire.number(q.key)}", callback_data.comment(submission.id, q.key))
+        for q in questionnaire.questions
+        if q.key in answers
+    ]
+    keyboard: Keyboard = (
+        (Button(t.gettext("💬 The whole report"), callback_data.comment(submission.id)),),
+        *(
+            tuple(numbered[start : start + BUTTONS_PER_ROW])
+            for start in range(0, len(numbered), BUTTONS_PER_ROW)
+        ),
+    )
+    return OutMessage("\n".join(lines), keyboard)
+
+
+def _thread(session: Session, submission_id: int) -> list[ReviewComment]:
+    return list(
+        session.scalars(
+            select(ReviewComment)
+            .where(ReviewComment.submission_id == submission_id, ReviewComment.text.is_not(None))
+            .order_by(ReviewComment.created_at, ReviewComment.id)
+        )
+    )
+
+
+def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
+    """A comment or reply button was pressed: the presser's next text message is the comment.
+    Returns the replies to the presser and a short notice."""
+    pressed = callback_data.read_comment(data)
+    with services.db.unit_of_work() as session:
+        presser = member_by_telegram_id(session, telegram_id)
+        t = translator(presser.language if presser else services.config.defaults.language)
+        out_of_date: tuple[list[OutMessage], str] = [], t.gettext("This button is out of date.")
+        if pressed is None:
+            return out_of_date
+        replied = None
+        if pressed.comment_id is not None:
+            replied = session.get(ReviewComment, pressed.comment_id)
+            if replied is None or replied.text is None:
+                return out_of_date
+            submission, question = replied.submission, replied.question
+        else:
+            found = session.get(Submission, pressed.submission_id)
+            if found is None:
+                return out_of_date
+            submission, question = found, pressed.question or None
+        side = _side(services, session, telegram_id, submission, replied)
+        if side is None:
+            return [], t.gettext("This button is not for you.")
+        questions = {q.key for q in submission_questionnaire(submission).questions}
+        if question is not None and question not in questions:
+            return out_of_date
+        stop_writing(session, telegram_id)
+        session.add(
+            ReviewComment(
+                submission_id=submission.id,
+                question=question,
+                reply_to_id=None if replied is None else replied.id,
+                author_telegram_id=telegram_id,
+                author_id=None if presser is None else presser.id,
+                author_name=presser.name if presser else str(telegram_id),
+                by_member=side is Side.MEMBER,
+                created_at=services.clock.now(),
+            )
+        )
+        to = (
+            submission.member.name
+            if replied is None or side is Side.MANAGER
+            else replied.author_name
+        )
+        text = t.gettext("Write your comment to %(name)s in your next message.", name=escape(to))
+        return [OutMessage(text)], ""
+
+
+def _side(
+    services: Services,
+    session: Session,
+    telegram_id: int,
+    submission: Submission,
+    replied: ReviewComment | None,
+) -> Side | None:
+    """Who `telegram_id` is in the thread of `submission`: its member (who only replies to a
+    manager's comment), a manager of the member's department, or nobody who may write in it."""
+    member = submission.member
+    if replied is not None and not replied.by_member and member.telegram_id == telegram_id:
+        return Side.MEMBER
+    if may_manage(services, session, telegram_id, member.department_id):
+        return Side.MANAGER
+    return None
+
+
+_BEING_WRITTEN: Final = (  # built once: every text message is checked with it
+    select(ReviewComment)
+    .where(ReviewComment.author_telegram_id == bindparam("sender"), ReviewComment.text.is_(None))
+    .order_by(ReviewComment.id.desc())
+    .limit(1)
+)
+
+
+def take_comment(
+    services: Services, session: Session, telegram_id: int, presser: Member | None, text: str
+) -> list[OutMessage] | None:
+    """The message after a comment or reply button, in the unit of work that handles it:
+    stored in the report's thread and queued for the other side. None when `telegram_id`
+    (`presser`, when registered) is writing no comment: the message is something else."""
+    draft = session.scalars(_BEING_WRITTEN, {"sender": telegram_id}).first()
+    if draft is None:
+        return None
+    t = translator(presser.language if presser else services.config.defaults.language)
+    replied = None if draft.reply_to_id is None else session.get(ReviewComment, draft.reply_to_id)
+    side = _side(services, session, telegram_id, draft.submission, replied)
+    comment = text.strip()[:COMMENT_LIMIT]
+    if side is None or (side is Side.MEMBER) is not draft.by_member or not comment:
+        session.delete(draft)
+        return [
+            refusal(t) if side is None else OutMessage(t.gettext("An empty comment is not sent."))
+        ]
+    draft.text = comment
+    draft.created_at = services.clock.now()
+    session.flush()
+    to = _deliver(session, draft, replied, draft.created_at)
+    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=escape(to)))]
+
+
+def _deliver(
+    session: Session, comment: ReviewComment, replied: ReviewComment | None, now: datetime
+) -> str:
+    """Queue `comment` for the other side of its thread, once, with the answer it is on and
+    the comment it replies to quoted; returns the name of whom it goes to."""
+    submission = comment.submission
+    if comment.by_member:
+        assert replied is not None  # a member only replies
+        recipient = member_by_telegram_id(session, replied.author_telegram_id)
+        chat_id: int | None = replied.author_telegram_id
+        name = replied.author_name
+    else:
+        recipient = submission.member
+        chat_id, name = recipient.telegram_id, recipient.name
+    if chat_id is None:
+        return name
+    t = translator(recipient.language if recipient else submission.cycle.department.language)
+    what = {
+        "author": escape(comment.author_name),
+        "period": month_text(submission.cycle.period, t.locale),
+    }
+    if comment.by_member:
+        header = t.gettext("💬 %(author)s replied about their report for %(period)s:", **what)
+    elif replied is not None:
+        header = t.gettext("💬 %(author)s replied about your report for %(period)s:", **what)
+    else:
+        header = t.gettext("💬 %(author)s commented on your report for %(period)s:", **what)
+    quotes = [_quoted_answer(submission, comment.question, t)] if comment.question else []
+    if replied is not None:
+        quotes.append(escape(shorten(replied.text or "", QUOTED_LIMIT)))
+    lines = [
+        header,
+        *(f"<blockquote>{quote}</blockquote>" for quote in quotes),
+        escape(comment.text or ""),
+    ]
+    button = Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id))
+    outbox.enqueue(
+        session,
+        key=f"comment:{comment.id}",
+        chat_id=chat_id,
+        member_id=None if recipient is None else recipient.id,
+        kind="comment",
+        message=OutMessage("\n".join(lines), ((button,),)),
+        now=now,
+    )
+    return name
+
+
+def _quoted_answer(submission: Submission, key: str, t: Translator) -> str:
+    """The answer to `key` in `submission`, numbered and labelled with its question."""
+    questionnaire = submission_questionnaire(submission)
+    question: Question = questionnaire.question(key)
+    answer = next((a for a in submission.answers if a.question == key), None)
+    shown = "—" if answer is None else answer_text(answer, question, questionnaire, t)
+    label = f"{questionnaire.number(key)}. {localized(question.text, t)}"
+    return f"{escape(shorten(label, QUOTED_LIMIT))}\n{escape(shorten(shown, QUOTED_LIMIT))}"
+
+
+def _usage(t: Translator) -> OutMessage:
+    return OutMessage(
+        t.gettext(
+            "Whose report? Give a member's name or @username, and optionally the month first: "
+            "/review 2026-11 Anna Schmidt."
+        )
+    )
