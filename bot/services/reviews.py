@@ -73,12 +73,12 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     questionnaire = submission_questionnaire(submission)
     answers = {a.question: a for a in submission.answers}
     what = {
-        "name": escape(submission.member.name),
+        "name": _html(submission.member.name),
         "period": month_text(submission.cycle.period, t.locale),
     }
     submitted = submission.state is SubmissionState.SUBMITTED
     lines = [
-        t.gettext("<b>%(name)s · %(period)s</b>", **what),
+        f"<b>{what['name']} · {what['period']}</b>",
         t.gettext("Submitted.") if submitted else t.gettext("Not submitted yet."),
         *answer_lines(questionnaire, answers, t),
     ]
@@ -86,7 +86,7 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     if thread:
         lines += ["", t.gettext("<b>Comments so far</b>")]
         lines += [
-            f"• {escape(c.author_name)}: {escape(shorten(c.text or '', QUOTED_LIMIT))}"
+            f"• {_html(c.author_name)}: {_html(shorten(c.text or '', QUOTED_LIMIT))}"
             for c in thread
         ]
     lines += [
@@ -167,7 +167,9 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             if replied is None or side is Side.MANAGER
             else replied.author_name
         )
-        text = t.gettext("Write your comment to %(name)s in your next message.", name=escape(to))
+        text = t.gettext(
+            "Write your comment to %(name)s in your next message.", name=_html(to)
+        )
         return [OutMessage(text)], ""
 
 
@@ -218,7 +220,9 @@ def take_comment(
     draft.created_at = services.clock.now()
     session.flush()
     to = _deliver(session, draft, replied, draft.created_at)
-    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=escape(to)))]
+    return [
+        OutMessage(t.gettext("Your comment is sent to %(name)s.", name=_html(to)))
+    ]
 
 
 def _deliver(
@@ -239,7 +243,7 @@ def _deliver(
         return name
     t = translator(recipient.language if recipient else submission.cycle.department.language)
     what = {
-        "author": escape(comment.author_name),
+        "author": _html(comment.author_name),
         "period": month_text(submission.cycle.period, t.locale),
     }
     if comment.by_member:
@@ -250,11 +254,11 @@ def _deliver(
         header = t.gettext("💬 %(author)s commented on your report for %(period)s:", **what)
     quotes = [_quoted_answer(submission, comment.question, t)] if comment.question else []
     if replied is not None:
-        quotes.append(escape(shorten(replied.text or "", QUOTED_LIMIT)))
+        quotes.append(_html(shorten(replied.text or "", QUOTED_LIMIT)))
     lines = [
         header,
         *(f"<blockquote>{quote}</blockquote>" for quote in quotes),
-        escape(comment.text or ""),
+        _html(comment.text or ""),
     ]
     button = Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id))
     outbox.enqueue(
@@ -276,7 +280,12 @@ def _quoted_answer(submission: Submission, key: str, t: Translator) -> str:
     answer = next((a for a in submission.answers if a.question == key), None)
     shown = "—" if answer is None else answer_text(answer, question, questionnaire, t)
     label = f"{questionnaire.number(key)}. {localized(question.text, t)}"
-    return f"{escape(shorten(label, QUOTED_LIMIT))}\n{escape(shorten(shown, QUOTED_LIMIT))}"
+    return f"{_html(shorten(label, QUOTED_LIMIT))}\n{_html(shorten(shown, QUOTED_LIMIT))}"
+
+
+def _html(text: str) -> str:
+    """`text` as it is shown in a message: HTML-escaped, quotes left as they are."""
+    return escape(text, quote=False)
 
 
 def _usage(t: Translator) -> OutMessage:

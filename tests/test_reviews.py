@@ -1,0 +1,257 @@
+"""Review threads: a manager comments on a member's report or on one answer (`/review`), the
+member receives it with the answer quoted and replies, and the thread is stored, delivered
+through the outbox and shown in the report file; nobody else can write in it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.emulator.html import html_to_plain
+from bot.services import callback_data, digests, reviews
+from bot.services.context import Services
+from bot.services.messages import OutDocument, OutMessage
+from storage.db import Database
+from storage.models import OutgoingMessage, ReviewComment
+from tests.factories import MANAGER_ID, OPENING
+from tests.harness import running_bot
+from tests.month_end import (
+    ADMIN,
+    ANNA,
+    OCTOBER,
+    SUPPORT_MANAGER,
+    SUPPORT_MEMBER,
+    WANG,
+    answer,
+    company,
+    message,
+    open_month,
+    queued,
+    say,
+    submission_of,
+)
+from tests.predicates import containing
+
+STRANGER_ID = 424242
+
+
+def _reviewed(services: Services, telegram_id: int, name: str) -> OutMessage:
+    (shown,) = reviews.review(services, telegram_id, "en", [name])
+    assert isinstance(shown, OutMessage)
+    return shown
+
+
+def _data(shown: OutMessage, label: str) -> str:
+    return next(b.data for row in shown.buttons for b in row if b.text == label)
+
+
+def _lines(html: str) -> list[str]:
+    """The text of an HTML fragment, a line per element."""
+    return [unescape(line) for line in re.sub(r"<[^>]+>", "\n", html).split("\n") if line.strip()]
+
+
+def _thread(db: Database) -> list[tuple[str | None, bool, str | None]]:
+    with db.unit_of_work() as session:
+        rows = session.execute(
+            select(ReviewComment.question, ReviewComment.by_member, ReviewComment.text).order_by(
+                ReviewComment.id
+            )
+        )
+        return [(q, by_member, text) for q, by_member, text in rows]
+
+
+def test_a_comment_reaches_the_member_quoted_and_the_reply_reaches_the_manager(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "签下苏州两个大客户"})
+
+    shown = _reviewed(services, MANAGER_ID, "王芳")
+    plain = html_to_plain(shown.text)
+    assert plain.startswith("王芳 · October 2026\nSubmitted.\n")
+    assert "1. 签下苏州两个大客户" in plain
+    assert [b.text for b in shown.buttons[0]] == ["💬 The whole report"]
+    assert [b.text for b in shown.buttons[1][:3]] == ["💬 1", "💬 2", "💬 3"]
+
+    replies, notice = reviews.press(services, MANAGER_ID, _data(shown, "💬 1"))
+    assert (notice, [r.text for r in replies]) == (
+        "",
+        ["Write your comment to 王芳 in your next message."],
+    )
+    sent = say(services, MANAGER_ID, "Which two? <b>Names</b>, please.")
+    assert (sent.queued, [r.text for r in sent.replies]) == (
+        True,
+        ["Your comment is sent to 王芳."],
+    )
+
+    (row,) = queued(db, "comment", WANG)
+    comment = message(row)
+    assert comment.text == (
+        "💬 Li Wei 对你 2026年10月 的总结作了点评：\n"
+        "<blockquote>1. 本月你取得了哪些成果？请对照上月目标，尽量用数字说明。\n"
+        "签下苏州两个大客户</blockquote>\n"
+        "Which two? &lt;b&gt;Names&lt;/b&gt;, please."
+    )
+    assert [b.text for row in comment.buttons for b in row] == ["↩️ 回复"]
+
+    replies, _ = reviews.press(services, WANG, comment.buttons[0][0].data)
+    assert [r.text for r in replies] == ["请在下一条消息中写下给 Li Wei 的留言。"]
+    sent = say(services, WANG, "华东的两家：苏州精工和苏州万达。")
+    assert [r.text for r in sent.replies] == ["你的留言已发送给 Li Wei。"]
+    (back,) = [message(r) for r in queued(db, "comment", MANAGER_ID)]
+    assert back.text == (
+        "💬 王芳 replied about their report for October 2026:\n"
+        "<blockquote>1. What did you achieve this month? Start from last month's goals and give "
+        "numbers where you can.\n"
+        "签下苏州两个大客户</blockquote>\n"
+        "<blockquote>Which two? &lt;b&gt;Names&lt;/b&gt;, please.</blockquote>\n"
+        "华东的两家：苏州精工和苏州万达。"
+    )
+    assert [b.text for row in back.buttons for b in row] == ["↩️ Reply"]
+    assert _thread(db) == [
+        ("highlights", False, "Which two? <b>Names</b>, please."),
+        ("highlights", True, "华东的两家：苏州精工和苏州万达。"),
+    ]
+    # The next text of each is an answer again, not a comment.
+    assert say(services, WANG, "再说一句").queued is False
+    assert len(_thread(db)) == 2
+
+    # The report file shows the thread in order, and /review shows it too.
+    *_, report = digests.requested_digest(services, MANAGER_ID, "en", [])
+    assert isinstance(report, OutDocument)
+    html = report.content.decode()
+    section = html[html.index('<section id="comments">') : html.index('<section id="members">')]
+    question_1 = (
+        "1. What did you achieve this month? Start from last month's goals and give numbers "
+        "where you can."
+    )
+    when = "Oct 30, 2026, 10:00\u202fAM"
+    assert _lines(section) == [
+        "Review comments",
+        "王芳",
+        f"{question_1} · Li Wei · {when}",
+        "Which two? <b>Names</b>, please.",
+        f"{question_1} · 王芳 · {when}",
+        "华东的两家：苏州精工和苏州万达。",
+    ]
+    again = html_to_plain(_reviewed(services, MANAGER_ID, "王芳").text)
+    assert (
+        "Comments so far\n• Li Wei: Which two? <b>Names</b>, please.\n• 王芳: 华东的两家" in again
+    )
+
+
+def test_only_the_departments_managers_and_admins_comment_and_only_the_member_replies(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "签下苏州两个大客户"})
+    answer(services, ANNA, {})
+    wang = submission_of(db, WANG).id
+    whole, one = callback_data.comment(wang), callback_data.comment(wang, "highlights")
+    caplog.set_level(logging.ERROR)
+
+    not_for_you = "This button is not for you."
+    for telegram_id in (ANNA, STRANGER_ID, SUPPORT_MANAGER, SUPPORT_MEMBER, WANG):
+        refused = "你无法使用这个按钮。" if telegram_id == WANG else not_for_you
+        for data in (whole, one):
+            assert reviews.press(services, telegram_id, data) == ([], refused), telegram_id
+    for data in (
+        "comment:1:Highlights",
+        "comment:x",
+        f"comment:{wang}:nope",
+        "thread:",
+        "thread:9",
+    ):
+        assert reviews.press(services, MANAGER_ID, data) == ([], "This button is out of date.")
+    assert _thread(db) == []
+
+    # A comment exists: only its member may reply to it, and nobody may reply to their reply.
+    reviews.press(services, MANAGER_ID, whole)
+    say(services, MANAGER_ID, "Good month.")
+    (comment,) = [message(r) for r in queued(db, "comment", WANG)]
+    reply = comment.buttons[0][0].data
+    for telegram_id in (ANNA, STRANGER_ID, SUPPORT_MANAGER):
+        assert reviews.press(services, telegram_id, reply)[1] == not_for_you
+    reviews.press(services, WANG, reply)
+    say(services, WANG, "谢谢")
+    with db.unit_of_work() as session:
+        own = session.scalars(select(ReviewComment.id).where(ReviewComment.by_member)).one()
+    assert reviews.press(services, WANG, callback_data.thread(own))[1] == "你无法使用这个按钮。"
+    assert _thread(db) == [(None, False, "Good month."), (None, True, "谢谢")]
+    with db.unit_of_work() as session:
+        assert (
+            session.scalar(
+                select(func.count(OutgoingMessage.id)).where(OutgoingMessage.kind == "comment")
+            )
+            == 2
+        )
+    assert caplog.records == []
+
+
+def test_an_admin_comments_on_any_department_and_review_finds_people_by_username(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    open_month(services, OCTOBER, "support")
+    answer(services, SUPPORT_MEMBER, {})
+    (shown,) = reviews.review(services, ADMIN, "en", ["support", "2026-10", "Jonas Weber"])
+    assert isinstance(shown, OutMessage)
+    assert html_to_plain(shown.text).startswith("Jonas Weber · October 2026\nSubmitted.\n")
+    assert reviews.review(services, MANAGER_ID, "en", ["Nobody Here"])[0].text == (
+        "No one called “Nobody Here” takes part in month end October 2026."
+    )
+
+
+async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        fang = bot.user(WANG, "王芳", "zh-hans")
+        manager = bot.user(MANAGER_ID, "Li Wei")
+        await fang.send(f"/start {bot.invite()}")
+        await fang.next_message()
+        await manager.send("/start")
+        await manager.next_message()
+        bot.clock.set(OPENING)
+        for number in range(1, 13):
+            asked = await fang.wait_for(containing(f"第 {number} 题，共 12 题"))
+            if number == 12:
+                await fang.press(asked, asked.button_texts()[0])
+            else:
+                await fang.send("签下苏州两个大客户" if number == 1 else "5")
+        await fang.wait_for(containing("你的月报"))
+
+        await manager.send("/review 王芳")
+        shown = await manager.wait_for(containing("王芳 · November 2026"))
+        assert shown.button_texts()[:3] == ["💬 The whole report", "💬 1", "💬 2"]
+        await manager.press(shown, "💬 1")
+        await manager.wait_for(containing("Write your comment to 王芳 in your next message."))
+        await manager.send("Which two? <Names>, please.")
+        await manager.wait_for(containing("Your comment is sent to 王芳."))
+
+        comment = await fang.wait_for(containing("点评"))
+        assert comment.plain_text == (
+            "💬 Li Wei 对你 2026年11月 的总结作了点评：\n"
+            "1. 本月你取得了哪些成果？请对照上月目标，尽量用数字说明。\n签下苏州两个大客户\n"
+            "Which two? <Names>, please."
+        )
+        assert comment.button_texts() == ["↩️ 回复"]
+        await fang.press(comment, "↩️ 回复")
+        await fang.wait_for(containing("请在下一条消息中写下给 Li Wei 的留言。"))
+        await fang.send("苏州精工和苏州万达。")
+        await fang.wait_for(containing("你的留言已发送给 Li Wei。"))
+
+        reply = await manager.wait_for(containing("replied about their report"))
+        assert reply.plain_text == (
+            "💬 王芳 replied about their report for November 2026:\n"
+            "1. What did you achieve this month? Start from last month's goals and give numbers "
+            "where you can.\n签下苏州两个大客户\n"
+            "Which two? <Names>, please.\n"
+            "苏州精工和苏州万达。"
+        )
+        assert reply.button_texts() == ["↩️ Reply"]
