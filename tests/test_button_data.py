@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.emulator import SimulatedUser
 from bot.services import callback_data
-from bot.services.callback_data import Action, NeedAction, NeedPress, Press
+from bot.services.callback_data import Action, CommentPress, NeedAction, NeedPress, Press
 from storage.models import Answer, Submission
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
@@ -32,8 +32,22 @@ FORGED = [
         ("leave", ""),
         ("need:done", ""),
         ("need:reply", ""),
+        ("review", ""),
+        ("review", ":highlights"),
+        ("thread", ""),
     )
-] + ["lang:²", "lang:", "lang:en:x", "skip:1:Factors", "submit:1:x", "pick:1:confidence", "x"]
+] + [
+    "lang:²",
+    "lang:",
+    "lang:en:x",
+    "skip:1:Factors",
+    "submit:1:x",
+    "pick:1:confidence",
+    "x",
+    "review:1:Highlights",
+    "review:1:a:b",
+    "thread:1:x",
+]
 
 
 async def _asked(bot: Running, telegram_id: int) -> SimulatedUser:
@@ -107,9 +121,20 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         NeedAction.DECLINE, 12
     )
     assert callback_data.read_language(callback_data.language("zh_Hans")) == "zh_Hans"
+    comments = {
+        callback_data.comment(5): CommentPress(5),
+        callback_data.comment(5, "highlights"): CommentPress(5, "highlights"),
+        callback_data.thread(2**63 - 1): CommentPress(comment_id=2**63 - 1),
+    }
+    assert {data: callback_data.read_comment(data) for data in comments} == comments
+    read = (
+        callback_data.read_press,
+        callback_data.read_need,
+        callback_data.read_language,
+        callback_data.read_comment,
+    )
     for data in FORGED:
-        read = (callback_data.read_press, callback_data.read_need, callback_data.read_language)
-        assert [r(data) for r in read] == [None, None, None], data
+        assert [r(data) for r in read] == [None] * len(read), data
     with pytest.raises(ValueError, match="64 bytes"):
         callback_data.press(Action.PICK, 1, "q" * 30, "c" * 30)
 
@@ -120,7 +145,7 @@ def test_no_other_module_writes_button_data() -> None:
     root = Path(__file__).parent.parent / "bot"
     formats = re.compile(
         r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
-        r"""|["']need:(?:ack|done|decline|reply)|callback_data=f["']"""
+        r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread):|callback_data=f["']"""
     )
     offenders = [
         f"{path.relative_to(root)}:{number}"

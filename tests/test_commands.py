@@ -16,6 +16,7 @@ MENU = [
     ("status", "Who has submitted, now (managers)"),
     ("remind", "Remind those who have not submitted (managers)"),
     ("needs", "Needs waiting for an answer (managers)"),
+    ("review", "Read a member's report and comment on it (managers)"),
     ("target", "Set a member's target (managers)"),
     ("export", "The digest as a workbook (managers)"),
     ("pause", "Pause month ends while you are away"),

@@ -104,6 +104,7 @@ SPECS: dict[str, Spec] = {
     "digest": Spec("", _document("html")),
     "export": Spec("2026-11", _document("xlsx")),
     "needs": Spec("", lambda d: containing(f"A demo server for {d.key}")),
+    "review": Spec("{member}", lambda d: containing(f"{d.member} · November 2026")),
     "target": Spec("revenue 60万 {member}", lambda d: containing(f"Target set: {d.member} · ")),
     "extend": Spec("+1", lambda d: containing("Done: the deadline for November 2026 is now")),
     "close": Spec("2026-11", lambda d: containing("Month end November 2026 is")),

@@ -162,9 +162,9 @@ def test_only_the_departments_managers_and_admins_comment_and_only_the_member_re
         for data in (whole, one):
             assert reviews.press(services, telegram_id, data) == ([], refused), telegram_id
     for data in (
-        "comment:1:Highlights",
-        "comment:x",
-        f"comment:{wang}:nope",
+        "review:1:Highlights",
+        "review:x",
+        f"review:{wang}:nope",
         "thread:",
         "thread:9",
     ):

@@ -22,7 +22,7 @@ LANGUAGE_PATTERN: Final = re.compile(r"^lang:")
 """What the language buttons' handler is registered for."""
 NEED_PATTERN: Final = re.compile(r"^need:")
 """What the need buttons' handler is registered for."""
-COMMENT_PATTERN: Final = re.compile(r"^(?:comment|thread):")
+COMMENT_PATTERN: Final = re.compile(r"^(?:review|thread):")
 """What the review thread buttons' handler is registered for."""
 
 
@@ -90,7 +90,7 @@ _PRESS: Final = {
 }
 _NEED: Final = re.compile(rf"need:({'|'.join(NeedAction)}):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
-_COMMENT: Final = re.compile(rf"comment:{_ID}(?::{_WORD})?")
+_COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
 
 
@@ -127,8 +127,8 @@ def read_need(data: str) -> NeedPress | None:
 
 def comment(submission_id: int, question: str = "") -> str:
     """The data of a manager's button to comment on a report, or on its answer to `question`:
-    `comment:submission[:question]`."""
-    return _checked(":".join(("comment", str(submission_id), *filter(None, (question,)))))
+    `review:submission[:question]`."""
+    return _checked(":".join(("review", str(submission_id), *filter(None, (question,)))))
 
 
 def thread(comment_id: int) -> str:

@@ -26,6 +26,7 @@ class Purpose(enum.StrEnum):
     ROLLUP = "rollup"  # a part of the org head's roll-up
     NEED_STATUS = "need_status"  # a member's request changed status
     NEED_REPLY = "need_reply"  # a manager's reply to a member's request
+    COMMENT = "comment"  # a comment or reply in the review thread of a member's report
 
 
 FORMATS: Final = {
@@ -37,13 +38,14 @@ FORMATS: Final = {
     Purpose.ROLLUP: "rollup:{period}:{head}:{part}",
     Purpose.NEED_STATUS: "need:{need}:status:{status}",
     Purpose.NEED_REPLY: "need:{need}:reply:{hash}",
+    Purpose.COMMENT: "comment:{comment}",
 }
 """Each purpose's key, with its parts in braces."""
 
 _MINUTE: Final = "%Y%m%dT%H%MZ"
 _HOUR: Final = "%Y%m%dT%H"
 _PARTS: Final = {
-    **dict.fromkeys(("cycle", "member", "manager", "need", "head", "part"), "[0-9]+"),
+    **dict.fromkeys(("cycle", "member", "manager", "need", "head", "part", "comment"), "[0-9]+"),
     "moment": "[0-9]{8}T[0-9]{4}Z",
     "deadline": "[0-9]{8}T[0-9]{4}Z",
     "hour": "[0-9]{8}T[0-9]{2}",
@@ -112,6 +114,11 @@ def need_status(need_id: int, status: str) -> str:
 def need_reply(need_id: int, reply_hash: str) -> str:
     """A manager's reply to a member's request, by the `reply_hash` of its text."""
     return _built(Purpose.NEED_REPLY, need=need_id, hash=reply_hash)
+
+
+def comment(comment_id: int) -> str:
+    """A comment (or a reply) in a report's review thread, for the other side of it."""
+    return _built(Purpose.COMMENT, comment=comment_id)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

@@ -24,7 +24,7 @@ from bot import commands
 from bot.dates import month_text
 from bot.i18n import Translator, translator
 from bot.questionnaire import Question, localized
-from bot.services import callback_data, outbox
+from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, may_manage, refusal
 from bot.services.context import Services
 from bot.services.deadlines import named_submissions, not_one
@@ -167,9 +167,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             if replied is None or side is Side.MANAGER
             else replied.author_name
         )
-        text = t.gettext(
-            "Write your comment to %(name)s in your next message.", name=_html(to)
-        )
+        text = t.gettext("Write your comment to %(name)s in your next message.", name=_html(to))
         return [OutMessage(text)], ""
 
 
@@ -220,9 +218,7 @@ def take_comment(
     draft.created_at = services.clock.now()
     session.flush()
     to = _deliver(session, draft, replied, draft.created_at)
-    return [
-        OutMessage(t.gettext("Your comment is sent to %(name)s.", name=_html(to)))
-    ]
+    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=_html(to)))]
 
 
 def _deliver(
@@ -263,7 +259,7 @@ def _deliver(
     button = Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id))
     outbox.enqueue(
         session,
-        key=f"comment:{comment.id}",
+        key=outbox_keys.comment(comment.id),
         chat_id=chat_id,
         member_id=None if recipient is None else recipient.id,
         kind="comment",
