@@ -339,14 +339,17 @@ class ReviewComment(Base):
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("review_comments.id", ondelete="SET NULL")
     )
-    author_telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Who writes it: the report's member (`by_member`, a reply) or a manager, who is
+    # `author_id` when registered (an org admin may not be). Deleting a person's data leaves
+    # the comments of theirs on others' reports without their name or Telegram id.
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_name: Mapped[str] = mapped_column(String(200))
-    by_member: Mapped[bool]  # written by the report's member (a reply), not by a manager
+    by_member: Mapped[bool]
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
     submission: Mapped[Submission] = relationship()
+    author: Mapped[Member | None] = relationship()
 
 
 class Target(Base):

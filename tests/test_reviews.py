@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.emulator.html import html_to_plain
-from bot.services import callback_data, digests, reviews
+from bot.services import callback_data, digests, members, reviews
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
@@ -192,6 +192,10 @@ def test_only_the_departments_managers_and_admins_comment_and_only_the_member_re
             == 2
         )
     assert caplog.records == []
+
+    # The thread belongs to the member's report: deleting the member's data takes it along.
+    assert members.remove(services, members.MemberRef(WANG)) is not None
+    assert _thread(db) == []
 
 
 def test_an_admin_comments_on_any_department_and_review_finds_people_by_username(

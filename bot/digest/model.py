@@ -249,7 +249,7 @@ class Comment:
 
     member: str
     question: Question | None
-    author: str
+    author: str | None  # None: a manager whose data was deleted, or an unregistered admin
     text: str
     written_at: datetime
     by_member: bool

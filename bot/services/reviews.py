@@ -86,7 +86,7 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     if thread:
         lines += ["", t.gettext("<b>Comments so far</b>")]
         lines += [
-            f"• {_html(c.author_name)}: {_html(shorten(c.text or '', QUOTED_LIMIT))}"
+            f"• {_html(author_name(c, t))}: {_html(shorten(c.text or '', QUOTED_LIMIT))}"
             for c in thread
         ]
     lines += [
@@ -157,16 +157,11 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
                 reply_to_id=None if replied is None else replied.id,
                 author_telegram_id=telegram_id,
                 author_id=None if presser is None else presser.id,
-                author_name=presser.name if presser else str(telegram_id),
                 by_member=side is Side.MEMBER,
                 created_at=services.clock.now(),
             )
         )
-        to = (
-            submission.member.name
-            if replied is None or side is Side.MANAGER
-            else replied.author_name
-        )
+        to = _addressee(submission, replied, side is Side.MEMBER, t)
         text = t.gettext("Write your comment to %(name)s in your next message.", name=_html(to))
         return [OutMessage(text)], ""
 
@@ -217,29 +212,27 @@ def take_comment(
     draft.text = comment
     draft.created_at = services.clock.now()
     session.flush()
-    to = _deliver(session, draft, replied, draft.created_at)
+    _deliver(session, draft, replied, draft.created_at)
+    to = _addressee(draft.submission, replied, draft.by_member, t)
     return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=_html(to)))]
 
 
 def _deliver(
     session: Session, comment: ReviewComment, replied: ReviewComment | None, now: datetime
-) -> str:
+) -> None:
     """Queue `comment` for the other side of its thread, once, with the answer it is on and
-    the comment it replies to quoted; returns the name of whom it goes to."""
+    the comment it replies to quoted."""
     submission = comment.submission
     if comment.by_member:
         assert replied is not None  # a member only replies
-        recipient = member_by_telegram_id(session, replied.author_telegram_id)
-        chat_id: int | None = replied.author_telegram_id
-        name = replied.author_name
+        recipient, chat_id = replied.author, replied.author_telegram_id
     else:
-        recipient = submission.member
-        chat_id, name = recipient.telegram_id, recipient.name
+        recipient, chat_id = submission.member, submission.member.telegram_id
     if chat_id is None:
-        return name
+        return
     t = translator(recipient.language if recipient else submission.cycle.department.language)
     what = {
-        "author": _html(comment.author_name),
+        "author": _html(author_name(comment, t)),
         "period": month_text(submission.cycle.period, t.locale),
     }
     if comment.by_member:
@@ -266,7 +259,6 @@ def _deliver(
         message=OutMessage("\n".join(lines), ((button,),)),
         now=now,
     )
-    return name
 
 
 def _quoted_answer(submission: Submission, key: str, t: Translator) -> str:
@@ -277,6 +269,21 @@ def _quoted_answer(submission: Submission, key: str, t: Translator) -> str:
     shown = "—" if answer is None else answer_text(answer, question, questionnaire, t)
     label = f"{questionnaire.number(key)}. {localized(question.text, t)}"
     return f"{_html(shorten(label, QUOTED_LIMIT))}\n{_html(shorten(shown, QUOTED_LIMIT))}"
+
+
+def author_name(comment: ReviewComment, t: Translator) -> str:
+    """Who wrote `comment`, as its readers see them."""
+    if comment.by_member:
+        return comment.submission.member.name
+    return comment.author.name if comment.author else t.gettext("A manager")
+
+
+def _addressee(
+    submission: Submission, replied: ReviewComment | None, by_member: bool, t: Translator
+) -> str:
+    """Whom a comment goes to: the report's member, or, for their reply, the author of the
+    comment it answers."""
+    return author_name(replied, t) if by_member and replied else submission.member.name
 
 
 def _html(text: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.digest.model import Comment
 from bot.questionnaire import Questionnaire
@@ -16,10 +16,12 @@ def review_comments(
     """Every comment and reply written on the cycle's reports, in the order written (comments
     still being written are not shown)."""
     known = {q.key: q for q in questionnaire.questions}
+    author = aliased(Member)
     rows = session.execute(
-        select(Member.name, ReviewComment)
+        select(Member.name, author.name, ReviewComment)
         .join(Submission, Submission.id == ReviewComment.submission_id)
         .join(Member, Member.id == Submission.member_id)
+        .outerjoin(author, author.id == ReviewComment.author_id)
         .where(Submission.cycle_id == cycle_id, ReviewComment.text.is_not(None))
         .order_by(ReviewComment.created_at, ReviewComment.id)
     )
@@ -27,10 +29,10 @@ def review_comments(
         Comment(
             member=name,
             question=None if c.question is None else known.get(c.question),
-            author=c.author_name,
+            author=name if c.by_member else written_by,
             text=c.text or "",
             written_at=c.created_at,
             by_member=c.by_member,
         )
-        for name, c in rows
+        for name, written_by, c in rows
     )

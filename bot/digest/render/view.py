@@ -418,7 +418,8 @@ class DigestView:
                 else f"{self.digest.questionnaire.number(c.question.key)}. "
                 f"{localized(c.question.text, self.t)}"
             )
-            shown = CommentView(topic, c.author, self.moment(c.written_at), c.text)
+            author = c.author or self.t.gettext("A manager")
+            shown = CommentView(topic, author, self.moment(c.written_at), c.text)
             threads.setdefault(c.member, []).append(shown)
         return [ThreadView(member, tuple(comments)) for member, comments in threads.items()]
 
