@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from bot.emulator import BotMessage, SimulatedUser
 from bot.emulator.html import html_to_plain
 from bot.services import callback_data, digests, members, reviews
 from bot.services.context import Services
@@ -213,6 +214,17 @@ def test_an_admin_comments_on_any_department_and_review_finds_people_by_username
     )
 
 
+async def _write(
+    user: SimulatedUser, pressed: tuple[BotMessage, str], text: str, seen: tuple[str, str]
+) -> None:
+    """Press a button to comment or reply, write `text`, and see the bot ask for it and say
+    it is sent (`seen`)."""
+    await user.press(*pressed)
+    await user.wait_for(containing(seen[0]))
+    await user.send(text)
+    await user.wait_for(containing(seen[1]))
+
+
 async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         fang = bot.user(WANG, "王芳", "zh-hans")
@@ -233,10 +245,12 @@ async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
         await manager.send("/review 王芳")
         shown = await manager.wait_for(containing("王芳 · November 2026"))
         assert shown.button_texts()[:3] == ["💬 The whole report", "💬 1", "💬 2"]
-        await manager.press(shown, "💬 1")
-        await manager.wait_for(containing("Write your comment to 王芳 in your next message."))
-        await manager.send("Which two? <Names>, please.")
-        await manager.wait_for(containing("Your comment is sent to 王芳."))
+        await _write(
+            manager,
+            (shown, "💬 1"),
+            "Which two? <Names>, please.",
+            ("Write your comment to 王芳 in your next message.", "Your comment is sent to 王芳."),
+        )
 
         comment = await fang.wait_for(containing("点评"))
         assert comment.plain_text == (
@@ -245,10 +259,12 @@ async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
             "Which two? <Names>, please."
         )
         assert comment.button_texts() == ["↩️ 回复"]
-        await fang.press(comment, "↩️ 回复")
-        await fang.wait_for(containing("请在下一条消息中写下给 Li Wei 的留言。"))
-        await fang.send("苏州精工和苏州万达。")
-        await fang.wait_for(containing("你的留言已发送给 Li Wei。"))
+        await _write(
+            fang,
+            (comment, "↩️ 回复"),
+            "苏州精工和苏州万达。",
+            ("请在下一条消息中写下给 Li Wei 的留言。", "你的留言已发送给 Li Wei。"),
+        )
 
         reply = await manager.wait_for(containing("replied about their report"))
         assert reply.plain_text == (

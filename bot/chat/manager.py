@@ -52,20 +52,30 @@ HANDLERS: Final[Mapping[commands.Command, Handler]] = {
 """The handler of each command `bot.commands` marks for managers."""
 
 
-async def need_button(update: Update, context: Context) -> None:
-    """A need's button: seen, done, decline or reply."""
-    query = update.callback_query
-    assert query is not None
-    replies, notice = needs.press(context.services, query.from_user.id, query.data or "")
-    await answer_press(query, notice)
-    await send_all(context.bot, query.from_user.id, replies)
-    context.wake_sender()  # the member is told
+ButtonPress = Callable[[Services, int, str], tuple[Sequence[Outgoing], str]]
+"""A press on a button of the service layer: (services, the presser's Telegram id, the
+button's data) -> the replies to the presser and a short notice."""
 
 
-async def comment_button(update: Update, context: Context) -> None:
-    """A review thread's button: comment on a report or one answer, or reply to a comment."""
-    query = update.callback_query
-    assert query is not None
-    replies, notice = reviews.press(context.services, query.from_user.id, query.data or "")
-    await answer_press(query, notice)
-    await send_all(context.bot, query.from_user.id, replies)
+def button(press: ButtonPress, *, wakes: bool = False) -> Handler:
+    """A handler that calls `press` with who pressed and the button's data, answers the press
+    with its notice and sends its replies; `wakes` the outbox sender when it may have queued
+    messages."""
+
+    async def handle(update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        replies, notice = press(context.services, query.from_user.id, query.data or "")
+        await answer_press(query, notice)
+        await send_all(context.bot, query.from_user.id, replies)
+        if wakes:
+            context.wake_sender()
+
+    handle.__doc__ = press.__doc__
+    return handle
+
+
+need_button: Final = button(needs.press, wakes=True)  # the member is told
+"""A need's button: seen, done, decline or reply."""
+comment_button: Final = button(reviews.press)
+"""A review thread's button: comment on a report or one answer, or reply to a comment."""
