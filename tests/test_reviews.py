@@ -225,6 +225,7 @@ async def _write(
     await user.wait_for(containing(seen[1]))
 
 
+@pytest.mark.slow  # the whole bot against the emulator
 async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         fang = bot.user(WANG, "王芳", "zh-hans")
