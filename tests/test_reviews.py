@@ -172,6 +172,12 @@ def test_only_the_departments_managers_and_admins_comment_and_only_the_member_re
         assert reviews.press(services, MANAGER_ID, data) == ([], "This button is out of date.")
     assert _thread(db) == []
 
+    reviews.press(services, MANAGER_ID, whole)
+    assert [r.text for r in say(services, MANAGER_ID, " \n ").replies] == [
+        "An empty comment is not sent."
+    ]
+    assert _thread(db) == []
+
     # A comment exists: only its member may reply to it, and nobody may reply to their reply.
     reviews.press(services, MANAGER_ID, whole)
     say(services, MANAGER_ID, "Good month.")

@@ -204,11 +204,12 @@ def take_comment(
     replied = None if draft.reply_to_id is None else session.get(ReviewComment, draft.reply_to_id)
     side = _side(services, session, telegram_id, draft.submission, replied)
     comment = text.strip()[:COMMENT_LIMIT]
-    if side is None or (side is Side.MEMBER) is not draft.by_member or not comment:
+    if side is None or (side is Side.MEMBER) is not draft.by_member:  # no longer theirs
         session.delete(draft)
-        return [
-            refusal(t) if side is None else OutMessage(t.gettext("An empty comment is not sent."))
-        ]
+        return [refusal(t)]
+    if not comment:
+        session.delete(draft)
+        return [OutMessage(t.gettext("An empty comment is not sent."))]
     draft.text = comment
     draft.created_at = services.clock.now()
     session.flush()
