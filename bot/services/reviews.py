@@ -21,8 +21,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.dates import month_text
-from bot.i18n import Translator, translator
 from bot.questionnaire import Question, localized
 from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, may_manage, refusal
@@ -33,7 +31,9 @@ from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, Keyboard, OutMessage
 from bot.services.prompts import answer_lines, answer_text
 from bot.services.targets import leading_period
-from bot.text import shorten
+from bot.wording.dates import month_text
+from bot.wording.i18n import Translator, translator
+from bot.wording.text import shorten
 from storage.models import Member, ReviewComment, Submission, SubmissionState
 from storage.queries import member_by_telegram_id, stop_writing
 
