@@ -109,6 +109,9 @@ NUMBER_ANSWERS = [
     "²",
     "<b>30000</b>",
     "30000; DROP TABLE answers;--",
+    "50%",  # revenue is in yuan: a percent sign makes no sense here
+    "约",
+    "三万万",
 ]
 
 
