@@ -205,6 +205,23 @@ def test_only_the_departments_managers_and_admins_comment_and_only_the_member_re
     assert _thread(db) == []
 
 
+def test_a_comment_too_long_for_a_message_is_refused_whole_and_may_be_sent_again(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "签下苏州两个大客户"})
+    reviews.press(services, MANAGER_ID, callback_data.comment(submission_of(db, WANG).id))
+    assert [r.text for r in say(services, MANAGER_ID, "好" * 2001).replies] == [
+        "A comment can be up to 2,000 characters long; this one has 2,001. "
+        "Please send a shorter one."
+    ]
+    assert _thread(db) == [(None, False, None)]  # still waiting for the comment
+    say(services, MANAGER_ID, "好" * 2000)
+    assert _thread(db) == [(None, False, "好" * 2000)]
+    assert len(queued(db, "comment", WANG)) == 1
+
+
 def test_an_admin_comments_on_any_department_and_review_finds_people_by_username(
     db: Database, database_url: str
 ) -> None:

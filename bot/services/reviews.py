@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from html import escape
 from typing import Final
 
@@ -33,6 +34,7 @@ from bot.services.prompts import answer_lines, answer_text
 from bot.services.targets import leading_period
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
+from bot.wording.numbers import format_number
 from bot.wording.text import shorten
 from storage.models import Member, ReviewComment, Submission, SubmissionState
 from storage.queries import member_by_telegram_id, stop_writing
@@ -203,13 +205,21 @@ def take_comment(
     t = translator(presser.language if presser else services.config.defaults.language)
     replied = None if draft.reply_to_id is None else session.get(ReviewComment, draft.reply_to_id)
     side = _side(services, session, telegram_id, draft.submission, replied)
-    comment = text.strip()[:COMMENT_LIMIT]
+    comment = text.strip()
     if side is None or (side is Side.MEMBER) is not draft.by_member:  # no longer theirs
         session.delete(draft)
         return [refusal(t)]
     if not comment:
         session.delete(draft)
         return [OutMessage(t.gettext("An empty comment is not sent."))]
+    if len(comment) > COMMENT_LIMIT:  # kept waiting: the next message is the comment again
+        note = t.gettext(
+            "A comment can be up to %(limit)s characters long; this one has %(length)s. "
+            "Please send a shorter one.",
+            limit=format_number(Decimal(COMMENT_LIMIT), t.locale),
+            length=format_number(Decimal(len(comment)), t.locale),
+        )
+        return [OutMessage(note)]
     draft.text = comment
     draft.created_at = services.clock.now()
     session.flush()
