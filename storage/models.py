@@ -263,10 +263,17 @@ class Submission(Base):
     # Last month's plan items and targets, asked about first ("Last month you planned: …");
     # see bot.follow_through. None when there was nothing to follow up.
     plan_review: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # When a manager (or org admin) marked the report reviewed, and who when registered:
+    # deleting their data leaves the mark without their name.
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime]
 
     cycle: Mapped[Cycle] = relationship(back_populates="submissions")
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    reviewed_by: Mapped[Member | None] = relationship(foreign_keys=[reviewed_by_id])
     answers: Mapped[list[Answer]] = relationship(
         back_populates="submission", cascade="all, delete-orphan"
     )

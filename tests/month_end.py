@@ -185,7 +185,7 @@ def submission_of(db: Database, telegram_id: int) -> Submission:
     """The member's (only) submission."""
     with db.unit_of_work() as session:
         return session.scalars(
-            select(Submission).join(Member).where(Member.telegram_id == telegram_id)
+            select(Submission).join(Submission.member).where(Member.telegram_id == telegram_id)
         ).one()
 
 

@@ -43,7 +43,7 @@ from tests.test_manager_commands import REFUSAL
 def _submission_id(services: Services, telegram_id: int) -> int:
     with services.db.unit_of_work() as session:
         return session.scalars(
-            select(Submission.id).join(Member).where(Member.telegram_id == telegram_id)
+            select(Submission.id).join(Submission.member).where(Member.telegram_id == telegram_id)
         ).one()
 
 

@@ -60,7 +60,10 @@ async def _answer(user: SimulatedUser, text: str, then: int) -> None:
 def _answers(bot: Running, telegram_id: int) -> dict[str, Answer]:
     with bot.services.db.unit_of_work() as session:
         rows = session.scalars(
-            select(Answer).join(Submission).join(Member).where(Member.telegram_id == telegram_id)
+            select(Answer)
+            .join(Submission)
+            .join(Submission.member)
+            .where(Member.telegram_id == telegram_id)
         )
         return {a.question: a for a in rows}
 

@@ -12,7 +12,15 @@ from sqlalchemy import select
 
 from bot.emulator import SimulatedUser
 from bot.services import callback_data
-from bot.services.callback_data import Action, CommentPress, NeedAction, NeedPress, Press
+from bot.services.callback_data import (
+    Action,
+    CommentPress,
+    NeedAction,
+    NeedPress,
+    Press,
+    Reaction,
+    VerdictPress,
+)
 from storage.models import Answer, Submission
 from tests.factories import MANAGER_ID, OPENING
 from tests.harness import Running, running_bot
@@ -35,6 +43,8 @@ FORGED = [
         ("review", ""),
         ("review", ":highlights"),
         ("thread", ""),
+        ("react", ":like"),
+        ("reviewed", ""),
     )
 ] + [
     "lang:²",
@@ -47,6 +57,9 @@ FORGED = [
     "review:1:Highlights",
     "review:1:a:b",
     "thread:1:x",
+    "react:1:heart",
+    "react:1",
+    "reviewed:1:like",
 ]
 
 
@@ -127,11 +140,17 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.thread(2**63 - 1): CommentPress(comment_id=2**63 - 1),
     }
     assert {data: callback_data.read_comment(data) for data in comments} == comments
+    verdicts = {
+        callback_data.react(5, Reaction.APPLAUSE): VerdictPress(5, Reaction.APPLAUSE),
+        callback_data.reviewed(2**63 - 1): VerdictPress(2**63 - 1),
+    }
+    assert {data: callback_data.read_verdict(data) for data in verdicts} == verdicts
     read = (
         callback_data.read_press,
         callback_data.read_need,
         callback_data.read_language,
         callback_data.read_comment,
+        callback_data.read_verdict,
     )
     for data in FORGED:
         assert [r(data) for r in read] == [None] * len(read), data
@@ -145,7 +164,8 @@ def test_no_other_module_writes_button_data() -> None:
     root = Path(__file__).parent.parent / "bot"
     formats = re.compile(
         r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
-        r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread):|callback_data=f["']"""
+        r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread|react|reviewed):"""
+        r"""|callback_data=f["']"""
     )
     offenders = [
         f"{path.relative_to(root)}:{number}"

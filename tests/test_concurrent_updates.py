@@ -32,7 +32,7 @@ def _stored(bot: Running, telegram_id: int) -> list[tuple[str, str | None]]:
         rows = session.execute(
             select(Answer.question, Answer.text)
             .join(Submission)
-            .join(Member)
+            .join(Submission.member)
             .where(Member.telegram_id == telegram_id)
             .order_by(Answer.id)
         )

@@ -94,7 +94,10 @@ def test_late_answers_are_taken_until_the_manager_closes(db: Database, database_
     assert "nothing to fill in" in after.text
     with db.unit_of_work() as session:
         answers = session.scalars(
-            select(Answer.question).join(Submission).join(Member).where(Member.telegram_id == OMAR)
+            select(Answer.question)
+            .join(Submission)
+            .join(Submission.member)
+            .where(Member.telegram_id == OMAR)
         )
         first = services.questionnaire("sales").questions[0].key
         assert list(answers) == [first]  # Omar's only answer, from before the closing

@@ -283,7 +283,9 @@ def test_remind_nudges_those_missing_once_an_hour_within_the_cap(
 def _reminders_sent(db: Database, telegram_id: int) -> int:
     with db.unit_of_work() as session:
         return session.scalars(
-            select(Submission.reminders_sent).join(Member).where(Member.telegram_id == telegram_id)
+            select(Submission.reminders_sent)
+            .join(Submission.member)
+            .where(Member.telegram_id == telegram_id)
         ).one()
 
 

@@ -30,6 +30,8 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.need_status(12, NeedStatus.ACKNOWLEDGED): "need:12:status:acknowledged",
     outbox_keys.need_reply(12, "0123456789abcdef"): "need:12:reply:0123456789abcdef",
     outbox_keys.comment(4): "comment:4",
+    outbox_keys.reaction(4, 9001, "like"): "reaction:4:9001:like",
+    outbox_keys.reviewed(4): "reviewed_mark:4",
 }
 
 
@@ -45,6 +47,8 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(Purpose.NEED_STATUS, {"need": "12", "status": "acknowledged"}),
         Key(Purpose.NEED_REPLY, {"need": "12", "hash": "0123456789abcdef"}),
         Key(Purpose.COMMENT, {"comment": "4"}),
+        Key(Purpose.REACTION, {"submission": "4", "reactor": "9001", "reaction": "like"}),
+        Key(Purpose.REVIEWED, {"submission": "4"}),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other

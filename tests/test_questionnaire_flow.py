@@ -167,7 +167,7 @@ def test_buttons_of_someone_else_change_nothing(db: Database, database_url: str)
     services = _opened(db, database_url, (101, "王芳"), (102, "Anna Schmidt"))
     with db.unit_of_work() as session:
         theirs = session.scalars(
-            select(Submission.id).join(Member).where(Member.telegram_id == 101)
+            select(Submission.id).join(Submission.member).where(Member.telegram_id == 101)
         ).one()
     for n, text in enumerate(["x", "1", "1"]):
         answering.handle_text(services, 101, n + 1, text, "en")

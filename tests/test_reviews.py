@@ -13,16 +13,18 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotMessage, SimulatedUser
 from bot.emulator.html import html_to_plain
-from bot.services import callback_data, digests, members, reviews
+from bot.services import callback_data, digests, members, reviews, status
+from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
-from storage.models import OutgoingMessage, ReviewComment
-from tests.factories import MANAGER_ID, OPENING
+from storage.models import OutgoingMessage, ReviewComment, Submission
+from tests.factories import MANAGER_ID, OPENING, clock_of
 from tests.harness import running_bot
 from tests.month_end import (
     ADMIN,
     ANNA,
+    LI,
     OCTOBER,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
@@ -235,6 +237,117 @@ def test_an_admin_comments_on_any_department_and_review_finds_people_by_username
     assert reviews.review(services, MANAGER_ID, "en", ["Nobody Here"])[0].text == (
         "No one called “Nobody Here” takes part in month end October 2026."
     )
+
+
+def _marks(db: Database) -> list[tuple[str, str | None, bool]]:
+    """Each submission's member, who marked it reviewed and whether when is stored."""
+    with db.unit_of_work() as session:
+        return [
+            (
+                s.member.name,
+                s.reviewed_by.name if s.reviewed_by else None,
+                s.reviewed_at is not None,
+            )
+            for s in session.scalars(select(Submission).order_by(Submission.id))
+        ]
+
+
+def _told(db: Database, telegram_id: int) -> list[str]:
+    return [message(row).text for row in queued(db, "review", telegram_id)]
+
+
+def test_a_reaction_and_the_reviewed_mark_reach_the_member_once_and_are_counted(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "签下苏州两个大客户"})
+    answer(services, ANNA, {})
+    answer(services, LI, {}, submit=False)
+    counted = "2 of 3 summaries submitted · reviewed %s/2"
+
+    def shown_counts() -> list[bool]:
+        """Whether /status, the digest's summary and its report file say `counted`."""
+        told = html_to_plain(status.status(services, MANAGER_ID, "en", [])[0].text)
+        *summary, report = digests.requested_digest(services, MANAGER_ID, "en", [])
+        assert isinstance(report, OutDocument)
+        return [
+            line in told.splitlines(),
+            line in html_to_plain(summary[0].text).splitlines(),
+            f"<p>{line}</p>" in report.content.decode(),
+        ]
+
+    line = counted % 0
+    assert shown_counts() == [True, True, True]
+
+    shown = _reviewed(services, MANAGER_ID, "王芳")
+    assert [b.text for b in shown.buttons[-1]] == ["👍", "👏", "❓", "✅ Mark reviewed"]
+    assert reviews.verdict(services, MANAGER_ID, _data(shown, "👍")) == ([], "Sent to 王芳.")
+    assert reviews.verdict(services, MANAGER_ID, _data(shown, "👍")) == ([], "Already so.")
+    assert reviews.verdict(services, ADMIN, _data(shown, "👏")) == ([], "Sent to 王芳.")
+    assert _told(db, WANG) == [
+        "👍 Li Wei 对你 2026年10月 的总结作了回应。",
+        "👏 一位经理 对你 2026年10月 的总结作了回应。",
+    ]
+    assert _marks(db) == [
+        ("王芳", None, False),
+        ("Anna Schmidt", None, False),
+        ("李伟", None, False),
+    ]
+
+    clock_of(services).set(OPENING.replace(month=11))
+    mark = _data(shown, "✅ Mark reviewed")
+    assert reviews.verdict(services, MANAGER_ID, mark) == ([], "Marked reviewed; 王芳 is told.")
+    assert reviews.verdict(services, MANAGER_ID, mark) == ([], "Already so.")
+    assert reviews.verdict(services, ADMIN, mark) == ([], "Already so.")
+    assert _told(db, WANG)[2:] == ["✅ 你 2026年10月 的总结已由 Li Wei 阅过。"]
+    assert _marks(db) == [
+        ("王芳", "Li Wei", True),
+        ("Anna Schmidt", None, False),
+        ("李伟", None, False),
+    ]
+    with db.unit_of_work() as session:
+        stored = session.scalars(select(Submission.reviewed_at).order_by(Submission.id)).first()
+    assert stored == OPENING.replace(month=11)
+
+    line = counted % 1
+    assert shown_counts() == [True, True, True]
+    again = _reviewed(services, MANAGER_ID, "王芳")
+    assert "✅ Reviewed by Li Wei." in html_to_plain(again.text).splitlines()
+    assert [b.text for b in again.buttons[-1]] == ["👍", "👏", "❓"]
+    # In Chinese too (an org admin who is no member reads the bot in their Telegram language).
+    (chinese,) = status.status(services, ADMIN, "zh-hans", ["sales"])
+    assert "已提交月报 2/3 份 · 已阅 1/2" in chinese.text.splitlines()
+
+
+def test_only_the_departments_managers_and_admins_react_and_mark_reviewed(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {})
+    answer(services, ANNA, {}, submit=False)
+    wang, anna = submission_of(db, WANG).id, submission_of(db, ANNA).id
+    buttons = [callback_data.reviewed(wang), callback_data.react(wang, Reaction.QUESTION)]
+    caplog.set_level(logging.ERROR)
+
+    for telegram_id in (ANNA, STRANGER_ID, SUPPORT_MANAGER, SUPPORT_MEMBER, WANG):
+        refused = "你无法使用这个按钮。" if telegram_id == WANG else "This button is not for you."
+        for data in buttons:
+            assert reviews.verdict(services, telegram_id, data) == ([], refused), telegram_id
+    out_of_date = ([], "This button is out of date.")
+    for data in (
+        callback_data.reviewed(anna),  # not submitted
+        callback_data.reviewed(wang + anna + 1),
+        "reviewed:x",
+        f"react:{wang}:heart",
+        f"react:{wang}",
+        f"reviewed:{2**64}",
+    ):
+        assert reviews.verdict(services, MANAGER_ID, data) == out_of_date, data
+    assert [m[1:] for m in _marks(db)] == [(None, False)] * 3
+    assert queued(db, "review") == []
+    assert caplog.records == []
 
 
 async def _write(

@@ -177,6 +177,7 @@ def add_handlers(application: MonthendApp) -> None:
             CallbackQueryHandler(chosen_language, pattern=callback_data.LANGUAGE_PATTERN),
             CallbackQueryHandler(manager.need_button, pattern=callback_data.NEED_PATTERN),
             CallbackQueryHandler(manager.comment_button, pattern=callback_data.COMMENT_PATTERN),
+            CallbackQueryHandler(manager.verdict_button, pattern=callback_data.VERDICT_PATTERN),
             CallbackQueryHandler(button),
         ]
     )

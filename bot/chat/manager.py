@@ -79,3 +79,5 @@ need_button: Final = button(needs.press, wakes=True)  # the member is told
 """A need's button: seen, done, decline or reply."""
 comment_button: Final = button(reviews.press)
 """A review thread's button: comment on a report or one answer, or reply to a comment."""
+verdict_button: Final = button(reviews.verdict, wakes=True)  # the member is told
+"""A reaction or mark-reviewed button under a report."""

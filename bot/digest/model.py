@@ -49,6 +49,7 @@ class MemberReport:
     submitted_at: datetime | None
     answers: tuple[MemberAnswer, ...]
     unreachable: bool = False  # the bot cannot write to them (blocked it, left Telegram)
+    reviewed: bool = False  # a manager marked the report reviewed
 
     @property
     def has_answers(self) -> bool:

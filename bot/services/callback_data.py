@@ -24,6 +24,8 @@ NEED_PATTERN: Final = re.compile(r"^need:")
 """What the need buttons' handler is registered for."""
 COMMENT_PATTERN: Final = re.compile(r"^(?:review|thread):")
 """What the review thread buttons' handler is registered for."""
+VERDICT_PATTERN: Final = re.compile(r"^(?:react|reviewed):")
+"""What the reaction and mark-reviewed buttons' handler is registered for."""
 
 
 class Action(enum.StrEnum):
@@ -44,6 +46,14 @@ class NeedAction(enum.StrEnum):
     DONE = "done"
     DECLINE = "decline"
     REPLY = "reply"
+
+
+class Reaction(enum.StrEnum):
+    """A manager's one-tap reaction to a member's report."""
+
+    LIKE = "like"  # 👍
+    APPLAUSE = "applause"  # 👏
+    QUESTION = "question"  # ❓
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,14 @@ class CommentPress:
     comment_id: int | None = None
 
 
+@dataclass(frozen=True)
+class VerdictPress:
+    """A manager's press under a report: a `reaction`, or marking it reviewed (None)."""
+
+    submission_id: int
+    reaction: Reaction | None = None
+
+
 _PARTS: Final = {  # how many words follow the submission id
     Action.SKIP: 1,
     Action.PICK: 2,
@@ -92,6 +110,7 @@ _NEED: Final = re.compile(rf"need:({'|'.join(NeedAction)}):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
 _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
+_VERDICT: Final = re.compile(rf"(?:react:{_ID}:({'|'.join(Reaction)})|reviewed:{_ID})")
 
 
 def press(action: Action, submission_id: int, *words: str) -> str:
@@ -145,6 +164,24 @@ def read_comment(data: str) -> CommentPress | None:
         comment_id = _id(found[1])
         return None if comment_id is None else CommentPress(comment_id=comment_id)
     return None
+
+
+def react(submission_id: int, reaction: Reaction) -> str:
+    """The data of a manager's reaction button under a report: `react:submission:reaction`."""
+    return _checked(f"react:{submission_id}:{reaction}")
+
+
+def reviewed(submission_id: int) -> str:
+    """The data of a manager's button to mark a report reviewed: `reviewed:submission`."""
+    return _checked(f"reviewed:{submission_id}")
+
+
+def read_verdict(data: str) -> VerdictPress | None:
+    """The reaction or mark-reviewed press that `data` stands for, or None."""
+    found = _VERDICT.fullmatch(data)
+    if found is None or (submission_id := _id(found[1] or found[3])) is None:
+        return None
+    return VerdictPress(submission_id, Reaction(found[2]) if found[2] else None)
 
 
 def language(code: str) -> str:

@@ -27,6 +27,8 @@ class Purpose(enum.StrEnum):
     NEED_STATUS = "need_status"  # a member's request changed status
     NEED_REPLY = "need_reply"  # a manager's reply to a member's request
     COMMENT = "comment"  # a comment or reply in the review thread of a member's report
+    REACTION = "reaction"  # a manager's reaction to a member's report
+    REVIEWED = "reviewed"  # the news that a member's report was reviewed
 
 
 FORMATS: Final = {
@@ -39,13 +41,29 @@ FORMATS: Final = {
     Purpose.NEED_STATUS: "need:{need}:status:{status}",
     Purpose.NEED_REPLY: "need:{need}:reply:{hash}",
     Purpose.COMMENT: "comment:{comment}",
+    Purpose.REACTION: "reaction:{submission}:{reactor}:{reaction}",
+    Purpose.REVIEWED: "reviewed_mark:{submission}",
 }
 """Each purpose's key, with its parts in braces."""
 
 _MINUTE: Final = "%Y%m%dT%H%MZ"
 _HOUR: Final = "%Y%m%dT%H"
 _PARTS: Final = {
-    **dict.fromkeys(("cycle", "member", "manager", "need", "head", "part", "comment"), "[0-9]+"),
+    **dict.fromkeys(
+        (
+            "cycle",
+            "member",
+            "manager",
+            "need",
+            "head",
+            "part",
+            "comment",
+            "submission",
+            "reactor",
+        ),
+        "[0-9]+",
+    ),
+    "reaction": "[a-z_]+",
     "moment": "[0-9]{8}T[0-9]{4}Z",
     "deadline": "[0-9]{8}T[0-9]{4}Z",
     "hour": "[0-9]{8}T[0-9]{2}",
@@ -119,6 +137,18 @@ def need_reply(need_id: int, reply_hash: str) -> str:
 def comment(comment_id: int) -> str:
     """A comment (or a reply) in a report's review thread, for the other side of it."""
     return _built(Purpose.COMMENT, comment=comment_id)
+
+
+def reaction(submission_id: int, reactor_telegram_id: int, reaction: str) -> str:
+    """A manager's `reaction` to a member's report: each manager's each reaction once."""
+    return _built(
+        Purpose.REACTION, submission=submission_id, reactor=reactor_telegram_id, reaction=reaction
+    )
+
+
+def reviewed(submission_id: int) -> str:
+    """The news that a member's report was reviewed: once."""
+    return _built(Purpose.REVIEWED, submission=submission_id)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

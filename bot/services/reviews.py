@@ -7,6 +7,9 @@ comment received) keeps a row without text for the one who pressed it, and their
 message is the comment. Each comment is queued in the outbox for the other side, once, with a
 button to reply. Only the report's member and the managers of their department (and org
 admins) write in its thread; the member replies only to their managers' comments.
+
+Under the report a manager also reacts with one tap (👍 👏 ❓) and marks it reviewed; the member
+is told of each once, through the outbox, and "reviewed 4/6" shows in `/status` and the digest.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot import commands
 from bot.questionnaire import Question, localized
 from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, may_manage, refusal
+from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.deadlines import named_submissions, not_one
 from bot.services.digests import requested_cycle
@@ -44,6 +48,8 @@ COMMENT_LIMIT: Final = 2000
 QUOTED_LIMIT: Final = 200
 """The longest answer or comment quoted above a comment."""
 BUTTONS_PER_ROW: Final = 6
+REACTIONS: Final = {Reaction.LIKE: "👍", Reaction.APPLAUSE: "👏", Reaction.QUESTION: "❓"}
+"""The reactions a manager has under a report, as shown."""
 
 
 class Side(enum.Enum):
@@ -84,6 +90,8 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
         t.gettext("Submitted.") if submitted else t.gettext("Not submitted yet."),
         *answer_lines(questionnaire, answers, t),
     ]
+    if submission.reviewed_at is not None:
+        lines += ["", t.gettext("✅ Reviewed by %(manager)s.", manager=_reviewer(submission, t))]
     thread = _thread(session, submission.id)
     if thread:
         lines += ["", t.gettext("<b>Comments so far</b>")]
@@ -104,12 +112,21 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
         for q in questionnaire.questions
         if q.key in answers
     ]
+    verdicts = [
+        Button(shown, callback_data.react(submission.id, reaction))
+        for reaction, shown in REACTIONS.items()
+    ]
+    if submitted and submission.reviewed_at is None:
+        verdicts.append(
+            Button(t.gettext("✅ Mark reviewed"), callback_data.reviewed(submission.id))
+        )
     keyboard: Keyboard = (
         (Button(t.gettext("💬 The whole report"), callback_data.comment(submission.id)),),
         *(
             tuple(numbered[start : start + BUTTONS_PER_ROW])
             for start in range(0, len(numbered), BUTTONS_PER_ROW)
         ),
+        tuple(verdicts),
     )
     return OutMessage("\n".join(lines), keyboard)
 
@@ -183,6 +200,61 @@ def _side(
     if may_manage(services, session, telegram_id, member.department_id):
         return Side.MANAGER
     return None
+
+
+def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
+    """A reaction or mark-reviewed button under a report was pressed: stored (a mark) and the
+    member told, once each. Returns no replies and a short notice."""
+    pressed = callback_data.read_verdict(data)
+    with services.db.unit_of_work() as session:
+        presser = member_by_telegram_id(session, telegram_id)
+        t = translator(presser.language if presser else services.config.defaults.language)
+        submission = None if pressed is None else session.get(Submission, pressed.submission_id)
+        if pressed is None or submission is None:
+            return [], t.gettext("This button is out of date.")
+        if not may_manage(services, session, telegram_id, submission.member.department_id):
+            return [], t.gettext("This button is not for you.")
+        member, now = submission.member, services.clock.now()
+        told = translator(member.language)
+        what = {
+            "manager": _html(presser.name if presser else told.gettext("A manager")),
+            "period": month_text(submission.cycle.period, told.locale),
+        }
+        if pressed.reaction is None:
+            if submission.state is not SubmissionState.SUBMITTED:
+                return [], t.gettext("This button is out of date.")
+            if submission.reviewed_at is not None:
+                return [], t.gettext("Already so.")
+            submission.reviewed_at, submission.reviewed_by = now, presser
+            key = outbox_keys.reviewed(submission.id)
+            text = told.gettext(
+                "✅ Your report for %(period)s was reviewed by %(manager)s.", **what
+            )
+            notice = t.gettext("Marked reviewed; %(name)s is told.", name=member.name)
+        else:
+            key = outbox_keys.reaction(submission.id, telegram_id, pressed.reaction)
+            text = told.gettext(
+                "%(reaction)s %(manager)s reacted to your report for %(period)s.",
+                reaction=REACTIONS[pressed.reaction],
+                **what,
+            )
+            notice = t.gettext("Sent to %(name)s.", name=member.name)
+        if member.telegram_id is None or not outbox.enqueue(
+            session,
+            key=key,
+            chat_id=member.telegram_id,
+            member_id=member.id,
+            kind="review",
+            message=OutMessage(text),
+            now=now,
+        ):
+            return [], t.gettext("Already so.")
+        return [], notice
+
+
+def _reviewer(submission: Submission, t: Translator) -> str:
+    """Who marked `submission` reviewed, as shown."""
+    return _html(submission.reviewed_by.name if submission.reviewed_by else t.gettext("A manager"))
 
 
 _BEING_WRITTEN: Final = (  # built once: every text message is checked with it

@@ -49,6 +49,7 @@ class _Submitted(NamedTuple):
     on_leave: bool
     unreachable: bool
     plan_review: StoredItems | None  # the stored name of the items to follow through
+    reviewed: bool  # a manager marked the report reviewed
 
 
 @collection_paused()
@@ -126,6 +127,7 @@ def _submissions(session: Session, cycle_id: int) -> list[_Submitted]:
             Submission.on_leave,
             Member.unreachable_since.is_not(None),
             Submission.plan_review,
+            Submission.reviewed_at.is_not(None),
         )
         .join(Member, Member.id == Submission.member_id)
         .where(Submission.cycle_id == cycle_id)
@@ -195,6 +197,7 @@ def _report(
         submission.submitted_at,
         answers,
         unreachable=submission.unreachable,
+        reviewed=submission.reviewed,
     )
 
 

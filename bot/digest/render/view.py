@@ -80,6 +80,7 @@ class Summary:
     submitted: int
     total: int
     groups: tuple[StatusGroup, ...]
+    reviewed: int = 0  # of those submitted
     on_time_rate: str = ""
     on_time_trend: str = ""
     on_time_cycles: int = 0
@@ -240,7 +241,8 @@ class DigestView:
             deadline=self.moment(d.deadline),
             generated=self.moment(d.generated_at),
             timezone=str(d.timezone),
-            submitted=len(d.with_status(Status.ON_TIME, Status.LATE)),
+            submitted=len(submitted := d.with_status(Status.ON_TIME, Status.LATE)),
+            reviewed=sum(m.reviewed for m in submitted),
             total=len(d.members),
             groups=tuple(
                 self._group(status)
