@@ -85,6 +85,31 @@ def may_manage(services: Services, session: Session, telegram_id: int, departmen
     return any(d.id == department_id for d in managed_departments(services, session, telegram_id))
 
 
+@dataclass(frozen=True)
+class ManagerPress:
+    """Who pressed a manager's button (when registered), the language to answer them in, and
+    why the press is refused ("" when it is not)."""
+
+    presser: Member | None
+    t: Translator
+    refused: str
+
+
+def manager_press(
+    services: Services, session: Session, telegram_id: int, department_id: int | None
+) -> ManagerPress:
+    """A press on a manager's button naming a row of the department `department_id` (None:
+    forged data, or the row is gone): out of date, or not for them unless they manage it."""
+    presser = member_by_telegram_id(session, telegram_id)
+    t = translator(presser.language if presser else services.config.defaults.language)
+    refused = ""
+    if department_id is None:
+        refused = t.gettext("This button is out of date.")
+    elif not may_manage(services, session, telegram_id, department_id):
+        refused = t.gettext("This button is not for you.")
+    return ManagerPress(presser, t, refused)
+
+
 def managers_of(services: Services, session: Session, department: Department) -> list[Member]:
     """The department's managers, who get its digest at the deadline (org admins do not)."""
     configured = [m.telegram_id for m in services.config.managers_of(department.key)]

@@ -24,7 +24,7 @@ from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.render.telegram import TelegramMessage, needs_messages
 from bot.digest.render.templates import NEED_LABELS
 from bot.services import callback_data, outbox, outbox_keys
-from bot.services.access import Acting, manager_command, may_manage, refusal
+from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import Button, Keyboard, OutMessage
@@ -32,7 +32,7 @@ from bot.wording.i18n import translator
 from bot.wording.items import split_items
 from bot.wording.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
-from storage.queries import member_by_telegram_id, stop_writing
+from storage.queries import stop_writing
 
 NEEDS_QUESTION: Final = "needs"
 """The question whose answer holds the member's needs."""
@@ -117,13 +117,13 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
     pressed = callback_data.read_need(data)
     now = services.clock.now()
     with services.db.unit_of_work() as session:
-        presser = member_by_telegram_id(session, telegram_id)
-        t = translator(presser.language if presser else services.config.defaults.language)
         need = None if pressed is None else session.get(Need, pressed.need_id)
-        if pressed is None or need is None:
-            return [], t.gettext("This button is out of date.")
-        if not may_manage(services, session, telegram_id, need.department_id):
-            return [], t.gettext("This button is not for you.")
+        who = manager_press(
+            services, session, telegram_id, None if need is None else need.department_id
+        )
+        presser, t = who.presser, who.t
+        if who.refused or pressed is None or need is None:
+            return [], who.refused
         name = escape(need.member.name)
         if pressed.action is NeedAction.REPLY:
             _await_reply(session, need, telegram_id)
@@ -215,12 +215,4 @@ def _tell(session: Session, need: Need, now: datetime, reply_hash: str | None = 
             need=quoted,
             status=t.gettext(NEED_LABELS[need.status]),
         )
-    outbox.enqueue(
-        session,
-        key=key,
-        chat_id=member.telegram_id,
-        member_id=member.id,
-        kind="need",
-        message=OutMessage(text),
-        now=now,
-    )
+    outbox.tell(session, member, key=key, kind="need", text=text, now=now)

@@ -12,8 +12,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.services.messages import Outgoing, to_payload
-from storage.models import OutboxState, OutgoingMessage
+from bot.services.messages import Outgoing, OutMessage, to_payload
+from storage.models import Member, OutboxState, OutgoingMessage
 from storage.queries import insert_ignore, insert_ignore_all
 
 KEYS_PER_QUERY: Final = 5_000
@@ -67,6 +67,24 @@ def enqueue(
     """
     queued = Queued(key, chat_id, kind, message, member_id, not_before, expires_at)
     return insert_ignore(session, OutgoingMessage, **queued.row(now))
+
+
+def tell(
+    session: Session, member: Member, *, key: str, kind: str, text: str, now: datetime
+) -> bool:
+    """Queue `text` for `member` under `key` unless that key was queued before; True if it is
+    new. False too when the member has no Telegram chat to write to."""
+    if member.telegram_id is None:
+        return False
+    return enqueue(
+        session,
+        key=key,
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind=kind,
+        message=OutMessage(text),
+        now=now,
+    )
 
 
 def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> None:

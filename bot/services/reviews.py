@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot import commands
 from bot.questionnaire import Question, localized
 from bot.services import callback_data, outbox, outbox_keys
-from bot.services.access import Acting, manager_command, may_manage, refusal
+from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.deadlines import named_submissions, not_one
@@ -207,13 +207,12 @@ def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMe
     member told, once each. Returns no replies and a short notice."""
     pressed = callback_data.read_verdict(data)
     with services.db.unit_of_work() as session:
-        presser = member_by_telegram_id(session, telegram_id)
-        t = translator(presser.language if presser else services.config.defaults.language)
         submission = None if pressed is None else session.get(Submission, pressed.submission_id)
-        if pressed is None or submission is None:
-            return [], t.gettext("This button is out of date.")
-        if not may_manage(services, session, telegram_id, submission.member.department_id):
-            return [], t.gettext("This button is not for you.")
+        department = None if submission is None else submission.member.department_id
+        who = manager_press(services, session, telegram_id, department)
+        presser, t = who.presser, who.t
+        if who.refused or pressed is None or submission is None:
+            return [], who.refused
         member, now = submission.member, services.clock.now()
         told = translator(member.language)
         what = {
@@ -239,15 +238,7 @@ def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMe
                 **what,
             )
             notice = t.gettext("Sent to %(name)s.", name=member.name)
-        if member.telegram_id is None or not outbox.enqueue(
-            session,
-            key=key,
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="review",
-            message=OutMessage(text),
-            now=now,
-        ):
+        if not outbox.tell(session, member, key=key, kind="review", text=text, now=now):
             return [], t.gettext("Already so.")
         return [], notice
 
