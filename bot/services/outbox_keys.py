@@ -167,7 +167,8 @@ def reminders(cycle_id: int, member_id: int | None = None) -> tuple[str, str]:
 
 def _built(purpose: Purpose, **parts: object) -> str:
     key = FORMATS[purpose].format(**parts)
-    if read(key) != Key(purpose, {name: str(value) for name, value in parts.items()}):
+    found = _READ[purpose].fullmatch(key)  # its own format only: keys are built per member
+    if found is None or found.groupdict() != {name: str(value) for name, value in parts.items()}:
         raise ValueError(f"not a {purpose} key: {key!r}")
     return key
 
