@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -169,12 +170,12 @@ class KpiTotal(KpiFigures):
         """Whether the target and actual of `part` (a member's figures) are in the total."""
         return _has_both(part) if self.paired else _has_any(part)
 
-    @property
+    @cached_property  # asked for by every table and caption of every rendering
     def counted(self) -> int:
         """How many members the total's target and actual add up."""
         return sum(map(self.adds_up, self.parts))
 
-    @property
+    @cached_property  # asked for by every table and caption of every rendering
     def left_out(self) -> int:
         """How many members have a target or an actual that the total leaves out (one without
         the other, while others have both)."""
