@@ -179,8 +179,7 @@ def members_list(ctx: click.Context, department: str | None) -> None:
     """Print everyone registered, tab-separated: name, Telegram id, department, role, status,
     whether the bot can write to them, and when they joined (in the department's time)."""
     services = _services(ctx)
-    if department is not None:
-        _known_department(services.config, department)
+    _known_department(services.config, department)
     click.echo("name\ttelegram_id\tdepartment\trole\tstatus\treachable\tjoined")
     for row in overview.members(services, department):
         zone = services.department(row.department).zone
@@ -197,8 +196,7 @@ def status(ctx: click.Context, department: str | None) -> None:
     """Print how the open month ends stand (who has submitted, who is missing) and what the
     outbox holds, as managers see it with /status."""
     services = _services(ctx)
-    if department is not None:
-        _known_department(services.config, department)
+    _known_department(services.config, department)
     standing = overview.standing(services, department)
     if not standing.month_ends:
         click.echo("No month end is open.")
@@ -389,8 +387,9 @@ def _rules_summary(key: str, department: DepartmentConfig) -> str:
     )
 
 
-def _known_department(config: Config, department: str) -> None:
-    if department not in config.departments:
+def _known_department(config: Config, department: str | None) -> None:
+    """Stop with a clear line when `department` is given and not in the config."""
+    if department is not None and department not in config.departments:
         known = ", ".join(config.departments)
         _fail(f"--department: unknown department {department!r} (known: {known})")
 
