@@ -50,9 +50,9 @@ class Acting:
         return None if self.member is None else self.member.id
 
 
-def language_of(services: Services, session: Session, telegram_id: int, code: str | None) -> str:
-    """The language to answer someone in: theirs if registered, else their Telegram one."""
-    member = member_by_telegram_id(session, telegram_id)
+def language_of(services: Services, member: Member | None, code: str | None) -> str:
+    """The language to answer someone in: theirs if registered (`member`), else their
+    Telegram one."""
     if member is not None:
         return member.language
     return normalize_language(code, services.config.defaults.language)
@@ -71,18 +71,28 @@ def _manages(services: Services, telegram_id: int, member: Member | None, key: s
     )
 
 
-def managed_departments(services: Services, session: Session, telegram_id: int) -> list[Department]:
-    """The departments whose manager commands `telegram_id` may use, by key."""
+def managed_departments(
+    services: Services, session: Session, telegram_id: int, member: Member | None
+) -> list[Department]:
+    """The departments whose manager commands `telegram_id` (registered as `member`, looked
+    up once by the caller) may use, by key."""
     departments = list(session.scalars(select(Department).order_by(Department.key)))
     if telegram_id in services.config.org.admin_telegram_ids:
         return departments
-    member = member_by_telegram_id(session, telegram_id)
     return [d for d in departments if _manages(services, telegram_id, member, d.key)]
 
 
-def may_manage(services: Services, session: Session, telegram_id: int, department_id: int) -> bool:
-    """Whether `telegram_id` may act for the department `department_id`."""
-    return any(d.id == department_id for d in managed_departments(services, session, telegram_id))
+def may_manage(
+    services: Services,
+    session: Session,
+    telegram_id: int,
+    member: Member | None,
+    department_id: int,
+) -> bool:
+    """Whether `telegram_id` (registered as `member`) may act for the department
+    `department_id`."""
+    allowed = managed_departments(services, session, telegram_id, member)
+    return any(d.id == department_id for d in allowed)
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,7 @@ def manager_press(
     refused = ""
     if department_id is None:
         refused = t.gettext("This button is out of date.")
-    elif not may_manage(services, session, telegram_id, department_id):
+    elif not may_manage(services, session, telegram_id, presser, department_id):
         refused = t.gettext("This button is not for you.")
     return ManagerPress(presser, t, refused)
 
@@ -193,8 +203,9 @@ def acting_for(
 ) -> Acting | OutMessage:
     """Who acts for which department with `/command words…`, or the reply that refuses or
     asks which department."""
-    t = translator(language_of(services, session, telegram_id, language_code))
-    allowed = managed_departments(services, session, telegram_id)
+    member = member_by_telegram_id(session, telegram_id)
+    t = translator(language_of(services, member, language_code))
+    allowed = managed_departments(services, session, telegram_id, member)
     if not allowed:
         return refusal(t)
     known = services.config.departments
@@ -223,7 +234,6 @@ def acting_for(
         return _which(t, syntax, allowed)
     else:
         chosen = allowed
-    member = member_by_telegram_id(session, telegram_id)
     return Acting(telegram_id, member, chosen[0], t, period, args)
 
 

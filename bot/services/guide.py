@@ -7,13 +7,15 @@ from bot.services.access import language_of, managed_departments
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.wording.i18n import translator
+from storage.queries import member_by_telegram_id
 
 
 def help_message(services: Services, telegram_id: int, language_code: str | None) -> OutMessage:
     """What the bot does, and its commands: a manager's or an org admin's too for them."""
     with services.db.unit_of_work() as session:
-        t = translator(language_of(services, session, telegram_id, language_code))
-        manages = bool(managed_departments(services, session, telegram_id))
+        member = member_by_telegram_id(session, telegram_id)
+        t = translator(language_of(services, member, language_code))
+        manages = bool(managed_departments(services, session, telegram_id, member))
     lines = [
         t.gettext(
             "I collect your monthly summary at month end and remind you before the deadline."

@@ -166,7 +166,7 @@ def take_reply(
     need = session.get_one(Need, need_id)
     t = translator(presser.language if presser else services.config.defaults.language)
     need.reply_from_telegram_id = None
-    if not may_manage(services, session, telegram_id, need.department_id):
+    if not may_manage(services, session, telegram_id, presser, need.department_id):
         return [refusal(t)]
     reply = text.strip()[:REPLY_LIMIT]
     if not reply:

@@ -162,7 +162,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             if found is None:
                 return out_of_date
             submission, question = found, pressed.question or None
-        side = _side(services, session, telegram_id, submission, replied)
+        side = _side(services, session, telegram_id, presser, submission, replied)
         if side is None:
             return [], t.gettext("This button is not for you.")
         questions = {q.key for q in submission_questionnaire(submission).questions}
@@ -189,15 +189,17 @@ def _side(
     services: Services,
     session: Session,
     telegram_id: int,
+    presser: Member | None,
     submission: Submission,
     replied: ReviewComment | None,
 ) -> Side | None:
-    """Who `telegram_id` is in the thread of `submission`: its member (who only replies to a
-    manager's comment), a manager of the member's department, or nobody who may write in it."""
+    """Who `telegram_id` (registered as `presser`) is in the thread of `submission`: its
+    member (who only replies to a manager's comment), a manager of the member's department, or
+    nobody who may write in it."""
     member = submission.member
     if replied is not None and not replied.by_member and member.telegram_id == telegram_id:
         return Side.MEMBER
-    if may_manage(services, session, telegram_id, member.department_id):
+    if may_manage(services, session, telegram_id, presser, member.department_id):
         return Side.MANAGER
     return None
 
@@ -267,7 +269,7 @@ def take_comment(
         return None
     t = translator(presser.language if presser else services.config.defaults.language)
     replied = None if draft.reply_to_id is None else session.get(ReviewComment, draft.reply_to_id)
-    side = _side(services, session, telegram_id, draft.submission, replied)
+    side = _side(services, session, telegram_id, presser, draft.submission, replied)
     comment = text.strip()
     if side is None or (side is Side.MEMBER) is not draft.by_member:  # no longer theirs
         session.delete(draft)
