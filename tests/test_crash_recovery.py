@@ -25,6 +25,7 @@ from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, OutboxState, OutgoingMessage
 from tests.factories import MANAGER_ID, TOKEN, write_config
+from tests.month_end import OCTOBER, WANG, answer, open_month, team
 from tests.predicates import containing, question, with_document
 from tests.processes import ALWAYS_OPEN, add_members, bot_process, monthend, terminate
 
@@ -271,3 +272,46 @@ async def test_sigkill_after_a_press_is_taken_asks_the_next_question_or_confirms
     assert len(stored) == 12
     assert stored["factors"].skipped
     assert stored["confidence"].text == "medium"
+
+
+async def test_sigkill_during_a_comments_delivery_gives_the_member_it_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(database_url)
+    services = team(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, WANG, {"highlights": "Signed two accounts in Suzhou"})
+    db.dispose()
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
+        await client.add_users(
+            [{"id": MANAGER_ID, "first_name": "Li"}, {"id": WANG, "first_name": "Fang"}]
+        )
+        manager, member = client.user(MANAGER_ID, "Li"), client.user(WANG, "Fang")
+        log = tmp_path / "bot.log"
+        async with bot_process(config, log) as first:
+            await manager.send("/review 王芳")
+            shown = await manager.wait_for(containing("Submitted."), timeout=30)
+            await manager.press(shown, "💬 The whole report")
+            await manager.wait_for(containing("in your next message"), timeout=30)
+            # The comment arrives; the process dies before it hears so.
+            await client.hold_next("sendMessage", chat_id=WANG)
+            await manager.send("Which two accounts?")
+            await client.wait_held(timeout=30)
+            first.kill()
+            await first.wait()
+        async with bot_process(config, log) as second:
+            await manager.send("/review 王芳")
+            again = await manager.wait_for(containing("Comments so far"), timeout=30)
+            assert await terminate(second) == 0
+        received = [m for m in await client.messages(WANG) if "Which two accounts?" in m.text]
+
+    assert "• Li Wei: Which two accounts?" in again.text
+    assert len(received) == 1
+    db = Database.from_url(database_url)
+    with db.unit_of_work() as session:
+        states = list(
+            session.scalars(select(OutgoingMessage.state).where(OutgoingMessage.kind == "comment"))
+        )
+    db.dispose()
+    assert states == [OutboxState.UNCONFIRMED]
