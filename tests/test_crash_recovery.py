@@ -287,7 +287,7 @@ async def test_sigkill_during_a_comments_delivery_gives_the_member_it_once(
         await client.add_users(
             [{"id": MANAGER_ID, "first_name": "Li"}, {"id": WANG, "first_name": "Fang"}]
         )
-        manager, member = client.user(MANAGER_ID, "Li"), client.user(WANG, "Fang")
+        manager = client.user(MANAGER_ID, "Li")
         log = tmp_path / "bot.log"
         async with bot_process(config, log) as first:
             await manager.send("/review 王芳")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotMessage, SimulatedUser
 from bot.emulator.html import html_to_plain
-from bot.services import callback_data, digests, members, reviews, status
+from bot.services import answering, callback_data, digests, members, reviews, status
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
@@ -25,6 +25,7 @@ from tests.month_end import (
     ADMIN,
     ANNA,
     LI,
+    NOVEMBER,
     OCTOBER,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
@@ -153,6 +154,34 @@ def test_a_comment_reaches_the_member_quoted_and_the_reply_reaches_the_manager(
     assert (
         "Comments so far\n• Li Wei: Which two? <b>Names</b>, please.\n• 王芳: 华东的两家" in again
     )
+
+
+def test_a_comment_never_opened_is_in_the_members_summary_the_month_after(
+    db: Database, database_url: str
+) -> None:
+    services = _reported(db, database_url)
+    shown = _reviewed(services, MANAGER_ID, "王芳")
+    for number in range(1, 9):
+        reviews.press(services, MANAGER_ID, _data(shown, "💬 The whole report"))
+        say(services, MANAGER_ID, f"Point {number}: " + "更多细节" * 80)
+    anna = _reviewed(services, MANAGER_ID, "Anna Schmidt")
+    reviews.press(services, MANAGER_ID, _data(anna, "💬 The whole report"))
+    say(services, MANAGER_ID, "Not for 王芳")
+
+    open_month(services, NOVEMBER)
+    answer(services, WANG, {}, submit=False)
+    (summary,) = answering.show_review(services, WANG)
+    plain = html_to_plain(summary.text)
+    thread = plain[plain.index("💬") : plain.index("\n\n", plain.index("💬"))].split("\n")
+    assert thread[:3] == [
+        "💬 你 2026年10月 的总结收到的点评",
+        "… 还有 2 条更早的点评",
+        "• Li Wei: " + ("Point 3: " + "更多细节" * 80)[:199] + "…",
+    ]
+    assert [line[:17] for line in thread[3:]] == [f"• Li Wei: Point {n}" for n in range(4, 9)]
+    assert "Not for 王芳" not in plain
+    assert len(summary.text) < 4096
+    assert [b.text for b in summary.buttons[-1]] == ["✅ 提交"]
 
 
 def test_only_the_departments_managers_and_admins_comment_and_only_the_member_replies(

@@ -18,6 +18,7 @@ from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
 from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from bot.services.review_threads import members_threads
 from bot.services.reviews import take_comment
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
@@ -111,8 +112,9 @@ class Questioning:
 
     def review(self) -> OutMessage:
         """Every answer, with edit and submit buttons."""
+        threads = members_threads(self.session, self.submission, self.t)
         return review_message(
-            self.questionnaire, self.answers, self.submission.id, self.t, self.submitted
+            self.questionnaire, self.answers, self.submission.id, self.t, self.submitted, threads
         )
 
     def take_message(self, text: str, sent_at: datetime | None, follows: bool) -> list[OutMessage]:

@@ -138,10 +138,12 @@ def review_message(
     submission_id: int,
     t: Translator,
     submitted: bool,
+    threads: list[str],
 ) -> OutMessage:
-    """All answers by section, with a button to edit each one and one to submit."""
+    """All answers by section and the `threads` of comments on the member's reports (HTML
+    lines), with a button to edit each answer and one to submit."""
     lines = [t.gettext("<b>Your monthly summary</b>"), *answer_lines(questionnaire, answers, t)]
-    lines.append("")
+    lines += [*threads, ""]
     if submitted:
         lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))
     else:

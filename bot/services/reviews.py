@@ -18,7 +18,6 @@ import enum
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from html import escape
 from typing import Final
 
 from sqlalchemy import bindparam, select
@@ -35,6 +34,7 @@ from bot.services.digests import requested_cycle
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, Keyboard, OutMessage
 from bot.services.prompts import answer_lines, answer_text
+from bot.services.review_threads import QUOTED_LIMIT, author_name, html, thread, thread_lines
 from bot.services.targets import leading_period
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
@@ -45,8 +45,6 @@ from storage.queries import member_by_telegram_id, stop_writing
 
 COMMENT_LIMIT: Final = 2000
 """The longest comment kept; the rest of a longer one is cut."""
-QUOTED_LIMIT: Final = 200
-"""The longest answer or comment quoted above a comment."""
 BUTTONS_PER_ROW: Final = 6
 REACTIONS: Final = {Reaction.LIKE: "👍", Reaction.APPLAUSE: "👏", Reaction.QUESTION: "❓"}
 """The reactions a manager has under a report, as shown."""
@@ -81,7 +79,7 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     questionnaire = submission_questionnaire(submission)
     answers = {a.question: a for a in submission.answers}
     what = {
-        "name": _html(submission.member.name),
+        "name": html(submission.member.name),
         "period": month_text(submission.cycle.period, t.locale),
     }
     submitted = submission.state is SubmissionState.SUBMITTED
@@ -92,13 +90,9 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     ]
     if submission.reviewed_at is not None:
         lines += ["", t.gettext("✅ Reviewed by %(manager)s.", manager=_reviewer(submission, t))]
-    thread = _thread(session, submission.id)
-    if thread:
-        lines += ["", t.gettext("<b>Comments so far</b>")]
-        lines += [
-            f"• {_html(author_name(c, t))}: {_html(shorten(c.text or '', QUOTED_LIMIT))}"
-            for c in thread
-        ]
+    comments = thread(session, submission.id)
+    if comments:
+        lines += ["", t.gettext("<b>Comments so far</b>"), *thread_lines(comments, t)]
     lines += [
         "",
         t.gettext(
@@ -129,16 +123,6 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
         tuple(verdicts),
     )
     return OutMessage("\n".join(lines), keyboard)
-
-
-def _thread(session: Session, submission_id: int) -> list[ReviewComment]:
-    return list(
-        session.scalars(
-            select(ReviewComment)
-            .where(ReviewComment.submission_id == submission_id, ReviewComment.text.is_not(None))
-            .order_by(ReviewComment.created_at, ReviewComment.id)
-        )
-    )
 
 
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
@@ -181,7 +165,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             )
         )
         to = _addressee(submission, replied, side is Side.MEMBER, t)
-        text = t.gettext("Write your comment to %(name)s in your next message.", name=_html(to))
+        text = t.gettext("Write your comment to %(name)s in your next message.", name=html(to))
         return [OutMessage(text)], ""
 
 
@@ -218,7 +202,7 @@ def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMe
         member, now = submission.member, services.clock.now()
         told = translator(member.language)
         what = {
-            "manager": _html(presser.name if presser else told.gettext("A manager")),
+            "manager": html(presser.name if presser else told.gettext("A manager")),
             "period": month_text(submission.cycle.period, told.locale),
         }
         if pressed.reaction is None:
@@ -247,7 +231,7 @@ def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMe
 
 def _reviewer(submission: Submission, t: Translator) -> str:
     """Who marked `submission` reviewed, as shown."""
-    return _html(submission.reviewed_by.name if submission.reviewed_by else t.gettext("A manager"))
+    return html(submission.reviewed_by.name if submission.reviewed_by else t.gettext("A manager"))
 
 
 _BEING_WRITTEN: Final = (  # built once: every text message is checked with it
@@ -290,7 +274,7 @@ def take_comment(
     session.flush()
     _deliver(session, draft, replied, draft.created_at)
     to = _addressee(draft.submission, replied, draft.by_member, t)
-    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=_html(to)))]
+    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=html(to)))]
 
 
 def _deliver(
@@ -308,7 +292,7 @@ def _deliver(
         return
     t = translator(recipient.language if recipient else submission.cycle.department.language)
     what = {
-        "author": _html(author_name(comment, t)),
+        "author": html(author_name(comment, t)),
         "period": month_text(submission.cycle.period, t.locale),
     }
     if comment.by_member:
@@ -319,11 +303,11 @@ def _deliver(
         header = t.gettext("💬 %(author)s commented on your report for %(period)s:", **what)
     quotes = [_quoted_answer(submission, comment.question, t)] if comment.question else []
     if replied is not None:
-        quotes.append(_html(shorten(replied.text or "", QUOTED_LIMIT)))
+        quotes.append(html(shorten(replied.text or "", QUOTED_LIMIT)))
     lines = [
         header,
         *(f"<blockquote>{quote}</blockquote>" for quote in quotes),
-        _html(comment.text or ""),
+        html(comment.text or ""),
     ]
     button = Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id))
     outbox.enqueue(
@@ -344,14 +328,7 @@ def _quoted_answer(submission: Submission, key: str, t: Translator) -> str:
     answer = next((a for a in submission.answers if a.question == key), None)
     shown = "—" if answer is None else answer_text(answer, question, questionnaire, t)
     label = f"{questionnaire.number(key)}. {localized(question.text, t)}"
-    return f"{_html(shorten(label, QUOTED_LIMIT))}\n{_html(shorten(shown, QUOTED_LIMIT))}"
-
-
-def author_name(comment: ReviewComment, t: Translator) -> str:
-    """Who wrote `comment`, as its readers see them."""
-    if comment.by_member:
-        return comment.submission.member.name
-    return comment.author.name if comment.author else t.gettext("A manager")
+    return f"{html(shorten(label, QUOTED_LIMIT))}\n{html(shorten(shown, QUOTED_LIMIT))}"
 
 
 def _addressee(
@@ -360,11 +337,6 @@ def _addressee(
     """Whom a comment goes to: the report's member, or, for their reply, the author of the
     comment it answers."""
     return author_name(replied, t) if by_member and replied else submission.member.name
-
-
-def _html(text: str) -> str:
-    """`text` as it is shown in a message: HTML-escaped, quotes left as they are."""
-    return escape(text, quote=False)
 
 
 def _usage(t: Translator) -> OutMessage:
