@@ -4,18 +4,20 @@ together as one answer, and none is taken as the answer to the next question."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.emulator.html import utf16_len
 from bot.services import answering, cycles
 from bot.services.context import Services
 from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Answer, Submission
-from tests.factories import OPENING, make_services, register
+from tests.factories import MANAGER_ID, OPENING, make_services, register
 from tests.harness import running_bot
-from tests.predicates import question
+from tests.predicates import containing, question
 
 REPORT = "完成了苏州经销商签约，营收计划完成91%。客户反馈良好，回款及时。"
 """A line of a long answer: no spaces, so the parts Telegram trims join back exactly."""
@@ -112,3 +114,41 @@ def test_a_following_part_is_told_by_the_messages_own_dates_and_ids(
     answers, current = _stored(db)
     assert [answers[k].text for k in ("factors", "problems")] == [PART, "A slow approval"]
     assert current == "needs"
+
+
+def _long_questionnaire(count: int) -> str:
+    questions = "".join(
+        f'[[questions]]\nkey = "q{n}"\nsection = "s{n % 4}"\ntext = "Question {n}?"\n\n'
+        for n in range(1, count + 1)
+    )
+    sections = "".join(f'[[sections]]\nkey = "s{n}"\ntitle = "Part {n}"\n\n' for n in range(4))
+    return sections + questions
+
+
+@pytest.mark.slow
+async def test_a_summary_of_long_answers_fits_one_message_for_member_and_manager(
+    database_url: str, tmp_path: Path
+) -> None:
+    questionnaire = tmp_path / "long.toml"
+    questionnaire.write_text(_long_questionnaire(30), encoding="utf-8")
+    extra = (
+        f'[departments.support]\nname = "Support"\nquestionnaire = "{questionnaire}"\n\n'
+        f'[[managers]]\ntelegram_id = {MANAGER_ID + 1}\nname = "Sofia"\ndepartment = "support"\n'
+    )
+    async with running_bot(database_url, extra=extra) as bot:
+        eve = bot.user(107, "Eve Long")
+        sofia = bot.user(MANAGER_ID + 1, "Sofia")
+        await eve.send(f"/start {bot.invite(department='support')}")
+        await eve.next_message()
+        bot.clock.set(OPENING)
+        for number in range(1, 31):
+            await eve.wait_for(question(number, of=30))
+            await eve.send(f"{number}: " + REPORT * 30)
+        summary = await eve.wait_for(containing("Your monthly summary"))
+        await sofia.send("/review Eve Long")
+        review = await sofia.wait_for(containing("Not submitted yet."))
+
+    for shown in (summary, review):
+        assert utf16_len(shown.plain_text) <= 4096
+        assert "30. 30: " + REPORT[:20] in shown.plain_text
+        assert shown.plain_text.count("…") >= 30

@@ -175,10 +175,10 @@ def test_a_comment_never_opened_is_in_the_members_summary_the_month_after(
     thread = plain[plain.index("💬") : plain.index("\n\n", plain.index("💬"))].split("\n")
     assert thread[:3] == [
         "💬 你 2026年10月 的总结收到的点评",
-        "… 还有 2 条更早的点评",
-        "• Li Wei: " + ("Point 3: " + "更多细节" * 80)[:199] + "…",
+        "… 还有 5 条更早的点评",
+        "• Li Wei: " + ("Point 6: " + "更多细节" * 80)[:149] + "…",
     ]
-    assert [line[:17] for line in thread[3:]] == [f"• Li Wei: Point {n}" for n in range(4, 9)]
+    assert [line[:17] for line in thread[3:]] == ["• Li Wei: Point 7", "• Li Wei: Point 8"]
     assert "Not for 王芳" not in plain
     assert len(summary.text) < 4096
     assert [b.text for b in summary.buttons[-1]] == ["✅ 提交"]

@@ -22,6 +22,11 @@ from bot.wording.text import shorten
 from storage.models import Answer
 
 REVIEW_ANSWER_LIMIT = 300
+SUMMARY_BUDGET = 2000
+"""Characters all answers of a summary take at most in one message, each cut to its share
+(never under SHARE_FLOOR nor over REVIEW_ANSWER_LIMIT): with the headings, the comments and
+the KPI line the message stays within Telegram's 4096 for up to 40 questions."""
+SHARE_FLOOR = 40
 NUMBER_EXAMPLES = (
     "30000",
     "30,000",
@@ -122,13 +127,15 @@ def answer_lines(
     questionnaire: Questionnaire, answers: dict[str, Answer], t: Translator
 ) -> list[str]:
     """Every answer by section, numbered as the questions are ("—" for none), as HTML lines."""
+    share = SUMMARY_BUDGET // max(1, len(questionnaire.questions))
+    limit = min(REVIEW_ANSWER_LIMIT, max(SHARE_FLOOR, share))
     lines = []
     for section, questions in questionnaire.by_section():
         lines.append(f"\n<b>{escape(localized(section.title, t))}</b>")
         for q in questions:
             shown = answer_text(answers[q.key], q, questionnaire, t) if q.key in answers else "—"
             number = questionnaire.number(q.key)
-            lines.append(f"{number}. {escape(shorten(shown, REVIEW_ANSWER_LIMIT))}")
+            lines.append(f"{number}. {escape(shorten(shown, limit))}")
     return lines
 
 

@@ -17,9 +17,13 @@ from storage.models import Cycle, ReviewComment, Submission
 
 QUOTED_LIMIT: Final = 200
 """The longest answer or comment quoted above a comment or in a thread's line."""
-THREAD_SHOWN: Final = 6
-"""The newest comments of a thread shown in a message: with the answers they stay within
-Telegram's 4096 characters; the report file holds every one."""
+THREAD_SHOWN: Final = 5
+"""The newest comments of a thread shown under `/review`; the report file holds every one."""
+MEMBERS_SHOWN: Final = 3
+"""The newest comments of each of two threads shown in a member's summary, cut to
+MEMBERS_LIMIT: with the answers (see prompts.SUMMARY_BUDGET) they stay within Telegram's 4096
+characters."""
+MEMBERS_LIMIT: Final = 150
 
 
 def thread(session: Session, submission_id: int) -> list[ReviewComment]:
@@ -45,15 +49,20 @@ def html(text: str) -> str:
     return escape(text, quote=False)
 
 
-def thread_lines(comments: list[ReviewComment], t: Translator) -> list[str]:
-    """A line per comment, the newest THREAD_SHOWN of them: who wrote it and what, cut to a
-    quote's length, as HTML."""
+def thread_lines(
+    comments: list[ReviewComment],
+    t: Translator,
+    shown: int = THREAD_SHOWN,
+    limit: int = QUOTED_LIMIT,
+) -> list[str]:
+    """A line per comment, the newest `shown` of them: who wrote it and what, cut to `limit`
+    characters, as HTML."""
     lines = []
-    if (earlier := len(comments) - THREAD_SHOWN) > 0:
+    if (earlier := len(comments) - shown) > 0:
         lines.append(t.ngettext("… %(n)s earlier comment", "… %(n)s earlier comments", earlier))
     return lines + [
-        f"• {html(author_name(c, t))}: {html(shorten(c.text or '', QUOTED_LIMIT))}"
-        for c in comments[-THREAD_SHOWN:]
+        f"• {html(author_name(c, t))}: {html(shorten(c.text or '', limit))}"
+        for c in comments[-shown:]
     ]
 
 
@@ -80,5 +89,5 @@ def members_threads(session: Session, submission: Submission, t: Translator) -> 
                 "<b>💬 Comments on your report for %(period)s</b>",
                 period=month_text(period, t.locale),
             )
-            lines += ["", heading, *thread_lines(comments, t)]
+            lines += ["", heading, *thread_lines(comments, t, MEMBERS_SHOWN, MEMBERS_LIMIT)]
     return lines
