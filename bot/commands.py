@@ -12,11 +12,12 @@ from bot.wording.i18n import N_
 @dataclass(frozen=True)
 class Command:
     """A command: its name, what it does (catalog text; empty for a command left out of the
-    menu and /help), and whether only managers use it."""
+    menu and /help), whether only managers use it, and whether the org head does too."""
 
     name: str
     description: str = ""
     managers: bool = False
+    org_head: bool = False
 
 
 START: Final = Command("start")
@@ -28,7 +29,9 @@ STATUS: Final = Command("status", N_("Who has submitted, now (managers)"), manag
 REMIND: Final = Command(
     "remind", N_("Remind those who have not submitted (managers)"), managers=True
 )
-NEEDS: Final = Command("needs", N_("Needs waiting for an answer (managers)"), managers=True)
+NEEDS: Final = Command(
+    "needs", N_("Needs waiting for an answer (managers)"), managers=True, org_head=True
+)
 REVIEW: Final = Command(
     "review", N_("Read a member's report and comment on it (managers)"), managers=True
 )

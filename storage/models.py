@@ -307,7 +307,9 @@ class Answer(Base):
 
 
 class Need(Base):
-    """A request a member made of their manager: tracked until it is answered."""
+    """A request a member made of their manager, tracked until it is answered; or one passed
+    up to the organisation (by the manager, or raised by the department itself), which the org
+    head answers."""
 
     __tablename__ = "needs"
 
@@ -322,10 +324,21 @@ class Need(Base):
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     # Telegram user id of the manager or admin who pressed "Reply": their next text message is
-    # the reply.
+    # the reply (the organisation's when `reply_as_org`: the org head pressed it).
     reply_from_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_as_org: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the need was passed up to the organisation, and by whom when registered (an org
+    # admin may not be; deleting their data leaves the need without their name).
+    escalated_at: Mapped[datetime | None]
+    escalated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    # When the organisation last answered it (a status or a reply from the org head).
+    org_answered_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    department: Mapped[Department] = relationship()
+    escalated_by: Mapped[Member | None] = relationship(foreign_keys=[escalated_by_id])
 
 
 class ReviewComment(Base):

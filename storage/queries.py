@@ -100,7 +100,7 @@ def stop_writing(session: Session, telegram_id: int) -> None:
     session.execute(
         update(Need)
         .where(Need.reply_from_telegram_id == telegram_id)
-        .values(reply_from_telegram_id=None)
+        .values(reply_from_telegram_id=None, reply_as_org=False)
     )
     session.execute(
         delete(ReviewComment).where(

@@ -43,7 +43,7 @@ HANDLERS: Final[Mapping[commands.Command, Handler]] = {
     commands.REMIND: command(status.remind, wakes=True),
     commands.DIGEST: command(digests.requested_digest),
     commands.EXPORT: command(digests.export),
-    commands.NEEDS: command(needs.list_needs),
+    commands.NEEDS: command(needs.needs_command),
     commands.REVIEW: command(reviews.review),
     commands.TARGET: command(targets.set_target),
     commands.CLOSE: command(deadlines.close),
@@ -75,8 +75,8 @@ def button(press: ButtonPress, *, wakes: bool = False) -> Handler:
     return handle
 
 
-need_button: Final = button(needs.press, wakes=True)  # the member is told
-"""A need's button: seen, done, decline or reply."""
+need_button: Final = button(needs.press, wakes=True)  # the member (and managers) are told
+"""A need's button: seen, done, decline, reply or pass up (the org head's: all but pass up)."""
 comment_button: Final = button(reviews.press)
 """A review thread's button: comment on a report or one answer, or reply to a comment."""
 verdict_button: Final = button(reviews.verdict, wakes=True)  # the member is told

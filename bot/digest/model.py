@@ -237,6 +237,14 @@ class NeedItem:
     raised_at: datetime
     age_days: int
     carried: bool
+    escalated: bool = False
+    """Passed up to the organisation."""
+    escalated_by: str = ""
+    """Who passed it up ("" when not known: an org admin not registered, or deleted)."""
+    org_answered: bool = False
+    """The organisation has answered it (a status or a reply from the org head)."""
+    department: str = ""
+    """Its department, where the needs of several are shown (the org head's); else ""."""
 
     @property
     def unresolved(self) -> bool:

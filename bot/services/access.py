@@ -6,7 +6,8 @@ them: a person listed there manages exactly the departments listed, and one remo
 manages none from the next start on) and those who joined it with a manager invite (until
 `monthend member demote`). A person may manage several departments. Org admins
 (``org.admin_telegram_ids``) may act for every department. Anyone else is refused with one
-line that tells them nothing about the department.
+line that tells them nothing about the department. The org head (``org.head_telegram_id``)
+alone answers the needs passed up to the organisation.
 
 Every manager command is written as an `Action` and made a command by `manager_command`,
 which picks the department the caller acts for from the command's words: its key, which a
@@ -95,10 +96,16 @@ def may_manage(
     return any(d.id == department_id for d in allowed)
 
 
+def is_org_head(services: Services, telegram_id: int) -> bool:
+    """The rule: whether `telegram_id` is the head of the organisation
+    (``org.head_telegram_id``), the one person who answers the needs passed up to it."""
+    return telegram_id == services.config.org.head_telegram_id
+
+
 @dataclass(frozen=True)
 class ManagerPress:
-    """Who pressed a manager's button (when registered), the language to answer them in, and
-    why the press is refused ("" when it is not)."""
+    """Who pressed a manager's (or the org head's) button (when registered), the language to
+    answer them in, and why the press is refused ("" when it is not)."""
 
     presser: Member | None
     t: Translator
@@ -110,12 +117,42 @@ def manager_press(
 ) -> ManagerPress:
     """A press on a manager's button naming a row of the department `department_id` (None:
     forged data, or the row is gone): out of date, or not for them unless they manage it."""
+    return _press(
+        services,
+        session,
+        telegram_id,
+        department_id is not None,
+        lambda presser: (
+            department_id is not None
+            and may_manage(services, session, telegram_id, presser, department_id)
+        ),
+    )
+
+
+def org_head_press(
+    services: Services, session: Session, telegram_id: int, passed_up: bool
+) -> ManagerPress:
+    """A press on the org head's button under a need (not `passed_up`: forged data, or the
+    need is gone or not with the organisation): out of date, or not for them unless they are
+    the org head."""
+    return _press(
+        services, session, telegram_id, passed_up, lambda _: is_org_head(services, telegram_id)
+    )
+
+
+def _press(
+    services: Services,
+    session: Session,
+    telegram_id: int,
+    found: bool,
+    allowed: Callable[[Member | None], bool],
+) -> ManagerPress:
     presser = member_by_telegram_id(session, telegram_id)
     t = translator(presser.language if presser else services.config.defaults.language)
     refused = ""
-    if department_id is None:
+    if not found:
         refused = t.gettext("This button is out of date.")
-    elif not may_manage(services, session, telegram_id, presser, department_id):
+    elif not allowed(presser):
         refused = t.gettext("This button is not for you.")
     return ManagerPress(presser, t, refused)
 

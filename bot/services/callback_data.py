@@ -40,12 +40,14 @@ class Action(enum.StrEnum):
 
 
 class NeedAction(enum.StrEnum):
-    """A manager's button under a need."""
+    """A button under a need: the manager's, or (all but ESCALATE) the org head's on a need
+    passed up to the organisation."""
 
     ACK = "ack"
     DONE = "done"
     DECLINE = "decline"
     REPLY = "reply"
+    ESCALATE = "up"  # pass it up to the organisation
 
 
 class Reaction(enum.StrEnum):
@@ -68,10 +70,12 @@ class Press:
 
 @dataclass(frozen=True)
 class NeedPress:
-    """A manager's press on a need."""
+    """A press on a need: the manager's, or the org head's answering for the organisation
+    (`org`)."""
 
     action: NeedAction
     need_id: int
+    org: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ _WORD: Final = r"([a-z0-9_]{1,32})"  # a question, choice or language key
 _PRESS: Final = {
     action: re.compile(rf"{action}:{_ID}" + f":{_WORD}" * parts) for action, parts in _PARTS.items()
 }
-_NEED: Final = re.compile(rf"need:({'|'.join(NeedAction)}):{_ID}")
+_ORG_ACTIONS: Final = "|".join(a for a in NeedAction if a is not NeedAction.ESCALATE)
+_NEED: Final = re.compile(rf"need:(?:org:({_ORG_ACTIONS})|({'|'.join(NeedAction)})):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
 _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
@@ -131,17 +136,20 @@ def read_press(data: str) -> Press | None:
     return Press(Action(action), submission_id, *found.groups()[1:])
 
 
-def need(action: NeedAction, need_id: int) -> str:
-    """The data of a manager's button under a need: `need:action:need`."""
-    return _checked(f"need:{action}:{need_id}")
+def need(action: NeedAction, need_id: int, *, org: bool = False) -> str:
+    """The data of a button under a need: the manager's, `need:action:need`, or the org
+    head's, `need:org:action:need` (any action but ESCALATE)."""
+    if org and action is NeedAction.ESCALATE:
+        raise ValueError("a need passed up is not passed up again")
+    return _checked(f"need:{'org:' if org else ''}{action}:{need_id}")
 
 
 def read_need(data: str) -> NeedPress | None:
     """The press on a need that `data` stands for, or None."""
     found = _NEED.fullmatch(data)
-    if found is None or (need_id := _id(found[2])) is None:
+    if found is None or (need_id := _id(found[3])) is None:
         return None
-    return NeedPress(NeedAction(found[1]), need_id)
+    return NeedPress(NeedAction(found[1] or found[2]), need_id, org=found[1] is not None)
 
 
 def comment(submission_id: int, question: str = "") -> str:

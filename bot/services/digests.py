@@ -16,17 +16,19 @@ from bot.digest.render.xlsx import digest_xlsx
 from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command, managers_of
 from bot.services.context import Services
+from bot.services.escalation import escalating
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
-from bot.services.needs import with_buttons
+from bot.services.need_buttons import with_buttons
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Cycle
 from storage.queries import cycle_for, latest_cycle
 
 
-def digest_messages(digest: Digest, t: Translator) -> list[Outgoing]:
-    """`digest` in `t`'s language: Telegram messages, the chart, then the full report file."""
-    messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t))]
+def digest_messages(digest: Digest, t: Translator, *, escalate: bool) -> list[Outgoing]:
+    """`digest` in `t`'s language: Telegram messages, the chart, then the full report file;
+    needs not passed up yet may be, if the reader may `escalate`."""
+    messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t, escalate=escalate))]
     whose = {"department": digest.department, "period": month_text(digest.period, t.locale)}
     chart = t.gettext("KPI completion and on-time rate: %(department)s, %(period)s", **whose)
     messages.append(OutPhoto(digest_filename(digest, "png"), digest_chart(digest, t), chart))
@@ -48,7 +50,9 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     for manager in managers:
         assert manager.telegram_id is not None
         if (messages := in_language.get(manager.language)) is None:
-            messages = digest_messages(digest, translator(manager.language))
+            messages = digest_messages(
+                digest, translator(manager.language), escalate=escalating(services)
+            )
             in_language[manager.language] = messages
         for part, message in enumerate(messages):
             outbox.enqueue(
@@ -69,7 +73,8 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
-    return digest_messages(build_digest(session, found, services.clock.now()), acting.t)
+    digest = build_digest(session, found, services.clock.now())
+    return digest_messages(digest, acting.t, escalate=escalating(services))
 
 
 @manager_command(commands.EXPORT, month=True)

@@ -6,7 +6,9 @@ lost if they never do. While the manager has not acted on a need, a changed answ
 (a withdrawn item goes, a new one comes); once the manager has acted, the need stays as it is.
 
 The manager acts with buttons under each need (in the digest and in `/needs`): seen, done,
-declined, or a written reply. The member is told of each change through the outbox, once.
+declined, a written reply, or passing it up to the organisation (bot.services.escalation),
+whose head answers it with the same buttons. The member is told of each change through the
+outbox, once.
 """
 
 from __future__ import annotations
@@ -21,13 +23,22 @@ from sqlalchemy.orm import Session
 
 from bot import commands
 from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
-from bot.digest.render.telegram import TelegramMessage, needs_messages
+from bot.digest.render.telegram import needs_messages
 from bot.digest.render.templates import NEED_LABELS
-from bot.services import callback_data, outbox, outbox_keys
-from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
+from bot.services import callback_data, escalation, outbox, outbox_keys
+from bot.services.access import (
+    Acting,
+    is_org_head,
+    manager_command,
+    manager_press,
+    may_manage,
+    org_head_press,
+    refusal,
+)
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
-from bot.services.messages import Button, Keyboard, OutMessage
+from bot.services.messages import OutMessage
+from bot.services.need_buttons import QUOTED_LIMIT, with_buttons
 from bot.wording.i18n import translator
 from bot.wording.items import split_items
 from bot.wording.text import shorten
@@ -41,20 +52,13 @@ SET_STATUS: Final = {
     NeedAction.DONE: NeedStatus.DONE,
     NeedAction.DECLINE: NeedStatus.DECLINED,
 }
-ICONS: Final = {
-    NeedAction.ACK: "👀",
-    NeedAction.DONE: "✅",
-    NeedAction.DECLINE: "✖",
-    NeedAction.REPLY: "💬",
-}
 REPLY_LIMIT: Final = 2000
-QUOTED_LIMIT: Final = 200
-"""Longest need quoted back to its member or the manager in a message."""
 
 
 def sync_needs(session: Session, submission: Submission, answer: Answer, now: datetime) -> None:
     """Make the member's needs in the submission's cycle match their `answer` to the needs
-    question: an item per need; unanswered items not yet acted on go, new ones come."""
+    question: an item per need; unanswered items not yet acted on (nor passed up) go, new ones
+    come."""
     wanted = [] if answer.skipped or not answer.text else split_items(answer.text)
     existing = session.scalars(
         select(Need)
@@ -64,7 +68,7 @@ def sync_needs(session: Session, submission: Submission, answer: Answer, now: da
     for need in existing:
         if need.text in wanted:
             wanted.remove(need.text)
-        elif need.status is NeedStatus.OPEN and need.reply is None:
+        elif need.status is NeedStatus.OPEN and need.reply is None and need.escalated_at is None:
             session.delete(need)
     for text in wanted:
         session.add(
@@ -80,21 +84,16 @@ def sync_needs(session: Session, submission: Submission, answer: Answer, now: da
         )
 
 
-def buttons(need_ids: tuple[int, ...]) -> Keyboard:
-    """A row of answer buttons per need: seen, done, decline, reply (icons and the need's
-    number; the message they come with explains the icons)."""
-    return tuple(
-        tuple(
-            Button(f"{icon} #{need_id}", callback_data.need(action, need_id))
-            for action, icon in ICONS.items()
-        )
-        for need_id in need_ids
-    )
-
-
-def with_buttons(messages: list[TelegramMessage]) -> list[OutMessage]:
-    """Digest messages as outgoing messages, those with needs carrying their buttons."""
-    return [OutMessage(m.text, buttons(m.needs)) for m in messages]
+def needs_command(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
+) -> list[OutMessage]:
+    """`/needs [department]`: the department's needs for its managers; for the org head
+    (without a department's key) the needs passed up to the organisation."""
+    if is_org_head(services, telegram_id) and not (
+        words and words[0] in services.config.departments
+    ):
+        return escalation.org_needs(services, telegram_id)
+    return list_needs(services, telegram_id, language_code, words)
 
 
 @manager_command(commands.NEEDS)
@@ -108,25 +107,33 @@ def list_needs(services: Services, session: Session, acting: Acting) -> list[Out
         return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
     now = services.clock.now()
     items = [need_item(need, need.cycle_id, now) for need in needs]
-    return with_buttons(needs_messages(items, acting.department.timezone, t))
+    escalate = escalation.escalating(services)
+    return with_buttons(needs_messages(items, acting.department.timezone, t, escalate=escalate))
 
 
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
-    """A need button was pressed: change the need's status and tell the member, or wait for
-    the reply. Returns the replies to the presser and a short notice."""
+    """A need button was pressed: a manager's to change the need's status and tell the
+    member, wait for the reply, or pass the need up to the organisation; or the org head's to
+    answer a need passed up, for the organisation. Returns the replies to the presser and a
+    short notice."""
     pressed = callback_data.read_need(data)
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         need = None if pressed is None else session.get(Need, pressed.need_id)
-        who = manager_press(
-            services, session, telegram_id, None if need is None else need.department_id
-        )
+        if pressed is not None and pressed.org:
+            passed_up = need is not None and need.escalated_at is not None
+            who = org_head_press(services, session, telegram_id, passed_up)
+        else:
+            department = None if need is None else need.department_id
+            who = manager_press(services, session, telegram_id, department)
         presser, t = who.presser, who.t
         if who.refused or pressed is None or need is None:
             return [], who.refused
+        if pressed.action is NeedAction.ESCALATE:
+            return escalation.escalate(services, session, need, presser, t, now)
         name = escape(need.member.name)
         if pressed.action is NeedAction.REPLY:
-            _await_reply(session, need, telegram_id)
+            _await_reply(session, need, telegram_id, as_org=pressed.org)
             text = t.gettext(
                 "Write your reply to %(name)s about “%(need)s” in your next message.",
                 name=name,
@@ -134,12 +141,15 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             )
             return [OutMessage(text)], ""
         status = SET_STATUS[pressed.action]
-        if need.status is status:
+        if need.status is status and (not pressed.org or need.org_answered_at is not None):
             return [], t.gettext("Already so.")
         need.status = status
         need.updated_at = now
         need.updated_by_id = presser.id if presser else None
-        _tell(session, need, now)
+        if pressed.org:
+            name = escalation.tell_answer(services, session, need, now, t)
+        else:
+            _tell(session, need, now)
         text = t.gettext(
             "#%(id)s is now “%(status)s”; %(name)s is told.",
             id=need.id,
@@ -165,8 +175,13 @@ def take_reply(
         return None
     need = session.get_one(Need, need_id)
     t = translator(presser.language if presser else services.config.defaults.language)
-    need.reply_from_telegram_id = None
-    if not may_manage(services, session, telegram_id, presser, need.department_id):
+    as_org = need.reply_as_org
+    need.reply_from_telegram_id, need.reply_as_org = None, False
+    if as_org:
+        allowed = is_org_head(services, telegram_id) and need.escalated_at is not None
+    else:
+        allowed = may_manage(services, session, telegram_id, presser, need.department_id)
+    if not allowed:
         return [refusal(t)]
     reply = text.strip()[:REPLY_LIMIT]
     if not reply:
@@ -176,21 +191,19 @@ def take_reply(
     need.updated_at = now
     need.updated_by_id = presser.id if presser else None
     digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
-    _tell(session, need, now, reply_hash=digest)
+    if as_org:
+        name = escalation.tell_answer(services, session, need, now, t, reply_hash=digest)
+    else:
+        _tell(session, need, now, reply_hash=digest)
+        name = escape(need.member.name)
     return [
-        OutMessage(
-            t.gettext(
-                "Your reply to #%(id)s is sent to %(name)s.",
-                id=need.id,
-                name=escape(need.member.name),
-            )
-        )
+        OutMessage(t.gettext("Your reply to #%(id)s is sent to %(name)s.", id=need.id, name=name))
     ]
 
 
-def _await_reply(session: Session, need: Need, telegram_id: int) -> None:
+def _await_reply(session: Session, need: Need, telegram_id: int, *, as_org: bool) -> None:
     stop_writing(session, telegram_id)
-    need.reply_from_telegram_id = telegram_id
+    need.reply_from_telegram_id, need.reply_as_org = telegram_id, as_org
 
 
 def _tell(session: Session, need: Need, now: datetime, reply_hash: str | None = None) -> None:

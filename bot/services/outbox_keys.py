@@ -26,6 +26,10 @@ class Purpose(enum.StrEnum):
     ROLLUP = "rollup"  # a part of the org head's roll-up
     NEED_STATUS = "need_status"  # a member's request changed status
     NEED_REPLY = "need_reply"  # a manager's reply to a member's request
+    NEED_ESCALATED = "need_escalated"  # a member's request was passed up to the organisation
+    ESCALATION = "escalation"  # a request passed up, for the org head to answer
+    ORG_STATUS = "org_status"  # the organisation set a passed-up request's status
+    ORG_REPLY = "org_reply"  # the organisation's reply to a passed-up request
     COMMENT = "comment"  # a comment or reply in the review thread of a member's report
     REACTION = "reaction"  # a manager's reaction to a member's report
     REVIEWED = "reviewed"  # the news that a member's report was reviewed
@@ -40,6 +44,10 @@ FORMATS: Final = {
     Purpose.ROLLUP: "rollup:{period}:{head}:{part}",
     Purpose.NEED_STATUS: "need:{need}:status:{status}",
     Purpose.NEED_REPLY: "need:{need}:reply:{hash}",
+    Purpose.NEED_ESCALATED: "need:{need}:escalated",
+    Purpose.ESCALATION: "escalation:{need}",
+    Purpose.ORG_STATUS: "org_answer:{need}:{member}:status:{status}",
+    Purpose.ORG_REPLY: "org_answer:{need}:{member}:reply:{hash}",
     Purpose.COMMENT: "comment:{comment}",
     Purpose.REACTION: "reaction:{submission}:{reactor}:{reaction}",
     Purpose.REVIEWED: "reviewed_mark:{submission}",
@@ -132,6 +140,28 @@ def need_status(need_id: int, status: str) -> str:
 def need_reply(need_id: int, reply_hash: str) -> str:
     """A manager's reply to a member's request, by the `reply_hash` of its text."""
     return _built(Purpose.NEED_REPLY, need=need_id, hash=reply_hash)
+
+
+def need_escalated(need_id: int) -> str:
+    """The news that a member's request was passed up to the organisation: once."""
+    return _built(Purpose.NEED_ESCALATED, need=need_id)
+
+
+def escalation(need_id: int) -> str:
+    """A request passed up to the organisation, for the org head: once."""
+    return _built(Purpose.ESCALATION, need=need_id)
+
+
+def org_status(need_id: int, member_id: int, status: str) -> str:
+    """The news, for the member or a manager `member_id`, that the organisation set a
+    passed-up request's status to `status`."""
+    return _built(Purpose.ORG_STATUS, need=need_id, member=member_id, status=status)
+
+
+def org_reply(need_id: int, member_id: int, reply_hash: str) -> str:
+    """The organisation's reply to a passed-up request, for the member or a manager
+    `member_id`, by the `reply_hash` of its text."""
+    return _built(Purpose.ORG_REPLY, need=need_id, member=member_id, hash=reply_hash)
 
 
 def comment(comment_id: int) -> str:

@@ -7,15 +7,29 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import ColumnElement, Row, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.digest.model import NeedItem
-from storage.models import Cycle, Member, Need, NeedStatus
+from storage.models import Cycle, Department, Member, Need, NeedStatus
 
 UNRESOLVED: Final = (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED)
-StoredNeed = Row[int, str, str, NeedStatus, str | None, datetime, int | None]
+StoredNeed = Row[
+    int,
+    str,
+    str,
+    NeedStatus,
+    str | None,
+    datetime,
+    int | None,
+    datetime | None,
+    str | None,
+    datetime | None,
+    str,
+]
 """A need as read for showing: id, requester's name, text, status, reply, when and in which
-cycle it was raised."""
+cycle it was raised, when it was passed up to the organisation and by whom, when the
+organisation answered it, and its department's name."""
+_ESCALATOR: Final = aliased(Member)
 
 
 def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence[StoredNeed]:
@@ -29,8 +43,14 @@ def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence
             Need.reply,
             Need.created_at,
             Need.cycle_id,
+            Need.escalated_at,
+            _ESCALATOR.name,
+            Need.org_answered_at,
+            Department.name,
         )
         .join(Member, Member.id == Need.member_id)
+        .join(Department, Department.id == Need.department_id)
+        .outerjoin(_ESCALATOR, _ESCALATOR.id == Need.escalated_by_id)
         .where(*conditions)
         .order_by(Need.created_at, Need.id)
     ).all()
@@ -51,9 +71,24 @@ def digest_needs(session: Session, cycle: Cycle, now: datetime) -> tuple[NeedIte
     return tuple(sorted(items, key=lambda item: item.carried))
 
 
-def need_item(need: StoredNeed, cycle_id: int | None, now: datetime) -> NeedItem:
-    """A stored need as the digest shows it; `carried` unless it was raised in `cycle_id`."""
-    need_id, member, text, status, reply, raised_at, raised_in = need
+def need_item(
+    need: StoredNeed, cycle_id: int | None, now: datetime, *, departments: bool = False
+) -> NeedItem:
+    """A stored need as the digest shows it; `carried` unless it was raised in `cycle_id`;
+    with its department's name where the needs of several `departments` are shown."""
+    (
+        need_id,
+        member,
+        text,
+        status,
+        reply,
+        raised_at,
+        raised_in,
+        escalated_at,
+        escalated_by,
+        org_answered_at,
+        department,
+    ) = need
     return NeedItem(
         id=need_id,
         member=member,
@@ -63,4 +98,8 @@ def need_item(need: StoredNeed, cycle_id: int | None, now: datetime) -> NeedItem
         raised_at=raised_at,
         age_days=max((now - raised_at).days, 0),
         carried=raised_in != cycle_id,
+        escalated=escalated_at is not None,
+        escalated_by=escalated_by or "",
+        org_answered=org_answered_at is not None,
+        department=department if departments else "",
     )

@@ -44,19 +44,23 @@ NEEDS_SHOWN: Final = 40
 @dataclass(frozen=True)
 class TelegramMessage:
     """One Telegram message of a digest; `needs` are the unresolved needs it shows, which get
-    buttons to answer them."""
+    buttons to answer them, and `up` those of them that may be passed up to the organisation."""
 
     text: str
     needs: tuple[int, ...] = ()
+    up: tuple[int, ...] = ()
 
 
 @collection_paused()
-def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
+def telegram_messages(
+    digest: Digest, t: Translator, *, escalate: bool = False
+) -> list[TelegramMessage]:
     """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
 
     Numbers and exceptions first: the summary, the KPI tables, plan follow-through and
-    recurring themes; then the needs, a few to a message; then each section with every
-    member's answers. Long answers are cut short; the report file has everything.
+    recurring themes; then the needs, a few to a message (those not passed up yet may be, if
+    the manager may `escalate`); then each section with every member's answers. Long answers
+    are cut short; the report file has everything.
     """
     view = DigestView(digest, t, brief=True)
     telegram = _TelegramBlocks(t.language)
@@ -82,7 +86,9 @@ def telegram_messages(digest: Digest, t: Translator) -> list[TelegramMessage]:
         left_out,
     )
     waiting = sum(need.unresolved for need in digest.needs)
-    needs = telegram.needs(view.needs(NEEDS_SHOWN), waiting, rest if left_out > 0 else "")
+    needs = telegram.needs(
+        view.needs(NEEDS_SHOWN), waiting, rest if left_out > 0 else "", escalate=escalate
+    )
     sections = view.sections() if each else []
     if each and (follow_through_section := view.follow_through_section()):
         sections.insert(0, follow_through_section)
@@ -99,10 +105,10 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
 
 
 def needs_messages(
-    needs: Sequence[NeedItem], timezone: str, t: Translator
+    needs: Sequence[NeedItem], timezone: str, t: Translator, *, escalate: bool = False
 ) -> list[TelegramMessage]:
     """Needs alone as Telegram messages (for `/needs`), a few to a message, at most
-    NEEDS_SHOWN of them."""
+    NEEDS_SHOWN of them; those not passed up yet may be, if the reader may `escalate`."""
     views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs[:NEEDS_SHOWN]]
     left_out = len(needs) - NEEDS_SHOWN
     rest = t.ngettext(
@@ -112,7 +118,14 @@ def needs_messages(
     )
     waiting = sum(need.unresolved for need in needs)
     blocks = _TelegramBlocks(t.language)
-    return list(blocks.needs(views, waiting, rest if left_out > 0 else ""))
+    return list(blocks.needs(views, waiting, rest if left_out > 0 else "", escalate=escalate))
+
+
+def escalated_message(need: NeedItem, timezone: str, t: Translator) -> TelegramMessage:
+    """A need passed up to the organisation, as the org head receives it (to answer it)."""
+    view = need_view(need, ZoneInfo(timezone), t, brief=True)
+    text = _TelegramBlocks(t.language).render("escalated", view)
+    return TelegramMessage(text, (need.id,))
 
 
 class _TelegramBlocks(Macros):
@@ -122,12 +135,13 @@ class _TelegramBlocks(Macros):
         super().__init__(language, TELEGRAM_TEMPLATE)
 
     def needs(
-        self, needs: Sequence[NeedView], waiting: int, rest: str
+        self, needs: Sequence[NeedView], waiting: int, rest: str, *, escalate: bool
     ) -> Iterator[TelegramMessage]:
         """`needs`, a few to a message, the first message headed with how many are `waiting`
-        for an answer and how to answer them, and with `rest` (the needs left out), if any."""
+        for an answer and how to answer them, and with `rest` (the needs left out), if any;
+        with buttons to pass them up if the reader may `escalate`."""
         cards = [(need, self.render("need", need)) for need in needs]
-        heading = self.render("needs_heading", waiting)
+        heading = self.render("needs_heading", waiting, escalate)
         if rest:
             heading = joined("\n", heading, self.render("note", rest))
         message: list[tuple[NeedView, str]] = []
@@ -137,19 +151,24 @@ class _TelegramBlocks(Macros):
                 len(candidate) > NEEDS_PER_MESSAGE
                 or telegram_size(self._needs_text(heading, candidate)) > MESSAGE_LIMIT
             ):
-                yield self._needs_message(heading, message)
+                yield self._needs_message(heading, message, escalate)
                 heading, candidate = "", [(need, card)]
             message = candidate
         if message:
-            yield self._needs_message(heading, message)
+            yield self._needs_message(heading, message, escalate)
 
     @staticmethod
     def _needs_text(heading: str, cards: list[tuple[NeedView, str]]) -> str:
         return joined("\n\n", heading, *(card for _need, card in cards))
 
-    def _needs_message(self, heading: str, cards: list[tuple[NeedView, str]]) -> TelegramMessage:
+    def _needs_message(
+        self, heading: str, cards: list[tuple[NeedView, str]], escalate: bool
+    ) -> TelegramMessage:
         ids = tuple(need.id for need, _card in cards if need.open)
-        return TelegramMessage(self._needs_text(heading, cards), ids)
+        up = tuple(
+            need.id for need, _card in cards if escalate and need.open and not need.escalated
+        )
+        return TelegramMessage(self._needs_text(heading, cards), ids, up)
 
     def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:
         """A block headed by `title`, repeated with "(continued)" where the block is split."""

@@ -136,6 +136,9 @@ class NeedView:
     reply: str
     open: bool
     carried: bool
+    department: str = ""
+    escalated: str = ""
+    """Where it stands with the organisation ("" when it was not passed up)."""
 
 
 class AnswerView(NamedTuple):
@@ -532,7 +535,21 @@ def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> Nee
         reply=shown(need.reply or ""),
         open=need.unresolved,
         carried=need.carried,
+        department=need.department,
+        escalated=_escalated(need, t),
     )
+
+
+def _escalated(need: NeedItem, t: Translator) -> str:
+    """Where `need` stands with the organisation, as shown under it ("" when not passed up)."""
+    if not need.escalated:
+        return ""
+    passed = (
+        t.gettext("Passed up to the organisation by %(name)s.", name=need.escalated_by)
+        if need.escalated_by
+        else t.gettext("Passed up to the organisation.")
+    )
+    return joined(" ", passed, t.gettext("The organisation answered.") if need.org_answered else "")
 
 
 def _first_sentence(text: str) -> str:
