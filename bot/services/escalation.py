@@ -154,10 +154,11 @@ def tell_answer(
     now: datetime,
     t: Translator,
     reply_hash: str | None = None,
-) -> str:
+) -> OutMessage:
     """Record that the organisation answered `need` and queue the answer (its status now, or
     the reply by the `reply_hash` of its text) for its member, the department's managers and
-    whoever passed it up, each once in their language. Returns who is told, in `t`."""
+    whoever passed it up, each once in their language. Returns what the org head reads, in
+    `t`."""
     need.org_answered_at = now
     member = need.member
     recipients = {member.id: member}
@@ -201,11 +202,19 @@ def tell_answer(
                 )
             )
         outbox.tell(session, recipient, key=key, kind="need", text=text, now=now)
-    return t.gettext(
-        "%(name)s and the managers of %(department)s",
-        name=escape(member.name),
-        department=escape(need.department.name),
-    )
+    what = {"id": need.id, "name": escape(member.name), "department": escape(need.department.name)}
+    if reply_hash is not None:
+        text = t.gettext(
+            "Your reply to #%(id)s is sent to %(name)s and the managers of %(department)s.",
+            **what,
+        )
+    else:
+        text = t.gettext(
+            "#%(id)s is now “%(status)s”; %(name)s and the managers of %(department)s are told.",
+            status=t.gettext(NEED_LABELS[need.status]),
+            **what,
+        )
+    return OutMessage(text)
 
 
 def _head_translator(services: Services, session: Session, head: int) -> Translator:

@@ -147,9 +147,8 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
         need.updated_at = now
         need.updated_by_id = presser.id if presser else None
         if pressed.org:
-            name = escalation.tell_answer(services, session, need, now, t)
-        else:
-            _tell(session, need, now)
+            return [escalation.tell_answer(services, session, need, now, t)], ""
+        _tell(session, need, now)
         text = t.gettext(
             "#%(id)s is now “%(status)s”; %(name)s is told.",
             id=need.id,
@@ -168,7 +167,8 @@ def take_reply(
     services: Services, session: Session, telegram_id: int, presser: Member | None, text: str
 ) -> list[OutMessage] | None:
     """The manager's message after "Reply", in the unit of work that handles it: stored as the
-    need's reply and queued for the member. None when no need waits for a reply from
+    need's reply and queued for the member (the org head's, after their Reply under a need
+    passed up: for the member and the managers). None when no need waits for a reply from
     `telegram_id` (`presser`, when registered): the message is something else."""
     need_id = session.scalar(_AWAITING_REPLY, {"sender": telegram_id})
     if need_id is None:
@@ -192,12 +192,16 @@ def take_reply(
     need.updated_by_id = presser.id if presser else None
     digest = hashlib.sha256(reply.encode()).hexdigest()[:16]
     if as_org:
-        name = escalation.tell_answer(services, session, need, now, t, reply_hash=digest)
-    else:
-        _tell(session, need, now, reply_hash=digest)
-        name = escape(need.member.name)
+        return [escalation.tell_answer(services, session, need, now, t, reply_hash=digest)]
+    _tell(session, need, now, reply_hash=digest)
     return [
-        OutMessage(t.gettext("Your reply to #%(id)s is sent to %(name)s.", id=need.id, name=name))
+        OutMessage(
+            t.gettext(
+                "Your reply to #%(id)s is sent to %(name)s.",
+                id=need.id,
+                name=escape(need.member.name),
+            )
+        )
     ]
 
 
