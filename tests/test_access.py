@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -19,7 +20,8 @@ from sqlalchemy import event, func, select
 from bot.chat.outbox_sender import describe
 from bot.cli import main
 from bot.emulator import Emulator
-from bot.services import answering, digests, directory
+from bot.services import answering, callback_data, digests, directory, needs
+from bot.services.callback_data import NeedAction
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database
@@ -34,7 +36,19 @@ from storage.models import (
 )
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of, press_id, write_config
 from tests.harness import free_port, running_bot
-from tests.month_end import ANNA, OCTOBER, SUPPORT_MEMBER, WANG, answer, company, open_month
+from tests.month_end import (
+    ADMIN,
+    ANNA,
+    HEAD,
+    OCTOBER,
+    SUPPORT_MANAGER,
+    SUPPORT_MEMBER,
+    WANG,
+    answer,
+    company,
+    open_month,
+    say,
+)
 from tests.predicates import question, with_document
 from tests.processes import bot_process
 from tests.test_manager_commands import REFUSAL
@@ -69,6 +83,78 @@ def test_a_member_sees_and_changes_only_their_own_answers(db: Database, database
     assert isinstance(refused, OutMessage)
     assert refused.text == "Only a manager of this department or an org admin can use this command."
     assert "王芳的秘密计划" not in str(digests.requested_digest(services, SUPPORT_MEMBER, "en", []))
+
+
+def _needs_stored(db: Database) -> list[tuple[object, ...]]:
+    with db.unit_of_work() as session:
+        needs = session.execute(
+            select(
+                Need.id,
+                Need.status,
+                Need.reply,
+                Need.escalated_at,
+                Need.org_answered_at,
+                Need.reply_from_telegram_id,
+            ).order_by(Need.id)
+        )
+        messages = session.scalar(select(func.count(OutgoingMessage.id)))
+        return [*needs, messages]
+
+
+def test_only_the_org_head_answers_for_the_organisation_and_only_managers_pass_needs_up(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = company(db, database_url)
+    open_month(services, OCTOBER)
+    answer(services, ANNA, {"needs": "A demo server\nA trade fair"})
+    with db.unit_of_work() as session:
+        server, fair = session.scalars(select(Need.id).order_by(Need.id)).all()
+    caplog.set_level(logging.DEBUG)
+    not_for_you = ([], "This button is not for you.")
+    out_of_date = ([], "This button is out of date.")
+    before = _needs_stored(db)
+    up = callback_data.need(NeedAction.ESCALATE, server)
+    for telegram_id in (ANNA, WANG, SUPPORT_MANAGER, SUPPORT_MEMBER, HEAD, 424242):
+        refused = ([], "你无法使用这个按钮。") if telegram_id == WANG else not_for_you
+        assert needs.press(services, telegram_id, up) == refused, telegram_id
+    for data in (f"need:org:up:{server}", f"need:up:{server}:x", f"need:up:{server + fair}"):
+        assert needs.press(services, MANAGER_ID, data) == out_of_date, data
+    assert _needs_stored(db) == before
+
+    # Passed up (by an org admin, who may act for every department): only the org head answers.
+    assert needs.press(services, ADMIN, up)[1] == ""
+    before = _needs_stored(db)
+    for action in NeedAction:
+        if action is NeedAction.ESCALATE:
+            continue
+        org = callback_data.need(action, server, org=True)
+        for telegram_id in (ANNA, SUPPORT_MANAGER, MANAGER_ID, ADMIN, 424242):
+            assert needs.press(services, telegram_id, org) == not_for_you, (telegram_id, org)
+        not_passed_up = callback_data.need(action, fair, org=True)
+        assert needs.press(services, HEAD, not_passed_up) == out_of_date
+        gone = callback_data.need(action, server + fair, org=True)
+        assert needs.press(services, HEAD, gone) == out_of_date
+    assert needs.press(services, MANAGER_ID, up) == ([], "Already so.")
+    assert _needs_stored(db) == before
+    for telegram_id, words in ((ANNA, []), (424242, []), (HEAD, ["sales"])):
+        (refused,) = needs.needs_command(services, telegram_id, "en", words)
+        assert (
+            refused.text
+            == "Only a manager of this department or an org admin can use this command."
+        )
+
+    # The org head's reply is theirs alone: one no longer the org head is refused.
+    needs.press(services, HEAD, callback_data.need(NeedAction.REPLY, server, org=True))
+    org = services.config.org.model_copy(update={"head_telegram_id": None})
+    services.config = services.config.model_copy(update={"org": org})
+    assert [r.text for r in say(services, HEAD, "Approved.").replies] == [
+        "Only a manager of this department or an org admin can use this command."
+    ]
+    assert needs.press(services, MANAGER_ID, callback_data.need(NeedAction.ESCALATE, fair)) == (
+        out_of_date  # no org head to pass it up to
+    )
+    assert _needs_stored(db) == before
+    assert [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG] == []
 
 
 def test_an_invite_is_spent_once_even_when_two_people_redeem_it_at_once(

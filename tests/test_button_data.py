@@ -40,6 +40,9 @@ FORGED = [
         ("leave", ""),
         ("need:done", ""),
         ("need:reply", ""),
+        ("need:up", ""),
+        ("need:org:done", ""),
+        ("need:org:reply", ""),
         ("review", ""),
         ("review", ":highlights"),
         ("thread", ""),
@@ -60,6 +63,12 @@ FORGED = [
     "react:1:heart",
     "react:1",
     "reviewed:1:like",
+    "need:org:up:1",
+    "need:org:1",
+    "need:org:org:done:1",
+    "need:up:1:org",
+    "need:ORG:done:1",
+    "need:escalate:1",
 ]
 
 
@@ -130,9 +139,16 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.press(Action.ON_LEAVE, 3): Press(Action.ON_LEAVE, 3),
     }
     assert {data: callback_data.read_press(data) for data in built} == built
-    assert callback_data.read_need(callback_data.need(NeedAction.DECLINE, 12)) == NeedPress(
-        NeedAction.DECLINE, 12
-    )
+    needs = {
+        callback_data.need(NeedAction.DECLINE, 12): NeedPress(NeedAction.DECLINE, 12),
+        callback_data.need(NeedAction.ESCALATE, 12): NeedPress(NeedAction.ESCALATE, 12),
+        callback_data.need(NeedAction.REPLY, 2**63 - 1, org=True): NeedPress(
+            NeedAction.REPLY, 2**63 - 1, org=True
+        ),
+    }
+    assert {data: callback_data.read_need(data) for data in needs} == needs
+    with pytest.raises(ValueError, match="not passed up again"):
+        callback_data.need(NeedAction.ESCALATE, 12, org=True)
     assert callback_data.read_language(callback_data.language("zh_Hans")) == "zh_Hans"
     comments = {
         callback_data.comment(5): CommentPress(5),
