@@ -110,8 +110,8 @@ def test_only_the_org_head_answers_for_the_organisation_and_only_managers_pass_n
     with db.unit_of_work() as session:
         server, fair = session.scalars(select(Need.id).order_by(Need.id)).all()
     caplog.set_level(logging.DEBUG)
-    not_for_you = ([], "This button is not for you.")
-    out_of_date = ([], "This button is out of date.")
+    not_for_you: tuple[list[OutMessage], str] = ([], "This button is not for you.")
+    out_of_date: tuple[list[OutMessage], str] = ([], "This button is out of date.")
     before = _needs_stored(db)
     up = callback_data.need(NeedAction.ESCALATE, server)
     for telegram_id in (ANNA, WANG, SUPPORT_MANAGER, SUPPORT_MEMBER, HEAD, 424242):
@@ -137,16 +137,14 @@ def test_only_the_org_head_answers_for_the_organisation_and_only_managers_pass_n
     assert needs.press(services, MANAGER_ID, up) == ([], "Already so.")
     assert _needs_stored(db) == before
     for telegram_id, words in ((ANNA, []), (424242, []), (HEAD, ["sales"])):
-        (refused,) = needs.needs_command(services, telegram_id, "en", words)
-        assert (
-            refused.text
-            == "Only a manager of this department or an org admin can use this command."
-        )
+        assert needs.needs_command(services, telegram_id, "en", words) == [
+            OutMessage("Only a manager of this department or an org admin can use this command.")
+        ]
 
     # The org head's reply is theirs alone: one no longer the org head is refused.
     needs.press(services, HEAD, callback_data.need(NeedAction.REPLY, server, org=True))
-    org = services.config.org.model_copy(update={"head_telegram_id": None})
-    services.config = services.config.model_copy(update={"org": org})
+    headless = services.config.org.model_copy(update={"head_telegram_id": None})
+    services.config = services.config.model_copy(update={"org": headless})
     assert [r.text for r in say(services, HEAD, "Approved.").replies] == [
         "Only a manager of this department or an org admin can use this command."
     ]
