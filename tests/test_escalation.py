@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.emulator.html import html_to_plain
-from bot.services import escalation, needs
-from bot.services.messages import OutMessage
+from bot.services import digests, escalation, needs
+from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, Department, Member, Need, NeedStatus, Submission
 from tests.factories import MANAGER_ID, clock_of, register
@@ -98,10 +98,15 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
         [f"👀 #{server}", f"✅ #{server}", f"✖ #{server}", f"💬 #{server}"]
     ]
 
-    # The manager sees where it stands, and can no longer pass it up.
+    # The manager sees where it stands, and can no longer pass it up; so does the digest.
     (listed,) = needs.needs_command(services, MANAGER_ID, "en", [])
     assert "⬆️ Passed up to the organisation by Li Wei." in html_to_plain(listed.text)
     assert [row[-1] for row in _buttons(listed)] == [f"💬 #{server}", f"⬆️ #{fair}"]
+    *_, report = digests.requested_digest(services, MANAGER_ID, "en", [])
+    assert isinstance(report, OutDocument)
+    assert "🟡 Open<br><small>⬆️ Passed up to the organisation by Li Wei.</small>" in (
+        report.content.decode()
+    )
 
     # A changed answer leaves the need passed up alone.
     with db.unit_of_work() as session:
