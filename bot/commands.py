@@ -35,6 +35,7 @@ NEEDS: Final = Command(
 REVIEW: Final = Command(
     "review", N_("Read a member's report and comment on it (managers)"), managers=True
 )
+ROLLUP: Final = Command("rollup", N_("Every department's month end (org head)"), org_head=True)
 TARGET: Final = Command("target", N_("Set a member's target (managers)"), managers=True)
 EXPORT: Final = Command("export", N_("The digest as a workbook (managers)"), managers=True)
 PAUSE: Final = Command("pause", N_("Pause month ends while you are away"))
@@ -52,6 +53,7 @@ COMMANDS: Final = (
     REMIND,
     NEEDS,
     REVIEW,
+    ROLLUP,
     TARGET,
     EXPORT,
     PAUSE,

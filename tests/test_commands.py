@@ -17,6 +17,7 @@ MENU = [
     ("remind", "Remind those who have not submitted (managers)"),
     ("needs", "Needs waiting for an answer (managers)"),
     ("review", "Read a member's report and comment on it (managers)"),
+    ("rollup", "Every department's month end (org head)"),
     ("target", "Set a member's target (managers)"),
     ("export", "The digest as a workbook (managers)"),
     ("pause", "Pause month ends while you are away"),

@@ -312,7 +312,9 @@ def test_the_org_head_gets_one_roll_up_when_every_deadline_has_passed(
     (summary,) = [text for text in texts(rollups) if "October 2026" in text]
     text = html_to_plain(summary)
     assert "Month-end roll-up · October 2026" in text
-    sales = "Sales\nSubmitted: 2 of 3 (67%)\nDone %: Revenue —, New customers —"
+    sales = (
+        "Sales\nSubmitted: 2 of 3 (67%)\nReviewed: 0 of 2 (0%)\nDone %: Revenue —, New customers —"
+    )
     assert f"{sales}\n3 needs unanswered" in text
     assert "Support\nSubmitted: 0 of 1 (0%)" in text
     documents = [m for m in rollups if isinstance(m, OutDocument)]

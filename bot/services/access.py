@@ -102,6 +102,13 @@ def is_org_head(services: Services, telegram_id: int) -> bool:
     return telegram_id == services.config.org.head_telegram_id
 
 
+def sees_organisation(services: Services, telegram_id: int) -> bool:
+    """The rule: whether `telegram_id` may see the whole organisation's month end (the
+    roll-up): the org head and the org admins."""
+    org = services.config.org
+    return is_org_head(services, telegram_id) or telegram_id in org.admin_telegram_ids
+
+
 @dataclass(frozen=True)
 class ManagerPress:
     """Who pressed a manager's (or the org head's) button (when registered), the language to

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
+from bot.digest.model import NeedItem
 from bot.digest.render.telegram import escalated_message, needs_messages
 from bot.digest.render.templates import NEED_LABELS
 from bot.services import outbox, outbox_keys
@@ -137,14 +138,19 @@ def org_needs(services: Services, telegram_id: int) -> list[OutMessage]:
     an answer, from every department, oldest first, with the buttons to answer them."""
     with services.db.unit_of_work() as session:
         t = _head_translator(services, session, telegram_id)
-        needs = stored_needs(session, Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
-        if not needs:
+        items = waiting_upstairs(session, services.clock.now())
+        if not items:
             text = t.gettext("No needs passed up to the organisation wait for an answer. 🎉")
             return [OutMessage(text)]
-        now = services.clock.now()
-        items = [need_item(need, need.cycle_id, now, departments=True) for need in needs]
         messages = needs_messages(items, services.config.defaults.timezone, t)
         return with_buttons(messages, org=True)
+
+
+def waiting_upstairs(session: Session, now: datetime) -> list[NeedItem]:
+    """The needs passed up to the organisation that still wait for an answer, from every
+    department, oldest first."""
+    needs = stored_needs(session, Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
+    return [need_item(need, need.cycle_id, now, departments=True) for need in needs]
 
 
 def tell_answer(

@@ -1,6 +1,7 @@
 """The org roll-up: once every department's deadline for a month has passed, the org head gets
-a line per department (submission rate, KPI completion, needs unanswered) and each
-department's report."""
+a line per department (submission rate, reports reviewed, KPI completion, needs unanswered),
+the needs passed up to the organisation that wait for its answer, and each department's
+report. `/rollup [YYYY-MM]` shows the org head (and org admins) the same, as it stands now."""
 
 from __future__ import annotations
 
@@ -8,20 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.digest.gather.build import build_digest
-from bot.digest.model import Digest, KpiFigures, KpiTotal, Status, ratio
+from bot.digest.model import Digest, KpiFigures, KpiTotal, NeedItem, Status, ratio
 from bot.digest.render.packing import Block, pack
 from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.templates import Macros
 from bot.digest.render.view import coverage
 from bot.questionnaire import localized
 from bot.services import outbox, outbox_keys
+from bot.services.access import language_of, sees_organisation
 from bot.services.context import Services
 from bot.services.cycles import times_for
+from bot.services.escalation import waiting_upstairs
 from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services.targets import leading_period
 from bot.timing.periods import Period
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
@@ -30,6 +34,8 @@ from storage.models import Cycle, Department
 from storage.queries import cycle_for, member_by_telegram_id
 
 ROLLUP_TEMPLATE = "digest/rollup.html.j2"
+PASSED_UP_SHOWN = 10
+"""The needs passed up listed in the roll-up; /needs lists them all."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class DepartmentLine:
     rate: str = ""
     completion: tuple[str, ...] = ()
     open_needs: int = 0
+    reviewed: int = 0  # of the reports submitted
+    reviewed_rate: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,10 @@ class Rollup:
 
     period: str
     departments: tuple[DepartmentLine, ...]
+    passed_up: tuple[NeedItem, ...] = ()
+    """The needs passed up to the organisation still waiting, oldest first, PASSED_UP_SHOWN
+    at most."""
+    passed_up_waiting: int = 0
 
 
 def queue_due_rollup(services: Services) -> bool:
@@ -69,7 +81,8 @@ def queue_due_rollup(services: Services) -> bool:
         period = Period.parse(latest)
         if not _all_handled(services, session, period, now):
             return False
-        for part, message in enumerate(rollup_messages(services, session, period, head, now)):
+        t = translator(language_of(services, member_by_telegram_id(session, head), None))
+        for part, message in enumerate(rollup_messages(services, session, period, t, now)):
             outbox.enqueue(
                 session,
                 key=outbox_keys.rollup(latest, head, part),
@@ -91,12 +104,36 @@ def _all_handled(services: Services, session: Session, period: Period, now: date
     return all(cycle.deadline_handled_at is not None for cycle in cycles)
 
 
-def rollup_messages(
-    services: Services, session: Session, period: Period, head: int, now: datetime
+def requested_rollup(
+    services: Services, telegram_id: int, language_code: str | None, words: list[str]
 ) -> list[Outgoing]:
-    """The roll-up for `head`: the lines, then each department's report file."""
-    member = member_by_telegram_id(session, head)
-    t = translator(member.language if member else services.config.defaults.language)
+    """`/rollup [YYYY-MM]`: the roll-up of the month (the newest month end by default) as it
+    stands now, for the org head and org admins."""
+    with services.db.unit_of_work() as session:
+        member = member_by_telegram_id(session, telegram_id)
+        t = translator(language_of(services, member, language_code))
+        if not sees_organisation(services, telegram_id):
+            return [
+                OutMessage(
+                    t.gettext(
+                        "Only the head of the organisation and org admins can use this command."
+                    )
+                )
+            ]
+        period = leading_period(words)
+        if words and (period is None or len(words) > 1):
+            return [OutMessage(t.gettext("Which month? Write it as YYYY-MM: /rollup 2026-11."))]
+        newest = session.scalars(select(func.max(Cycle.period))).one()
+        if period is None and newest is None:
+            return [OutMessage(t.gettext("There has been no month end yet."))]
+        chosen = period or Period.parse(newest)
+        return rollup_messages(services, session, chosen, t, services.clock.now())
+
+
+def rollup_messages(
+    services: Services, session: Session, period: Period, t: Translator, now: datetime
+) -> list[Outgoing]:
+    """The roll-up in `t`'s language: the lines, then each department's report file."""
     lines: list[DepartmentLine] = []
     reports: list[Outgoing] = []
     for department in session.scalars(select(Department).order_by(Department.key)):
@@ -108,8 +145,14 @@ def rollup_messages(
         lines.append(_line(digest, t))
         report = render_report_html(digest, t).encode("utf-8")
         reports.append(OutDocument(digest_filename(digest), report, digest.department))
-    month = month_text(period, t.locale)
-    text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", Rollup(month, tuple(lines)))
+    waiting = waiting_upstairs(session, now)
+    rollup = Rollup(
+        month_text(period, t.locale),
+        tuple(lines),
+        tuple(waiting[:PASSED_UP_SHOWN]),
+        len(waiting),
+    )
+    text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", rollup)
     return [*(OutMessage(part) for part in pack_text(text)), *reports]
 
 
@@ -119,7 +162,8 @@ def pack_text(text: str) -> list[str]:
 
 
 def _line(digest: Digest, t: Translator) -> DepartmentLine:
-    submitted = len(digest.with_status(Status.ON_TIME, Status.LATE))
+    reports = digest.with_status(Status.ON_TIME, Status.LATE)
+    submitted, reviewed = len(reports), sum(member.reviewed for member in reports)
     expected = len(digest.members) - len(digest.with_status(Status.ON_LEAVE))
     completion = tuple(_completion(total, t) for total in digest.kpi_totals)
     return DepartmentLine(
@@ -130,6 +174,8 @@ def _line(digest: Digest, t: Translator) -> DepartmentLine:
         rate=format_percent(ratio(Decimal(submitted), Decimal(expected)), t.locale),
         completion=completion,
         open_needs=sum(1 for need in digest.needs if need.unresolved),
+        reviewed=reviewed,
+        reviewed_rate=format_percent(ratio(Decimal(reviewed), Decimal(submitted)), t.locale),
     )
 
 
