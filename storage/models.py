@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -144,6 +144,14 @@ class NeedStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
+class CommentKind(enum.StrEnum):
+    """What an entry of a report's review thread is."""
+
+    COMMENT = "comment"  # a manager's comment, or a reply to one
+    ASK = "ask"  # a manager asks for more on one answer: the member is asked it again
+    CHANGE = "change"  # the member answered it again (`ReviewComment.change`)
+
+
 class OutboxState(enum.StrEnum):
     """Delivery state of a queued outgoing message."""
 
@@ -269,6 +277,8 @@ class Submission(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL")
     )
+    # When it was last answered, edited or asked about (a manager asking for more): a member's
+    # text answers the question of the submission put in front of them last.
     updated_at: Mapped[datetime]
 
     cycle: Mapped[Cycle] = relationship(back_populates="submissions")
@@ -304,6 +314,30 @@ class Answer(Base):
     answered_at: Mapped[datetime]
 
     submission: Mapped[Submission] = relationship(back_populates="answers")
+
+
+class AnswerValue(NamedTuple):
+    """What an answer says, as a change in a review thread keeps it."""
+
+    text: str | None
+    number: Decimal | None
+    skipped: bool
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerValue:
+        """What `answer` says now."""
+        return cls(answer.text, answer.number, answer.skipped)
+
+    def stored(self) -> dict[str, Any]:
+        """As JSON keeps it: the number as its exact digits."""
+        number = None if self.number is None else str(self.number)
+        return {"text": self.text, "number": number, "skipped": self.skipped}
+
+    @classmethod
+    def read(cls, stored: dict[str, Any]) -> AnswerValue:
+        """The value `stored` keeps."""
+        number = stored["number"]
+        return cls(stored["text"], None if number is None else Decimal(number), stored["skipped"])
 
 
 class Need(Base):
@@ -343,10 +377,11 @@ class Need(Base):
 
 class ReviewComment(Base):
     """A comment in the review thread of a member's report: a manager's (or org admin's)
-    comment on the whole report or on one answer, or the member's reply to one.
+    comment on the whole report or on one answer, or the member's reply to one; or, by
+    `kind`, a manager asking for more on one answer, and the member's answer to it.
 
-    A row without `text` is a comment being written: its author pressed a comment or reply
-    button, and their next text message is the comment.
+    A row without `text` is a comment being written: its author pressed a comment, ask or
+    reply button, and their next text message is the comment.
     """
 
     __tablename__ = "review_comments"
@@ -365,11 +400,33 @@ class ReviewComment(Base):
     author_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     by_member: Mapped[bool]
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)  # "" for a change
     created_at: Mapped[datetime]
+    kind: Mapped[CommentKind] = mapped_column(
+        _enum(CommentKind), default=CommentKind.COMMENT, server_default=CommentKind.COMMENT.value
+    )
+    # A change (replying to the ask): the answer before and after it, each {"text": ...,
+    # "number": "150.5", "skipped": false} (before: null when there was none).
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     submission: Mapped[Submission] = relationship()
     author: Mapped[Member | None] = relationship()
+
+    @staticmethod
+    def stored_change(before: AnswerValue | None, after: AnswerValue) -> dict[str, Any]:
+        """The `change` of an answer from `before` (None: there was none) to `after`."""
+        return {"before": None if before is None else before.stored(), "after": after.stored()}
+
+    @property
+    def changed(self) -> tuple[AnswerValue | None, AnswerValue] | None:
+        """A change's answer before (None when there was none) and after; None for others."""
+        if self.change is None:
+            return None
+        before = self.change["before"]
+        return (
+            None if before is None else AnswerValue.read(before),
+            AnswerValue.read(self.change["after"]),
+        )
 
 
 class Target(Base):

@@ -14,6 +14,7 @@ from bot.emulator import SimulatedUser
 from bot.services import callback_data
 from bot.services.callback_data import (
     Action,
+    AskPress,
     CommentPress,
     NeedAction,
     NeedPress,
@@ -48,6 +49,7 @@ FORGED = [
         ("thread", ""),
         ("react", ":like"),
         ("reviewed", ""),
+        ("ask", ":revenue"),
     )
 ] + [
     "lang:²",
@@ -69,6 +71,10 @@ FORGED = [
     "need:up:1:org",
     "need:ORG:done:1",
     "need:escalate:1",
+    "ask:1",
+    "ask:1:Revenue",
+    "ask:1:revenue:x",
+    "ask::revenue",
 ]
 
 
@@ -161,12 +167,18 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.reviewed(2**63 - 1): VerdictPress(2**63 - 1),
     }
     assert {data: callback_data.read_verdict(data) for data in verdicts} == verdicts
+    asks = {
+        callback_data.ask(5, "revenue"): AskPress(5, "revenue"),
+        callback_data.ask(2**63 - 1, "customers_floor"): AskPress(2**63 - 1, "customers_floor"),
+    }
+    assert {data: callback_data.read_ask(data) for data in asks} == asks
     read = (
         callback_data.read_press,
         callback_data.read_need,
         callback_data.read_language,
         callback_data.read_comment,
         callback_data.read_verdict,
+        callback_data.read_ask,
     )
     for data in FORGED:
         assert [r(data) for r in read] == [None] * len(read), data
@@ -180,7 +192,7 @@ def test_no_other_module_writes_button_data() -> None:
     root = Path(__file__).parent.parent / "bot"
     formats = re.compile(
         r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
-        r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread|react|reviewed):"""
+        r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread|react|reviewed|ask):"""
         r"""|callback_data=f["']"""
     )
     offenders = [

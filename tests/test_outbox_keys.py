@@ -36,6 +36,8 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.comment(4): "comment:4",
     outbox_keys.reaction(4, 9001, "like"): "reaction:4:9001:like",
     outbox_keys.reviewed(4): "reviewed_mark:4",
+    outbox_keys.ask(4): "ask_more:4",
+    outbox_keys.answer_changed(5): "answer_changed:5",
 }
 
 
@@ -57,6 +59,8 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(Purpose.COMMENT, {"comment": "4"}),
         Key(Purpose.REACTION, {"submission": "4", "reactor": "9001", "reaction": "like"}),
         Key(Purpose.REVIEWED, {"submission": "4"}),
+        Key(Purpose.ASK, {"comment": "4"}),
+        Key(Purpose.ANSWER_CHANGED, {"comment": "5"}),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other

@@ -130,6 +130,8 @@ async def button(update: Update, context: Context) -> None:
     if result.close_buttons:
         await _close_buttons(query)
     await send_all(context.bot, query.from_user.id, result.replies)
+    if result.queued:
+        context.wake_sender()
 
 
 async def _close_buttons(query: CallbackQuery) -> None:
@@ -179,6 +181,7 @@ def add_handlers(application: MonthendApp) -> None:
             CallbackQueryHandler(manager.need_button, pattern=callback_data.NEED_PATTERN),
             CallbackQueryHandler(manager.comment_button, pattern=callback_data.COMMENT_PATTERN),
             CallbackQueryHandler(manager.verdict_button, pattern=callback_data.VERDICT_PATTERN),
+            CallbackQueryHandler(manager.ask_button, pattern=callback_data.ASK_PATTERN),
             CallbackQueryHandler(button),
         ]
     )

@@ -1,6 +1,6 @@
 """A department manager's (or org admin's) commands, each guarded by
 `bot.services.access.manager_command`, the buttons that answer needs, and those that write in
-a report's review thread (its member's too)."""
+a report's review thread (its member's too) or ask for more on one answer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot import commands
 from bot.chat.context import Context, Handler
 from bot.chat.replies import send_all
 from bot.chat.updates import answer_press, who_wrote
-from bot.services import deadlines, digests, needs, reviews, status, targets
+from bot.services import asking, deadlines, digests, needs, reviews, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
 
@@ -81,3 +81,5 @@ comment_button: Final = button(reviews.press)
 """A review thread's button: comment on a report or one answer, or reply to a comment."""
 verdict_button: Final = button(reviews.verdict, wakes=True)  # the member is told
 """A reaction or mark-reviewed button under a report."""
+ask_button: Final = button(asking.press)
+"""❔ beside an answer under a report: ask for more on it."""

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.questionnaire import Kpi, Question, Questionnaire
 from bot.timing.periods import Period
-from storage.models import NeedStatus
+from storage.models import CommentKind, NeedStatus
 
 
 class Status(enum.StrEnum):
@@ -255,7 +255,9 @@ class NeedItem:
 @dataclass(frozen=True)
 class Comment:
     """A manager's comment in the review thread of a member's report (on one answer, or on
-    the whole report when `question` is None), or the member's reply."""
+    the whole report when `question` is None), or the member's reply; by `kind`, a manager
+    asking for more on one answer, or the member's `change` of it (the answer before, None
+    when there was none, and after)."""
 
     member: str
     question: Question | None
@@ -263,6 +265,8 @@ class Comment:
     text: str
     written_at: datetime
     by_member: bool
+    kind: CommentKind = CommentKind.COMMENT
+    change: tuple[MemberAnswer | None, MemberAnswer] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
@@ -11,7 +11,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from bot.questionnaire import Kind, Question, localized
-from bot.services import callback_data, outbox, outbox_keys, reminders
+from bot.services import asking, callback_data, outbox, outbox_keys, reminders
 from bot.services.callback_data import Action, Press
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
@@ -25,9 +25,11 @@ from bot.wording.i18n import Translator, normalize_language, translator
 from bot.wording.numbers import NumberFormatError, parse_number
 from storage.models import (
     Answer,
+    AnswerValue,
     CycleState,
     Member,
     MemberStatus,
+    ReviewComment,
     Submission,
     SubmissionState,
 )
@@ -47,18 +49,21 @@ PART_GAP: Final = timedelta(seconds=10)
 
 @dataclass(frozen=True)
 class ButtonResult:
-    """What pressing a button leads to: replies, a short notice, and whether the pressed
-    message should lose its buttons (so it cannot be pressed twice)."""
+    """What pressing a button leads to: replies, a short notice, whether the pressed message
+    should lose its buttons (so it cannot be pressed twice), and whether a message for someone
+    else was queued in the outbox (a manager told of a changed answer)."""
 
     replies: list[OutMessage] = field(default_factory=list)
     notice: str = ""
     close_buttons: bool = False
+    queued: bool = False
 
 
 @dataclass(frozen=True)
 class TextResult:
     """What a text message leads to: replies to its sender, and whether a message for someone
-    else was queued in the outbox (a review comment, a manager's reply to a need)."""
+    else was queued in the outbox (a review comment, a manager's reply to a need, a manager
+    told of a changed answer)."""
 
     replies: list[OutMessage]
     queued: bool = False
@@ -75,15 +80,25 @@ def not_registered(t: Translator) -> OutMessage:
 
 
 class Questioning:
-    """One member's submission in an open cycle, and the moves they can make on it."""
+    """One member's submission in an open cycle, and the moves they can make on it; `asked`,
+    a manager's ask for more that the answer to its question answers."""
 
-    def __init__(self, session: Session, submission: Submission, t: Translator, now: datetime):
+    def __init__(
+        self,
+        session: Session,
+        submission: Submission,
+        t: Translator,
+        now: datetime,
+        asked: ReviewComment | None = None,
+    ):
         self.session = session
         self.submission = submission
         self.t = t
         self.now = now
+        self.asked = asked
         self.questionnaire = submission_questionnaire(submission)
         self.answers = {a.question: a for a in submission.answers}
+        self.told: list[str] = []  # what came of `asked`, said above the next question
 
     @property
     def submitted(self) -> bool:
@@ -255,6 +270,7 @@ class Questioning:
         skipped: bool = False,
     ) -> None:
         answer = self.answers.get(question.key)
+        before = None if answer is None else AnswerValue.of(answer)
         if answer is None:
             answer = Answer(question=question.key, answered_at=self.now)
             self.submission.answers.append(answer)
@@ -266,9 +282,13 @@ class Questioning:
         self.submission.updated_at = self.now
         if question.key == NEEDS_QUESTION:
             sync_needs(self.session, self.submission, answer, self.now)
+        if self.asked is not None and self.asked.question == question.key:
+            self.told.append(asking.answered(self.session, self.asked, before, answer, self.now))
+            self.asked = None
 
     def _advance(self, *notes: str) -> list[OutMessage]:
         """Move on to the next unanswered question (or the review), `notes` above it."""
+        notes = (*self.told, *notes)
         following = self.unanswered()
         self.submission.current_question = following.key if following else None
         if not self.submitted:
@@ -339,13 +359,16 @@ def handle_text(
         repeated = previous is not None and message_id <= previous
         flow = _flow(session, member, services.clock.now())
         member.last_message_id = max(message_id, previous or 0)  # flushed once
+        if isinstance(flow, OutMessage):
+            return TextResult([flow])
         if flow is None:
             return TextResult([_no_cycle(translator(member.language))])
         if repeated:  # delivered again after a restart: taken already, so the last one taken
             # asks again (its reply may not have arrived) and those before it pass quietly
             return TextResult(flow.ask_current() if message_id == previous else [])
         follows = previous is not None and message_id == previous + 1
-        return TextResult(flow.take_message(text, sent_at, follows))
+        replies = flow.take_message(text, sent_at, follows)
+        return TextResult(replies, queued=bool(flow.told))
 
 
 def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
@@ -356,6 +379,8 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
             found = member_by_telegram_id(session, telegram_id)
             return [_outsider(found, services.config.defaults.language)]
         flow = _flow(session, member, services.clock.now())
+        if isinstance(flow, OutMessage):
+            return [flow]
         if flow is None:
             return [_no_cycle(translator(member.language))]
         if flow.unanswered() is not None and not flow.submitted:
@@ -388,9 +413,12 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             reply = reminders.press(services, session, submission, pressed.action)
             result = ButtonResult([reply], close_buttons=True)
         else:
-            flow = Questioning(session, submission, t, services.clock.now())
+            answers = pressed.action in (Action.PICK, Action.SKIP)
+            asked = asking.waiting(session, member.id, submission.id) if answers else None
+            flow = Questioning(session, submission, t, services.clock.now(), asked)
             repeated = member.last_press_id == press_id
             result = _press_again(flow, pressed) if repeated else _press(flow, pressed)
+            result = replace(result, queued=bool(flow.told))
         if result.replies:  # taken: only the last press taken is asked again when redelivered,
             member.last_press_id = press_id  # as presses taken before it are out of date by then
         return result
@@ -427,11 +455,22 @@ def _press(flow: Questioning, pressed: Press) -> ButtonResult:
     return stale
 
 
-def _flow(session: Session, member: Member, now: datetime) -> Questioning | None:
+def _flow(session: Session, member: Member, now: datetime) -> Questioning | OutMessage | None:
+    """The member's submission their next answer is for: the one a manager's ask for more put
+    in front of them, unless they have answered another one since, else their newest open
+    one. A message instead when the ask's month end is closed since (the ask no longer holds
+    their next message); None when nothing is open."""
+    t = translator(member.language)
     submission = open_submission(session, member.id)
-    if submission is None:
-        return None
-    return Questioning(session, submission, translator(member.language), now)
+    asked = asking.waiting(session, member.id)
+    if asked is None or (
+        submission is not None and submission.updated_at > asked.submission.updated_at
+    ):
+        return None if submission is None else Questioning(session, submission, t, now)
+    if asked.submission.cycle.state is not CycleState.OPEN:
+        asked.submission.current_question = None
+        return OutMessage(asking.closed(asked.submission, t))
+    return Questioning(session, asked.submission, t, now, asked)
 
 
 def _no_cycle(t: Translator) -> OutMessage:

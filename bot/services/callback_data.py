@@ -26,6 +26,8 @@ COMMENT_PATTERN: Final = re.compile(r"^(?:review|thread):")
 """What the review thread buttons' handler is registered for."""
 VERDICT_PATTERN: Final = re.compile(r"^(?:react|reviewed):")
 """What the reaction and mark-reviewed buttons' handler is registered for."""
+ASK_PATTERN: Final = re.compile(r"^ask:")
+"""What the ask-for-more buttons' handler is registered for."""
 
 
 class Action(enum.StrEnum):
@@ -90,6 +92,15 @@ class CommentPress:
 
 
 @dataclass(frozen=True)
+class AskPress:
+    """A manager's press to ask for more on the answer to `question` in the report
+    `submission_id`."""
+
+    submission_id: int
+    question: str
+
+
+@dataclass(frozen=True)
 class VerdictPress:
     """A manager's press under a report: a `reaction`, or marking it reviewed (None)."""
 
@@ -115,6 +126,7 @@ _NEED: Final = re.compile(rf"need:(?:org:({_ORG_ACTIONS})|({'|'.join(NeedAction)
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
 _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
+_ASK: Final = re.compile(rf"ask:{_ID}:{_WORD}")
 _VERDICT: Final = re.compile(rf"(?:react:{_ID}:({'|'.join(Reaction)})|reviewed:{_ID})")
 
 
@@ -190,6 +202,20 @@ def read_verdict(data: str) -> VerdictPress | None:
     if found is None or (submission_id := _id(found[1] or found[3])) is None:
         return None
     return VerdictPress(submission_id, Reaction(found[2]) if found[2] else None)
+
+
+def ask(submission_id: int, question: str) -> str:
+    """The data of a manager's button to ask for more on a report's answer to `question`:
+    `ask:submission:question`."""
+    return _checked(f"ask:{submission_id}:{question}")
+
+
+def read_ask(data: str) -> AskPress | None:
+    """The ask-for-more press that `data` stands for, or None."""
+    found = _ASK.fullmatch(data)
+    if found is None or (submission_id := _id(found[1])) is None:
+        return None
+    return AskPress(submission_id, found[2])
 
 
 def language(code: str) -> str:

@@ -33,6 +33,8 @@ class Purpose(enum.StrEnum):
     COMMENT = "comment"  # a comment or reply in the review thread of a member's report
     REACTION = "reaction"  # a manager's reaction to a member's report
     REVIEWED = "reviewed"  # the news that a member's report was reviewed
+    ASK = "ask"  # a manager asks for more on one answer of a member's report
+    ANSWER_CHANGED = "answer_changed"  # the member answered it again: the manager is told
 
 
 FORMATS: Final = {
@@ -51,6 +53,8 @@ FORMATS: Final = {
     Purpose.COMMENT: "comment:{comment}",
     Purpose.REACTION: "reaction:{submission}:{reactor}:{reaction}",
     Purpose.REVIEWED: "reviewed_mark:{submission}",
+    Purpose.ASK: "ask_more:{comment}",
+    Purpose.ANSWER_CHANGED: "answer_changed:{comment}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -179,6 +183,18 @@ def reaction(submission_id: int, reactor_telegram_id: int, reaction: str) -> str
 def reviewed(submission_id: int) -> str:
     """The news that a member's report was reviewed: once."""
     return _built(Purpose.REVIEWED, submission=submission_id)
+
+
+def ask(comment_id: int) -> str:
+    """A manager's question asking for more on one answer, with that question again, for the
+    member: once."""
+    return _built(Purpose.ASK, comment=comment_id)
+
+
+def answer_changed(change_id: int) -> str:
+    """The news, for the manager who asked, that the member answered again (`change_id`, the
+    change in the review thread): once."""
+    return _built(Purpose.ANSWER_CHANGED, comment=change_id)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

@@ -10,6 +10,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.asking import entry_text
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator
 from bot.wording.text import shorten
@@ -55,13 +56,13 @@ def thread_lines(
     shown: int = THREAD_SHOWN,
     limit: int = QUOTED_LIMIT,
 ) -> list[str]:
-    """A line per comment, the newest `shown` of them: who wrote it and what, cut to `limit`
-    characters, as HTML."""
+    """A line per comment, the newest `shown` of them: who wrote it and what (an ask for more
+    and the change it led to included), cut to `limit` characters, as HTML."""
     lines = []
     if (earlier := len(comments) - shown) > 0:
         lines.append(t.ngettext("… %(n)s earlier comment", "… %(n)s earlier comments", earlier))
     return lines + [
-        f"• {html(author_name(c, t))}: {html(shorten(c.text or '', limit))}"
+        f"• {html(author_name(c, t))}: {html(shorten(entry_text(c, t), limit))}"
         for c in comments[-shown:]
     ]
 

@@ -10,6 +10,8 @@ admins) write in its thread; the member replies only to their managers' comments
 
 Under the report a manager also reacts with one tap (👍 👏 ❓) and marks it reviewed; the member
 is told of each once, through the outbox, and "reviewed 4/6" shows in `/status` and the digest.
+Beside each answer's 💬 a manager asks for more with ❔ (`bot.services.asking`); the question
+they write is delivered here, with the answer's question asked again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot import commands
 from bot.questionnaire import Question, localized
-from bot.services import callback_data, outbox, outbox_keys
+from bot.services import asking, callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
@@ -40,12 +42,20 @@ from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from bot.wording.numbers import format_number
 from bot.wording.text import shorten
-from storage.models import Member, ReviewComment, Submission, SubmissionState
+from storage.models import (
+    CommentKind,
+    CycleState,
+    Member,
+    ReviewComment,
+    Submission,
+    SubmissionState,
+)
 from storage.queries import member_by_telegram_id, stop_writing
 
 COMMENT_LIMIT: Final = 2000
 """The longest comment kept; the rest of a longer one is cut."""
 BUTTONS_PER_ROW: Final = 6
+"""Buttons on an answer's row: an even number, so that an answer's 💬 and ❔ stay together."""
 REACTIONS: Final = {Reaction.LIKE: "👍", Reaction.APPLAUSE: "👏", Reaction.QUESTION: "❓"}
 """The reactions a manager has under a report, as shown."""
 
@@ -101,11 +111,23 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
             **what,
         ),
     ]
-    numbered = [
-        Button(f"💬 {questionnaire.number(q.key)}", callback_data.comment(submission.id, q.key))
-        for q in questionnaire.questions
-        if q.key in answers
-    ]
+    asks = submission.cycle.state is CycleState.OPEN
+    if asks:
+        lines.append(
+            t.gettext(
+                "Tap ❔ and a number to ask for more on that answer: %(name)s is asked that "
+                "question again with yours, and may change the answer until the month end is "
+                "closed.",
+                **what,
+            )
+        )
+    numbered = []
+    for q in questionnaire.questions:
+        if q.key in answers:
+            number = questionnaire.number(q.key)
+            numbered.append(Button(f"💬 {number}", callback_data.comment(submission.id, q.key)))
+            if asks:
+                numbered.append(Button(f"❔ {number}", callback_data.ask(submission.id, q.key)))
     verdicts = [
         Button(shown, callback_data.react(submission.id, reaction))
         for reaction, shown in REACTIONS.items()
@@ -245,7 +267,7 @@ _BEING_WRITTEN: Final = (  # built once: every text message is checked with it
 def take_comment(
     services: Services, session: Session, telegram_id: int, presser: Member | None, text: str
 ) -> list[OutMessage] | None:
-    """The message after a comment or reply button, in the unit of work that handles it:
+    """The message after a comment, ask or reply button, in the unit of work that handles it:
     stored in the report's thread and queued for the other side. None when `telegram_id`
     (`presser`, when registered) is writing no comment: the message is something else."""
     draft = session.scalars(_BEING_WRITTEN, {"sender": telegram_id}).first()
@@ -261,6 +283,10 @@ def take_comment(
     if not comment:
         session.delete(draft)
         return [OutMessage(t.gettext("An empty comment is not sent."))]
+    asks = draft.kind is CommentKind.ASK
+    if asks and draft.submission.cycle.state is not CycleState.OPEN:  # closed since the press
+        session.delete(draft)
+        return [OutMessage(asking.closed(draft.submission, t))]
     if len(comment) > COMMENT_LIMIT:  # kept waiting: the next message is the comment again
         note = t.gettext(
             "A comment can be up to %(limit)s characters long; this one has %(length)s. "
@@ -273,15 +299,23 @@ def take_comment(
     draft.created_at = services.clock.now()
     session.flush()
     _deliver(session, draft, replied, draft.created_at)
-    to = _addressee(draft.submission, replied, draft.by_member, t)
-    return [OutMessage(t.gettext("Your comment is sent to %(name)s.", name=html(to)))]
+    if replied is not None and replied.kind is CommentKind.ASK:  # replied instead of answering
+        asking.release(replied)
+    to = html(_addressee(draft.submission, replied, draft.by_member, t))
+    if asks:
+        sent = t.gettext(
+            "Your question is sent to %(name)s; you are told when they answer.", name=to
+        )
+    else:
+        sent = t.gettext("Your comment is sent to %(name)s.", name=to)
+    return [OutMessage(sent)]
 
 
 def _deliver(
     session: Session, comment: ReviewComment, replied: ReviewComment | None, now: datetime
 ) -> None:
     """Queue `comment` for the other side of its thread, once, with the answer it is on and
-    the comment it replies to quoted."""
+    the comment it replies to quoted; an ask for more with the answer's question again."""
     submission = comment.submission
     if comment.by_member:
         assert replied is not None  # a member only replies
@@ -297,6 +331,8 @@ def _deliver(
     }
     if comment.by_member:
         header = t.gettext("💬 %(author)s replied about their report for %(period)s:", **what)
+    elif comment.kind is CommentKind.ASK:
+        header = t.gettext("❔ %(author)s asks for more on your report for %(period)s:", **what)
     elif replied is not None:
         header = t.gettext("💬 %(author)s replied about your report for %(period)s:", **what)
     else:
@@ -309,14 +345,24 @@ def _deliver(
         *(f"<blockquote>{quote}</blockquote>" for quote in quotes),
         html(comment.text or ""),
     ]
-    button = Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id))
+    keyboard: Keyboard = ((Button(t.gettext("↩️ Reply"), callback_data.thread(comment.id)),),)
+    key, kind = outbox_keys.comment(comment.id), "comment"
+    if comment.kind is CommentKind.ASK and comment.question:
+        again = asking.put_again(submission, comment.question, t, now)
+        hint = t.gettext(
+            "Answer it again to change your answer, or tap ↩️ Reply to write to %(author)s.",
+            **what,
+        )
+        lines += ["", again.text, "", hint]
+        keyboard = (*again.buttons, *keyboard)
+        key, kind = outbox_keys.ask(comment.id), "ask"
     outbox.enqueue(
         session,
-        key=outbox_keys.comment(comment.id),
+        key=key,
         chat_id=chat_id,
         member_id=None if recipient is None else recipient.id,
-        kind="comment",
-        message=OutMessage("\n".join(lines), ((button,),)),
+        kind=kind,
+        message=OutMessage("\n".join(lines), keyboard),
         now=now,
     )
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from bot.digest.model import Comment
-from bot.questionnaire import Questionnaire
-from storage.models import Member, ReviewComment, Submission
+from bot.digest.model import Comment, MemberAnswer
+from bot.questionnaire import Question, Questionnaire
+from storage.models import AnswerValue, Member, ReviewComment, Submission
 
 
 def review_comments(
     session: Session, cycle_id: int, questionnaire: Questionnaire
 ) -> tuple[Comment, ...]:
-    """Every comment and reply written on the cycle's reports, in the order written (comments
-    still being written are not shown)."""
+    """Every comment and reply written on the cycle's reports, asks for more and the changes
+    they led to, in the order written (comments still being written are not shown)."""
     known = {q.key: q for q in questionnaire.questions}
     author = aliased(Member)
     rows = session.execute(
@@ -25,14 +25,32 @@ def review_comments(
         .where(Submission.cycle_id == cycle_id, ReviewComment.text.is_not(None))
         .order_by(ReviewComment.created_at, ReviewComment.id)
     )
-    return tuple(
-        Comment(
-            member=name,
-            question=None if c.question is None else known.get(c.question),
-            author=name if c.by_member else written_by,
-            text=c.text or "",
-            written_at=c.created_at,
-            by_member=c.by_member,
+    comments = []
+    for name, written_by, c in rows:
+        question = None if c.question is None else known.get(c.question)
+        comments.append(
+            Comment(
+                member=name,
+                question=question,
+                author=name if c.by_member else written_by,
+                text=c.text or "",
+                written_at=c.created_at,
+                by_member=c.by_member,
+                kind=c.kind,
+                change=None if question is None else _change(question, c.changed),
+            )
         )
-        for name, written_by, c in rows
+    return tuple(comments)
+
+
+def _change(
+    question: Question, changed: tuple[AnswerValue | None, AnswerValue] | None
+) -> tuple[MemberAnswer | None, MemberAnswer] | None:
+    """A change of the answer to `question`, as the digest holds answers."""
+    if changed is None:
+        return None
+    before, after = changed
+    return (
+        None if before is None else MemberAnswer(question, *before),
+        MemberAnswer(question, *after),
     )

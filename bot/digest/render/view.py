@@ -16,6 +16,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
 
 from bot.digest.model import (
+    Comment,
     Digest,
     FollowThrough,
     KpiFigures,
@@ -26,13 +27,15 @@ from bot.digest.model import (
     Theme,
     ratio,
 )
+from bot.digest.render.labels import change_text, kpi_label
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
-from bot.questionnaire import Kind, Kpi, Measure, Question, localized
+from bot.questionnaire import Kind, Kpi, Question, localized
 from bot.wording.dates import day_text, moment_text, month_text
 from bot.wording.i18n import Translator
 from bot.wording.numbers import EMPTY_VALUE, number_style
 from bot.wording.text import html_length, joined, shorten
+from storage.models import CommentKind
 
 ANSWER_LIMIT: Final = 1000
 """Longest answer (escaped) shown in a Telegram message; the report file has the full text."""
@@ -424,9 +427,30 @@ class DigestView:
                 f"{localized(c.question.text, self.t)}"
             )
             author = c.author or self.t.gettext("A manager")
-            shown = CommentView(topic, author, self.moment(c.written_at), c.text)
+            shown = CommentView(topic, author, self.moment(c.written_at), self._entry(c))
             threads.setdefault(c.member, []).append(shown)
         return [ThreadView(member, tuple(comments)) for member, comments in threads.items()]
+
+    def _entry(self, comment: Comment) -> str:
+        """What an entry of a thread says: the comment, the ask for more, or the change."""
+        if comment.kind is CommentKind.ASK:
+            return self.t.gettext("Asked for more: %(text)s", text=comment.text)
+        if comment.change is None or comment.question is None:
+            return comment.text
+        before, after = comment.change
+        return change_text(
+            self.digest.questionnaire,
+            comment.question,
+            EMPTY_VALUE if before is None else self._given(before),
+            self._given(after),
+            self.t,
+        )
+
+    def _given(self, answer: MemberAnswer) -> str:
+        """An answer as given, a skipped one too."""
+        if answer.skipped:
+            return self.t.gettext("(skipped)")
+        return self._value(answer.question, answer)
 
     # answers
     def sections(self) -> list[SectionView]:
@@ -456,7 +480,7 @@ class DigestView:
         """What an answer to `q` is labelled with: its KPI, or the question (none when it is
         its section's only question)."""
         if q.kpi is not None:
-            return self._kpi_label(q.kpi, q.measure)
+            return kpi_label(self.digest.questionnaire, q, self.t)
         label = "" if alone else localized(q.text, self.t)
         return _clipped(_first_sentence(label), LABEL_LIMIT) if self.brief else label
 
@@ -468,14 +492,6 @@ class DigestView:
             return AnswerView(label, text)
         shown = _clipped(text, ANSWER_LIMIT)
         return AnswerView(label, shown, cut=shown != text)
-
-    def _kpi_label(self, key: str, measure: Measure | None) -> str:
-        kpi = localized(self.digest.questionnaire.kpi(key).name, self.t)
-        if measure is Measure.FLOOR:
-            return self.t.gettext("%(kpi)s floor target", kpi=kpi)
-        if measure is Measure.STRETCH:
-            return self.t.gettext("%(kpi)s stretch target", kpi=kpi)
-        return kpi
 
     @cached_property
     def _units(self) -> dict[str, str]:
