@@ -299,8 +299,8 @@ def take_comment(
     draft.created_at = services.clock.now()
     session.flush()
     _deliver(session, draft, replied, draft.created_at)
-    if replied is not None and replied.kind is CommentKind.ASK:  # replied instead of answering
-        asking.release(replied)
+    if draft.by_member and replied is not None and replied.kind is CommentKind.ASK:
+        asking.release(replied)  # replied instead of answering
     to = html(_addressee(draft.submission, replied, draft.by_member, t))
     if asks:
         sent = t.gettext(
