@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest.gather.comments import review_comments
-from bot.digest.gather.figures import Goal, answered_figures, goals, period_figures
+from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import digest_needs
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.model import (
     Digest,
     FollowThrough,
-    KpiFigures,
     KpiRow,
     KpiTotal,
     MemberAnswer,
@@ -28,7 +27,7 @@ from bot.digest.model import (
 )
 from bot.follow_through import Given, StoredItems, marked_items
 from bot.gc_pause import collection_paused
-from bot.questionnaire import Kind, Measure, Questionnaire
+from bot.questionnaire import Kind, Questionnaire
 from bot.timing.periods import Period
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, effective_deadline
@@ -64,32 +63,12 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
     this = answered_figures(
         questionnaire, ((s.member_id, answers.get(s.id, {})) for s in submissions)
     )
-    before = period_figures(  # 环比, and the floors planned then: this month's targets
-        session, cycle.department_id, period.previous(), kpis, (Measure.ACTUAL, Measure.FLOOR)
-    )
-    year_ago = period_figures(
-        session, cycle.department_id, period.shift(-12), kpis, measures=(Measure.ACTUAL,)
-    )
-    planned = goals(session, cycle.department_id, period, kpis, before)
-    no_figures: dict[Any, Any] = {}
-    rows: list[KpiRow] = []
-    for s in submissions:
-        goal, actual = planned.get(s.member_id, no_figures), this.get(s.member_id, no_figures)
-        previous = before.get(s.member_id, no_figures)
-        last_year = year_ago.get(s.member_id, no_figures)
-        rows.extend(
-            KpiRow(
-                s.name,
-                KpiFigures(
-                    kpi=kpi,
-                    target=_goal(goal.get(kpi.key)),
-                    actual=actual.get((kpi.key, Measure.ACTUAL)),
-                    previous=previous.get((kpi.key, Measure.ACTUAL)),
-                    last_year=last_year.get((kpi.key, Measure.ACTUAL)),
-                ),
-            )
-            for kpi in kpis
-        )
+    measured = yardsticks(session, cycle.department_id, period, kpis)
+    rows = [
+        KpiRow(s.name, figures)
+        for s in submissions
+        for figures in measured.figures(s.member_id, this)
+    ]
     return Digest(
         department=cycle.department.name,
         period=period,
@@ -199,10 +178,6 @@ def _report(
         unreachable=submission.unreachable,
         reviewed=submission.reviewed,
     )
-
-
-def _goal(goal: Goal | None) -> Decimal | None:
-    return None if goal is None else goal.floor
 
 
 def _follow_through(

@@ -7,13 +7,14 @@ compared with this one's when their KPI has the same unit in both questionnaires
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from bot.digest.model import KpiFigures
 from bot.follow_through import Given
 from bot.questionnaire import Kpi, Measure, Questionnaire
 from bot.timing.periods import Period
@@ -59,18 +60,24 @@ def cycle_figures(
     cycle: Cycle,
     kpis: Iterable[Kpi] | None = None,
     measures: Collection[Measure] = tuple(Measure),
+    members: Collection[int] | None = None,
 ) -> Figures:
-    """Every member's KPI numbers in `cycle` (only `measures`); with `kpis`, only those KPIs,
-    and only where the cycle measured them in the same unit."""
+    """Every member's KPI numbers in `cycle` (only `measures`; with `members`, only theirs);
+    with `kpis`, only those KPIs, and only where the cycle measured them in the same unit."""
     tracked = _tracked(Questionnaire.from_json(cycle.questionnaire), kpis, measures)
     figures: Figures = {}
     if not tracked:
         return figures
+    whose: ColumnElement[bool] = (
+        in_cycle(session, Answer.submission_id, cycle.id)
+        if members is None
+        else and_(Submission.cycle_id == cycle.id, Submission.member_id.in_(members))
+    )
     rows = session.connection().execute(
         select(Submission.member_id, Answer.question, Answer.number)
         .join(Answer, Answer.submission_id == Submission.id)
         .where(
-            in_cycle(session, Answer.submission_id, cycle.id),
+            whose,
             Answer.question.in_(tracked),
             Answer.skipped.is_(False),
         )
@@ -104,11 +111,12 @@ def period_figures(
     period: Period,
     kpis: Iterable[Kpi],
     measures: Collection[Measure] = tuple(Measure),
+    members: Collection[int] | None = None,
 ) -> Figures:
-    """The department's KPI numbers (`measures`) of `period` in `kpis`' units; empty when it
-    had no cycle."""
+    """The department's KPI numbers (`measures`; with `members`, only theirs) of `period` in
+    `kpis`' units; empty when it had no cycle."""
     cycle = cycle_for(session, department_id, str(period))
-    return {} if cycle is None else cycle_figures(session, cycle, kpis, measures)
+    return {} if cycle is None else cycle_figures(session, cycle, kpis, measures, members)
 
 
 def goals(
@@ -117,12 +125,14 @@ def goals(
     period: Period,
     kpis: Iterable[Kpi],
     planned: Figures | None = None,
+    members: Collection[int] | None = None,
 ) -> dict[int, dict[str, Goal]]:
-    """member id -> KPI key -> the member's goal for `period`: planned the month before, or
-    set by the manager. `planned` is the month before's figures, when already read."""
+    """member id -> KPI key -> the member's goal for `period` (with `members`, only theirs):
+    planned the month before, or set by the manager. `planned` is the month before's figures,
+    when already read."""
     kpis = tuple(kpis)
     if planned is None:
-        planned = period_figures(session, department_id, period.previous(), kpis)
+        planned = period_figures(session, department_id, period.previous(), kpis, members=members)
     found: dict[int, dict[str, Goal]] = {}
     for member_id, values in planned.items():
         for kpi in kpis:
@@ -140,6 +150,7 @@ def goals(
             Member.department_id == department_id,
             Target.period == str(period),
             Target.kpi.in_(keys),
+            *(() if members is None else (Target.member_id.in_(members),)),
         )
     )
     for member_id, kpi_key, value in set_by_manager:
@@ -147,3 +158,52 @@ def goals(
         stretch = own.stretch if own is not None else None
         found[member_id][kpi_key] = Goal(value, stretch, by_manager=True)
     return found
+
+
+@dataclass(frozen=True)
+class Yardsticks:
+    """What a month's KPI numbers are measured against: each member's goal (完成率), their
+    actual the month before (环比) and in the same month a year before (同比)."""
+
+    kpis: tuple[Kpi, ...]
+    goals: dict[int, dict[str, Goal]]
+    previous: Figures
+    last_year: Figures
+
+    def figures(self, member_id: int, actual: Figures) -> Iterator[KpiFigures]:
+        """The member's figures of each KPI, their `actual` numbers (a month's, by member id)
+        measured against these yardsticks."""
+        goal = self.goals.get(member_id, {})
+        this = actual.get(member_id, {})
+        previous = self.previous.get(member_id, {})
+        last_year = self.last_year.get(member_id, {})
+        for kpi in self.kpis:
+            floor = goal.get(kpi.key)
+            yield KpiFigures(
+                kpi=kpi,
+                target=None if floor is None else floor.floor,
+                actual=this.get((kpi.key, Measure.ACTUAL)),
+                previous=previous.get((kpi.key, Measure.ACTUAL)),
+                last_year=last_year.get((kpi.key, Measure.ACTUAL)),
+            )
+
+
+def yardsticks(
+    session: Session,
+    department_id: int,
+    period: Period,
+    kpis: Iterable[Kpi],
+    members: Collection[int] | None = None,
+) -> Yardsticks:
+    """The yardsticks of the department's KPI numbers of `period` (with `members`, only
+    theirs): the floors planned the month before or the manager's targets, and earlier
+    actuals in `kpis`' units."""
+    kpis = tuple(kpis)
+    before = period_figures(  # 环比, and the floors planned then: this month's targets
+        session, department_id, period.previous(), kpis, (Measure.ACTUAL, Measure.FLOOR), members
+    )
+    year_ago = period_figures(
+        session, department_id, period.shift(-12), kpis, (Measure.ACTUAL,), members
+    )
+    planned = goals(session, department_id, period, kpis, before, members)
+    return Yardsticks(kpis, planned, before, year_ago)
