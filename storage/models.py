@@ -242,6 +242,9 @@ class Cycle(Base):
     opened_at: Mapped[datetime]
     deadline_handled_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # When the reminder to review its reports was queued for the managers, or found not due
+    # (every report reviewed, or no reminder configured): it is looked for no more.
+    review_reminder_handled_at: Mapped[datetime | None]
 
     department: Mapped[Department] = relationship()
     submissions: Mapped[list[Submission]] = relationship(back_populates="cycle")

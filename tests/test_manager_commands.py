@@ -244,12 +244,18 @@ def test_status_is_live_with_leave_progress_and_unreachable_members(
         )
         # a namesake of the unreachable 李伟, who can be reached
         session.execute(update(Member).where(Member.telegram_id == WANG).values(name="李伟"))
-    (shown,) = status.status(services, MANAGER_ID, "en", [])
+    shown, listed = status.status(services, MANAGER_ID, "en", [])
     text = html_to_plain(shown.text)
     assert "✅ On time: 1\n• 李伟\n" in text
     assert "📵 Cannot be reached (Telegram refuses delivery): 1\n• 李伟" in text
     assert "Missing" not in text  # not before the deadline
     assert "🌴 On leave: 1\n• Anna Schmidt" in text
+    # The one submitted report opens with a tap.
+    assert html_to_plain(listed.text) == (
+        "🔍 Reports to review · Sales · October 2026\n"
+        "Not reviewed yet: 1 of 1 submitted. Tap a name to open the report."
+    )
+    assert [[b.text for b in row] for row in listed.buttons] == [["🔍 李伟"]]
 
 
 def test_remind_nudges_those_missing_once_an_hour_within_the_cap(

@@ -182,6 +182,7 @@ def add_handlers(application: MonthendApp) -> None:
             CallbackQueryHandler(manager.comment_button, pattern=callback_data.COMMENT_PATTERN),
             CallbackQueryHandler(manager.verdict_button, pattern=callback_data.VERDICT_PATTERN),
             CallbackQueryHandler(manager.ask_button, pattern=callback_data.ASK_PATTERN),
+            CallbackQueryHandler(manager.browse_button, pattern=callback_data.BROWSE_PATTERN),
             CallbackQueryHandler(button),
         ]
     )

@@ -13,7 +13,7 @@ from bot import commands
 from bot.chat.context import Context, Handler
 from bot.chat.replies import send_all
 from bot.chat.updates import answer_press, who_wrote
-from bot.services import asking, deadlines, digests, needs, reviews, status, targets
+from bot.services import asking, deadlines, digests, needs, review_nav, reviews, status, targets
 from bot.services.context import Services
 from bot.services.messages import Outgoing
 
@@ -83,3 +83,5 @@ verdict_button: Final = button(reviews.verdict, wakes=True)  # the member is tol
 """A reaction or mark-reviewed button under a report."""
 ask_button: Final = button(asking.press)
 """❔ beside an answer under a report: ask for more on it."""
+browse_button: Final = button(review_nav.press)
+"""A button that opens a member's report, or a page of the list of reports."""

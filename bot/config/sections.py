@@ -215,6 +215,9 @@ class ScheduleConfig(ConfigModel):
     quiet_on_days_off: bool = Field(default=True, strict=True)
     max_reminders: int = Field(default=3, ge=0, le=20, strict=True)
     remind_later_at: LocalTime = time(9, 0)
+    review_reminder_working_days: int = Field(default=3, ge=0, le=20, strict=True)
+    """Working days after the deadline at which a manager who has not marked every submitted
+    report reviewed gets one reminder listing them (0: none)."""
 
     @model_validator(mode="after")
     def _one_opening_rule(self) -> Self:

@@ -28,6 +28,9 @@ VERDICT_PATTERN: Final = re.compile(r"^(?:react|reviewed):")
 """What the reaction and mark-reviewed buttons' handler is registered for."""
 ASK_PATTERN: Final = re.compile(r"^ask:")
 """What the ask-for-more buttons' handler is registered for."""
+BROWSE_PATTERN: Final = re.compile(r"^(?:open|reports):")
+"""What the handler of the buttons that open a report, and page through them, is registered
+for."""
 
 
 class Action(enum.StrEnum):
@@ -108,6 +111,16 @@ class VerdictPress:
     reaction: Reaction | None = None
 
 
+@dataclass(frozen=True)
+class BrowsePress:
+    """A manager's press in a list of reports: open the report `submission_id`, or show page
+    `page` (0 the first) of the month end `cycle_id`'s list."""
+
+    submission_id: int | None = None
+    cycle_id: int | None = None
+    page: int = 0
+
+
 _PARTS: Final = {  # how many words follow the submission id
     Action.SKIP: 1,
     Action.PICK: 2,
@@ -128,6 +141,7 @@ _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
 _ASK: Final = re.compile(rf"ask:{_ID}:{_WORD}")
 _VERDICT: Final = re.compile(rf"(?:react:{_ID}:({'|'.join(Reaction)})|reviewed:{_ID})")
+_BROWSE: Final = re.compile(rf"(?:open:{_ID}|reports:{_ID}:([0-9]{{1,6}}))")
 
 
 def press(action: Action, submission_id: int, *words: str) -> str:
@@ -216,6 +230,29 @@ def read_ask(data: str) -> AskPress | None:
     if found is None or (submission_id := _id(found[1])) is None:
         return None
     return AskPress(submission_id, found[2])
+
+
+def open_report(submission_id: int) -> str:
+    """The data of a manager's button that opens a member's report: `open:submission`."""
+    return _checked(f"open:{submission_id}")
+
+
+def reports(cycle_id: int, page: int) -> str:
+    """The data of a manager's button that shows a page of a month end's reports:
+    `reports:cycle:page`."""
+    return _checked(f"reports:{cycle_id}:{page}")
+
+
+def read_browse(data: str) -> BrowsePress | None:
+    """The press in a list of reports that `data` stands for, or None."""
+    found = _BROWSE.fullmatch(data)
+    if found is None:
+        return None
+    if found[1] is not None:
+        submission_id = _id(found[1])
+        return None if submission_id is None else BrowsePress(submission_id)
+    cycle_id = _id(found[2])
+    return None if cycle_id is None else BrowsePress(cycle_id=cycle_id, page=int(found[3]))
 
 
 def language(code: str) -> str:

@@ -19,16 +19,21 @@ from bot.services.context import Services
 from bot.services.escalation import escalating
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.need_buttons import with_buttons
+from bot.services.report_list import Reports, reports_message, submitted_reports
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Cycle
 from storage.queries import cycle_for, latest_cycle
 
 
-def digest_messages(digest: Digest, t: Translator, *, escalate: bool) -> list[Outgoing]:
-    """`digest` in `t`'s language: Telegram messages, the chart, then the full report file;
-    needs not passed up yet may be, if the reader may `escalate`."""
-    messages: list[Outgoing] = [*with_buttons(telegram_messages(digest, t, escalate=escalate))]
+def digest_messages(
+    digest: Digest, reports: Reports, t: Translator, *, escalate: bool
+) -> list[Outgoing]:
+    """`digest` in `t`'s language: Telegram messages (after the first, the submitted
+    `reports` with a button to open each), the chart, then the full report file; needs not
+    passed up yet may be, if the reader may `escalate`."""
+    first, *rest = with_buttons(telegram_messages(digest, t, escalate=escalate))
+    messages: list[Outgoing] = [first, *filter(None, [reports_message(reports, t)]), *rest]
     whose = {"department": digest.department, "period": month_text(digest.period, t.locale)}
     chart = t.gettext("KPI completion and on-time rate: %(department)s, %(period)s", **whose)
     messages.append(OutPhoto(digest_filename(digest, "png"), digest_chart(digest, t), chart))
@@ -46,12 +51,13 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     if not managers:
         return 0
     digest = build_digest(session, cycle, now)
+    reports = submitted_reports(session, cycle)
     in_language: dict[str, list[Outgoing]] = {}
     for manager in managers:
         assert manager.telegram_id is not None
         if (messages := in_language.get(manager.language)) is None:
             messages = digest_messages(
-                digest, translator(manager.language), escalate=escalating(services)
+                digest, reports, translator(manager.language), escalate=escalating(services)
             )
             in_language[manager.language] = messages
         for part, message in enumerate(messages):
@@ -74,7 +80,8 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     if isinstance(found, OutMessage):
         return [found]
     digest = build_digest(session, found, services.clock.now())
-    return digest_messages(digest, acting.t, escalate=escalating(services))
+    reports = submitted_reports(session, found)
+    return digest_messages(digest, reports, acting.t, escalate=escalating(services))
 
 
 @manager_command(commands.EXPORT, month=True)

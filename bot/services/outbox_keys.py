@@ -35,6 +35,7 @@ class Purpose(enum.StrEnum):
     REVIEWED = "reviewed"  # the news that a member's report was reviewed
     ASK = "ask"  # a manager asks for more on one answer of a member's report
     ANSWER_CHANGED = "answer_changed"  # the member answered it again: the manager is told
+    REVIEW_REMINDER = "review_reminder"  # a manager's reminder of the reports not reviewed
 
 
 FORMATS: Final = {
@@ -55,6 +56,7 @@ FORMATS: Final = {
     Purpose.REVIEWED: "reviewed_mark:{submission}",
     Purpose.ASK: "ask_more:{comment}",
     Purpose.ANSWER_CHANGED: "answer_changed:{comment}",
+    Purpose.REVIEW_REMINDER: "review_reminder:{cycle}:{manager}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -195,6 +197,11 @@ def answer_changed(change_id: int) -> str:
     """The news, for the manager who asked, that the member answered again (`change_id`, the
     change in the review thread): once."""
     return _built(Purpose.ANSWER_CHANGED, comment=change_id)
+
+
+def review_reminder(cycle_id: int, manager_id: int) -> str:
+    """A manager's reminder of a month end's reports not marked reviewed: once."""
+    return _built(Purpose.REVIEW_REMINDER, cycle=cycle_id, manager=manager_id)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

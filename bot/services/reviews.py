@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import commands
+from bot.digest.render.packing import split_lines
 from bot.questionnaire import Question, localized
 from bot.services import asking, callback_data, outbox, outbox_keys
 from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
@@ -36,6 +37,7 @@ from bot.services.digests import requested_cycle
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, Keyboard, OutMessage
 from bot.services.prompts import answer_lines, answer_text
+from bot.services.review_head import head_lines
 from bot.services.review_threads import QUOTED_LIMIT, author_name, html, thread, thread_lines
 from bot.services.targets import leading_period
 from bot.wording.dates import month_text
@@ -82,7 +84,15 @@ def review(services: Services, session: Session, acting: Acting) -> list[OutMess
     found = named_submissions(list(cycle.submissions), who)
     if len(found) != 1:
         return [not_one(t, who, cycle.period, len(found))]
-    return [_report(session, found[0], t)]
+    return report_messages(session, found[0], t)
+
+
+def report_messages(session: Session, submission: Submission, t: Translator) -> list[OutMessage]:
+    """A member's report as a manager reviews it, in as many messages as it takes (a long
+    thread makes it long), the buttons under the last."""
+    shown = _report(session, submission, t)
+    *parts, last = split_lines(shown.text)
+    return [*map(OutMessage, parts), OutMessage(last, shown.buttons)]
 
 
 def _report(session: Session, submission: Submission, t: Translator) -> OutMessage:
@@ -96,6 +106,7 @@ def _report(session: Session, submission: Submission, t: Translator) -> OutMessa
     lines = [
         f"<b>{what['name']} · {what['period']}</b>",
         t.gettext("Submitted.") if submitted else t.gettext("Not submitted yet."),
+        *head_lines(session, submission, t),
         *answer_lines(questionnaire, answers, t),
     ]
     if submission.reviewed_at is not None:

@@ -1,4 +1,5 @@
-"""What is due now: opening cycles, reminders and deadlines, checked on every tick.
+"""What is due now: opening cycles, reminders, deadlines and the managers' reminders to
+review, checked on every tick.
 
 Nothing is queued in a department's quiet hours or on its days off: the first tick after
 them does what is still due. After downtime the same holds: a cycle that should be open is
@@ -22,6 +23,7 @@ from bot.services.context import Services
 from bot.services.cycles import open_cycle
 from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
+from bot.services.review_reminders import remind_reviewers_due
 from bot.services.rollup import queue_due_rollup
 from bot.timing.schedule import due_periods
 from storage.db import unavailable
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def tick(services: Services) -> None:
-    """Open what should be open, remind who should be reminded, report what is due."""
+    """Open what should be open, remind who should be reminded (managers of the reports they
+    have not reviewed too), report what is due."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         outbox.expire_stale(session, now)
@@ -48,7 +51,7 @@ def tick(services: Services) -> None:
 
 
 def _department_tick(services: Services, key: str, now: datetime) -> None:
-    """Open, remind and report for one department."""
+    """Open, remind and report for one department, and remind its managers to review."""
     schedule = services.schedule(key)
     if not schedule.allows(now):
         return
@@ -62,6 +65,7 @@ def _department_tick(services: Services, key: str, now: datetime) -> None:
             if now >= cycle.deadline and cycle.deadline_handled_at is None:
                 queue_deadline_digest(services, session, cycle, now)
                 cycle.deadline_handled_at = now
+        remind_reviewers_due(services, session, key, now)
 
 
 def _running_cycles(session: Session, department: str, now: datetime) -> list[Cycle]:

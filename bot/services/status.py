@@ -15,18 +15,24 @@ from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.reminders import reminder_message
+from bot.services.report_list import reports_message, submitted_reports
 from storage.models import Cycle, CycleState, MemberStatus, SubmissionState
 from storage.queries import latest_cycle
 
 
 @manager_command(commands.STATUS)
 def status(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
-    """`/status [department]`: every member of the newest month end by where they stand."""
+    """`/status [department]`: every member of the newest month end by where they stand, and
+    a button to open each submitted report."""
     cycle = latest_cycle(session, acting.department.id)
     if cycle is None:
         return [OutMessage(acting.t.gettext("There is no month end to report on yet."))]
     digest = build_digest(session, cycle, services.clock.now())
-    return [OutMessage(text) for text in render_status(digest, acting.t)]
+    listed = reports_message(submitted_reports(session, cycle), acting.t)
+    return [
+        *(OutMessage(text) for text in render_status(digest, acting.t)),
+        *filter(None, [listed]),
+    ]
 
 
 @manager_command(commands.REMIND)

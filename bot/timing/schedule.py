@@ -187,6 +187,17 @@ class DepartmentSchedule:
             moments.add(self.next_allowed(moment))
         return tuple(sorted(m for m in moments if opens_at < m < deadline))
 
+    def review_reminder(self, deadline: datetime) -> datetime | None:
+        """When managers are reminded of the reports they have not marked reviewed:
+        ``review_reminder_working_days`` working days after ``deadline``, at its local time,
+        moved out of quiet time; None when they are not."""
+        days = self.rules.review_reminder_working_days
+        if not days:
+            return None
+        local = deadline.astimezone(self.zone)
+        day = add_working_days(local.date(), days, self.calendar)
+        return self.next_allowed(to_utc(day, local.time().replace(tzinfo=None), self.zone))
+
     def allows(self, moment: datetime) -> bool:
         """Whether messages may be sent at ``moment`` (not in quiet hours, not on a day off)."""
         local = moment.astimezone(self.zone)

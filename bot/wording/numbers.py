@@ -216,6 +216,8 @@ def _tidy(value: Decimal) -> Decimal:
 
 
 _ZERO: Final = Decimal(0)
+HALF_A_PERCENT: Final = Decimal("0.005")
+"""The smallest rise that rounds to +1%."""
 _WHOLE: Final = Decimal(1)
 _CENTS: Final = Decimal("0.01")
 
@@ -259,6 +261,11 @@ class NumberStyle:
             if len(self._percents) < PERCENTS_KEPT:
                 self._percents[whole] = text
         return text
+
+    def change(self, ratio: Decimal | None) -> str:
+        """A change (环比, 同比) as a whole percentage with its sign: ``+5%``, ``-3%``, ``0%``."""
+        text = self.percent(ratio)
+        return f"+{text}" if ratio is not None and ratio >= HALF_A_PERCENT else text
 
 
 @lru_cache(maxsize=64)

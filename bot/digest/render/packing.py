@@ -78,3 +78,19 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
             messages.append(joined("\n", piece.cont, piece.html))
             size = telegram_size(messages[-1])
     return messages
+
+
+def split_lines(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`html` in as few messages of at most `limit` as it takes, cut between lines only: for
+    HTML none of whose elements spans lines (a line longer than `limit` stays whole)."""
+    messages: list[str] = []
+    size = 0  # of the last message
+    for line in html.split("\n"):
+        added = telegram_size(line) + 1
+        if messages and size + added <= limit:
+            messages[-1] += "\n" + line
+            size += added
+        else:
+            messages.append(line)
+            size = telegram_size(line)
+    return [message.strip("\n") for message in messages]

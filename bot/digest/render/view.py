@@ -57,8 +57,6 @@ THEME_NAMES_LIMIT: Final = 300
 """Room for the names listed under one recurring theme in Telegram."""
 NEED_LIMIT: Final = 600
 """Longest need or reply (escaped) shown in a Telegram message."""
-HALF_A_PERCENT: Final = Decimal("0.005")
-"""The smallest rise that rounds to +1%."""
 
 
 @dataclass(frozen=True)
@@ -228,8 +226,7 @@ class DigestView:
 
     def change(self, ratio: Decimal | None) -> str:
         """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
-        text = self.numbers.percent(ratio)
-        return f"+{text}" if ratio is not None and ratio >= HALF_A_PERCENT else text
+        return self.numbers.change(ratio)
 
     def moment(self, when: datetime | None) -> str:
         """A date and time in the department's time zone."""
