@@ -15,6 +15,7 @@ from bot.services import callback_data
 from bot.services.callback_data import (
     Action,
     AskPress,
+    BrowsePress,
     CommentPress,
     NeedAction,
     NeedPress,
@@ -50,6 +51,9 @@ FORGED = [
         ("react", ":like"),
         ("reviewed", ""),
         ("ask", ":revenue"),
+        ("open", ""),
+        ("reports", ":0"),
+        ("reports:1", ""),
     )
 ] + [
     "lang:²",
@@ -75,6 +79,10 @@ FORGED = [
     "ask:1:Revenue",
     "ask:1:revenue:x",
     "ask::revenue",
+    "open:1:2",
+    "reports:1",
+    "reports:1:1234567",
+    "reports:1:-1",
 ]
 
 
@@ -172,6 +180,12 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.ask(2**63 - 1, "customers_floor"): AskPress(2**63 - 1, "customers_floor"),
     }
     assert {data: callback_data.read_ask(data) for data in asks} == asks
+    browsing = {
+        callback_data.open_report(2**63 - 1): BrowsePress(2**63 - 1),
+        callback_data.reports(5, 0): BrowsePress(cycle_id=5),
+        callback_data.reports(2**63 - 1, 999999): BrowsePress(cycle_id=2**63 - 1, page=999999),
+    }
+    assert {data: callback_data.read_browse(data) for data in browsing} == browsing
     read = (
         callback_data.read_press,
         callback_data.read_need,
@@ -179,6 +193,7 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.read_comment,
         callback_data.read_verdict,
         callback_data.read_ask,
+        callback_data.read_browse,
     )
     for data in FORGED:
         assert [r(data) for r in read] == [None] * len(read), data
@@ -193,6 +208,7 @@ def test_no_other_module_writes_button_data() -> None:
     formats = re.compile(
         r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
         r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread|react|reviewed|ask):"""
+        r"""|["'](?:open|reports):"""
         r"""|callback_data=f["']"""
     )
     offenders = [

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.model import FollowThrough, KpiFigures
-from bot.follow_through import MARK_LABELS, SECTION, PlanItem, describe_target, marked_items
+from bot.follow_through import MARK_LABELS, PlanItem, describe_target, marked_items
 from bot.questionnaire import Questionnaire, localized
 from bot.timing.periods import Period
 from bot.wording.i18n import Translator
@@ -88,7 +88,7 @@ def _kpi_line(f: KpiFigures, t: Translator) -> str:
 
 def _plan_lines(plan: FollowThrough, t: Translator) -> Iterator[str]:
     """How last month's plan went: plan completion, then each item with its mark and note."""
-    title = escape(localized(SECTION.title, t), quote=False)
+    title = t.gettext("Plan follow-through")
     if plan.completion is None:
         yield f"<b>{title}</b>"
     else:
@@ -110,4 +110,5 @@ def _items(items: Iterable[PlanItem], t: Translator) -> Iterator[str]:
         )
         mark = t.gettext(MARK_LABELS[item.mark]) if item.mark else EMPTY_VALUE
         how = f"{mark} — {shorten(item.note, PLAN_ITEM_LIMIT)}" if item.note else mark
-        yield f"• {escape(shorten(what, PLAN_ITEM_LIMIT), quote=False)}: {escape(how, quote=False)}"
+        line = t.gettext("• %(item)s: %(how)s", item=shorten(what, PLAN_ITEM_LIMIT), how=how)
+        yield escape(line, quote=False)
