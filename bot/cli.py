@@ -340,8 +340,8 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
 )
 @click.pass_context
 def schedule(ctx: click.Context, department: str, months: int, start: str | None) -> None:
-    """Print the coming cycles' openings, reminders and deadlines in the department's time zone,
-    to check the schedule rules before a month end."""
+    """Print the coming cycles' openings, reminders, deadlines and reminders to review in the
+    department's time zone, to check the schedule rules before a month end."""
     config = _config(ctx)
     _known_department(config, department)
     settings = config.departments[department]
@@ -360,7 +360,10 @@ def schedule(ctx: click.Context, department: str, months: int, start: str | None
         times = plan.cycle_times(first.shift(offset))
         click.echo(f"\n{times.period}")
         moments = [("opens", times.opens_at)] + [("reminder", r) for r in times.reminders]
-        for what, moment in [*moments, ("deadline", times.deadline)]:
+        moments.append(("deadline", times.deadline))
+        if (review := plan.review_reminder(times.deadline)) is not None:
+            moments.append(("review", review))  # managers reminded of reports not reviewed
+        for what, moment in moments:
             click.echo(f"  {what:<9} {moment.astimezone(plan.zone):%a %Y-%m-%d %H:%M %Z}")
 
 

@@ -416,6 +416,11 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
             "departments.sales.schedule.max_reminders: must be greater than or equal to 0, got -1",
         ),
         (
+            {"departments": {"sales": {"schedule": {"review_reminder_working_days": 21}}}},
+            "departments.sales.schedule.review_reminder_working_days: "
+            "must be less than or equal to 20, got 21",
+        ),
+        (
             {"departments": {"sales": {"calendar": {"country": "XX"}}}},
             "departments.sales.calendar.country: "
             "no public holiday data for country 'XX' (use an ISO code like 'CN')",

@@ -57,7 +57,8 @@ def test_twelve_cycles_in_china_with_national_day_and_the_new_year(tmp_path: Pat
         "  opens     Sun 2025-09-28 10:00 CST\n"  # a make-up working Sunday
         "  reminder  Thu 2025-10-09 10:00 CST\n"  # after the National Day holiday
         "  reminder  Fri 2025-10-10 15:00 CST\n"
-        "  deadline  Fri 2025-10-10 18:00 CST"
+        "  deadline  Fri 2025-10-10 18:00 CST\n"
+        "  review    Tue 2025-10-14 18:00 CST"  # 3 working days on, Saturday the 11th one of them
     )
     # 31 December is a company day off, so December's cycle opens on Fri 26 December.
     assert "  opens     Fri 2025-12-26 10:00 CST\n" in blocks[3]
@@ -93,3 +94,4 @@ def test_without_a_start_it_begins_with_the_month_end_now_running(tmp_path: Path
     assert code == 0, output
     assert output.count("  opens ") == 1
     assert output.count("  deadline ") == 1
+    assert output.count("  review ") == 1
