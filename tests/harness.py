@@ -13,12 +13,14 @@ from pydantic import SecretStr
 from bot.chat.app import build_application, polling, webhook_mode
 from bot.chat.context import MonthendApp
 from bot.config import SendingConfig, WebhookConfig
-from bot.emulator import Emulator, EmulatorClient, SimulatedUser
+from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.services import directory
 from bot.services.context import Services
 from bot.timing.clock import ManualClock
 from storage.db import Database
-from tests.factories import BEFORE_OPENING, TOKEN, make_config
+from tests.factories import BEFORE_OPENING, MANAGER_ID, OPENING, TOKEN, make_config
+from tests.month_end import WANG
+from tests.predicates import containing
 
 WEBHOOK_SECRET = "test-webhook-secret"
 
@@ -100,3 +102,22 @@ async def running_bot(
                 yield Running(services, clock, emulator, client, application, hook)
         finally:
             db.dispose()
+
+
+async def answered_in_chinese(bot: Running) -> tuple[SimulatedUser, SimulatedUser, BotMessage]:
+    """王芳, who reads the bot in Chinese, joins and answers November's twelve questions, and
+    the manager Li Wei opens the bot: both, and the review of her answers (not submitted)."""
+    fang = bot.user(WANG, "王芳", "zh-hans")
+    manager = bot.user(MANAGER_ID, "Li Wei")
+    await fang.send(f"/start {bot.invite()}")
+    await fang.next_message()
+    await manager.send("/start")
+    await manager.next_message()
+    bot.clock.set(OPENING)
+    for number in range(1, 13):
+        asked = await fang.wait_for(containing(f"第 {number} 题，共 12 题"))
+        if number == 12:
+            await fang.press(asked, asked.button_texts()[0])
+        else:
+            await fang.send("签下苏州两个大客户" if number == 1 else "5")
+    return fang, manager, await fang.wait_for(containing("你的月报"))

@@ -64,6 +64,13 @@ ANNA_OCTOBER = {
     "customers_floor": "5",
     "customers_stretch": None,
 }
+WANG_NOVEMBER = {
+    "followup_2": "partly",
+    "followup_2_note": "报价流程延期到12月",
+    "followup_3": "not_done",
+    "revenue": "52万",
+}
+"""王芳's November: her plan partly done, a target missed, 52万 in revenue."""
 
 
 def history(db: Database, database_url: str) -> Services:
@@ -164,16 +171,7 @@ def test_next_month_digest_measures_against_plan_and_last_year(
     )
     assert "Target set: Anna Schmidt · Revenue · November 2026: 350,000 yuan" in reply.text
     open_month(services, NOVEMBER)
-    answer(
-        services,
-        WANG,
-        {
-            "followup_2": "partly",
-            "followup_2_note": "报价流程延期到12月",
-            "followup_3": "not_done",
-            "revenue": "52万",
-        },
-    )
+    answer(services, WANG, WANG_NOVEMBER)
     answer(services, ANNA, {"revenue": "42万"})
     close_month(services, NOVEMBER)
 

@@ -19,7 +19,7 @@ from bot.services.messages import OutMessage
 from storage.db import Database
 from storage.models import Member, OutgoingMessage, ReviewComment, Submission, SubmissionState
 from tests.factories import MANAGER_ID, OPENING, make_services, register
-from tests.harness import running_bot
+from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
     ADMIN,
     ANNA,
@@ -39,7 +39,7 @@ from tests.month_end import (
     submission_of,
 )
 from tests.predicates import containing
-from tests.test_digest_month_to_month import history
+from tests.test_digest_month_to_month import WANG_NOVEMBER, history
 
 STRANGER_ID = 424242
 
@@ -241,16 +241,7 @@ def test_the_report_starts_with_the_members_figures_and_plan_follow_through(
 ) -> None:
     services = history(db, database_url)
     open_month(services, NOVEMBER)
-    answer(
-        services,
-        WANG,
-        {
-            "followup_2": "partly",
-            "followup_2_note": "报价流程延期到12月",
-            "followup_3": "not_done",
-            "revenue": "52万",
-        },
-    )
+    answer(services, WANG, WANG_NOVEMBER)
     # The same figures as the digest's: target 550K, actual 520K, 95%, +4% (October), +30%
     # (November last year); plan completion 63% (done, partly, not done, done).
     (shown,) = reviews.review(services, MANAGER_ID, "en", ["王芳"])
@@ -328,20 +319,7 @@ def test_a_long_report_comes_in_several_messages_with_the_buttons_under_the_last
 @pytest.mark.slow  # the whole bot against the emulator
 async def test_a_report_opens_from_status_through_the_bot(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        fang = bot.user(WANG, "王芳", "zh-hans")
-        manager = bot.user(MANAGER_ID, "Li Wei")
-        await fang.send(f"/start {bot.invite()}")
-        await fang.next_message()
-        await manager.send("/start")
-        await manager.next_message()
-        bot.clock.set(OPENING)
-        for number in range(1, 13):
-            asked = await fang.wait_for(containing(f"第 {number} 题，共 12 题"))
-            if number == 12:
-                await fang.press(asked, asked.button_texts()[0])
-            else:
-                await fang.send("签下苏州两个大客户" if number == 1 else "5")
-        review = await fang.wait_for(containing("你的月报"))
+        fang, manager, review = await answered_in_chinese(bot)
         await fang.press(review, "✅ 提交")
         await fang.wait_for(containing("已提交"))
 

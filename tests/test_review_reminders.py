@@ -158,9 +158,7 @@ def test_the_reminder_waits_for_the_end_of_quiet_hours(db: Database, database_ur
     assert [[b.text for b in row] for row in english.buttons] == [["🔍 王芳", "🔍 Anna Schmidt"]]
 
 
-def test_no_reminder_when_every_report_is_reviewed_by_then(
-    db: Database, database_url: str
-) -> None:
+def test_no_reminder_when_every_report_is_reviewed_by_then(db: Database, database_url: str) -> None:
     services = _sales(db, database_url)
     tick_at(services, DEADLINE)
     for who in (WANG, ANNA):
@@ -214,7 +212,7 @@ def test_month_ends_handled_before_the_upgrade_are_not_reminded(empty_database_u
                 "VALUES (1, 'sales', 'Sales', 'Asia/Shanghai', 'en')"
             )
         )
-        for number, (period, handled) in enumerate(
+        for number, (period, digest_at) in enumerate(
             (("2026-10", DEADLINE), ("2026-11", None)), start=1
         ):
             connection.execute(
@@ -228,7 +226,7 @@ def test_month_ends_handled_before_the_upgrade_are_not_reminded(empty_database_u
                     "period": period,
                     "at": DEADLINE,
                     "questionnaire": questionnaire,
-                    "handled": handled,
+                    "handled": digest_at,
                 },
             )
     upgrade(engine, "head")

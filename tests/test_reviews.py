@@ -20,7 +20,7 @@ from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import OutgoingMessage, ReviewComment, Submission
 from tests.factories import MANAGER_ID, OPENING, clock_of
-from tests.harness import running_bot
+from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
     ADMIN,
     ANNA,
@@ -390,20 +390,7 @@ async def _write(
 @pytest.mark.slow  # the whole bot against the emulator
 async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        fang = bot.user(WANG, "王芳", "zh-hans")
-        manager = bot.user(MANAGER_ID, "Li Wei")
-        await fang.send(f"/start {bot.invite()}")
-        await fang.next_message()
-        await manager.send("/start")
-        await manager.next_message()
-        bot.clock.set(OPENING)
-        for number in range(1, 13):
-            asked = await fang.wait_for(containing(f"第 {number} 题，共 12 题"))
-            if number == 12:
-                await fang.press(asked, asked.button_texts()[0])
-            else:
-                await fang.send("签下苏州两个大客户" if number == 1 else "5")
-        await fang.wait_for(containing("你的月报"))
+        fang, manager, _ = await answered_in_chinese(bot)
 
         await manager.send("/review 王芳")
         shown = await manager.wait_for(containing("王芳 · November 2026"))
