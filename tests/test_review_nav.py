@@ -13,11 +13,19 @@ from sqlalchemy import func, select, update
 
 from bot.digest.render.packing import telegram_size
 from bot.emulator.html import html_to_plain
+from bot.follow_through import mark_key, note_key
 from bot.services import callback_data, digests, review_nav, reviews, status
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database
-from storage.models import Member, OutgoingMessage, ReviewComment, Submission, SubmissionState
+from storage.models import (
+    Answer,
+    Member,
+    OutgoingMessage,
+    ReviewComment,
+    Submission,
+    SubmissionState,
+)
 from tests.factories import MANAGER_ID, OPENING, make_services, register
 from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
@@ -292,26 +300,37 @@ def test_a_long_report_comes_in_several_messages_with_the_buttons_under_the_last
 ) -> None:
     services = _reported(db, database_url)
     wang = submission_of(db, WANG)
+    steps = range(1, 11)  # ten steps planned, each followed up with a long note
     with db.unit_of_work() as session:
+        session.execute(
+            update(Submission)
+            .where(Submission.id == wang.id)
+            .values(plan_review=[{"text": f"{n:02} " + "拜访重点客户" * 30} for n in steps])
+        )
+        for n in steps:
+            for key, text in ((mark_key(n), "done"), (note_key(n), "进展顺利" * 40)):
+                session.add(
+                    Answer(submission_id=wang.id, question=key, text=text, answered_at=OPENING)
+                )
         session.add_all(
             ReviewComment(
                 submission_id=wang.id,
-                by_member=number % 2 == 1,
-                author_telegram_id=WANG if number % 2 else MANAGER_ID,
-                text=f"{number:02} " + "很好" * 150,
+                by_member=False,
+                author_telegram_id=MANAGER_ID,
+                text="很好" * 150,
                 created_at=OPENING,
             )
-            for number in range(30)
+            for _ in range(5)
         )
     shown = reviews.review(services, MANAGER_ID, "en", ["王芳"])
     assert len(shown) == 2
-    assert all(telegram_size(part.text) <= 4096 for part in shown)
+    assert [telegram_size(part.text) <= 4096 for part in shown] == [True, True]
     assert [bool(part.buttons) for part in shown] == [False, True]
-    text = "\n".join(html_to_plain(part.text) for part in shown)
-    comments = [line.split(": ", 1) for line in text.splitlines() if line.startswith("• ")]
-    assert [(who, said[:2]) for who, said in comments] == [
-        ("• 王芳" if number % 2 else "• A manager", f"{number:02}") for number in range(30)
-    ]
+    text = "\n".join(html_to_plain(part.text) for part in shown).splitlines()
+    # Every step is there, cut to a line, above the answers; the comments are under them.
+    steps_shown = [line for line in text if "…: Done — 进展顺利" in line]
+    assert [line[:4] for line in steps_shown] == [f"• {n:02}" for n in steps]
+    assert text.index("Plan follow-through (plan completion 100%)") < text.index("Comments so far")
     opened, _ = review_nav.press(services, MANAGER_ID, callback_data.open_report(wang.id))
     assert opened == shown
 
