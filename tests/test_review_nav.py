@@ -308,9 +308,9 @@ def test_a_long_report_comes_in_several_messages_with_the_buttons_under_the_last
             .values(plan_review=[{"text": f"{n:02} " + "拜访重点客户" * 30} for n in steps])
         )
         for n in steps:
-            for key, text in ((mark_key(n), "done"), (note_key(n), "进展顺利" * 40)):
+            for key, given in ((mark_key(n), "done"), (note_key(n), "进展顺利" * 40)):
                 session.add(
-                    Answer(submission_id=wang.id, question=key, text=text, answered_at=OPENING)
+                    Answer(submission_id=wang.id, question=key, text=given, answered_at=OPENING)
                 )
         session.add_all(
             ReviewComment(
@@ -326,11 +326,13 @@ def test_a_long_report_comes_in_several_messages_with_the_buttons_under_the_last
     assert len(shown) == 2
     assert [telegram_size(part.text) <= 4096 for part in shown] == [True, True]
     assert [bool(part.buttons) for part in shown] == [False, True]
-    text = "\n".join(html_to_plain(part.text) for part in shown).splitlines()
+    lines = "\n".join(html_to_plain(part.text) for part in shown).splitlines()
     # Every step is there, cut to a line, above the answers; the comments are under them.
-    steps_shown = [line for line in text if "…: Done — 进展顺利" in line]
+    steps_shown = [line for line in lines if "…: Done — 进展顺利" in line]
     assert [line[:4] for line in steps_shown] == [f"• {n:02}" for n in steps]
-    assert text.index("Plan follow-through (plan completion 100%)") < text.index("Comments so far")
+    assert lines.index("Plan follow-through (plan completion 100%)") < lines.index(
+        "Comments so far"
+    )
     opened, _ = review_nav.press(services, MANAGER_ID, callback_data.open_report(wang.id))
     assert opened == shown
 
