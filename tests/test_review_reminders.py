@@ -203,7 +203,7 @@ def test_a_long_list_names_twenty_and_opens_the_rest_a_page_at_a_time(
 
 def test_month_ends_handled_before_the_upgrade_are_not_reminded(empty_database_url: str) -> None:
     engine = make_engine(empty_database_url)
-    upgrade(engine, "0010")
+    upgrade(engine, "0011")
     questionnaire = json.dumps({"sections": [], "kpis": [], "questions": []})
     with engine.begin() as connection:
         connection.execute(

@@ -89,7 +89,7 @@ def review(services: Services, session: Session, acting: Acting) -> list[OutMess
 
 def report_messages(session: Session, submission: Submission, t: Translator) -> list[OutMessage]:
     """A member's report as a manager reviews it, in as many messages as it takes (a long
-    thread makes it long), the buttons under the last."""
+    plan followed up with long notes makes it long), the buttons under the last."""
     shown = _report(session, submission, t)
     *parts, last = split_lines(shown.text)
     return [*map(OutMessage, parts), OutMessage(last, shown.buttons)]

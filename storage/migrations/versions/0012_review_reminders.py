@@ -4,8 +4,8 @@ When a month end's managers were reminded of the reports they had not marked rev
 was found that nobody needed to be). Month ends whose deadline had been handled (or that were
 closed) before this version count as handled: an upgrade reminds nobody of an old month end.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
