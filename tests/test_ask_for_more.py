@@ -203,7 +203,7 @@ def test_the_member_changes_a_submitted_answer_and_the_manager_is_told(
         f"• Li Wei: Asked for more: {question}\n"
         "• 王芳: Revenue changed from 1,200,000 yuan to 1,500,000 yuan"
     ) in again
-    (now,) = status.status(services, MANAGER_ID, "en", [])
+    now, _reports = status.status(services, MANAGER_ID, "en", [])
     assert "2 of 3 summaries submitted · reviewed 0/2" in html_to_plain(now.text).splitlines()
     summary, *_, report = digests.requested_digest(services, MANAGER_ID, "en", [])
     assert isinstance(summary, OutMessage)
