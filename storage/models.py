@@ -126,6 +126,13 @@ class CycleState(enum.StrEnum):
     CLOSED = "closed"
 
 
+class CycleKind(enum.StrEnum):
+    """Whose month end a cycle is: the team's summaries, or the department's report upward."""
+
+    TEAM = "team"  # the members answer the questionnaire; the managers get the digest
+    REPORT = "report"  # the managers answer the department's report; the org head gets it
+
+
 class SubmissionState(enum.StrEnum):
     """Where a member is with their summary."""
 
@@ -227,14 +234,18 @@ class Invite(Base):
 
 
 class Cycle(Base):
-    """One department's month end for one period."""
+    """One department's month end for one period: the team's (members' summaries), or the
+    department's report that its managers write upward after it (`kind`)."""
 
     __tablename__ = "cycles"
-    __table_args__ = (UniqueConstraint("department_id", "period"),)
+    __table_args__ = (UniqueConstraint("department_id", "period", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[CycleKind] = mapped_column(
+        _enum(CycleKind), default=CycleKind.TEAM, server_default=CycleKind.TEAM.value
+    )
     opens_at: Mapped[datetime]
     deadline: Mapped[datetime]
     state: Mapped[CycleState] = mapped_column(_enum(CycleState))
@@ -245,6 +256,10 @@ class Cycle(Base):
     # When the reminder to review its reports was queued for the managers, or found not due
     # (every report reviewed, or no reminder configured): it is looked for no more.
     review_reminder_handled_at: Mapped[datetime | None]
+    # A department report's starting points, taken from the team's month end when it opened:
+    # the KPI figures its questions show and confirm, and the recurring themes (see
+    # bot.services.starting_points). None for a team's month end.
+    team_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     department: Mapped[Department] = relationship()
     submissions: Mapped[list[Submission]] = relationship(back_populates="cycle")

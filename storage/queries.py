@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, inspect, select, update
+from sqlalchemy import bindparam, case, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
 from storage.models import (
     Base,
     Cycle,
+    CycleKind,
     CycleState,
     Department,
     Member,
     Need,
     ReviewComment,
     Submission,
+    SubmissionState,
 )
 
 
@@ -62,10 +64,15 @@ def member_by_telegram_id(
     return session.scalars(query, {"telegram_id": telegram_id}).one_or_none()
 
 
-def cycle_for(session: Session, department_id: int, period: str) -> Cycle | None:
-    """A department's cycle for a period `YYYY-MM`."""
+def cycle_for(
+    session: Session, department_id: int, period: str, kind: CycleKind = CycleKind.TEAM
+) -> Cycle | None:
+    """A department's cycle of `kind` (the team's month end by default) for a period
+    `YYYY-MM`."""
     return session.scalars(
-        select(Cycle).where(Cycle.department_id == department_id, Cycle.period == period)
+        select(Cycle).where(
+            Cycle.department_id == department_id, Cycle.period == period, Cycle.kind == kind
+        )
     ).one_or_none()
 
 
@@ -74,21 +81,33 @@ _OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
     .join(Cycle)
     .options(contains_eager(Submission.cycle))
     .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
-    .order_by(Cycle.period.desc())
+    .order_by(
+        Cycle.period.desc(),
+        case(
+            (Submission.state == SubmissionState.SUBMITTED, 2),
+            (Submission.state == SubmissionState.PENDING, 1),
+            else_=0,
+        ),
+        Submission.updated_at.desc(),
+        Cycle.id,
+    )
     .limit(1)
 )
 
 
 def open_submission(session: Session, member_id: int) -> Submission | None:
-    """The member's submission in their newest open cycle (with the cycle loaded)."""
+    """The submission the member is at (with its cycle loaded): the one in their newest open
+    cycle. A member has one a month; a manager of several departments has one department
+    report each, answered one at a time: the one begun and not submitted, else the first not
+    begun, else the one touched last (an answer being changed after submitting)."""
     return session.scalars(_OPEN_SUBMISSION, {"member_id": member_id}).one_or_none()
 
 
 def latest_cycle(session: Session, department_id: int) -> Cycle | None:
-    """The department's newest cycle."""
+    """The department's newest month end of the team."""
     return session.scalars(
         select(Cycle)
-        .where(Cycle.department_id == department_id)
+        .where(Cycle.department_id == department_id, Cycle.kind == CycleKind.TEAM)
         .order_by(Cycle.period.desc())
         .limit(1)
     ).one_or_none()

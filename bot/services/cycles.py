@@ -23,6 +23,7 @@ from bot.wording.dates import moment_text, month_text
 from bot.wording.i18n import translator
 from storage.models import (
     Cycle,
+    CycleKind,
     CycleState,
     Department,
     Member,
@@ -164,7 +165,7 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
         cycle = session.scalars(
             select(Cycle)
             .where(Cycle.department_id == member.department_id, Cycle.state == CycleState.OPEN)
-            .where(Cycle.deadline > now)
+            .where(Cycle.kind == CycleKind.TEAM, Cycle.deadline > now)
             .order_by(Cycle.period.desc())
             .limit(1)
         ).one_or_none()

@@ -25,6 +25,7 @@ from bot.wording.dates import day_text, moment_text, month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import (
     Cycle,
+    CycleKind,
     CycleState,
     MemberStatus,
     Submission,
@@ -291,6 +292,7 @@ def _newest_open(session: Session, department_id: int) -> Cycle | None:
     return session.scalars(
         select(Cycle)
         .where(Cycle.department_id == department_id, Cycle.state == CycleState.OPEN)
+        .where(Cycle.kind == CycleKind.TEAM)
         .order_by(Cycle.period.desc())
         .limit(1)
     ).one_or_none()

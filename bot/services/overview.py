@@ -18,6 +18,7 @@ from bot.services.context import Services
 from bot.timing.schedule import due_periods
 from storage.models import (
     Cycle,
+    CycleKind,
     CycleState,
     Department,
     Member,
@@ -108,7 +109,7 @@ def standing(services: Services, department: str | None = None) -> Standing:
         cycles = session.execute(
             select(Department.key, Cycle)
             .join(Cycle.department)
-            .where(Cycle.state == CycleState.OPEN, _in(department))
+            .where(Cycle.state == CycleState.OPEN, Cycle.kind == CycleKind.TEAM, _in(department))
             .order_by(Department.key, Cycle.period)
         ).all()
         month_ends = []

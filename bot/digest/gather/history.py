@@ -31,6 +31,7 @@ def on_time_history(
         select(Cycle.id)
         .where(
             Cycle.department_id == cycle.department_id,
+            Cycle.kind == cycle.kind,
             Cycle.period <= cycle.period,
             Cycle.deadline <= now,
         )
