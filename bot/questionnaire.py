@@ -1,4 +1,5 @@
-"""The month-end questionnaire: a template file of sections, KPIs and questions."""
+"""The month-end questionnaires: template files of sections, KPIs and questions, one that the
+members answer and one for the department's report that the managers write upward."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot.wording.i18n import Translator
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
 DEFAULT_PATH = Path(str(files("templates"))) / "questionnaire" / "default.toml"
+DEPARTMENT_PATH = DEFAULT_PATH.with_name("department.toml")
+"""The built-in questionnaire of the department's report."""
 RESERVED_PREFIX = "followup"
 """Section and question keys starting with this are plan follow-through's (see bot.follow_through;
 the keys are stored, so the prefix stays)."""
@@ -38,6 +41,14 @@ class Measure(enum.StrEnum):
     ACTUAL = "actual"
     FLOOR = "floor"  # 保底: next month's target that must be met
     STRETCH = "stretch"  # 冲刺: next month's stretch goal
+
+
+class Prefill(enum.StrEnum):
+    """What a question of the department's report starts from, taken from the team's month
+    end (a questionnaire the members answer has nothing to start from)."""
+
+    TEAM = "team"  # a KPI's actual: the team's total, 完成率 and 环比, confirmed with one tap
+    THEMES = "themes"  # a text: the recurring themes of the team's problems and needs
 
 
 class _Frozen(BaseModel):
@@ -93,6 +104,9 @@ class Question(_Frozen):
     kpi: Key | None = None
     measure: Measure | None = None
     choices: tuple[Choice, ...] = ()
+    prefill: Prefill | None = None
+    department_only: bool = False
+    """The answer stays in the department: its managers see it, the org head never does."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -104,6 +118,10 @@ class Question(_Frozen):
             raise ValueError(f"question {self.key!r}: `kpi` and `measure` go together")
         if self.kpi is not None and self.kind is not Kind.NUMBER:
             raise ValueError(f"question {self.key!r}: a KPI question must be a number")
+        if self.prefill is Prefill.TEAM and self.measure is not Measure.ACTUAL:
+            raise ValueError(f"question {self.key!r}: prefill = 'team' needs measure = 'actual'")
+        if self.prefill is Prefill.THEMES and self.kind is not Kind.TEXT:
+            raise ValueError(f"question {self.key!r}: prefill = 'themes' needs a text question")
         return self
 
 
@@ -160,6 +178,21 @@ class Questionnaire(_Frozen):
             if questions:
                 yield section, questions
 
+    def for_organisation(self) -> Questionnaire:
+        """The questionnaire as the org head may see it: without the questions whose answers
+        stay in the department, and without a KPI any of whose questions does (its figures
+        would tell them)."""
+        private = {q.kpi for q in self.questions if q.department_only and q.kpi}
+        questions = tuple(q for q in self.questions if not q.department_only)
+        if len(questions) == len(self.questions):
+            return self
+        return self.model_copy(
+            update={
+                "questions": tuple(q for q in questions if q.kpi not in private),
+                "kpis": tuple(k for k in self.kpis if k.key not in private),
+            }
+        )
+
     def to_json(self) -> dict[str, Any]:
         """A plain snapshot, stored with each cycle so that later edits of the file do not
         change a month end already under way."""
@@ -179,9 +212,9 @@ def _unique(what: str, keys: list[str]) -> None:
         seen.add(key)
 
 
-def load_questionnaire(path: Path | None = None) -> Questionnaire:
-    """Read a questionnaire file (the built-in default when `path` is None or empty)."""
-    source = path if path and str(path) else DEFAULT_PATH
+def load_questionnaire(path: Path | None = None, default: Path = DEFAULT_PATH) -> Questionnaire:
+    """Read a questionnaire file (the built-in `default` when `path` is None or empty)."""
+    source = path if path and str(path) else default
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
         return Questionnaire.model_validate(data)

@@ -203,7 +203,8 @@ DEFAULT_REMINDERS: Final = (
 
 
 class ScheduleConfig(ConfigModel):
-    """When a department's monthly cycle opens, reminds and closes (local times)."""
+    """When a department's monthly cycle opens, reminds and closes (local times), and when its
+    managers write the department's report after it (when an org head is configured)."""
 
     open_at: LocalTime = time(10, 0)
     open_working_days_before_month_end: int = Field(default=0, ge=0, le=15, strict=True)
@@ -218,6 +219,9 @@ class ScheduleConfig(ConfigModel):
     review_reminder_working_days: int = Field(default=3, ge=0, le=20, strict=True)
     """Working days after the deadline at which a manager who has not marked every submitted
     report reviewed gets one reminder listing them (0: none)."""
+    department_report: bool = Field(default=True, strict=True)
+    report_open_working_days_after_deadline: int = Field(default=2, ge=0, le=15, strict=True)
+    report_deadline_working_days: int = Field(default=3, ge=1, le=15, strict=True)
 
     @model_validator(mode="after")
     def _one_opening_rule(self) -> Self:
@@ -239,15 +243,16 @@ class DepartmentConfig(ConfigModel):
     timezone: TimeZoneName = DEFAULT_TIMEZONE
     language: Language = DEFAULT_LANGUAGE
     questionnaire: Path | None = None
+    report_questionnaire: Path | None = None
     schedule: ScheduleConfig = ScheduleConfig()
     calendar: CalendarConfig = CalendarConfig()
 
-    @field_validator("questionnaire", mode="before")
+    @field_validator("questionnaire", "report_questionnaire", mode="before")
     @classmethod
     def _empty_means_builtin(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("questionnaire")
+    @field_validator("questionnaire", "report_questionnaire")
     @classmethod
     def _relative_to_config_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
         base_dir = info.context.get("base_dir") if isinstance(info.context, dict) else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config, DepartmentConfig
-from bot.questionnaire import Questionnaire, load_questionnaire
+from bot.questionnaire import DEPARTMENT_PATH, Questionnaire, load_questionnaire
 from bot.timing.clock import Clock
 from bot.timing.schedule import DepartmentSchedule
 from bot.timing.workdays import department_schedule
@@ -22,6 +22,7 @@ class Services:
     config: Config
     clock: Clock
     _questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
+    _report_questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
     _schedules: dict[str, DepartmentSchedule] = field(default_factory=dict, repr=False)
 
     def department(self, key: str) -> DepartmentConfig:
@@ -34,6 +35,21 @@ class Services:
             path = self.department(department).questionnaire
             self._questionnaires[department] = load_questionnaire(Path(path) if path else None)
         return self._questionnaires[department]
+
+    def report_questionnaire(self, department: str) -> Questionnaire:
+        """The questionnaire of a department's report to the org head, read once."""
+        if department not in self._report_questionnaires:
+            path = self.department(department).report_questionnaire
+            self._report_questionnaires[department] = load_questionnaire(
+                Path(path) if path else None, DEPARTMENT_PATH
+            )
+        return self._report_questionnaires[department]
+
+    def reports_upward(self, department: str) -> bool:
+        """Whether a department's managers write its report to the org head after each month
+        end: when there is an org head, unless the department's schedule turns it off."""
+        rules = self.department(department).schedule
+        return self.config.org.head_telegram_id is not None and rules.department_report
 
     def schedule(self, department: str) -> DepartmentSchedule:
         """A department's schedule, with its working calendar, made once."""

@@ -171,6 +171,25 @@ class DepartmentSchedule:
         )
         return to_utc(day, rules.deadline_at, self.zone)
 
+    def report_times(self, period: Period, team_deadline: datetime | None = None) -> CycleTimes:
+        """When the department's report on ``period`` opens, reminds and closes: so many
+        working days after the team's deadline (``team_deadline``, when it was moved) at
+        ``open_at``, never before that deadline, and due so many working days later at
+        ``deadline_at``."""
+        rules = self.rules
+        after = team_deadline or self.deadline(period)
+        day = add_working_days(
+            after.astimezone(self.zone).date(),
+            rules.report_open_working_days_after_deadline,
+            self.calendar,
+        )
+        opens_at = self.next_allowed(max(to_utc(day, rules.open_at, self.zone), after))
+        due = add_working_days(
+            opens_at.astimezone(self.zone).date(), rules.report_deadline_working_days, self.calendar
+        )
+        deadline = to_utc(due, rules.deadline_at, self.zone)
+        return CycleTimes(period, opens_at, deadline, self.reminders(deadline, opens_at))
+
     def reminders(self, deadline: datetime, opens_at: datetime) -> tuple[datetime, ...]:
         """The reminder moments before ``deadline``, sorted and distinct, each moved out of
         quiet time; those not strictly between ``opens_at`` and ``deadline`` are dropped."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.digest.gather.comments import review_comments
 from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.gather.history import on_time_history
-from bot.digest.gather.needs import digest_needs
+from bot.digest.gather.needs import NEEDS_QUESTION, digest_needs
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.model import (
     Digest,
@@ -52,9 +52,15 @@ class _Submitted(NamedTuple):
 
 
 @collection_paused()
-def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
-    """The digest of `cycle` as it stands at `now`."""
-    questionnaire = Questionnaire.from_json(cycle.questionnaire)
+def build_digest(
+    session: Session, cycle: Cycle, now: datetime, *, organisation: bool = False
+) -> Digest:
+    """The digest of `cycle` as it stands at `now`; for the `organisation` (the org head),
+    without the answers that stay in the department, nor anything drawn from them (figures,
+    recurring themes, needs, review threads)."""
+    whole = Questionnaire.from_json(cycle.questionnaire)
+    questionnaire = whole.for_organisation() if organisation else whole
+    hidden = {q.key for q in whole.questions} - {q.key for q in questionnaire.questions}
     submissions = _submissions(session, cycle.id)
     answers = _answers(session, cycle.id, questionnaire)
     period = Period.parse(cycle.period)
@@ -86,12 +92,12 @@ def build_digest(session: Session, cycle: Cycle, now: datetime) -> Digest:
         ),
         on_time_history=on_time_history(session, cycle, now),
         follow_through=tuple(_follow_through(submissions, answers, questionnaire)),
-        needs=digest_needs(session, cycle, now),
+        needs=() if NEEDS_QUESTION in hidden else digest_needs(session, cycle, now),
         themes=recurring_themes(
             _problems_and_needs(submissions, answers, questionnaire),
             names={s.member_id: s.name for s in submissions},
         ),
-        comments=review_comments(session, cycle.id, questionnaire),
+        comments=review_comments(session, cycle.id, questionnaire, hidden),
     )
 
 

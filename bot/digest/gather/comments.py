@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -11,10 +13,14 @@ from storage.models import AnswerValue, Member, ReviewComment, Submission
 
 
 def review_comments(
-    session: Session, cycle_id: int, questionnaire: Questionnaire
+    session: Session,
+    cycle_id: int,
+    questionnaire: Questionnaire,
+    hidden: Collection[str] = (),
 ) -> tuple[Comment, ...]:
     """Every comment and reply written on the cycle's reports, asks for more and the changes
-    they led to, in the order written (comments still being written are not shown)."""
+    they led to, in the order written (comments still being written are not shown), but those
+    on the answers to the `hidden` questions."""
     known = {q.key: q for q in questionnaire.questions}
     author = aliased(Member)
     rows = session.execute(
@@ -27,6 +33,8 @@ def review_comments(
     )
     comments = []
     for name, written_by, c in rows:
+        if c.question in hidden:
+            continue
         question = None if c.question is None else known.get(c.question)
         comments.append(
             Comment(

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, aliased
 from bot.digest.model import NeedItem
 from storage.models import Cycle, Department, Member, Need, NeedStatus
 
+NEEDS_QUESTION: Final = "needs"
+"""The question whose answer holds a member's needs."""
 UNRESOLVED: Final = (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED)
 StoredNeed = Row[
     int,

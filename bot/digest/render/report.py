@@ -44,6 +44,11 @@ def digest_filename(digest: Digest, extension: str = "html") -> str:
     Letters and digits of any script are kept (``monthend-华东销售部-2026-11.html``); anything
     else becomes a hyphen.
     """
-    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", digest.department).lower())
-    slug = slug.strip("-")[:60].strip("-") or "department"
-    return f"monthend-{slug}-{digest.period}.{extension}"
+    return f"monthend-{file_slug(digest.department)}-{digest.period}.{extension}"
+
+
+def file_slug(department: str) -> str:
+    """A department's name as a part of a file name: letters and digits of any script, the
+    rest hyphens."""
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", department).lower())
+    return slug.strip("-")[:60].strip("-") or "department"

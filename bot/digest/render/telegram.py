@@ -63,7 +63,7 @@ def telegram_messages(
     are cut short; the report file has everything.
     """
     view = DigestView(digest, t, brief=True)
-    telegram = _TelegramBlocks(t.language)
+    telegram = TelegramBlocks(t.language)
     each = len(digest.members) <= DETAIL_MEMBERS
     head = [telegram.summary(view.summary())]
     if tables := view.kpi_tables(each_member=each):
@@ -117,18 +117,18 @@ def needs_messages(
         left_out,
     )
     waiting = sum(need.unresolved for need in needs)
-    blocks = _TelegramBlocks(t.language)
+    blocks = TelegramBlocks(t.language)
     return list(blocks.needs(views, waiting, rest if left_out > 0 else "", escalate=escalate))
 
 
 def escalated_message(need: NeedItem, timezone: str, t: Translator) -> TelegramMessage:
     """A need passed up to the organisation, as the org head receives it (to answer it)."""
     view = need_view(need, ZoneInfo(timezone), t, brief=True)
-    text = _TelegramBlocks(t.language).render("escalated", view)
+    text = TelegramBlocks(t.language).render("escalated", view)
     return TelegramMessage(text, (need.id,))
 
 
-class _TelegramBlocks(Macros):
+class TelegramBlocks(Macros):
     """The blocks of the Telegram messages, each rendered by a macro of the Telegram template."""
 
     def __init__(self, language: str) -> None:
