@@ -76,6 +76,7 @@ def cycle_for(
     ).one_or_none()
 
 
+_NOT_BEGUN: Final = Submission.state == SubmissionState.PENDING
 _OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
     select(Submission)
     .join(Cycle)
@@ -83,12 +84,8 @@ _OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
     .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
     .order_by(
         Cycle.period.desc(),
-        case(
-            (Submission.state == SubmissionState.SUBMITTED, 2),
-            (Submission.state == SubmissionState.PENDING, 1),
-            else_=0,
-        ),
-        Submission.updated_at.desc(),
+        case((Submission.state == SubmissionState.SUBMITTED, 2), (_NOT_BEGUN, 1), else_=0),
+        case((_NOT_BEGUN, None), else_=Submission.updated_at).desc(),  # not begun: by cycle
         Cycle.id,
     )
     .limit(1)

@@ -39,6 +39,7 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.ask(4): "ask_more:4",
     outbox_keys.answer_changed(5): "answer_changed:5",
     outbox_keys.review_reminder(5, 3): "review_reminder:5:3",
+    outbox_keys.department_report(4, 1): "department_report:4:1",
 }
 
 
@@ -63,6 +64,7 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(Purpose.ASK, {"comment": "4"}),
         Key(Purpose.ANSWER_CHANGED, {"comment": "5"}),
         Key(Purpose.REVIEW_REMINDER, {"cycle": "5", "manager": "3"}),
+        Key(Purpose.DEPARTMENT_REPORT, {"submission": "4", "part": "1"}),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other

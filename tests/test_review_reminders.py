@@ -16,7 +16,7 @@ from bot.services import callback_data, review_nav, reviews
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from storage.db import Database, make_engine, upgrade
-from storage.models import Cycle, Department, Member, OutgoingMessage
+from storage.models import Cycle, CycleKind, Department, Member, OutgoingMessage
 from tests.factories import DEADLINE, MANAGER_ID, make_services
 from tests.month_end import (
     ADMIN,
@@ -47,7 +47,11 @@ language = "zh_Hans"
 # Shanghai is UTC+8. The deadline is Wednesday 2 December 2026, 18:00; three working days
 # later is Monday 7 December, 18:00 (10:00 UTC).
 MON_18 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-_NOVEMBER_IN_SALES = (Cycle.period == "2026-11") & Cycle.department.has(Department.key == "sales")
+_NOVEMBER_IN_SALES = (
+    (Cycle.period == "2026-11")
+    & (Cycle.kind == CycleKind.TEAM)
+    & Cycle.department.has(Department.key == "sales")
+)
 
 
 def _sales(db: Database, database_url: str, schedule: str = "") -> Services:

@@ -10,22 +10,26 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from bot.digest.gather.needs import NEEDS_QUESTION
 from bot.questionnaire import Kind, Question, localized
 from bot.services import asking, callback_data, outbox, outbox_keys, reminders
 from bot.services.callback_data import Action, Press
 from bot.services.context import Services
+from bot.services.department_reports import send_upward
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
-from bot.services.needs import NEEDS_QUESTION, sync_needs, take_reply
-from bot.services.prompts import answer_text, number_hint, question_message, review_message, unit_of
+from bot.services.needs import sync_needs, take_reply
+from bot.services.prompts import answer_text, number_hint, review_message, unit_of
 from bot.services.review_threads import members_threads
 from bot.services.reviews import take_comment
+from bot.services.starting_points import asked, team_value
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
 from bot.wording.numbers import NumberFormatError, parse_number
 from storage.models import (
     Answer,
     AnswerValue,
+    CycleKind,
     CycleState,
     Member,
     MemberStatus,
@@ -99,6 +103,8 @@ class Questioning:
         self.questionnaire = submission_questionnaire(submission)
         self.answers = {a.question: a for a in submission.answers}
         self.told: list[str] = []  # what came of `asked`, said above the next question
+        self.report = submission.cycle.kind is CycleKind.REPORT
+        """A department's report to the org head, sent when submitted: no changes after."""
 
     @property
     def submitted(self) -> bool:
@@ -117,7 +123,7 @@ class Questioning:
             return [self.review()]
         answer = self.answers.get(question.key)
         current = None if answer is None else self._shown(answer, question)
-        return [question_message(self.questionnaire, question, self.submission.id, self.t, current)]
+        return [asked(self.submission, self.questionnaire, question, self.t, current)]
 
     def ask_again(self, note: str) -> list[OutMessage]:
         """`note` (a hint, a confirmation) above the current question or the review, in one
@@ -128,8 +134,22 @@ class Questioning:
     def review(self) -> OutMessage:
         """Every answer, with edit and submit buttons."""
         threads = members_threads(self.session, self.submission, self.t)
+        title = ""
+        if self.report:
+            title = self.t.gettext(
+                "<b>Department report %(period)s: %(department)s</b>",
+                period=month_text(self.submission.cycle.period, self.t.locale),
+                department=escape(self.submission.cycle.department.name),
+            )
         return review_message(
-            self.questionnaire, self.answers, self.submission.id, self.t, self.submitted, threads
+            self.questionnaire,
+            self.answers,
+            self.submission.id,
+            self.t,
+            self.submitted,
+            threads,
+            title=title,
+            sent=self.report and self.submitted,
         )
 
     def take_message(self, text: str, sent_at: datetime | None, follows: bool) -> list[OutMessage]:
@@ -197,6 +217,11 @@ class Questioning:
         self._save(question, text=choice)
         return self._advance()
 
+    def confirm(self, question: Question, value: Decimal) -> list[OutMessage]:
+        """Answer a department report's KPI question with the team's figure, `value`."""
+        self._save(question, number=value)
+        return self._advance()
+
     def edit(self, question: Question) -> list[OutMessage]:
         """Ask `question` again, showing the answer it has now."""
         self.submission.current_question = question.key
@@ -214,13 +239,33 @@ class Questioning:
         self.submission.submitted_at = self.now
         self.submission.current_question = None
         self.submission.updated_at = self.now
-        return [self.confirmation()]
+        return [self.confirmation(), *self._next_report()]
+
+    def _next_report(self) -> list[OutMessage]:
+        """For a manager of several departments, the next department report to write: its
+        question, with the news that it is next."""
+        if not self.report:
+            return []
+        self.session.flush()
+        following = open_submission(self.session, self.submission.member_id)
+        if following is None or following.state is SubmissionState.SUBMITTED:
+            return []
+        following.updated_at = self.now
+        note = self.t.gettext(
+            "Next: the department report of %(department)s for %(period)s.",
+            department=escape(following.cycle.department.name),
+            period=month_text(following.cycle.period, self.t.locale),
+        )
+        return Questioning(self.session, following, self.t, self.now).ask_again(note)
 
     def confirmation(self) -> OutMessage:
         """The thanks for a submitted summary, which says whether it came after the deadline."""
         period = month_text(self.submission.cycle.period, self.t.locale)
         submitted_at = self.submission.submitted_at
-        if submitted_at is not None and submitted_at > self.submission.effective_deadline:
+        late = submitted_at is not None and submitted_at > self.submission.effective_deadline
+        if self.report:
+            return OutMessage(self._report_sent(period, late))
+        if late:
             text = self.t.gettext(
                 "Thank you! Your summary for %(period)s is submitted (after the deadline).",
                 period=period,
@@ -232,6 +277,23 @@ class Questioning:
                 period=period,
             )
         return OutMessage(text)
+
+    def _report_sent(self, period: str, late: bool) -> str:
+        department = escape(self.submission.cycle.department.name)
+        if late:
+            return self.t.gettext(
+                "Thank you! The department report of %(department)s for %(period)s is "
+                "submitted, after the deadline: the head of the organisation received it as it "
+                "stood then.",
+                department=department,
+                period=period,
+            )
+        return self.t.gettext(
+            "Thank you! The department report of %(department)s for %(period)s is submitted "
+            "and sent to the head of the organisation.",
+            department=department,
+            period=period,
+        )
 
     def unanswered(self) -> Question | None:
         """The first question without an answer."""
@@ -300,6 +362,8 @@ class Questioning:
         return self.ask_again("\n".join(notes)) if notes else self.ask_current()
 
     def _nothing_waiting(self) -> OutMessage:
+        if self.submitted and self.report:
+            return self.review()
         if self.submitted:
             return OutMessage(
                 self.t.gettext(
@@ -409,6 +473,9 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             return ButtonResult(notice=t.gettext("This button is not for you."))
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
+        report = submission.cycle.kind is CycleKind.REPORT
+        if pressed.action is Action.ON_LEAVE and report:  # a department's report has no leave
+            return ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
         if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):  # the same when repeated
             reply = reminders.press(services, session, submission, pressed.action)
             result = ButtonResult([reply], close_buttons=True)
@@ -419,6 +486,8 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             repeated = member.last_press_id == press_id
             result = _press_again(flow, pressed) if repeated else _press(flow, pressed)
             result = replace(result, queued=bool(flow.told))
+            if report and flow.submitted and pressed.action is Action.SUBMIT:
+                send_upward(services, session, submission)
         if result.replies:  # taken: only the last press taken is asked again when redelivered,
             member.last_press_id = press_id  # as presses taken before it are out of date by then
         return result
@@ -444,10 +513,17 @@ def _press(flow: Questioning, pressed: Press) -> ButtonResult:
         question = flow.questionnaire.question(pressed.question)
     except KeyError:
         return stale
+    if flow.report and flow.submitted:  # the org head has it: it stays as sent
+        return ButtonResult(notice=t.gettext("Already submitted."), close_buttons=True)
     if pressed.action is Action.EDIT:
         return ButtonResult(flow.edit(question))
     if question.key != flow.submission.current_question:
         return stale
+    if pressed.action is Action.CONFIRM:
+        value = team_value(flow.submission, question)
+        if value is None:
+            return stale
+        return ButtonResult(flow.confirm(question, value), close_buttons=True)
     if pressed.action is Action.SKIP and question.optional:
         return ButtonResult(flow.skip(question), close_buttons=True)
     if pressed.action is Action.PICK and pressed.choice in {c.key for c in question.choices}:

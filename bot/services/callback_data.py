@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     PICK = "pick"
     EDIT = "edit"
     SUBMIT = "submit"
+    CONFIRM = "confirm"  # a department report's KPI question: take the team's figure
     REMIND_LATER = "later"  # "remind me later": no reminder until the next working morning
     ON_LEAVE = "leave"  # "I'm on leave this month": no more reminders, counted as on leave
 
@@ -126,6 +127,7 @@ _PARTS: Final = {  # how many words follow the submission id
     Action.PICK: 2,
     Action.EDIT: 1,
     Action.SUBMIT: 0,
+    Action.CONFIRM: 1,
     Action.REMIND_LATER: 0,
     Action.ON_LEAVE: 0,
 }

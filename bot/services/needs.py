@@ -45,8 +45,6 @@ from bot.wording.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
 from storage.queries import stop_writing
 
-NEEDS_QUESTION: Final = "needs"
-"""The question whose answer holds the member's needs."""
 SET_STATUS: Final = {
     NeedAction.ACK: NeedStatus.ACKNOWLEDGED,
     NeedAction.DONE: NeedStatus.DONE,

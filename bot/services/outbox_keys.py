@@ -36,6 +36,7 @@ class Purpose(enum.StrEnum):
     ASK = "ask"  # a manager asks for more on one answer of a member's report
     ANSWER_CHANGED = "answer_changed"  # the member answered it again: the manager is told
     REVIEW_REMINDER = "review_reminder"  # a manager's reminder of the reports not reviewed
+    DEPARTMENT_REPORT = "department_report"  # a part of a department's report to the org head
 
 
 FORMATS: Final = {
@@ -57,6 +58,7 @@ FORMATS: Final = {
     Purpose.ASK: "ask_more:{comment}",
     Purpose.ANSWER_CHANGED: "answer_changed:{comment}",
     Purpose.REVIEW_REMINDER: "review_reminder:{cycle}:{manager}",
+    Purpose.DEPARTMENT_REPORT: "department_report:{submission}:{part}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -202,6 +204,12 @@ def answer_changed(change_id: int) -> str:
 def review_reminder(cycle_id: int, manager_id: int) -> str:
     """A manager's reminder of a month end's reports not marked reviewed: once."""
     return _built(Purpose.REVIEW_REMINDER, cycle=cycle_id, manager=manager_id)
+
+
+def department_report(submission_id: int, part: int) -> str:
+    """Part `part` of a manager's department report (`submission_id`) for the org head: sent
+    once, when submitted or at its deadline."""
+    return _built(Purpose.DEPARTMENT_REPORT, submission=submission_id, part=part)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

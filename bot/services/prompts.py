@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from babel.lists import format_list
@@ -66,14 +67,25 @@ def answer_text(
     return answer.text or ""
 
 
+@dataclass(frozen=True)
+class StartingPoint:
+    """What a question of a department's report shows from the team's month end (Telegram
+    HTML), and the button that takes it as the answer, if any."""
+
+    text: str
+    confirm: Button | None = None
+
+
 def question_message(
     questionnaire: Questionnaire,
     question: Question,
     submission_id: int,
     t: Translator,
     current: str | None = None,
+    start: StartingPoint | None = None,
 ) -> OutMessage:
-    """Ask `question`, numbered, with Skip or choice buttons where it has them."""
+    """Ask `question`, numbered, with what it starts from (`start`) and Skip or choice buttons
+    where it has them."""
     number = questionnaire.number(question.key)
     lines = [
         t.gettext(
@@ -83,9 +95,13 @@ def question_message(
         ),
         escape(localized(question.text, t)),
     ]
+    if start is not None:
+        lines.append(start.text)
     if current is not None:
         lines.append(t.gettext("Current answer: %(answer)s", answer=escape(shorten(current, 500))))
     rows: list[tuple[Button, ...]] = []
+    if start is not None and start.confirm is not None:
+        rows.append((start.confirm,))
     if question.kind is Kind.CHOICE:
         rows.extend(
             (
@@ -146,11 +162,19 @@ def review_message(
     t: Translator,
     submitted: bool,
     threads: list[str],
+    *,
+    title: str = "",
+    sent: bool = False,
 ) -> OutMessage:
-    """All answers by section and the `threads` of comments on the member's reports (HTML
-    lines), with a button to edit each answer and one to submit."""
-    lines = [t.gettext("<b>Your monthly summary</b>"), *answer_lines(questionnaire, answers, t)]
-    lines += [*threads, ""]
+    """All answers by section under `title` (HTML; the member's summary by default) and the
+    `threads` of comments on the member's reports (HTML lines), with a button to edit each
+    answer and one to submit; none once `sent` upward (a department's report, which the org
+    head received when it was submitted)."""
+    lines = [title or t.gettext("<b>Your monthly summary</b>")]
+    lines += [*answer_lines(questionnaire, answers, t), *threads, ""]
+    if sent:
+        lines.append(t.gettext("Submitted and sent to the head of the organisation."))
+        return OutMessage("\n".join(lines))
     if submitted:
         lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))
     else:

@@ -1,9 +1,12 @@
 """Reminders to members who have not submitted: the ladder of moments before their deadline,
-"remind me later", a cap per cycle, and the self-service buttons on every reminder."""
+"remind me later", a cap per cycle, and the self-service buttons on every reminder. Managers
+writing a department's report are reminded alike (of the one they are at, when they write
+several), without "I'm on leave"."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,11 +18,12 @@ from bot.services.callback_data import press as callback
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, OutMessage
-from bot.services.prompts import question_message
+from bot.services.starting_points import asked
 from bot.timing.schedule import DepartmentSchedule
 from bot.wording.dates import moment_text, month_text
-from bot.wording.i18n import translator
-from storage.models import Cycle, MemberStatus, Submission, SubmissionState
+from bot.wording.i18n import Translator, translator
+from storage.models import Cycle, CycleKind, MemberStatus, Submission, SubmissionState
+from storage.queries import open_submission
 
 
 def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:
@@ -41,6 +45,8 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     )
     for submission in submissions:
         if not _remindable(submission, schedule.rules.max_reminders):
+            continue
+        if cycle.kind is CycleKind.REPORT and not _at_it(session, submission):
             continue
         deadline = submission.effective_deadline
         if deadline not in ladders:
@@ -94,6 +100,12 @@ def _remindable(submission: Submission, cap: int) -> bool:
     )
 
 
+def _at_it(session: Session, submission: Submission) -> bool:
+    """Whether a manager's department report is the one they are at (they write one at a
+    time, and are asked the next when they submit it)."""
+    return open_submission(session, submission.member_id) is submission
+
+
 def _moments(
     ladder: tuple[datetime, ...], remind_after: datetime | None, deadline: datetime, zone: ZoneInfo
 ) -> list[datetime]:
@@ -125,19 +137,19 @@ def reminder_message(submission: Submission) -> OutMessage:
     member = submission.member
     cycle = submission.cycle
     t = translator(member.language)
-    text = t.gettext(
-        "⏰ A friendly reminder: your monthly summary for %(period)s is due by %(deadline)s.",
-        period=month_text(cycle.period, t.locale),
-        deadline=moment_text(submission.effective_deadline, cycle.department.timezone, t.locale),
-    )
-    own = (
+    text = _due(submission, t)
+    own: tuple[tuple[Button, ...], ...] = (
         (Button(t.gettext("⏰ Remind me later"), callback(Action.REMIND_LATER, submission.id)),),
-        (
-            Button(
-                t.gettext("🌴 I'm on leave this month"), callback(Action.ON_LEAVE, submission.id)
-            ),
-        ),
     )
+    if cycle.kind is CycleKind.TEAM:
+        own += (
+            (
+                Button(
+                    t.gettext("🌴 I'm on leave this month"),
+                    callback(Action.ON_LEAVE, submission.id),
+                ),
+            ),
+        )
     if submission.current_question is None:
         ready = t.gettext(
             "%(reminder)s Your answers are ready: send /edit to review and submit them.",
@@ -145,10 +157,30 @@ def reminder_message(submission: Submission) -> OutMessage:
         )
         return OutMessage(ready, own)
     questionnaire = submission_questionnaire(submission)
-    question = question_message(
-        questionnaire, questionnaire.question(submission.current_question), submission.id, t
+    question = asked(
+        submission, questionnaire, questionnaire.question(submission.current_question), t
     )
     return OutMessage(f"{text}\n\n{question.text}", (*question.buttons, *own))
+
+
+def _due(submission: Submission, t: Translator) -> str:
+    """What is due by when."""
+    cycle = submission.cycle
+    period = month_text(cycle.period, t.locale)
+    deadline = moment_text(submission.effective_deadline, cycle.department.timezone, t.locale)
+    if cycle.kind is CycleKind.REPORT:
+        return t.gettext(
+            "⏰ A friendly reminder: the department report of %(department)s for %(period)s "
+            "is due by %(deadline)s.",
+            department=escape(cycle.department.name),
+            period=period,
+            deadline=deadline,
+        )
+    return t.gettext(
+        "⏰ A friendly reminder: your monthly summary for %(period)s is due by %(deadline)s.",
+        period=period,
+        deadline=deadline,
+    )
 
 
 def press(

@@ -25,7 +25,7 @@ from bot.services.messages import OutMessage
 from bot.services.report_list import PAGE, Reports, report_buttons, submitted_reports
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
-from storage.models import Cycle, Department
+from storage.models import Cycle, CycleKind, Department
 
 NAMES_SHOWN: Final = PAGE
 """Most names listed in the reminder: as many as it has buttons."""
@@ -40,6 +40,7 @@ def remind_reviewers_due(services: Services, session: Session, key: str, now: da
         .join(Department)
         .where(
             Department.key == key,
+            Cycle.kind == CycleKind.TEAM,
             Cycle.review_reminder_handled_at.is_(None),
             Cycle.deadline <= now,
         )

@@ -76,6 +76,7 @@ def members_threads(session: Session, submission: Submission, t: Translator) -> 
         .where(
             Submission.member_id == submission.member_id,
             Cycle.department_id == submission.cycle.department_id,
+            Cycle.kind == submission.cycle.kind,
             Cycle.period < submission.cycle.period,
         )
         .order_by(Cycle.period.desc())

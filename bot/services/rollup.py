@@ -1,7 +1,8 @@
 """The org roll-up: once every department's deadline for a month has passed, the org head gets
-a line per department (submission rate, reports reviewed, KPI completion, needs unanswered),
-the needs passed up to the organisation that wait for its answer, and each department's
-report. `/rollup [YYYY-MM]` shows the org head (and org admins) the same, as it stands now."""
+a line per department (submission rate, reports reviewed, KPI completion, needs unanswered,
+where its department report stands), the needs passed up to the organisation that wait for its
+answer, and each department's report file, with those of the department reports sent up by
+then. `/rollup [YYYY-MM]` shows the org head (and org admins) the same, as it stands now."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.services import outbox, outbox_keys
 from bot.services.access import language_of, sees_organisation
 from bot.services.context import Services
 from bot.services.cycles import times_for
+from bot.services.department_reports import in_rollup
 from bot.services.escalation import waiting_upstairs
 from bot.services.messages import OutDocument, Outgoing, OutMessage
 from bot.services.targets import leading_period
@@ -30,7 +32,7 @@ from bot.timing.periods import Period
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from bot.wording.numbers import format_percent
-from storage.models import Cycle, Department
+from storage.models import Cycle, CycleKind, Department
 from storage.queries import cycle_for, member_by_telegram_id
 
 ROLLUP_TEMPLATE = "digest/rollup.html.j2"
@@ -51,6 +53,8 @@ class DepartmentLine:
     open_needs: int = 0
     reviewed: int = 0  # of the reports submitted
     reviewed_rate: str = ""
+    report: tuple[str, ...] = ()
+    """How the department's report to the org head stands (plain lines)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,10 @@ def queue_due_rollup(services: Services) -> bool:
         return False
     with services.db.unit_of_work() as session:
         latest = session.scalars(
-            select(Cycle.period).where(Cycle.deadline <= now).order_by(Cycle.period.desc()).limit(1)
+            select(Cycle.period)
+            .where(Cycle.deadline <= now, Cycle.kind == CycleKind.TEAM)
+            .order_by(Cycle.period.desc())
+            .limit(1)
         ).first()
         if latest is None or outbox.queued_keys(session, [outbox_keys.rollup(latest, head, 0)]):
             return False
@@ -100,7 +107,9 @@ def _all_handled(services: Services, session: Session, period: Period, now: date
     for key in services.config.departments:
         if times_for(services, key, period).deadline > now:
             return False
-    cycles = session.scalars(select(Cycle).where(Cycle.period == str(period))).all()
+    cycles = session.scalars(
+        select(Cycle).where(Cycle.period == str(period), Cycle.kind == CycleKind.TEAM)
+    ).all()
     return all(cycle.deadline_handled_at is not None for cycle in cycles)
 
 
@@ -123,7 +132,9 @@ def requested_rollup(
         period = leading_period(words)
         if words and (period is None or len(words) > 1):
             return [OutMessage(t.gettext("Which month? Write it as YYYY-MM: /rollup 2026-11."))]
-        newest = session.scalars(select(func.max(Cycle.period))).one()
+        newest = session.scalars(
+            select(func.max(Cycle.period)).where(Cycle.kind == CycleKind.TEAM)
+        ).one()
         if period is None and newest is None:
             return [OutMessage(t.gettext("There has been no month end yet."))]
         chosen = period or Period.parse(newest)
@@ -141,10 +152,11 @@ def rollup_messages(
         if cycle is None:
             lines.append(DepartmentLine(department.name))
             continue
-        digest = build_digest(session, cycle, now)
-        lines.append(_line(digest, t))
+        digest = build_digest(session, cycle, now, organisation=True)
+        upward, files = in_rollup(services, session, cycle, t, now)
+        lines.append(_line(digest, t, upward))
         report = render_report_html(digest, t).encode("utf-8")
-        reports.append(OutDocument(digest_filename(digest), report, digest.department))
+        reports += [OutDocument(digest_filename(digest), report, digest.department), *files]
     waiting = waiting_upstairs(session, now)
     rollup = Rollup(
         month_text(period, t.locale),
@@ -161,7 +173,7 @@ def pack_text(text: str) -> list[str]:
     return pack([Block(part) for part in text.split("\n\n")])
 
 
-def _line(digest: Digest, t: Translator) -> DepartmentLine:
+def _line(digest: Digest, t: Translator, upward: tuple[str, ...]) -> DepartmentLine:
     reports = digest.with_status(Status.ON_TIME, Status.LATE)
     submitted, reviewed = len(reports), sum(member.reviewed for member in reports)
     expected = len(digest.members) - len(digest.with_status(Status.ON_LEAVE))
@@ -176,6 +188,7 @@ def _line(digest: Digest, t: Translator) -> DepartmentLine:
         open_needs=sum(1 for need in digest.needs if need.unresolved),
         reviewed=reviewed,
         reviewed_rate=format_percent(ratio(Decimal(reviewed), Decimal(submitted)), t.locale),
+        report=upward,
     )
 
 

@@ -1,5 +1,5 @@
-"""What is due now: opening cycles, reminders, deadlines and the managers' reminders to
-review, checked on every tick.
+"""What is due now: opening cycles (the team's month ends and, after them, the departments'
+reports), reminders, deadlines and the managers' reminders to review, checked on every tick.
 
 Nothing is queued in a department's quiet hours or on its days off: the first tick after
 them does what is still due. After downtime the same holds: a cycle that should be open is
@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from bot.services import outbox
 from bot.services.context import Services
 from bot.services.cycles import open_cycle
+from bot.services.department_reports import open_due_reports, send_at_deadline
 from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
 from bot.services.review_reminders import remind_reviewers_due
 from bot.services.rollup import queue_due_rollup
 from bot.timing.schedule import due_periods
 from storage.db import unavailable
-from storage.models import Cycle, CycleState, Department, Submission
+from storage.models import Cycle, CycleKind, CycleState, Department, Submission
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,13 @@ def _department_tick(services: Services, key: str, now: datetime) -> None:
         for cycle in _running_cycles(session, key, now):
             remind_due(services, session, cycle, now)
             if now >= cycle.deadline and cycle.deadline_handled_at is None:
-                queue_deadline_digest(services, session, cycle, now)
+                if cycle.kind is CycleKind.REPORT:
+                    send_at_deadline(services, session, cycle)
+                else:
+                    queue_deadline_digest(services, session, cycle, now)
                 cycle.deadline_handled_at = now
         remind_reviewers_due(services, session, key, now)
+    open_due_reports(services, key, now)
 
 
 def _running_cycles(session: Session, department: str, now: datetime) -> list[Cycle]:
