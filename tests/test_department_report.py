@@ -14,7 +14,7 @@ from bot.services import answering, directory
 from bot.services.context import Services
 from bot.services.messages import Button, OutDocument, OutMessage
 from storage.db import Database
-from storage.models import Cycle, CycleKind, Member
+from storage.models import Cycle, CycleKind, Member, Need
 from tests.factories import MANAGER_ID, make_services, press_id
 from tests.month_end import (
     ANNA,
@@ -208,10 +208,23 @@ def test_the_org_head_receives_the_report_with_the_figures_confirmed_and_correct
     page = file.content.decode()
     for shown in ("1,210,000", "1,100,000", "110%", "+42%", "9 ✎", "Approvals take two weeks"):
         assert shown in page
+    # What the department needs from the organisation is raised with the org head, a need a
+    # line, tracked as needs passed up are.
+    with db.unit_of_work() as session:
+        needs = session.scalars(select(Need).order_by(Need.id)).all()
+        assert [(n.text, n.member.telegram_id, n.department.key) for n in needs] == [
+            ("One more pre-sales engineer", MANAGER_ID, "sales"),
+            ("A decision on the partner discount", MANAGER_ID, "sales"),
+        ]
+        assert all(n.escalated_at == REPORT_OPENS for n in needs)
+    passed_up = [html_to_plain(text) for text in texts(held(db, "need", HEAD))]
+    assert len(passed_up) == 2
+    assert "A decision on the partner discount" in passed_up[1]
     # Sent once: the submit button again, and the deadline, send nothing more.
     assert tap(services, MANAGER_ID, review, "✅ Submit") == []
     tick_at(services, REPORT_DEADLINE)
     assert len(sent_up(db)[1]) == 1
+    assert len(held(db, "need", HEAD)) == 2
 
 
 def test_the_managers_report_is_reminded_like_a_members_summary(

@@ -6,12 +6,15 @@ answered as members answer theirs, whose questions start from the team's month e
 bot.services.starting_points). It is a cycle of its own kind (`CycleKind.REPORT`), whose
 submissions are the managers'. A manager of several departments writes one report each, one
 at a time. When a report is submitted, or at its deadline as it stands (marked incomplete), it
-goes to the org head, once.
+goes to the org head, once, and each line of its answer to `ORG_NEEDS_QUESTION` is raised with
+the organisation as a need of the department (bot.services.escalation), tracked as needs passed
+up are.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -29,12 +32,14 @@ from bot.questionnaire import Questionnaire
 from bot.services import outbox, outbox_keys
 from bot.services.access import language_of, managers_of
 from bot.services.context import Services
+from bot.services.escalation import escalate_new
 from bot.services.messages import OutDocument, Outgoing, OutMessage
 from bot.services.starting_points import asked
 from bot.timing.periods import Period
 from bot.timing.schedule import CycleTimes, due_periods
 from bot.wording.dates import moment_text, month_text
 from bot.wording.i18n import Translator, translator
+from bot.wording.items import split_items
 from storage.models import (
     Cycle,
     CycleKind,
@@ -46,7 +51,10 @@ from storage.models import (
 )
 from storage.queries import cycle_for, member_by_telegram_id, open_submission
 
-MONTHS_BACK = 3
+ORG_NEEDS_QUESTION: Final = "org_needs"
+"""The question of a department's report whose answer holds what the department needs from
+the organisation, one need per line."""
+MONTHS_BACK: Final = 3
 """How many months back a team's month end may still be due a report: its deadline is at
 most 15 working days into the next month, the report opens at most 15 working days after it
 and is due at most 15 after that."""
@@ -168,15 +176,17 @@ def _ask(
 
 
 def send_upward(services: Services, session: Session, submission: Submission) -> bool:
-    """Queue the manager's report for the org head, as it stands, once; True if queued now.
-    Nothing when there is no org head to send it to."""
+    """Queue the manager's report for the org head, as it stands, once, then raise the needs
+    it names with the organisation; True if queued now. Nothing when there is no org head to
+    send it to."""
     head = services.config.org.head_telegram_id
     if head is None:
         return False
     now = services.clock.now()
     if outbox.queued_keys(session, [outbox_keys.department_report(submission.id, 0)]):
         return False
-    for part, message in enumerate(report_for_head(services, session, submission, head)):
+    report = department_report(submission)
+    for part, message in enumerate(_for_head(services, session, report, head)):
         outbox.enqueue(
             session,
             key=outbox_keys.department_report(submission.id, part),
@@ -185,17 +195,34 @@ def send_upward(services: Services, session: Session, submission: Submission) ->
             message=message,
             now=now,
         )
+    for need in _needs(report):
+        escalate_new(
+            services,
+            session,
+            submission.cycle.department,
+            submission.member,
+            need,
+            now,
+            submission.cycle_id,
+        )
     return True
 
 
-def report_for_head(
-    services: Services, session: Session, submission: Submission, head: int
+def _for_head(
+    services: Services, session: Session, report: DepartmentReport, head: int
 ) -> list[Outgoing]:
     """The manager's report in the org head's language: the messages, then the file."""
     reader = member_by_telegram_id(session, head)
     t = translator(language_of(services, reader, None))
-    report = department_report(submission)
     return [*(OutMessage(text) for text in department_messages(report, t)), _file(report, t)]
+
+
+def _needs(report: DepartmentReport) -> list[str]:
+    """What the report says the department needs from the organisation, a need a line."""
+    for answer in report.answers:
+        if answer.question.key == ORG_NEEDS_QUESTION and not answer.skipped and answer.text:
+            return split_items(answer.text)
+    return []
 
 
 def _file(report: DepartmentReport, t: Translator) -> OutDocument:
