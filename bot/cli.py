@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 import click
 from telegram import Bot
@@ -21,7 +22,7 @@ from bot.services import members as member_data
 from bot.services.context import Services
 from bot.timing.clock import SystemClock
 from bot.timing.periods import Period
-from bot.timing.schedule import due_periods
+from bot.timing.schedule import CycleTimes, due_periods
 from bot.timing.workdays import department_schedule
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Role
@@ -341,7 +342,8 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
 @click.pass_context
 def schedule(ctx: click.Context, department: str, months: int, start: str | None) -> None:
     """Print the coming cycles' openings, reminders, deadlines and reminders to review in the
-    department's time zone, to check the schedule rules before a month end."""
+    department's time zone, and those of the department's report to the org head after each, to
+    check the schedule rules before a month end."""
     config = _config(ctx)
     _known_department(config, department)
     settings = config.departments[department]
@@ -356,15 +358,29 @@ def schedule(ctx: click.Context, department: str, months: int, start: str | None
         except ValueError as exc:
             _fail(f"--start: {exc}")
     click.echo(_rules_summary(department, settings))
+    reports = config.org.head_telegram_id is not None and settings.schedule.department_report
     for offset in range(months):
         times = plan.cycle_times(first.shift(offset))
         click.echo(f"\n{times.period}")
-        moments = [("opens", times.opens_at)] + [("reminder", r) for r in times.reminders]
-        moments.append(("deadline", times.deadline))
+        moments = _moments(times)
         if (review := plan.review_reminder(times.deadline)) is not None:
             moments.append(("review", review))  # managers reminded of reports not reviewed
-        for what, moment in moments:
-            click.echo(f"  {what:<9} {moment.astimezone(plan.zone):%a %Y-%m-%d %H:%M %Z}")
+        _echo_moments(moments, plan.zone, "  ")
+        if reports:
+            click.echo("  department report to the org head:")
+            _echo_moments(_moments(plan.report_times(times.period)), plan.zone, "    ")
+
+
+def _moments(times: CycleTimes) -> list[tuple[str, datetime]]:
+    """A cycle's opening, reminders and deadline, each named."""
+    moments = [("opens", times.opens_at)] + [("reminder", r) for r in times.reminders]
+    return [*moments, ("deadline", times.deadline)]
+
+
+def _echo_moments(moments: list[tuple[str, datetime]], zone: ZoneInfo, indent: str) -> None:
+    """Named moments, a line each, in `zone`."""
+    for what, moment in moments:
+        click.echo(f"{indent}{what:<9} {moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
 
 
 @main.command()

@@ -95,3 +95,25 @@ def test_without_a_start_it_begins_with_the_month_end_now_running(tmp_path: Path
     assert output.count("  opens ") == 1
     assert output.count("  deadline ") == 1
     assert output.count("  review ") == 1
+
+
+def test_with_an_org_head_the_department_report_follows_each_month_end(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    text = CONFIG.format(folder=tmp_path) + "\n[org]\nhead_telegram_id = 1000\n"
+    path.write_text(text, encoding="utf-8")
+    args = ["--config", str(path), "schedule", "--department", "sales", "--start", "2025-09"]
+    result = CliRunner().invoke(main, [*args, "--months", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split("\n\n")[1] == (
+        "2025-09\n"
+        "  opens     Sun 2025-09-28 10:00 CST\n"
+        "  reminder  Thu 2025-10-09 10:00 CST\n"
+        "  reminder  Fri 2025-10-10 15:00 CST\n"
+        "  deadline  Fri 2025-10-10 18:00 CST\n"
+        "  review    Tue 2025-10-14 18:00 CST\n"
+        "  department report to the org head:\n"
+        "    opens     Mon 2025-10-13 10:00 CST\n"  # Saturday the 11th is a make-up working day
+        "    reminder  Wed 2025-10-15 10:00 CST\n"
+        "    reminder  Thu 2025-10-16 15:00 CST\n"
+        "    deadline  Thu 2025-10-16 18:00 CST\n"
+    )
