@@ -425,7 +425,7 @@ async def test_asking_for_more_through_the_bot_in_both_languages(database_url: s
         await fang.send("56万")
         changed = await fang.wait_for(containing("已告知 Li Wei"))
         assert changed.plain_text.startswith(
-            "营收由 5 元 改为 560,000 元；已告知 Li Wei。\n已保存。"
+            "营收由 5 元改为 560,000 元；已告知 Li Wei。\n已保存。"
         )
 
         told = await manager.wait_for(containing("answered your question"))

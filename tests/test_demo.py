@@ -25,4 +25,12 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "上月你计划：完成 300 家大客户回访" in transcript
     assert "王芳 61.68万 56.05万 91% +8%" in transcript  # target, actual, 完成率, 环比
     assert "往月遗留" in transcript  # a need from last month, still open
+    # the review: a comment and its reply, a number asked about and corrected, the mark
+    assert "💬 王芳 就其" in transcript
+    assert "营收由 560,500 元改为 548,000 元；已告知 刘建国。" in transcript
+    assert "的总结已由 刘建国 阅过。" in transcript
+    assert "已阅 1/5" in transcript
+    before_the_thread = html.split('id="comments"')[0]
+    assert "548,000" in before_the_thread
+    assert "560,500" not in before_the_thread
     assert f"The full digest report: {report}" in transcript

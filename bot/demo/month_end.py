@@ -20,6 +20,7 @@ from babel.dates import format_datetime
 from bot import logs
 from bot.chat.app import build_application, polling
 from bot.config import Config
+from bot.demo import reviewing
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.services import callback_data, directory
 from bot.services.callback_data import Action
@@ -214,24 +215,30 @@ class Demo:
             for member in waiting:
                 self.out.bot(member.name, await member.user.next_message(WAIT))
         self.at(times.deadline, "deadline: the manager gets the digest")
-        report = await self.digest()
+        await self.digest()
         late = [m for m in waiting if m.late]
         if late:
             self.at(times.deadline + timedelta(hours=15), "the next morning")
         for member in late:
             self.out.note(f"{member.name} answers after the deadline; it counts as late")
             await self.answer(member, member.user.messages[-1])
+        self.out.heading(
+            "Review: the manager comments on a report and asks for more on a number; the "
+            "member replies and corrects it; the manager marks it reviewed"
+        )
+        await reviewing.review(self, self.members[0])
         self.out.heading("The manager asks for the digest again with /digest")
-        await self.act(self.manager, self.team["manager"]["name"], "/digest")
-        await self.manager.wait_for(lambda m: m.document is not None, WAIT)
-        return report
+        self.out.person(self.team["manager"]["name"], "/digest")
+        await self.manager.send("/digest")
+        return await self.digest(lines=3)  # its report now holds the review
 
-    async def digest(self) -> Path:
-        """Show the digest the manager received and save its report file."""
+    async def digest(self, lines: int = 60) -> Path:
+        """Show the digest the manager received (`lines` of each message) and save its report
+        file."""
         name = self.team["manager"]["name"]
         while True:
             message = await self.manager.next_message(WAIT)
-            self.out.bot(name, message, lines=60 if message.document is None else 3)
+            self.out.bot(name, message, lines=lines if message.document is None else 3)
             if message.document is not None:
                 break
         path = self.folder / message.document[1]
