@@ -165,12 +165,12 @@ def test_the_member_changes_a_submitted_answer_and_the_manager_is_told(
     changed = say(services, WANG, "150万")
     assert changed.queued
     lines = changed.replies[0].text.splitlines()
-    assert lines[:3] == ["营收由 1,200,000 元 改为 1,500,000 元；已告知 Li Wei。", "已保存。", ""]
+    assert lines[:3] == ["营收由 1,200,000 元改为 1,500,000 元；已告知 Li Wei。", "已保存。", ""]
     # Her summary below shows the new value and the thread, the change included.
     assert "2. 1,500,000 元" in lines
     assert lines[lines.index("<b>💬 你 2026年10月 的总结收到的点评</b>") + 1 :][:2] == [
         "• Li Wei: 追问：120万 is half of last month's. Is it &lt;right&gt;?",
-        "• 王芳: 营收由 1,200,000 元 改为 1,500,000 元",
+        "• 王芳: 营收由 1,200,000 元改为 1,500,000 元",
     ]
     # The new value replaces the old; the report stays submitted, when it was.
     assert _stored(db, wang, "revenue") == (None, Decimal(1_500_000))
