@@ -5,16 +5,12 @@ manager marks the reports reviewed."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from bot.demo.scene import WAIT, Member, Scene
 from bot.emulator import BotMessage, SimulatedUser
 from bot.services.follow_through import submission_questionnaire
 from storage.queries import member_by_telegram_id, open_submission
 
-if TYPE_CHECKING:
-    from bot.demo.month_end import Demo, Member
-
-WAIT = 15.0
 COMMENT = "回访的 280 家里，哪些客户有续约意向？请列出前五家。"
 REPLY = "苏州精工、无锡华通、常州天合、南通海力、昆山正新，均已约 12 月中旬面谈。"
 ASK = "营收 56.05 万和 CRM 里的 54.8 万对不上，请核对后更新。"
@@ -28,7 +24,7 @@ def _with_button(label: str) -> Callable[[BotMessage], bool]:
     return has
 
 
-def _number(demo: Demo, member: Member, key: str) -> int:
+def _number(demo: Scene, member: Member, key: str) -> int:
     """The number the question `key` has in `member`'s report (after last month's plan)."""
     with demo.services.db.unit_of_work() as session:
         found = member_by_telegram_id(session, member.user.user_id)
@@ -38,7 +34,7 @@ def _number(demo: Demo, member: Member, key: str) -> int:
 
 
 async def _write(
-    demo: Demo, user: SimulatedUser, name: str, shown: BotMessage, label: str, text: str
+    demo: Scene, user: SimulatedUser, name: str, shown: BotMessage, label: str, text: str
 ) -> None:
     """`name` presses `label` under `shown`, then writes `text` as the bot asks."""
     demo.out.person(name, f"[{label}]")
@@ -47,7 +43,7 @@ async def _write(
     await demo.act(user, name, text)
 
 
-async def review(demo: Demo, member: Member) -> None:
+async def review(demo: Scene, member: Member) -> None:
     """The manager reviews `member`'s report: a comment, a reply, a question on the revenue
     answered with a corrected number, and the reviewed mark."""
     manager, boss = demo.manager, demo.team["manager"]["name"]
