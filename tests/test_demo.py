@@ -33,4 +33,10 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     before_the_thread = html.split('id="comments"')[0]
     assert "548,000" in before_the_thread
     assert "560,500" not in before_the_thread
+    # needs go up, the department's report from the team's figures, the org head's answer
+    assert "你的经理已将你的需求“希望增加一名售前工程师支持集团客户方案”上报公司。" in transcript
+    assert "[✔ 确认 662,700 元]" in transcript
+    assert "新客户（个） 62 ✎ 64" in transcript  # corrected by the manager, beside the team's
+    assert "公司已答复你的需求“希望增加一名售前工程师支持集团客户方案”：已完成。" in transcript
+    assert "已阅：1/5（20%）" in transcript
     assert f"The full digest report: {report}" in transcript

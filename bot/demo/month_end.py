@@ -16,11 +16,10 @@ from typing import Any
 from bot import logs
 from bot.chat.app import build_application, polling
 from bot.config import Config
-from bot.demo import reviewing
+from bot.demo import reviewing, upward
 from bot.demo.scene import WAIT, Member, Scene
-from bot.emulator import BotMessage, Emulator, EmulatorClient
+from bot.emulator import Emulator, EmulatorClient
 from bot.services import directory
-from bot.services.callback_data import Action
 from bot.services.context import Services
 from bot.services.cycles import times_for
 from bot.timing.clock import ManualClock
@@ -29,6 +28,8 @@ from storage.db import Database
 
 TEAM = Path(__file__).with_name("team.toml")
 TOKEN = "100000:demo-token"
+NEED = "售前工程师"
+"""Words of the need 王芳 raises that her manager passes up to the organisation."""
 
 
 class Demo(Scene):
@@ -40,31 +41,10 @@ class Demo(Scene):
             "Joining: the admin runs `monthend invite --department sales` for each person"
         )
         await self.act(self.manager, self.team["manager"]["name"], "/start")
+        await self.act(self.head, self.head_name, "/start")
         for member in self.members:
             code = directory.create_invite(self.services, self.team["department"]["key"])
             await self.act(member.user, member.name, f"/start {code}")
-
-    async def answer(
-        self, member: Member, last: BotMessage, answers: list[str] | None = None
-    ) -> BotMessage | None:
-        """Answer (this month's answers, unless `answers` are given) until done or told to
-        stop; submit at the end. None if the member stopped."""
-        answers = member.answers if answers is None else answers
-        while answers:
-            answer = answers.pop(0)
-            if answer == "!stop":
-                self.out.note(f"{member.name} stops answering here")
-                return None
-            if answer == "!skip":
-                last = await self.press(member.user, member.name, last, Action.SKIP)
-            elif answer.startswith("!choice:"):
-                last = await self.press(
-                    member.user, member.name, last, Action.PICK, answer.split(":", 1)[1]
-                )
-            else:
-                last = await self.act(member.user, member.name, answer)
-        await self.press(member.user, member.name, last, Action.SUBMIT)
-        return last
 
     async def last_month(self, period: Period) -> None:
         """Last month's month end, unprinted: everyone answers and submits, and the manager
@@ -111,7 +91,20 @@ class Demo(Scene):
             "Review: the manager comments on a report and asks for more on a number; the "
             "member replies and corrects it; the manager marks it reviewed"
         )
-        await reviewing.review(self, self.members[0])
+        fang = self.members[0]
+        await reviewing.review(self, fang)
+        self.out.heading("Needs go up: the manager passes a member's need up to the organisation")
+        await upward.pass_up(self, fang, NEED)
+        report = self.services.schedule(department).report_times(period)
+        self.at(
+            report.opens_at, "the department's report: the manager starts from the team's figures"
+        )
+        boss = self.team["manager"]
+        await upward.department_report(
+            self, Member(self.manager, boss["name"], [], list(boss["report"]))
+        )
+        self.out.heading("The head of the organisation answers the need and reads the roll-up")
+        await upward.answer_need(self, fang, NEED, period)
         self.out.heading("The manager asks for the digest again with /digest")
         self.out.person(self.team["manager"]["name"], "/digest")
         await self.manager.send("/digest")
@@ -149,6 +142,7 @@ def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
                     "department": department["key"],
                 }
             ],
+            "org": {"head_telegram_id": team["head"]["id"]},
         },
         env={"MONTHEND_BOT_TOKEN": TOKEN},
     )

@@ -91,6 +91,9 @@ class Scene:
         self.manager = client.user(
             manager["id"], manager["name"], language_code=manager["language_code"]
         )
+        head = team["head"]
+        self.head = client.user(head["id"], head["name"], language_code=head["language_code"])
+        self.head_name: str = head["name"]
         self.members = [
             Member(
                 client.user(m["id"], m["name"], language_code=m["language_code"]),
@@ -134,3 +137,28 @@ class Scene:
         reply = await user.wait_for(lambda m: not m.is_edit, WAIT)
         self.out.bot(name, reply)
         return reply
+
+    async def answer(
+        self, member: Member, last: BotMessage, answers: list[str] | None = None
+    ) -> BotMessage | None:
+        """Answer (this month's answers, unless `answers` are given) until done or told to
+        stop; submit at the end. None if the member stopped. An answer "!skip" presses Skip,
+        "!choice:KEY" a choice, "!confirm" the team's figure, "!stop" stops."""
+        answers = member.answers if answers is None else answers
+        while answers:
+            answer = answers.pop(0)
+            if answer == "!stop":
+                self.out.note(f"{member.name} stops answering here")
+                return None
+            if answer == "!skip":
+                last = await self.press(member.user, member.name, last, Action.SKIP)
+            elif answer == "!confirm":  # a department report's figure: the team's
+                last = await self.press(member.user, member.name, last, Action.CONFIRM)
+            elif answer.startswith("!choice:"):
+                last = await self.press(
+                    member.user, member.name, last, Action.PICK, answer.split(":", 1)[1]
+                )
+            else:
+                last = await self.act(member.user, member.name, answer)
+        await self.press(member.user, member.name, last, Action.SUBMIT)
+        return last
