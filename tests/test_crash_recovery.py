@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.timing.periods import Period
 from storage.db import Database
-from storage.models import Answer, OutboxState, OutgoingMessage
+from storage.models import Answer, OutboxState, OutgoingMessage, ReviewComment
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.month_end import OCTOBER, WANG, answer, open_month, team
 from tests.predicates import containing, question, with_document
@@ -304,14 +304,15 @@ async def test_sigkill_during_a_comments_delivery_gives_the_member_it_once(
             await manager.send("/review 王芳")
             again = await manager.wait_for(containing("Comments so far"), timeout=30)
             assert await terminate(second) == 0
-        received = [m for m in await client.messages(WANG) if "Which two accounts?" in m.text]
+        to_member = await client.messages(WANG)
 
     assert "• Li Wei: Which two accounts?" in again.text
-    assert len(received) == 1
     db = Database.from_url(database_url)
     with db.unit_of_work() as session:
-        states = list(
-            session.scalars(select(OutgoingMessage.state).where(OutgoingMessage.kind == "comment"))
-        )
+        sent = list(session.execute(select(OutgoingMessage.key, OutgoingMessage.state)))
+        comments = list(session.scalars(select(ReviewComment.text)))
     db.dispose()
+    states = [state for key, state in sent if key.startswith("comment:")]
+    received = [m for m in to_member if "Which two accounts?" in m.text]
+    assert len(received) == 1, ([m.text for m in to_member], sent, comments)
     assert states == [OutboxState.UNCONFIRMED]

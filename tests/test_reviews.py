@@ -18,7 +18,7 @@ from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
-from storage.models import OutgoingMessage, ReviewComment, Submission
+from storage.models import Answer, Cycle, OutgoingMessage, ReviewComment, Submission
 from tests.factories import MANAGER_ID, OPENING, clock_of
 from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
@@ -182,6 +182,36 @@ def test_a_comment_never_opened_is_in_the_members_summary_the_month_after(
     assert "Not for 王芳" not in plain
     assert len(summary.text) < 4096
     assert [b.text for b in summary.buttons[-1]] == ["✅ 提交"]
+
+
+def test_a_comment_or_reply_delivered_again_after_a_restart_is_taken_once(
+    db: Database, database_url: str
+) -> None:
+    services = _reported(db, database_url)
+    open_month(services, NOVEMBER)  # 王芳 is at November's first question
+    shown = _reviewed(services, MANAGER_ID, "王芳")
+    reviews.press(services, MANAGER_ID, _data(shown, "💬 The whole report"))
+    comment = answering.handle_text(services, MANAGER_ID, 7001, "Which two accounts?", "en")
+    assert [r.text for r in comment.replies] == ["Your comment is sent to 王芳."]
+    # Telegram delivers the same message again (the process stopped before confirming it).
+    again = answering.handle_text(services, MANAGER_ID, 7001, "Which two accounts?", "en")
+    assert (again.replies, again.queued) == ([], False)
+
+    (received,) = [message(r) for r in queued(db, "comment", WANG)]
+    reviews.press(services, WANG, received.buttons[0][0].data)
+    answering.handle_text(services, WANG, 5001, "苏州精工和苏州万达。", "zh_Hans")
+    again = answering.handle_text(services, WANG, 5001, "苏州精工和苏州万达。", "zh_Hans")
+    # not taken as an answer: the question she is at is asked again
+    assert [html_to_plain(r.text).split("\n")[0] for r in again.replies] == ["第 1 题，共 18 题"]
+    assert _thread(db) == [
+        (None, False, "Which two accounts?"),
+        (None, True, "苏州精工和苏州万达。"),
+    ]
+    with db.unit_of_work() as session:
+        november = session.scalars(
+            select(Answer.question).join(Submission).join(Cycle).where(Cycle.period == "2026-11")
+        ).all()
+    assert november == []
 
 
 def test_only_the_departments_managers_and_admins_comment_and_only_the_member_replies(

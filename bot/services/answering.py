@@ -412,24 +412,29 @@ def handle_text(
         member = member_by_telegram_id(session, telegram_id, lock=True)
         if member is not None and member.unreachable_since is not None:
             member.unreachable_since = None
-        reply = take_comment(services, session, telegram_id, member, text)
-        if reply is None:
-            reply = take_reply(services, session, telegram_id, member, text)
-        if reply is not None:
-            return TextResult(reply, queued=True)
+        previous = None if member is None else member.last_message_id
+        # delivered again after a restart: taken already (as an answer, a comment or a reply)
+        repeated = previous is not None and message_id <= previous
+        if member is not None:
+            member.last_message_id = max(message_id, previous or 0)  # flushed once
+        if not repeated:
+            reply = take_comment(services, session, telegram_id, member, text)
+            if reply is None:
+                reply = take_reply(services, session, telegram_id, member, text)
+            if reply is not None:
+                return TextResult(reply, queued=True)
         if member is None or member.status is not MemberStatus.ACTIVE:
             return TextResult([_outsider(member, normalize_language(language_code))])
-        previous = member.last_message_id
-        repeated = previous is not None and message_id <= previous
         flow = _flow(session, member, services.clock.now())
-        member.last_message_id = max(message_id, previous or 0)  # flushed once
         if isinstance(flow, OutMessage):
             return TextResult([flow])
+        if repeated:  # the last one taken asks again (its reply may not have arrived); those
+            # before it, and any with no month end to answer, pass quietly
+            if flow is None or message_id != previous:
+                return TextResult([])
+            return TextResult(flow.ask_current())
         if flow is None:
             return TextResult([_no_cycle(translator(member.language))])
-        if repeated:  # delivered again after a restart: taken already, so the last one taken
-            # asks again (its reply may not have arrived) and those before it pass quietly
-            return TextResult(flow.ask_current() if message_id == previous else [])
         follows = previous is not None and message_id == previous + 1
         replies = flow.take_message(text, sent_at, follows)
         return TextResult(replies, queued=bool(flow.told))
