@@ -455,3 +455,25 @@ async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
             "苏州精工和苏州万达。"
         )
         assert reply.button_texts() == ["↩️ Reply"]
+
+        # Once submitted, one tap reacts and one marks it reviewed: 王芳 is told of each once,
+        # and /status and the digest count the report reviewed.
+        await fang.send("/edit")
+        await fang.press(await fang.wait_for(containing("你的月报")), "✅ 提交")
+        await fang.wait_for(containing("已提交"))
+        await manager.send("/review 王芳")
+        shown = await manager.wait_for(containing("王芳 · November 2026"))
+        await manager.press(shown, "👍")
+        liked = await fang.wait_for(containing("回应"))
+        assert liked.plain_text == "👍 Li Wei 对你 2026年11月 的总结作了回应。"
+        await manager.press(shown, "✅ Mark reviewed")
+        marked = await fang.wait_for(containing("阅过"))
+        assert marked.plain_text == "✅ 你 2026年11月 的总结已由 Li Wei 阅过。"
+        await manager.press(shown, "✅ Mark reviewed")  # pressed again: nothing more is sent
+        await manager.send("/status")
+        status = await manager.wait_for(containing("Status now"))
+        assert "1 of 1 summary submitted · reviewed 1/1" in status.plain_text
+        await manager.send("/digest")
+        digest = await manager.wait_for(containing("Month-end digest"))
+        assert "1 of 1 summary submitted · reviewed 1/1" in digest.plain_text
+    assert [m.plain_text for m in fang.messages].count(marked.plain_text) == 1
