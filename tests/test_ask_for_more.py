@@ -18,8 +18,8 @@ from bot.services.context import Services
 from bot.services.messages import OutDocument, OutMessage
 from storage.db import Database
 from storage.models import Answer, CommentKind, ReviewComment, Submission, SubmissionState
-from tests.factories import MANAGER_ID, OPENING, clock_of, press_id
-from tests.harness import running_bot
+from tests.factories import MANAGER_ID, clock_of, press_id
+from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
     ADMIN,
     ANNA,
@@ -385,20 +385,7 @@ def test_only_the_departments_managers_and_admins_ask(
 @pytest.mark.slow  # the whole bot against the emulator
 async def test_asking_for_more_through_the_bot_in_both_languages(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        fang = bot.user(WANG, "王芳", "zh-hans")
-        manager = bot.user(MANAGER_ID, "Li Wei")
-        await fang.send(f"/start {bot.invite()}")
-        await fang.next_message()
-        await manager.send("/start")
-        await manager.next_message()
-        bot.clock.set(OPENING)
-        for number in range(1, 13):
-            asked = await fang.wait_for(containing(f"第 {number} 题，共 12 题"))
-            if number == 12:
-                await fang.press(asked, asked.button_texts()[0])
-            else:
-                await fang.send("5")
-        review = await fang.wait_for(containing("你的月报"))
+        fang, manager, review = await answered_in_chinese(bot)
         await fang.press(review, "✅ 提交")
         await fang.wait_for(containing("已提交"))
 

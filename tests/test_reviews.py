@@ -459,7 +459,13 @@ async def test_a_thread_through_the_bot_in_chinese(database_url: str) -> None:
         # Once submitted, one tap reacts and one marks it reviewed: 王芳 is told of each once,
         # and /status and the digest count the report reviewed.
         await fang.send("/edit")
-        await fang.press(await fang.wait_for(containing("你的月报")), "✅ 提交")
+        summary = await fang.wait_for(containing("你的月报"))
+        assert (
+            "💬 你 2026年11月 的总结收到的点评\n"
+            "• Li Wei: Which two? <Names>, please.\n"
+            "• 王芳: 苏州精工和苏州万达。"
+        ) in summary.plain_text
+        await fang.press(summary, "✅ 提交")
         await fang.wait_for(containing("已提交"))
         await manager.send("/review 王芳")
         shown = await manager.wait_for(containing("王芳 · November 2026"))

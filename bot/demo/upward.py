@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.demo.scene import WAIT, Member, Scene
-from bot.emulator import BotMessage
+from bot.emulator import BotMessage, SimulatedUser
 from bot.timing.periods import Period
 from storage.models import Need
 
@@ -18,17 +18,21 @@ def _need_id(scene: Scene, text: str) -> int:
         return session.scalars(select(Need.id).where(Need.text.contains(text))).one()
 
 
+async def _press_listed(scene: Scene, user: SimulatedUser, name: str, label: str) -> None:
+    """`name` lists the needs with /needs and presses the button `label` under them."""
+    scene.out.person(name, "/needs")
+    await user.send("/needs")
+    listed = await user.wait_for(lambda m: label in m.button_texts(), WAIT)
+    scene.out.bot(name, listed, lines=8)
+    scene.out.person(name, f"[{label}]")
+    await user.press(listed, label)
+    scene.out.bot(name, await user.next_message(WAIT))
+
+
 async def pass_up(scene: Scene, member: Member, need: str) -> None:
     """The manager lists the needs and passes `member`'s need holding `need` up."""
-    boss = scene.team["manager"]["name"]
     label = f"⬆️ #{_need_id(scene, need)}"
-    scene.out.person(boss, "/needs")
-    await scene.manager.send("/needs")
-    listed = await scene.manager.wait_for(lambda m: label in m.button_texts(), WAIT)
-    scene.out.bot(boss, listed, lines=6)
-    scene.out.person(boss, f"[{label}]")
-    await scene.manager.press(listed, label)
-    scene.out.bot(boss, await scene.manager.next_message(WAIT))
+    await _press_listed(scene, scene.manager, scene.team["manager"]["name"], label)
     scene.out.bot(member.name, await member.user.next_message(WAIT))
     scene.out.bot(scene.head_name, await _next_need(scene), lines=8)
 
@@ -57,14 +61,7 @@ async def answer_need(scene: Scene, member: Member, need: str, period: Period) -
     """The org head marks the need holding `need` done; the manager and `member` are told;
     then the org head reads the roll-up of `period`."""
     head = scene.head_name
-    label = f"✅ #{_need_id(scene, need)}"
-    scene.out.person(head, "/needs")
-    await scene.head.send("/needs")
-    waiting = await scene.head.wait_for(lambda m: label in m.button_texts(), WAIT)
-    scene.out.bot(head, waiting, lines=8)
-    scene.out.person(head, f"[{label}]")
-    await scene.head.press(waiting, label)
-    scene.out.bot(head, await scene.head.next_message(WAIT))
+    await _press_listed(scene, scene.head, head, f"✅ #{_need_id(scene, need)}")
     scene.out.bot(scene.team["manager"]["name"], await scene.manager.next_message(WAIT))
     scene.out.bot(member.name, await member.user.next_message(WAIT))
     scene.out.person(head, f"/rollup {period}")
