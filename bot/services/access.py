@@ -7,7 +7,7 @@ manages none from the next start on) and those who joined it with a manager invi
 `monthend member demote`). A person may manage several departments. Org admins
 (``org.admin_telegram_ids``) may act for every department. Anyone else is refused with one
 line that tells them nothing about the department. The org head (``org.head_telegram_id``)
-alone answers the needs passed up to the organisation.
+alone answers the needs passed up to the organisation and comments on the departments' reports.
 
 Every manager command is written as an `Action` and made a command by `manager_command`,
 which picks the department the caller acts for from the command's words: its key, which a
@@ -29,7 +29,7 @@ from bot.services.context import Services
 from bot.services.messages import Outgoing, OutMessage
 from bot.timing.periods import Period
 from bot.wording.i18n import Translator, normalize_language, translator
-from storage.models import Department, Member, MemberStatus, Role
+from storage.models import Cycle, CycleKind, Department, Member, MemberStatus, Role
 from storage.queries import member_by_telegram_id
 
 
@@ -107,6 +107,17 @@ def sees_organisation(services: Services, telegram_id: int) -> bool:
     roll-up): the org head and the org admins."""
     org = services.config.org
     return is_org_head(services, telegram_id) or telegram_id in org.admin_telegram_ids
+
+
+def comments_on(
+    services: Services, session: Session, telegram_id: int, member: Member | None, cycle: Cycle
+) -> bool:
+    """The rule: whether `telegram_id` (registered as `member`) comments on the reports of
+    `cycle` from above: on members' reports a manager of their department (or an org admin),
+    on a department's report, one level up, the org head alone."""
+    if cycle.kind is CycleKind.REPORT:
+        return is_org_head(services, telegram_id)
+    return may_manage(services, session, telegram_id, member, cycle.department_id)
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ from bot.digest.render.department import (
     render_department_html,
 )
 from bot.questionnaire import Questionnaire
-from bot.services import outbox, outbox_keys
+from bot.services import callback_data, outbox, outbox_keys
 from bot.services.access import language_of, managers_of
 from bot.services.context import Services
 from bot.services.escalation import escalate_new
-from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services.messages import Button, OutDocument, Outgoing, OutMessage
 from bot.services.starting_points import asked
 from bot.timing.periods import Period
 from bot.timing.schedule import CycleTimes, due_periods
@@ -186,7 +186,7 @@ def send_upward(services: Services, session: Session, submission: Submission) ->
     if outbox.queued_keys(session, [outbox_keys.department_report(submission.id, 0)]):
         return False
     report = department_report(submission)
-    for part, message in enumerate(_for_head(services, session, report, head)):
+    for part, message in enumerate(_for_head(services, session, submission.id, report, head)):
         outbox.enqueue(
             session,
             key=outbox_keys.department_report(submission.id, part),
@@ -209,12 +209,15 @@ def send_upward(services: Services, session: Session, submission: Submission) ->
 
 
 def _for_head(
-    services: Services, session: Session, report: DepartmentReport, head: int
+    services: Services, session: Session, submission_id: int, report: DepartmentReport, head: int
 ) -> list[Outgoing]:
-    """The manager's report in the org head's language: the messages, then the file."""
+    """The manager's report in the org head's language: the messages, the last with 💬 to
+    comment on it (bot.services.reviews: the review thread, one level up), then the file."""
     reader = member_by_telegram_id(session, head)
     t = translator(language_of(services, reader, None))
-    return [*(OutMessage(text) for text in department_messages(report, t)), _file(report, t)]
+    *texts, last = department_messages(report, t)
+    comment = Button(t.gettext("💬 Comment on the report"), callback_data.comment(submission_id))
+    return [*map(OutMessage, texts), OutMessage(last, ((comment,),)), _file(report, t)]
 
 
 def _needs(report: DepartmentReport) -> list[str]:

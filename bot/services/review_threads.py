@@ -14,7 +14,7 @@ from bot.services.asking import entry_text
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator
 from bot.wording.text import shorten
-from storage.models import Cycle, ReviewComment, Submission
+from storage.models import Cycle, CycleKind, ReviewComment, Submission
 
 QUOTED_LIMIT: Final = 200
 """The longest answer or comment quoted above a comment or in a thread's line."""
@@ -39,10 +39,14 @@ def thread(session: Session, submission_id: int) -> list[ReviewComment]:
 
 
 def author_name(comment: ReviewComment, t: Translator) -> str:
-    """Who wrote `comment`, as its readers see them."""
+    """Who wrote `comment`, as its readers see them (an unregistered org head by their title)."""
     if comment.by_member:
         return comment.submission.member.name
-    return comment.author.name if comment.author else t.gettext("A manager")
+    if comment.author is not None:
+        return comment.author.name
+    if comment.submission.cycle.kind is CycleKind.REPORT:
+        return t.gettext("The head of the organisation")
+    return t.gettext("A manager")
 
 
 def html(text: str) -> str:

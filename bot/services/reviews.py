@@ -6,7 +6,9 @@ A comment is written as a reply to a need is: its button (💬 under the report,
 comment received) keeps a row without text for the one who pressed it, and their next text
 message is the comment. Each comment is queued in the outbox for the other side, once, with a
 button to reply. Only the report's member and the managers of their department (and org
-admins) write in its thread; the member replies only to their managers' comments.
+admins) write in its thread; the member replies only to their managers' comments. A
+department's report has the same thread one level up: the org head comments (💬 under the
+report they receive) and the manager who wrote it replies.
 
 Under the report a manager also reacts with one tap (👍 👏 ❓) and marks it reviewed; the member
 is told of each once, through the outbox, and "reviewed 4/6" shows in `/status` and the digest.
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
@@ -29,7 +30,7 @@ from bot import commands
 from bot.digest.render.packing import split_lines
 from bot.questionnaire import Question, localized
 from bot.services import asking, callback_data, outbox, outbox_keys
-from bot.services.access import Acting, manager_command, manager_press, may_manage, refusal
+from bot.services.access import Acting, comments_on, manager_command, manager_press, refusal
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.deadlines import named_submissions, not_one
@@ -46,6 +47,7 @@ from bot.wording.numbers import format_number
 from bot.wording.text import shorten
 from storage.models import (
     CommentKind,
+    CycleKind,
     CycleState,
     Member,
     ReviewComment,
@@ -65,8 +67,8 @@ REACTIONS: Final = {Reaction.LIKE: "👍", Reaction.APPLAUSE: "👏", Reaction.Q
 class Side(enum.Enum):
     """Who writes in a report's thread."""
 
-    MANAGER = "manager"  # a manager of the member's department, or an org admin
-    MEMBER = "member"  # the member whose report it is
+    MANAGER = "manager"  # a manager of the member's department (an org admin), or the org head
+    MEMBER = "member"  # the member (or manager) whose report it is
 
 
 @manager_command(commands.REVIEW, arguments="[YYYY-MM] name")
@@ -211,12 +213,12 @@ def _side(
     replied: ReviewComment | None,
 ) -> Side | None:
     """Who `telegram_id` (registered as `presser`) is in the thread of `submission`: its
-    member (who only replies to a manager's comment), a manager of the member's department, or
-    nobody who may write in it."""
+    member (who only replies to a comment), the side that comments (`comments_on`), or nobody
+    who may write in it."""
     member = submission.member
     if replied is not None and not replied.by_member and member.telegram_id == telegram_id:
         return Side.MEMBER
-    if may_manage(services, session, telegram_id, presser, member.department_id):
+    if comments_on(services, session, telegram_id, presser, submission.cycle):
         return Side.MANAGER
     return None
 
@@ -309,7 +311,7 @@ def take_comment(
     draft.text = comment
     draft.created_at = services.clock.now()
     session.flush()
-    _deliver(session, draft, replied, draft.created_at)
+    _deliver(services, session, draft, replied)
     if draft.by_member and replied is not None and replied.kind is CommentKind.ASK:
         asking.release(replied)  # replied instead of answering
     to = html(_addressee(draft.submission, replied, draft.by_member, t))
@@ -323,11 +325,13 @@ def take_comment(
 
 
 def _deliver(
-    session: Session, comment: ReviewComment, replied: ReviewComment | None, now: datetime
+    services: Services, session: Session, comment: ReviewComment, replied: ReviewComment | None
 ) -> None:
     """Queue `comment` for the other side of its thread, once, with the answer it is on and
-    the comment it replies to quoted; an ask for more with the answer's question again."""
-    submission = comment.submission
+    the comment it replies to quoted; an ask for more with the answer's question again. An
+    unregistered reader reads it in their department's language, the org head in the
+    config's."""
+    submission, now = comment.submission, comment.created_at
     if comment.by_member:
         assert replied is not None  # a member only replies
         recipient, chat_id = replied.author, replied.author_telegram_id
@@ -335,7 +339,9 @@ def _deliver(
         recipient, chat_id = submission.member, submission.member.telegram_id
     if chat_id is None:
         return
-    t = translator(recipient.language if recipient else submission.cycle.department.language)
+    upward = submission.cycle.kind is CycleKind.REPORT
+    fallback = services.config.defaults.language if upward else submission.cycle.department.language
+    t = translator(recipient.language if recipient else fallback)
     what = {
         "author": html(author_name(comment, t)),
         "period": month_text(submission.cycle.period, t.locale),
