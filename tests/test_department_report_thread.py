@@ -94,7 +94,7 @@ def _submitted(services: Services) -> int:
     return submission_of(services.db, MANAGER_ID).id
 
 
-def _thread(db: Database) -> list[tuple[str | None, bool, str | None, int]]:
+def _thread(db: Database) -> list[tuple[str | None, bool, str | None, int | None]]:
     with db.unit_of_work() as session:
         rows = session.execute(
             select(
@@ -104,7 +104,7 @@ def _thread(db: Database) -> list[tuple[str | None, bool, str | None, int]]:
                 ReviewComment.author_telegram_id,
             ).order_by(ReviewComment.id)
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [(q, by_member, text, author) for q, by_member, text, author in rows]
 
 
 @pytest.mark.parametrize("language", ["en", "zh_Hans"])
@@ -166,8 +166,8 @@ def test_only_the_org_head_comments_on_a_department_report(
             .join(Submission.cycle)
             .where(Member.telegram_id == WANG, Cycle.period == "2026-11")
         ).one()
-    not_theirs = ([], "This button is not for you.")
-    assert reviews.press(services, HEAD, callback_data.comment(wang)) == not_theirs
+    not_for_the_head: tuple[list[OutMessage], str] = ([], "This button is not for you.")
+    assert reviews.press(services, HEAD, callback_data.comment(wang)) == not_for_the_head
     for forged in (f"review:{report + 1000}", f"review:{report}:nope", "review:x", "thread:9"):
         assert reviews.press(services, HEAD, forged) == ([], "This button is out of date.")
     assert _thread(db) == []
