@@ -95,16 +95,10 @@ def _submitted(services: Services) -> int:
 
 
 def _thread(db: Database) -> list[tuple[str | None, bool, str | None, int | None]]:
+    """Each comment stored: on what, whether the report's writer wrote it, what, and whose."""
     with db.unit_of_work() as session:
-        rows = session.execute(
-            select(
-                ReviewComment.question,
-                ReviewComment.by_member,
-                ReviewComment.text,
-                ReviewComment.author_telegram_id,
-            ).order_by(ReviewComment.id)
-        )
-        return [(q, by_member, text, author) for q, by_member, text, author in rows]
+        written = session.scalars(select(ReviewComment).order_by(ReviewComment.id))
+        return [(c.question, c.by_member, c.text, c.author_telegram_id) for c in written]
 
 
 @pytest.mark.parametrize("language", ["en", "zh_Hans"])
