@@ -17,13 +17,15 @@ from telegram.error import InvalidToken
 from bot import logs
 from bot.config import ENV_TOKEN, Config, ConfigError, DepartmentConfig, load_config
 from bot.questionnaire import QuestionnaireError
-from bot.services import cycles, directory, overview
+from bot.services import cycles, directory, overview, target_import
 from bot.services import members as member_data
 from bot.services.context import Services
+from bot.services.target_file import COLUMNS, TargetFileError
 from bot.timing.clock import SystemClock
 from bot.timing.periods import Period
 from bot.timing.schedule import CycleTimes, due_periods
 from bot.timing.workdays import department_schedule
+from bot.wording.numbers import format_number
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Role
 
@@ -301,6 +303,48 @@ def member_demote(ctx: click.Context, telegram_id: int, by_member_id: bool) -> N
         f"{name} is now a member of {department}: asked for their summary from the next "
         "month end on, no manager commands or digests."
     )
+
+
+@main.group()
+def targets() -> None:
+    """KPI targets of departments and members, for months, quarters and years."""
+
+
+@targets.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def targets_import(ctx: click.Context, file: Path) -> None:
+    """Store the targets in a CSV or XLSX FILE whose first row names the columns department,
+    member, kpi, period and value; member empty for the department's own target, period as
+    YYYY, YYYY-Qn or YYYY-MM. A target already stored for the same department or member,
+    KPI and period is replaced. If any row is bad, each is named and nothing is stored."""
+    services = _services(ctx)
+    try:
+        stored = target_import.import_targets(services, file)
+    except TargetFileError as exc:
+        for bad in exc.bad:
+            click.echo(f"{file}: {bad}", err=True)
+        _fail(f"{file}: nothing was stored; correct the rows above and import it again")
+    click.echo(f"Stored {stored} targets from {file}.")
+
+
+@targets.command("list")
+@click.option("--department", required=True, help="Department key from the config.")
+@click.option("--period", help="Only this period: YYYY, YYYY-Qn or YYYY-MM.")
+@click.pass_context
+def targets_list(ctx: click.Context, department: str, period: str | None) -> None:
+    """Print a department's targets and its members', tab-separated in the columns of an
+    import file (member - for the department's own)."""
+    services = _services(ctx)
+    _known_department(services.config, department)
+    try:
+        found = target_import.listed(services, department, period)
+    except ValueError as exc:
+        _fail(f"--period: {exc}")
+    click.echo("\t".join(COLUMNS))
+    for t in found:
+        value = format_number(t.value, "en")
+        click.echo("\t".join((department, t.member or "-", t.kpi, t.period, value)))
 
 
 @main.group()

@@ -44,7 +44,7 @@ def set_target(services: Services, session: Session, acting: Acting) -> list[Out
     found = _member(session, department, name)
     if not isinstance(found, Member):
         return [OutMessage(_no_member(t, name, department, found))]
-    kpi = _kpi(services.questionnaire(department.key), kpi_name)
+    kpi = kpi_named(services.questionnaire(department.key), kpi_name)
     if kpi is None:
         return [OutMessage(_kpi_help(t, services.questionnaire(department.key), kpi_name))]
     month = period or _this_month(department, now)
@@ -182,7 +182,8 @@ def _no_member(t: Translator, name: str, department: Department, matches: list[s
     )
 
 
-def _kpi(questionnaire: Questionnaire, wanted: str) -> Kpi | None:
+def kpi_named(questionnaire: Questionnaire, wanted: str) -> Kpi | None:
+    """The KPI of `questionnaire` with the key or, in any language, the name `wanted`."""
     wanted = wanted.casefold()
     for kpi in questionnaire.kpis:
         names = {localized(kpi.name, translator(language)).casefold() for language in LANGUAGES}
