@@ -447,36 +447,37 @@ class ReviewComment(Base):
         )
 
 
-class Target(Base):
-    """A KPI target for a member and a month, quarter or year (`period` as ``YYYY-MM``,
-    ``YYYY-Qn`` or ``YYYY``), set with `/target` or imported; a month's takes precedence over
-    the floor the member planned the month before."""
+class KpiTarget:
+    """What every target holds: a KPI, the period it covers (``YYYY-MM``, ``YYYY-Qn`` or
+    ``YYYY``), the value, and when it was set."""
+
+    period: Mapped[str] = mapped_column(String(7))
+    kpi: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(ExactDecimal)
+    set_at: Mapped[datetime]
+
+
+class Target(KpiTarget, Base):
+    """A KPI target for a member, set with `/target` or imported; a month's takes precedence
+    over the floor the member planned the month before."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("member_id", "period", "kpi"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    period: Mapped[str] = mapped_column(String(7))
-    kpi: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Decimal] = mapped_column(ExactDecimal)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    set_at: Mapped[datetime]
 
 
-class DepartmentTarget(Base):
-    """A KPI target for a whole department and a month, quarter or year (`period` as for
-    `Target`), as imported from the company's target breakdown (目标分解)."""
+class DepartmentTarget(KpiTarget, Base):
+    """A KPI target for a whole department, as imported from the company's target breakdown
+    (目标分解)."""
 
     __tablename__ = "department_targets"
     __table_args__ = (UniqueConstraint("department_id", "period", "kpi"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
-    period: Mapped[str] = mapped_column(String(7))
-    kpi: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Decimal] = mapped_column(ExactDecimal)
-    set_at: Mapped[datetime]
 
 
 class OutgoingMessage(Base):

@@ -17,7 +17,15 @@ from bot.services.target_file import BadRow, Row, TargetFileError, read_rows
 from bot.services.targets import kpi_named
 from bot.timing.spans import parse_span
 from bot.wording.numbers import NumberFormatError, parse_number
-from storage.models import Department, DepartmentTarget, Member, MemberStatus, Role, Target
+from storage.models import (
+    Department,
+    DepartmentTarget,
+    KpiTarget,
+    Member,
+    MemberStatus,
+    Role,
+    Target,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,34 +134,21 @@ def _members(session: Session, department: Department, who: str) -> list[int]:
 
 def _store(session: Session, checked: _Checked, now: datetime) -> None:
     """Add the target, or give the one already stored for the same things its new value."""
-    target: Target | DepartmentTarget | None
+    whose = {"period": checked.period, "kpi": checked.kpi}
     if checked.member_id is None:
-        target = session.scalars(
-            select(DepartmentTarget).where(
-                DepartmentTarget.department_id == checked.department_id,
-                DepartmentTarget.period == checked.period,
-                DepartmentTarget.kpi == checked.kpi,
-            )
-        ).one_or_none()
-        if target is None:
-            target = DepartmentTarget(department_id=checked.department_id)
+        target = _target(session, DepartmentTarget, department_id=checked.department_id, **whose)
     else:
-        target = session.scalars(
-            select(Target).where(
-                Target.member_id == checked.member_id,
-                Target.period == checked.period,
-                Target.kpi == checked.kpi,
-            )
-        ).one_or_none()
-        if target is None:
-            target = Target(member_id=checked.member_id, set_by_id=None)
-    target.period, target.kpi, target.value, target.set_at = (
-        checked.period,
-        checked.kpi,
-        checked.value,
-        now,
-    )
-    session.add(target)
+        target = _target(session, Target, member_id=checked.member_id, **whose)
+    target.value, target.set_at = checked.value, now
+
+
+def _target(session: Session, model: type[KpiTarget], **whose: object) -> KpiTarget:
+    """The `model` target stored for `whose`, or a new one added to the session."""
+    target = session.scalars(select(model).filter_by(**whose)).one_or_none()
+    if target is None:
+        target = model(**whose)
+        session.add(target)
+    return target
 
 
 def listed(services: Services, department: str, period: str | None) -> list[ListedTarget]:
