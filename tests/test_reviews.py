@@ -13,12 +13,15 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotMessage, SimulatedUser
 from bot.emulator.html import html_to_plain
+from bot.questionnaire import localized
 from bot.services import answering, callback_data, digests, members, reviews, status
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
+from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutDocument, OutMessage
+from bot.wording.i18n import translator
 from storage.db import Database
-from storage.models import Answer, Cycle, OutgoingMessage, ReviewComment, Submission
+from storage.models import Answer, Cycle, Member, OutgoingMessage, ReviewComment, Submission
 from tests.factories import MANAGER_ID, OPENING, clock_of
 from tests.harness import answered_in_chinese, running_bot
 from tests.month_end import (
@@ -212,6 +215,39 @@ def test_a_comment_or_reply_delivered_again_after_a_restart_is_taken_once(
             select(Answer.question).join(Submission).join(Cycle).where(Cycle.period == "2026-11")
         ).all()
     assert november == []
+
+
+def test_the_report_file_numbers_a_commented_answer_as_its_member_saw_it(
+    db: Database, database_url: str
+) -> None:
+    services = _reported(db, database_url)
+    open_month(services, NOVEMBER)  # 王芳 is asked about October's plan first
+    answer(services, WANG, {"revenue": "56万"})
+    shown = _reviewed(services, MANAGER_ID, "王芳")
+    with db.unit_of_work() as session:
+        november = session.scalars(
+            select(Submission)
+            .join(Cycle)
+            .join(Submission.member)
+            .where(Cycle.period == "2026-11", Member.telegram_id == WANG)
+        ).one()
+        own = submission_questionnaire(november)
+        first, revenue = own.questions[0], own.number("revenue")
+    assert (first.key, revenue) == ("followup_1", 8)  # after three plan items, noted
+    for label, text in (("💬 1", "Which accounts are left?"), (f"💬 {revenue}", "Which deals?")):
+        reviews.press(services, MANAGER_ID, _data(shown, label))
+        say(services, MANAGER_ID, text)
+
+    *_, report = digests.requested_digest(services, MANAGER_ID, "en", ["2026-11"])
+    assert isinstance(report, OutDocument)
+    html = report.content.decode()
+    section = html[html.index('<section id="comments">') : html.index('<section id="members">')]
+    shown_in_file = unescape(re.sub(r"<[^>]+>", "", section))
+    for topic in (
+        f"1. {localized(first.text, translator('en'))} · Li Wei · ",
+        f"{revenue}. Revenue this month, in yuan (for example 560000 or 56万)? · Li Wei · ",
+    ):
+        assert topic in shown_in_file
 
 
 def test_only_the_departments_managers_and_admins_comment_and_only_the_member_replies(

@@ -261,6 +261,7 @@ class Comment:
 
     member: str
     question: Question | None
+    number: int  # the question's number as the member saw it (0 for the whole report)
     author: str | None  # None: a manager whose data was deleted, or an unregistered admin
     text: str
     written_at: datetime

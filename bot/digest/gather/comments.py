@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from bot.digest.model import Comment, MemberAnswer
+from bot.follow_through import questionnaire_for
 from bot.questionnaire import Question, Questionnaire
 from storage.models import AnswerValue, Member, ReviewComment, Submission
 
@@ -20,11 +21,12 @@ def review_comments(
 ) -> tuple[Comment, ...]:
     """Every comment and reply written on the cycle's reports, asks for more and the changes
     they led to, in the order written (comments still being written are not shown), but those
-    on the answers to the `hidden` questions."""
-    known = {q.key: q for q in questionnaire.questions}
+    on the answers to the `hidden` questions. A question is numbered as its member saw it: after
+    their own plan follow-through questions, which also have comments."""
+    theirs: dict[int, dict[str, tuple[int, Question]]] = {}  # submission -> key -> question
     author = aliased(Member)
     rows = session.execute(
-        select(Member.name, author.name, ReviewComment)
+        select(Member.name, author.name, Submission.plan_review, ReviewComment)
         .join(Submission, Submission.id == ReviewComment.submission_id)
         .join(Member, Member.id == Submission.member_id)
         .outerjoin(author, author.id == ReviewComment.author_id)
@@ -32,14 +34,18 @@ def review_comments(
         .order_by(ReviewComment.created_at, ReviewComment.id)
     )
     comments = []
-    for name, written_by, c in rows:
+    for name, written_by, plan, c in rows:
         if c.question in hidden:
             continue
-        question = None if c.question is None else known.get(c.question)
+        if c.submission_id not in theirs:
+            own = questionnaire_for(questionnaire, plan)
+            theirs[c.submission_id] = {q.key: (own.number(q.key), q) for q in own.questions}
+        number, question = theirs[c.submission_id].get(c.question or "", (0, None))
         comments.append(
             Comment(
                 member=name,
                 question=question,
+                number=number,
                 author=name if c.by_member else written_by,
                 text=c.text or "",
                 written_at=c.created_at,

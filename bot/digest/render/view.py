@@ -420,8 +420,7 @@ class DigestView:
             topic = (
                 self.t.gettext("The whole report")
                 if c.question is None
-                else f"{self.digest.questionnaire.number(c.question.key)}. "
-                f"{localized(c.question.text, self.t)}"
+                else f"{c.number}. {localized(c.question.text, self.t)}"
             )
             author = c.author or self.t.gettext("A manager")
             shown = CommentView(topic, author, self.moment(c.written_at), self._entry(c))
