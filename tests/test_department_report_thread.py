@@ -9,7 +9,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.services import callback_data, reviews
+from bot.services import asking, callback_data, review_nav, reviews
+from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.messages import Button, OutMessage
 from storage.db import Database
@@ -166,4 +167,34 @@ def test_only_the_org_head_comments_on_a_department_report(
         assert reviews.press(services, HEAD, forged) == ([], "This button is out of date.")
     assert _thread(db) == []
     assert queued(db, "comment") == []
+    assert caplog.records == []
+
+
+def test_a_department_report_has_no_manager_buttons_even_forged(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = team_figures(company(db, database_url))
+    report = _submitted(services)
+    with db.unit_of_work() as session:
+        cycle = session.get_one(Submission, report).cycle_id
+    caplog.set_level(logging.ERROR)
+    out_of_date: tuple[list[OutMessage], str] = ([], "This button is out of date.")
+    # Its own manager, an org admin and the org head: none reacts, marks, asks or opens it.
+    for telegram_id in (MANAGER_ID, ADMIN, HEAD):
+        for reaction in Reaction:
+            data = callback_data.react(report, reaction)
+            assert reviews.verdict(services, telegram_id, data) == out_of_date
+        assert reviews.verdict(services, telegram_id, callback_data.reviewed(report)) == (
+            out_of_date
+        )
+        assert asking.press(services, telegram_id, callback_data.ask(report, "revenue")) == (
+            out_of_date
+        )
+        for data in (callback_data.open_report(report), callback_data.reports(cycle, 0)):
+            assert review_nav.press(services, telegram_id, data) == out_of_date
+    with db.unit_of_work() as session:
+        stored = session.get_one(Submission, report)
+        assert (stored.reviewed_at, stored.reviewed_by_id) == (None, None)
+    assert _thread(db) == []
+    assert queued(db, "review") == []
     assert caplog.records == []

@@ -29,7 +29,7 @@ from bot.services.context import Services
 from bot.services.messages import Outgoing, OutMessage
 from bot.timing.periods import Period
 from bot.wording.i18n import Translator, normalize_language, translator
-from storage.models import Cycle, CycleKind, Department, Member, MemberStatus, Role
+from storage.models import Cycle, CycleKind, Department, Member, MemberStatus, Role, Submission
 from storage.queries import member_by_telegram_id
 
 
@@ -128,6 +128,18 @@ class ManagerPress:
     presser: Member | None
     t: Translator
     refused: str
+
+
+def member_report_press(
+    services: Services, session: Session, telegram_id: int, submission: Submission | None
+) -> ManagerPress:
+    """A press on a manager's button under a member's report (open it, react, mark it
+    reviewed, ask for more): for the managers of the department it was written in. A
+    department's report has none of these buttons: data naming one is forged (out of date)."""
+    if submission is not None and submission.cycle.kind is CycleKind.REPORT:
+        submission = None
+    department = None if submission is None else submission.cycle.department_id
+    return manager_press(services, session, telegram_id, department)
 
 
 def manager_press(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager
 from bot.digest.render.labels import change_text
 from bot.questionnaire import Question, Questionnaire, localized
 from bot.services import callback_data, outbox, outbox_keys
-from bot.services.access import manager_press
+from bot.services.access import member_report_press
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
@@ -70,8 +70,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
     pressed = callback_data.read_ask(data)
     with services.db.unit_of_work() as session:
         submission = None if pressed is None else session.get(Submission, pressed.submission_id)
-        department = None if submission is None else submission.member.department_id
-        who = manager_press(services, session, telegram_id, department)
+        who = member_report_press(services, session, telegram_id, submission)
         t = who.t
         if who.refused or pressed is None or submission is None:
             return [], who.refused

@@ -5,12 +5,12 @@ checked as every manager's button is (`bot.services.access.manager_press`)."""
 from __future__ import annotations
 
 from bot.services import callback_data
-from bot.services.access import manager_press
+from bot.services.access import manager_press, member_report_press
 from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.report_list import reports_message, submitted_reports
 from bot.services.reviews import report_messages
-from storage.models import Cycle, Submission
+from storage.models import Cycle, CycleKind, Submission
 
 
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
@@ -23,11 +23,12 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
             submission = session.get(Submission, pressed.submission_id)
         elif pressed is not None:
             cycle = session.get(Cycle, pressed.cycle_id)
-        if submission is not None:
-            department: int | None = submission.member.department_id
+            if cycle is not None and cycle.kind is CycleKind.REPORT:  # forged: no such list
+                cycle = None
+        if submission is not None or cycle is None:
+            who = member_report_press(services, session, telegram_id, submission)
         else:
-            department = None if cycle is None else cycle.department_id
-        who = manager_press(services, session, telegram_id, department)
+            who = manager_press(services, session, telegram_id, cycle.department_id)
         if who.refused:
             return [], who.refused
         if submission is not None:

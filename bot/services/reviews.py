@@ -30,7 +30,13 @@ from bot import commands
 from bot.digest.render.packing import split_lines
 from bot.questionnaire import Question, localized
 from bot.services import asking, callback_data, outbox, outbox_keys
-from bot.services.access import Acting, comments_on, manager_command, manager_press, refusal
+from bot.services.access import (
+    Acting,
+    comments_on,
+    manager_command,
+    member_report_press,
+    refusal,
+)
 from bot.services.callback_data import Reaction
 from bot.services.context import Services
 from bot.services.deadlines import named_submissions, not_one
@@ -229,8 +235,7 @@ def verdict(services: Services, telegram_id: int, data: str) -> tuple[list[OutMe
     pressed = callback_data.read_verdict(data)
     with services.db.unit_of_work() as session:
         submission = None if pressed is None else session.get(Submission, pressed.submission_id)
-        department = None if submission is None else submission.member.department_id
-        who = manager_press(services, session, telegram_id, department)
+        who = member_report_press(services, session, telegram_id, submission)
         presser, t = who.presser, who.t
         if who.refused or pressed is None or submission is None:
             return [], who.refused
