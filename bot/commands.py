@@ -36,7 +36,9 @@ REVIEW: Final = Command(
     "review", N_("Read a member's report and comment on it (managers)"), managers=True
 )
 ROLLUP: Final = Command("rollup", N_("Every department's month end (org head)"), org_head=True)
-TARGET: Final = Command("target", N_("Set a member's target (managers)"), managers=True)
+TARGET: Final = Command(
+    "target", N_("Set a member's or the department's target (managers)"), managers=True
+)
 EXPORT: Final = Command("export", N_("The digest as a workbook (managers)"), managers=True)
 PAUSE: Final = Command("pause", N_("Pause month ends while you are away"))
 RESUME: Final = Command("resume", N_("Take part again after a pause"))

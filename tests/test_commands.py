@@ -18,7 +18,7 @@ MENU = [
     ("needs", "Needs waiting for an answer (managers)"),
     ("review", "Read a member's report and comment on it (managers)"),
     ("rollup", "Every department's month end (org head)"),
-    ("target", "Set a member's target (managers)"),
+    ("target", "Set a member's or the department's target (managers)"),
     ("export", "The digest as a workbook (managers)"),
     ("pause", "Pause month ends while you are away"),
     ("resume", "Take part again after a pause"),

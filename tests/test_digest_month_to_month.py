@@ -349,7 +349,7 @@ def test_a_skipped_needs_answer_withdraws_needs_nobody_acted_on(
 def test_target_command_explains_itself(db: Database, database_url: str) -> None:
     services = history(db, database_url)
     (overview,) = targets.set_target(services, MANAGER_ID, "en", [])
-    assert "/target [YYYY-MM] KPI value name" in overview.text
+    assert "/target [YYYY|YYYY-Qn|YYYY-MM] KPI value [name]" in overview.text
     assert "revenue (Revenue), new_customers (New customers)" in overview.text
     (bad,) = targets.set_target(services, MANAGER_ID, "en", ["profit", "5", "Anna"])
     assert "There is no KPI “profit”" in bad.text

@@ -3,6 +3,7 @@ years, quarters and months from a CSV or XLSX breakdown, all rows or none."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -13,9 +14,10 @@ from openpyxl import Workbook
 from sqlalchemy import select, update
 
 from bot.cli import main
+from bot.services import targets
 from storage.db import Database
 from storage.models import Department, DepartmentTarget, Member, Target
-from tests.factories import write_config
+from tests.factories import MANAGER_ID, make_services, write_config
 from tests.month_end import ANNA, OMAR, team
 
 HEADER = ("department", "member", "kpi", "period", "value")
@@ -198,4 +200,35 @@ def test_list_prints_the_targets_in_the_columns_of_the_file(config: Path, tmp_pa
         1,
         "Error: --period: invalid period 'Q1': expected YYYY, YYYY-Qn or YYYY-MM, e.g. 2026, "
         "2026-Q1 or 2026-03\n",
+    )
+
+
+def test_target_in_chat_sets_the_departments_and_a_members_for_a_quarter_or_a_year(
+    config: Path, database_url: str
+) -> None:
+    db = Database.from_url(database_url)
+    services = make_services(db, database_url)
+    say = functools.partial(targets.set_target, services, MANAGER_ID, "en")
+    ((year,), (quarter,)) = (
+        say(["2026", "revenue", "700万"]),
+        say(["2026-q1", "revenue", "180万", "Anna"]),
+    )
+    assert year.text == "Target set: Sales · Revenue · 2026: 7,000,000 yuan."
+    assert quarter.text == "Target set: Anna Schmidt · Revenue · Q1 2026: 1,800,000 yuan."
+    say(["2026-Q1", "new_customers", "30"])
+    (listed,) = say(["2026-Q1"])
+    assert listed.text.splitlines()[-3:] == [
+        "Targets set for Q1 2026:",
+        "• Sales · New customers: 30 customers",
+        "• Anna Schmidt · Revenue: 1,800,000 yuan",
+    ]
+    assert say(["2026-Q1", "new_customers", "-"])[0].text == (
+        "Target removed: Sales · New customers · Q1 2026."
+    )
+    db.dispose()
+    assert _run(config, "targets", "list", "--department", "sales") == (
+        0,
+        "department\tmember\tkpi\tperiod\tvalue\n"
+        "sales\t-\trevenue\t2026\t7,000,000\n"
+        "sales\tAnna Schmidt\trevenue\t2026-Q1\t1,800,000\n",
     )

@@ -14,18 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.services.context import Services
 from bot.services.target_file import BadRow, Row, TargetFileError, read_rows
-from bot.services.targets import kpi_named
+from bot.services.targets import kpi_named, target_for
 from bot.timing.spans import parse_span
 from bot.wording.numbers import NumberFormatError, parse_number
-from storage.models import (
-    Department,
-    DepartmentTarget,
-    KpiTarget,
-    Member,
-    MemberStatus,
-    Role,
-    Target,
-)
+from storage.models import Department, DepartmentTarget, Member, MemberStatus, Role, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +128,10 @@ def _store(session: Session, checked: _Checked, now: datetime) -> None:
     """Add the target, or give the one already stored for the same things its new value."""
     whose = {"period": checked.period, "kpi": checked.kpi}
     if checked.member_id is None:
-        target = _target(session, DepartmentTarget, department_id=checked.department_id, **whose)
+        target = target_for(session, DepartmentTarget, department_id=checked.department_id, **whose)
     else:
-        target = _target(session, Target, member_id=checked.member_id, **whose)
+        target = target_for(session, Target, member_id=checked.member_id, **whose)
     target.value, target.set_at = checked.value, now
-
-
-def _target(session: Session, model: type[KpiTarget], **whose: object) -> KpiTarget:
-    """The `model` target stored for `whose`, or a new one added to the session."""
-    target = session.scalars(select(model).filter_by(**whose)).one_or_none()
-    if target is None:
-        target = model(**whose)
-        session.add(target)
-    return target
 
 
 def listed(services: Services, department: str, period: str | None) -> list[ListedTarget]:

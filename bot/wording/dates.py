@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 
 from bot.timing.periods import Period
+from bot.timing.spans import Quarter, Span
 from bot.wording.i18n import babel_locale
 
 
@@ -18,6 +19,16 @@ def month_text(period: Period | str, locale: Locale | str) -> str:
     """A month (a period or its ``YYYY-MM``): ``November 2026``, ``2026年11月``."""
     month = period if isinstance(period, Period) else Period.parse(period)
     return format_skeleton("yMMMM", month.first_day, locale=locale)
+
+
+def span_text(span: Span, locale: Locale | str) -> str:
+    """A month, quarter or year a target is for: ``November 2026``, ``Q1 2026``, ``2026``;
+    ``2026年11月``, ``2026年第1季度``, ``2026年``."""
+    if isinstance(span, Period):
+        return month_text(span, locale)
+    if isinstance(span, Quarter):
+        return format_skeleton("yQQQ", date(span.year, span.quarter * 3, 1), locale=locale)
+    return format_skeleton("y", date(span.year, 1, 1), locale=locale)
 
 
 def moment_text(moment: datetime, zone: tzinfo | str, locale: Locale | str) -> str:
