@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.emulator.html import html_to_plain
-from bot.services import callback_data, guide, needs, reviews, rollup
+from bot.services import callback_data, escalation, guide, needs, reviews, rollup
 from bot.services.callback_data import NeedAction
 from bot.services.messages import OutDocument, Outgoing, OutMessage
 from storage.db import Database
-from storage.models import Need
+from storage.models import Department, Member, Need
 from tests.factories import MANAGER_ID, clock_of
 from tests.month_end import (
     ADMIN,
@@ -69,10 +69,20 @@ def test_the_roll_up_counts_reviews_and_lists_the_needs_passed_up_with_their_age
     assert waiting in text
     assert "/needs lists them with buttons to answer." in text
 
+    # A department's own need, raised with the organisation today.
+    with db.unit_of_work() as session:
+        department = session.scalars(select(Department).where(Department.key == "sales")).one()
+        li = session.scalars(select(Member).where(Member.telegram_id == MANAGER_ID)).one()
+        escalation.escalate_new(
+            services, session, department, li, "Legal help", clock_of(services).now()
+        )
+    today = _plain(rollup.requested_rollup(services, HEAD, "en", ["2026-10"]))
+    assert "· Li Wei: Legal help · raised today\n" in today
+
     # Answered by the organisation, the need leaves the roll-up.
     needs.press(services, HEAD, callback_data.need(NeedAction.DONE, server, org=True))
     now = _plain(rollup.requested_rollup(services, HEAD, "en", ["2026-10"]))
-    assert "passed up" not in now
+    assert "A demo server" not in now
     assert "Reviewed: 1 of 2 (50%)" in now
 
 
