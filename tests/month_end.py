@@ -25,6 +25,8 @@ WANG, ANNA, OMAR, LI = 101, 102, 103, 104
 """Members of sales: the team has Wang, Anna and Omar; the company's sales has Wang, Anna and Li."""
 NAMES = {WANG: "王芳", ANNA: "Anna Schmidt", OMAR: "Omar Haddad", LI: "李伟"}
 ADMIN, HEAD, SUPPORT_MANAGER, SUPPORT_MEMBER = 7001, 7002, 8001, 8101
+STRANGER_ID = 424242
+"""Someone who never joined: refused everywhere."""
 LAST_YEAR, OCTOBER, NOVEMBER = Period(2025, 11), Period(2026, 10), Period(2026, 11)
 
 ORG = f"""
@@ -106,10 +108,14 @@ def say(services: Services, telegram_id: int, text: str) -> answering.TextResult
     return answering.handle_text(services, telegram_id, next(_message_ids), text, "en")
 
 
+def button_data(shown: OutMessage, label: str) -> str:
+    """The data of the button labelled `label` under `shown`."""
+    return next(b.data for row in shown.buttons for b in row if b.text == label)
+
+
 def press(services: Services, telegram_id: int, shown: OutMessage, text: str) -> list[str]:
     """Press the button labelled `text` under `shown`; the texts of the replies."""
-    data = next(b.data for row in shown.buttons for b in row if b.text == text)
-    result = answering.handle_button(services, telegram_id, data, press_id())
+    result = answering.handle_button(services, telegram_id, button_data(shown, text), press_id())
     return [reply.text for reply in result.replies] + ([result.notice] if result.notice else [])
 
 

@@ -26,6 +26,7 @@ from tests.month_end import (
     LI,
     NOVEMBER,
     OCTOBER,
+    STRANGER_ID,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
     WANG,
@@ -41,7 +42,6 @@ from tests.month_end import (
 from tests.predicates import containing
 from tests.test_reviews import lines_of
 
-STRANGER_ID = 424242
 REVENUE = "2. Revenue this month, in yuan (for example 560000 or 56万)?"
 REVENUE_ZH = "2. 本月营收是多少元？（例如 560000 或 56万）"
 

@@ -19,6 +19,7 @@ from tests.factories import MANAGER_ID
 from tests.month_end import (
     ADMIN,
     HEAD,
+    STRANGER_ID,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
     WANG,
@@ -41,7 +42,6 @@ from tests.test_department_report import (
     type_all,
 )
 
-STRANGER_ID = 424242
 QUESTION = "Why 9 new customers when the team reported 8?"
 ANSWER = "The Suzhou distributor signed on the 30th, after the team's reports."
 SEEN = {

@@ -21,6 +21,7 @@ from tests.month_end import (
     OCTOBER,
     WANG,
     answer,
+    button_data,
     company,
     message,
     open_month,
@@ -33,10 +34,6 @@ OUT_OF_DATE = "This button is out of date."
 
 def _buttons(shown: OutMessage) -> list[list[str]]:
     return [[b.text for b in row] for row in shown.buttons]
-
-
-def _data(shown: OutMessage, label: str) -> str:
-    return next(b.data for row in shown.buttons for b in row if b.text == label)
 
 
 def _told(db: Database, telegram_id: int) -> list[str]:
@@ -65,7 +62,7 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
         [f"👀 #{server}", f"✅ #{server}", f"✖ #{server}", f"💬 #{server}", f"⬆️ #{server}"],
         [f"👀 #{fair}", f"✅ #{fair}", f"✖ #{fair}", f"💬 #{fair}", f"⬆️ #{fair}"],
     ]
-    up = _data(listed, f"⬆️ #{server}")
+    up = button_data(listed, f"⬆️ #{server}")
     replies, notice = needs.press(services, MANAGER_ID, up)
     assert ([r.text for r in replies], notice) == (
         [f"#{server} is passed up to the organisation; Anna Schmidt is told."],
@@ -131,14 +128,14 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
     )
     assert _buttons(waiting) == _buttons(sent_up)
 
-    done = _data(sent_up, f"✅ #{server}")
+    done = button_data(sent_up, f"✅ #{server}")
     replies, notice = needs.press(services, HEAD, done)
     assert ([r.text for r in replies], notice) == (
         [f"#{server} is now “Done”; Anna Schmidt and the managers of Sales are told."],
         "",
     )
     assert needs.press(services, HEAD, done) == ([], "Already so.")  # delivered again
-    needs.press(services, HEAD, _data(sent_up, f"💬 #{server}"))
+    needs.press(services, HEAD, button_data(sent_up, f"💬 #{server}"))
     sent = say(services, HEAD, "Budget for it is approved from January.")
     assert [r.text for r in sent.replies] == [
         f"Your reply to #{server} is sent to Anna Schmidt and the managers of Sales."
@@ -166,7 +163,7 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
     ]
     # Closed: it is not passed up (again), and the manager's /needs shows the other one only.
     assert needs.press(services, MANAGER_ID, up) == ([], OUT_OF_DATE)
-    assert needs.press(services, MANAGER_ID, _data(listed, f"⬆️ #{fair}"))[1] == ""
+    assert needs.press(services, MANAGER_ID, button_data(listed, f"⬆️ #{fair}"))[1] == ""
 
 
 def test_the_org_head_reads_in_their_language_and_the_member_in_theirs(
@@ -178,7 +175,7 @@ def test_the_org_head_reads_in_their_language_and_the_member_in_theirs(
     answer(services, WANG, {"needs": "一台演示服务器"})
     (need_id,) = _need_ids(db).values()
     (listed,) = needs.needs_command(services, MANAGER_ID, "en", [])
-    needs.press(services, MANAGER_ID, _data(listed, f"⬆️ #{need_id}"))
+    needs.press(services, MANAGER_ID, button_data(listed, f"⬆️ #{need_id}"))
 
     (sent_up,) = [message(row) for row in queued(db, "need", HEAD)]
     assert html_to_plain(sent_up.text) == (
@@ -188,7 +185,7 @@ def test_the_org_head_reads_in_their_language_and_the_member_in_theirs(
         "⬆️ 已由Li Wei上报公司。\n\n"
         "按钮：👀 已知悉，✅ 已完成，✖ 拒绝，💬 回复。"
     )
-    replies, _ = needs.press(services, HEAD, _data(sent_up, f"✖ #{need_id}"))
+    replies, _ = needs.press(services, HEAD, button_data(sent_up, f"✖ #{need_id}"))
     assert [r.text for r in replies] == [f"#{need_id} 已改为“已拒绝”，已通知王芳和Sales的经理。"]
     assert _told(db, WANG) == [
         "⬆️ 你的经理已将你的需求“一台演示服务器”上报公司。",
@@ -218,7 +215,7 @@ def test_a_department_raises_a_need_with_the_organisation_tracked_the_same_way(
     assert f"#{need_id} · Li Wei · Sales · 🟡 Open" in html_to_plain(sent_up.text)
     assert "⬆️ Passed up to the organisation by Li Wei." in html_to_plain(sent_up.text)
 
-    needs.press(services, HEAD, _data(sent_up, f"👀 #{need_id}"))
+    needs.press(services, HEAD, button_data(sent_up, f"👀 #{need_id}"))
     assert _told(db, MANAGER_ID) == [
         "⬆️ The organisation answered your request “Two more seats”: Acknowledged."
     ]

@@ -34,10 +34,12 @@ from tests.month_end import (
     LI,
     NOVEMBER,
     OCTOBER,
+    STRANGER_ID,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
     WANG,
     answer,
+    button_data,
     close_month,
     company,
     held,
@@ -48,8 +50,6 @@ from tests.month_end import (
 )
 from tests.predicates import containing
 from tests.test_digest_month_to_month import WANG_NOVEMBER, history
-
-STRANGER_ID = 424242
 
 
 def _reported(db: Database, database_url: str) -> Services:
@@ -69,10 +69,6 @@ def _reported(db: Database, database_url: str) -> Services:
 
 def _buttons(shown: OutMessage) -> list[list[str]]:
     return [[b.text for b in row] for row in shown.buttons]
-
-
-def _data(shown: OutMessage, label: str) -> str:
-    return next(b.data for row in shown.buttons for b in row if b.text == label)
 
 
 def _stored(db: Database) -> tuple[int, int, int]:
@@ -102,11 +98,11 @@ def test_status_and_the_digest_open_each_submitted_report_in_one_tap(
     assert _buttons(listed) == [["🔍 王芳", "✅ Anna Schmidt"]]
 
     # A tap shows the report exactly as /review does, and stores nothing.
-    opened, notice = review_nav.press(services, MANAGER_ID, _data(listed, "🔍 王芳"))
+    opened, notice = review_nav.press(services, MANAGER_ID, button_data(listed, "🔍 王芳"))
     assert notice == ""
     assert opened == reviews.review(services, MANAGER_ID, "en", ["王芳"])
     assert html_to_plain(opened[0].text).startswith("王芳 · October 2026\nSubmitted.\n")
-    reviewed, _ = review_nav.press(services, MANAGER_ID, _data(listed, "✅ Anna Schmidt"))
+    reviewed, _ = review_nav.press(services, MANAGER_ID, button_data(listed, "✅ Anna Schmidt"))
     assert "✅ Reviewed by Li Wei." in html_to_plain(reviewed[-1].text).splitlines()
     assert _stored(db) == before
 
@@ -177,7 +173,7 @@ def test_a_long_list_comes_twenty_at_a_time(db: Database, database_url: str) -> 
     unreviewed = [f"🔍 Member {n:02}" for n in range(21, 41)]
     assert _buttons(first) == [unreviewed[i : i + 2] for i in range(0, 20, 2)] + [["Next ▶"]]
 
-    (second,), _ = review_nav.press(services, MANAGER_ID, _data(first, "Next ▶"))
+    (second,), _ = review_nav.press(services, MANAGER_ID, button_data(first, "Next ▶"))
     assert html_to_plain(second.text).splitlines()[2] == (
         "Reports 21–40 of 45; /review with a name opens anyone's."
     )
@@ -187,19 +183,19 @@ def test_a_long_list_comes_twenty_at_a_time(db: Database, database_url: str) -> 
     assert _buttons(second) == [names[i : i + 2] for i in range(0, 20, 2)] + [
         ["◀ Previous", "Next ▶"]
     ]
-    (third,), _ = review_nav.press(services, MANAGER_ID, _data(second, "Next ▶"))
+    (third,), _ = review_nav.press(services, MANAGER_ID, button_data(second, "Next ▶"))
     assert _buttons(third) == [
         ["✅ Member 16", "✅ Member 17"],
         ["✅ Member 18", "✅ Member 19"],
         ["✅ Member 20"],
         ["◀ Previous"],
     ]
-    assert review_nav.press(services, MANAGER_ID, _data(third, "◀ Previous"))[0] == [second]
+    assert review_nav.press(services, MANAGER_ID, button_data(third, "◀ Previous"))[0] == [second]
     # Within Telegram's limits: 64 bytes of data a button, 100 buttons a message.
     for shown in (first, second, third):
         assert sum(map(len, shown.buttons)) <= 100
         assert all(len(b.data.encode()) <= 64 for row in shown.buttons for b in row)
-    cycle = callback_data.read_browse(_data(third, "◀ Previous"))
+    cycle = callback_data.read_browse(button_data(third, "◀ Previous"))
     assert cycle is not None
     assert cycle.cycle_id is not None
     beyond = callback_data.reports(cycle.cycle_id, 3)
@@ -211,7 +207,7 @@ def test_only_the_departments_managers_and_admins_open_reports(
 ) -> None:
     services = _reported(db, database_url)
     *_, listed = status.status(services, MANAGER_ID, "en", [])
-    buttons = [_data(listed, "🔍 王芳"), _data(listed, "✅ Anna Schmidt")]
+    buttons = [button_data(listed, "🔍 王芳"), button_data(listed, "✅ Anna Schmidt")]
     page = callback_data.read_browse(buttons[0])
     assert page is not None
     assert page.submission_id is not None

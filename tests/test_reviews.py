@@ -30,10 +30,12 @@ from tests.month_end import (
     LI,
     NOVEMBER,
     OCTOBER,
+    STRANGER_ID,
     SUPPORT_MANAGER,
     SUPPORT_MEMBER,
     WANG,
     answer,
+    button_data,
     company,
     message,
     open_month,
@@ -42,8 +44,6 @@ from tests.month_end import (
     submission_of,
 )
 from tests.predicates import containing
-
-STRANGER_ID = 424242
 
 
 def _reported(db: Database, database_url: str) -> Services:
@@ -59,10 +59,6 @@ def _reviewed(services: Services, telegram_id: int, name: str) -> OutMessage:
     (shown,) = reviews.review(services, telegram_id, "en", [name])
     assert isinstance(shown, OutMessage)
     return shown
-
-
-def _data(shown: OutMessage, label: str) -> str:
-    return next(b.data for row in shown.buttons for b in row if b.text == label)
 
 
 def lines_of(html: str) -> list[str]:
@@ -92,7 +88,7 @@ def test_a_comment_reaches_the_member_quoted_and_the_reply_reaches_the_manager(
     assert [b.text for b in shown.buttons[0]] == ["💬 The whole report"]
     assert [b.text for b in shown.buttons[1]] == ["💬 1", "❔ 1", "💬 2", "❔ 2", "💬 3", "❔ 3"]
 
-    replies, notice = reviews.press(services, MANAGER_ID, _data(shown, "💬 1"))
+    replies, notice = reviews.press(services, MANAGER_ID, button_data(shown, "💬 1"))
     assert (notice, [r.text for r in replies]) == (
         "",
         ["Write your comment to 王芳 in your next message."],
@@ -165,10 +161,10 @@ def test_a_comment_never_opened_is_in_the_members_summary_the_month_after(
     services = _reported(db, database_url)
     shown = _reviewed(services, MANAGER_ID, "王芳")
     for number in range(1, 9):
-        reviews.press(services, MANAGER_ID, _data(shown, "💬 The whole report"))
+        reviews.press(services, MANAGER_ID, button_data(shown, "💬 The whole report"))
         say(services, MANAGER_ID, f"Point {number}: " + "更多细节" * 80)
     anna = _reviewed(services, MANAGER_ID, "Anna Schmidt")
-    reviews.press(services, MANAGER_ID, _data(anna, "💬 The whole report"))
+    reviews.press(services, MANAGER_ID, button_data(anna, "💬 The whole report"))
     say(services, MANAGER_ID, "Not for 王芳")
 
     open_month(services, NOVEMBER)
@@ -193,7 +189,7 @@ def test_a_comment_or_reply_delivered_again_after_a_restart_is_taken_once(
     services = _reported(db, database_url)
     open_month(services, NOVEMBER)  # 王芳 is at November's first question
     shown = _reviewed(services, MANAGER_ID, "王芳")
-    reviews.press(services, MANAGER_ID, _data(shown, "💬 The whole report"))
+    reviews.press(services, MANAGER_ID, button_data(shown, "💬 The whole report"))
     comment = answering.handle_text(services, MANAGER_ID, 7001, "Which two accounts?", "en")
     assert [r.text for r in comment.replies] == ["Your comment is sent to 王芳."]
     # Telegram delivers the same message again (the process stopped before confirming it).
@@ -235,7 +231,7 @@ def test_the_report_file_numbers_a_commented_answer_as_its_member_saw_it(
         first, revenue = own.questions[0], own.number("revenue")
     assert (first.key, revenue) == ("followup_1", 8)  # after three plan items, noted
     for label, text in (("💬 1", "Which accounts are left?"), (f"💬 {revenue}", "Which deals?")):
-        reviews.press(services, MANAGER_ID, _data(shown, label))
+        reviews.press(services, MANAGER_ID, button_data(shown, label))
         say(services, MANAGER_ID, text)
 
     *_, report = digests.requested_digest(services, MANAGER_ID, "en", ["2026-11"])
@@ -378,9 +374,9 @@ def test_a_reaction_and_the_reviewed_mark_reach_the_member_once_and_are_counted(
 
     shown = _reviewed(services, MANAGER_ID, "王芳")
     assert [b.text for b in shown.buttons[-1]] == ["👍", "👏", "❓", "✅ Mark reviewed"]
-    assert reviews.verdict(services, MANAGER_ID, _data(shown, "👍")) == ([], "Sent to 王芳.")
-    assert reviews.verdict(services, MANAGER_ID, _data(shown, "👍")) == ([], "Already so.")
-    assert reviews.verdict(services, ADMIN, _data(shown, "👏")) == ([], "Sent to 王芳.")
+    assert reviews.verdict(services, MANAGER_ID, button_data(shown, "👍")) == ([], "Sent to 王芳.")
+    assert reviews.verdict(services, MANAGER_ID, button_data(shown, "👍")) == ([], "Already so.")
+    assert reviews.verdict(services, ADMIN, button_data(shown, "👏")) == ([], "Sent to 王芳.")
     assert _told(db, WANG) == [
         "👍 Li Wei 对你 2026年10月 的总结作了回应。",
         "👏 一位经理 对你 2026年10月 的总结作了回应。",
@@ -392,7 +388,7 @@ def test_a_reaction_and_the_reviewed_mark_reach_the_member_once_and_are_counted(
     ]
 
     clock_of(services).set(OPENING.replace(month=11))
-    mark = _data(shown, "✅ Mark reviewed")
+    mark = button_data(shown, "✅ Mark reviewed")
     assert reviews.verdict(services, MANAGER_ID, mark) == ([], "Marked reviewed; 王芳 is told.")
     assert reviews.verdict(services, MANAGER_ID, mark) == ([], "Already so.")
     assert reviews.verdict(services, ADMIN, mark) == ([], "Already so.")

@@ -21,6 +21,7 @@ from tests.month_end import (
     HEAD,
     NOVEMBER,
     OCTOBER,
+    STRANGER_ID,
     SUPPORT_MANAGER,
     WANG,
     answer,
@@ -32,7 +33,6 @@ from tests.month_end import (
     texts,
 )
 
-STRANGER = 424242
 REFUSED = "Only the head of the organisation and org admins can use this command."
 REFUSED_ZH = "只有公司负责人和组织管理员可以使用这个命令。"
 
@@ -98,7 +98,7 @@ def test_rollup_on_request_is_for_the_org_head_and_admins_only(
     open_month(services, NOVEMBER)
     answer(services, ANNA, {})
 
-    for telegram_id in (MANAGER_ID, SUPPORT_MANAGER, ANNA, WANG, STRANGER):
+    for telegram_id in (MANAGER_ID, SUPPORT_MANAGER, ANNA, WANG, STRANGER_ID):
         refused = texts(rollup.requested_rollup(services, telegram_id, "en", []))
         assert refused == [REFUSED_ZH if telegram_id == WANG else REFUSED], telegram_id
     for telegram_id in (HEAD, ADMIN):
