@@ -42,6 +42,7 @@ TARGET: Final = Command(
 EXPORT: Final = Command("export", N_("The digest as a workbook (managers)"), managers=True)
 PAUSE: Final = Command("pause", N_("Pause month ends while you are away"))
 RESUME: Final = Command("resume", N_("Take part again after a pause"))
+HISTORY: Final = Command("history", N_("Your last twelve months at a glance"))
 CLOSE: Final = Command("close", N_("Close the month end (managers)"), managers=True)
 EXTEND: Final = Command("extend", N_("Move the deadline (managers)"), managers=True)
 HELP: Final = Command("help", N_("What I do"))
@@ -58,6 +59,7 @@ COMMANDS: Final = (
     ROLLUP,
     TARGET,
     EXPORT,
+    HISTORY,
     PAUSE,
     RESUME,
     CLOSE,

@@ -16,8 +16,10 @@ from storage.models import (
     CycleState,
     Department,
     Member,
+    MemberStatus,
     Need,
     ReviewComment,
+    Role,
     Submission,
     SubmissionState,
 )
@@ -121,5 +123,20 @@ def stop_writing(session: Session, telegram_id: int) -> None:
     session.execute(
         delete(ReviewComment).where(
             ReviewComment.author_telegram_id == telegram_id, ReviewComment.text.is_(None)
+        )
+    )
+
+
+def active_members(session: Session, department: Department) -> list[Member]:
+    """The department's active members (managers aside), who are asked at its month ends."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.department_id == department.id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.role == Role.MEMBER,
+            )
+            .order_by(Member.id)
         )
     )

@@ -20,6 +20,7 @@ MENU = [
     ("rollup", "Every department's month end (org head)"),
     ("target", "Set a member's or the department's target (managers)"),
     ("export", "The digest as a workbook (managers)"),
+    ("history", "Your last twelve months at a glance"),
     ("pause", "Pause month ends while you are away"),
     ("resume", "Take part again after a pause"),
     ("close", "Close the month end (managers)"),

@@ -21,7 +21,7 @@ from bot.chat import manager, month_end, other_updates
 from bot.chat.context import Context, Handler, MonthendApp
 from bot.chat.replies import send_all
 from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, who_wrote
-from bot.services import answering, callback_data, cycles, directory, guide, rollup
+from bot.services import answering, callback_data, cycles, directory, guide, history, rollup
 from bot.wording.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ COMMAND_HANDLERS: Final[Mapping[commands.Command, Handler]] = {
     commands.PAUSE: month_end.pause,
     commands.RESUME: month_end.resume,
     commands.ROLLUP: manager.command(rollup.requested_rollup),
+    commands.HISTORY: manager.command(history.history),
     **manager.HANDLERS,
 }
 """The handler of each command in `bot.commands.COMMANDS`."""

@@ -25,14 +25,12 @@ from storage.models import (
     Cycle,
     CycleKind,
     CycleState,
-    Department,
     Member,
-    MemberStatus,
     Role,
     Submission,
     SubmissionState,
 )
-from storage.queries import cycle_for, department_by_key
+from storage.queries import active_members, cycle_for, department_by_key
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
             )
             session.add(cycle)
             session.flush()
-            members = _askable(session, dept)
+            members = active_members(session, dept)
             enroll(
                 session,
                 cycle,
@@ -178,17 +176,3 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
         ).one_or_none()
         if taken is None:
             enroll(session, cycle, [member], now, items_to_follow_through(session, cycle))
-
-
-def _askable(session: Session, dept: Department) -> list[Member]:
-    return list(
-        session.scalars(
-            select(Member)
-            .where(
-                Member.department_id == dept.id,
-                Member.status == MemberStatus.ACTIVE,
-                Member.role == Role.MEMBER,
-            )
-            .order_by(Member.id)
-        )
-    )

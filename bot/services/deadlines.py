@@ -27,6 +27,7 @@ from storage.models import (
     Cycle,
     CycleKind,
     CycleState,
+    Member,
     MemberStatus,
     Submission,
     SubmissionState,
@@ -255,13 +256,15 @@ def _out_of_range(t: Translator, current: datetime, schedule: DepartmentSchedule
 
 def named_submissions(submissions: list[Submission], who: str) -> list[Submission]:
     """The submissions of members called `who` (name, or @username), ignoring case."""
+    return [s for s in submissions if is_called(s.member, who)]
+
+
+def is_called(member: Member, who: str) -> bool:
+    """Whether `member` is called `who` (their name, or @username), ignoring case."""
     wanted = who.casefold()
-    return [
-        s
-        for s in submissions
-        if s.member.name.casefold() == wanted
-        or (s.member.username and f"@{s.member.username.casefold()}" == wanted)
-    ]
+    return member.name.casefold() == wanted or (
+        member.username is not None and f"@{member.username.casefold()}" == wanted
+    )
 
 
 def not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
@@ -271,11 +274,17 @@ def not_one(t: Translator, who: str, period: str, found: int) -> OutMessage:
             name=escape(who),
             period=month_text(period, t.locale),
         )
-    else:
-        text = t.gettext(
+        return OutMessage(text)
+    return several_called(t, who)
+
+
+def several_called(t: Translator, who: str) -> OutMessage:
+    """The reply when more than one person is called `who`."""
+    return OutMessage(
+        t.gettext(
             "Several people are called “%(name)s”; please use their @username.", name=escape(who)
         )
-    return OutMessage(text)
+    )
 
 
 def _usage(t: Translator) -> OutMessage:

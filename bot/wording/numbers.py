@@ -31,11 +31,12 @@ from functools import lru_cache
 from typing import Final
 
 from babel import Locale
-from babel.numbers import format_percent as babel_format_percent
 from babel.numbers import (
+    format_compact_decimal,
     get_decimal_symbol,
     get_group_symbol,
 )
+from babel.numbers import format_percent as babel_format_percent
 
 from storage.models import NUMBER_DIGITS, NUMBER_PLACES
 
@@ -45,6 +46,7 @@ __all__ = [
     "NumberFormatError",
     "NumberOutOfRange",
     "ParsedNumber",
+    "compact_number",
     "fold_width",
     "format_number",
     "format_percent",
@@ -277,6 +279,11 @@ def number_style(locale: Locale | str) -> NumberStyle:
 def format_number(value: Decimal, locale: Locale | str) -> str:
     """Format ``value`` with the locale's grouping and at most two decimals: ``560,500.5``."""
     return number_style(locale).number(value)
+
+
+def compact_number(value: Decimal, locale: Locale | str) -> str:
+    """``value`` in the short form a table cell takes: ``500K``, ``61.68万``."""
+    return format_compact_decimal(value, locale=locale, fraction_digits=2)
 
 
 def format_percent(ratio: Decimal | None, locale: Locale | str) -> str:

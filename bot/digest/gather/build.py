@@ -154,14 +154,21 @@ def _answers(
 def _status(
     submission: _Submitted, cycle_deadline: datetime, given: Mapping[str, Given], now: datetime
 ) -> Status:
-    """Submitted on time (by the member's own deadline) or late; else on leave, in progress,
-    or without an answer: not started until their deadline, missing after it."""
     deadline = effective_deadline(submission.deadline, cycle_deadline)
-    if submission.submitted_at is not None:
-        return Status.ON_TIME if submission.submitted_at <= deadline else Status.LATE
-    if submission.on_leave:
+    return status_of(submission.submitted_at, deadline, submission.on_leave, bool(given), now)
+
+
+def status_of(
+    submitted_at: datetime | None, deadline: datetime, on_leave: bool, answered: bool, now: datetime
+) -> Status:
+    """Submitted on time (by the member's own `deadline`) or late; else on leave, in progress
+    (`answered` something), or without an answer: not started until the deadline, missing
+    after it."""
+    if submitted_at is not None:
+        return Status.ON_TIME if submitted_at <= deadline else Status.LATE
+    if on_leave:
         return Status.ON_LEAVE
-    if given:
+    if answered:
         return Status.IN_PROGRESS
     return Status.NOT_STARTED if now < deadline else Status.MISSING
 

@@ -4,8 +4,14 @@ manager's `/review` and the news of the change read the same)."""
 
 from __future__ import annotations
 
-from bot.questionnaire import Measure, Question, Questionnaire, localized
+from bot.questionnaire import Kpi, Measure, Question, Questionnaire, localized
 from bot.wording.i18n import Translator
+
+
+def kpi_title(kpi: Kpi, t: Translator) -> str:
+    """A KPI with its unit, as a table of its numbers is headed: "Revenue (yuan)"."""
+    name, unit = localized(kpi.name, t), localized(kpi.unit, t)
+    return t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
 
 
 def kpi_label(questionnaire: Questionnaire, question: Question, t: Translator) -> str:

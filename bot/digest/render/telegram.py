@@ -211,7 +211,7 @@ def _pad(text: str, columns: int, *, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows as lines of monospace text: the first column left-aligned, the others right."""
     widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
@@ -231,6 +231,6 @@ def _table_chunks(table: KpiTable) -> Iterator[list[str]]:
             for line in table.lines
         ),
     ]
-    header, *body = _aligned(rows)
+    header, *body = aligned(rows)
     for start in range(0, len(body), TABLE_ROWS):
         yield [header, *body[start : start + TABLE_ROWS]]

@@ -13,7 +13,6 @@ from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal
 
 from bot.digest.model import (
     Comment,
@@ -27,13 +26,13 @@ from bot.digest.model import (
     Theme,
     ratio,
 )
-from bot.digest.render.labels import change_text, kpi_label
+from bot.digest.render.labels import change_text, kpi_label, kpi_title
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.questionnaire import Kind, Kpi, Question, localized
 from bot.wording.dates import day_text, moment_text, month_text
 from bot.wording.i18n import Translator
-from bot.wording.numbers import EMPTY_VALUE, number_style
+from bot.wording.numbers import EMPTY_VALUE, compact_number, number_style
 from bot.wording.text import html_length, joined, shorten
 from storage.models import CommentKind
 
@@ -222,7 +221,7 @@ class DigestView:
         """A KPI table cell: compact in a brief view."""
         if value is None or not self.brief:
             return self.number(value)
-        return format_compact_decimal(value, locale=self.locale, fraction_digits=2)
+        return compact_number(value, self.locale)
 
     def change(self, ratio: Decimal | None) -> str:
         """环比 with its sign: ``+5%``, ``-3%``, ``0%``."""
@@ -321,8 +320,7 @@ class DigestView:
     def _kpi_table(
         self, kpi: Kpi, columns: tuple[str, ...], total: KpiFigures | None, lines: list[KpiLine]
     ) -> KpiTable:
-        name, unit = localized(kpi.name, self.t), localized(kpi.unit, self.t)
-        title = self.t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
+        title = kpi_title(kpi, self.t)
         note = ""
         if total is not None:
             lines.insert(0, KpiLine(total_label(total, self.t), self._cells(total), total=True))
