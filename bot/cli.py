@@ -17,9 +17,10 @@ from telegram.error import InvalidToken
 from bot import logs
 from bot.config import ENV_TOKEN, Config, ConfigError, DepartmentConfig, load_config
 from bot.questionnaire import QuestionnaireError
-from bot.services import cycles, directory, overview, target_import
+from bot.services import cycles, directory, overview, report_files, target_import
 from bot.services import members as member_data
 from bot.services.context import Services
+from bot.services.report_files import Format
 from bot.services.target_file import COLUMNS, TargetFileError
 from bot.timing.clock import SystemClock
 from bot.timing.periods import Period
@@ -375,6 +376,34 @@ def cycle_open(ctx: click.Context, department: str, period: str) -> None:
             click.echo(f"Quiet hours: the questions go out at {local:%Y-%m-%d %H:%M %Z}.")
     else:
         click.echo(f"{department} {month} was already open; nothing was sent again.")
+
+
+@main.command()
+@click.option("--department", required=True, help="Department key from the config.")
+@click.option("--period", required=True, help="A year YYYY, a quarter YYYY-Qn or a month YYYY-MM.")
+@click.option(
+    "--format", "form", type=click.Choice(["html", "xlsx"]), default="html", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it (default: its own name in the current folder).",
+)
+@click.pass_context
+def report(
+    ctx: click.Context, department: str, period: str, form: Format, output: Path | None
+) -> None:
+    """Write a department's report of a year, a quarter or a month (the month's digest report)
+    as the managers receive it, and print its path."""
+    services = _services(ctx)
+    _known_department(services.config, department)
+    try:
+        name, content = report_files.report_file(services, department, period, form)
+    except report_files.ReportError as exc:
+        _fail(f"--period: {exc}")
+    path = output or Path(name)
+    path.write_bytes(content)
+    click.echo(str(path.resolve()))
 
 
 @main.command()

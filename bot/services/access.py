@@ -28,6 +28,7 @@ from bot import commands
 from bot.services.context import Services
 from bot.services.messages import Outgoing, OutMessage
 from bot.timing.periods import Period
+from bot.timing.spans import Quarter, Year, parse_span
 from bot.wording.i18n import Translator, normalize_language, translator
 from storage.models import Cycle, CycleKind, Department, Member, MemberStatus, Role, Submission
 from storage.queries import member_by_telegram_id
@@ -44,6 +45,8 @@ class Acting:
     t: Translator
     period: Period | None = None
     args: tuple[str, ...] = ()
+    span: Quarter | Year | None = None
+    """A quarter or a year asked for instead of a month, by a command that takes one."""
 
     @property
     def member_id(self) -> int | None:
@@ -216,16 +219,19 @@ def refusal(t: Translator) -> OutMessage:
 @dataclass(frozen=True)
 class Syntax:
     """What a manager command takes after the department's key: nothing, a month
-    (``YYYY-MM``, before or after the key), or `arguments` of its own (shown as written here
-    when the command asks which department)."""
+    (``YYYY-MM``, before or after the key; with `spans` also a quarter ``YYYY-Qn`` or a year
+    ``YYYY``), or `arguments` of its own (shown as written here when the command asks which
+    department)."""
 
     name: str
     month: bool = False
     arguments: str = ""
+    spans: bool = False
 
     def example(self, department: Department) -> str:
         """The command for `department`, as a line of "Which department?"."""
-        rest = " [YYYY-MM]" if self.month else f" {self.arguments}" if self.arguments else ""
+        months = " [YYYY-MM|YYYY-Qn|YYYY]" if self.spans else " [YYYY-MM]"
+        rest = months if self.month else f" {self.arguments}" if self.arguments else ""
         return f"/{self.name} {department.key}{rest} — {department.name}"
 
 
@@ -238,11 +244,12 @@ command's words) -> the replies."""
 
 
 def manager_command(
-    command: commands.Command, *, month: bool = False, arguments: str = ""
+    command: commands.Command, *, month: bool = False, arguments: str = "", spans: bool = False
 ) -> Callable[[Action[R]], ManagerCommand[R]]:
     """Make `Action` the manager command `command`, guarded: it runs only for a department the
-    caller manages (or for any, for an org admin), picked from the command's words."""
-    syntax = Syntax(command.name, month, arguments)
+    caller manages (or for any, for an org admin), picked from the command's words; with
+    `month`, a month may be named, and with `spans` also a quarter or a year."""
+    syntax = Syntax(command.name, month or spans, arguments, spans)
 
     def guarded(action: Action[R]) -> ManagerCommand[R]:
         def run(
@@ -276,7 +283,7 @@ def acting_for(
     if not allowed:
         return refusal(t)
     known = services.config.departments
-    period, key, args = None, None, tuple[str, ...]()
+    period, span, key, args = None, None, None, tuple[str, ...]()
     if syntax.arguments:  # a department's key first, if any; the rest is the command's
         if words and words[0] in known:
             key, words = words[0], words[1:]
@@ -284,13 +291,17 @@ def acting_for(
     for word in () if syntax.arguments else words:  # a key and a month, in any order
         if syntax.month and word[:1].isdigit():
             try:
-                period = Period.parse(word)
+                named = parse_span(word) if syntax.spans else Period.parse(word)
             except ValueError:
-                return _bad_period(t, syntax.name)
+                return _bad_period(t, syntax)
+            if isinstance(named, Period):
+                period = named
+            else:
+                span = named
         elif key is None and (not syntax.month or word in known):
             key = word
         elif syntax.month:
-            return _bad_period(t, syntax.name)
+            return _bad_period(t, syntax)
         else:
             return _which(t, syntax, allowed)
     if key is not None:
@@ -301,10 +312,19 @@ def acting_for(
         return _which(t, syntax, allowed)
     else:
         chosen = allowed
-    return Acting(telegram_id, member, chosen[0], t, period, args)
+    return Acting(telegram_id, member, chosen[0], t, period, args, span)
 
 
-def _bad_period(t: Translator, command: str) -> OutMessage:
+def _bad_period(t: Translator, syntax: Syntax) -> OutMessage:
+    command = syntax.name
+    if syntax.spans:
+        return OutMessage(
+            t.gettext(
+                "Please give the period as YYYY-MM, YYYY-Qn or YYYY, for example "
+                "/%(command)s 2026-11, /%(command)s 2026-Q3 or /%(command)s 2026.",
+                command=command,
+            )
+        )
     return OutMessage(
         t.gettext(
             "Please give the month as YYYY-MM, for example /%(command)s 2026-11.",

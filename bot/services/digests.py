@@ -20,6 +20,7 @@ from bot.services.escalation import escalating
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.need_buttons import with_buttons
 from bot.services.report_list import Reports, reports_message, submitted_reports
+from bot.services.span_reports import span_messages, span_report, span_workbook
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Cycle
@@ -73,9 +74,15 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     return len(managers)
 
 
-@manager_command(commands.DIGEST, month=True)
+@manager_command(commands.DIGEST, spans=True)
 def requested_digest(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
-    """`/digest [department] [YYYY-MM]`: a department's digest, now."""
+    """`/digest [department] [YYYY-MM|YYYY-Qn|YYYY]`: a department's digest, now; for a
+    quarter or a year, its report."""
+    if acting.span is not None:
+        report = span_report(
+            session, acting.department, acting.span, services.clock.now(), acting.t
+        )
+        return [report] if isinstance(report, OutMessage) else span_messages(report, acting.t)
     found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
@@ -84,9 +91,15 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     return digest_messages(digest, reports, acting.t, escalate=escalating(services))
 
 
-@manager_command(commands.EXPORT, month=True)
+@manager_command(commands.EXPORT, spans=True)
 def export(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
-    """`/export [department] [YYYY-MM]`: the digest as an Excel workbook."""
+    """`/export [department] [YYYY-MM|YYYY-Qn|YYYY]`: the digest, or a quarter's or a year's
+    report, as an Excel workbook."""
+    if acting.span is not None:
+        report = span_report(
+            session, acting.department, acting.span, services.clock.now(), acting.t
+        )
+        return [report if isinstance(report, OutMessage) else span_workbook(report, acting.t)]
     found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]

@@ -66,3 +66,13 @@ def parse_span(text: str) -> Span:
             f"invalid period {text!r}: expected YYYY, YYYY-Qn or YYYY-MM, e.g. 2026, 2026-Q1 "
             "or 2026-03"
         ) from None
+
+
+def span_months(span: Span) -> tuple[Period, ...]:
+    """The months `span` covers, in order: itself, a quarter's three or a year's twelve."""
+    if isinstance(span, Period):
+        return (span,)
+    if isinstance(span, Quarter):
+        first = Period(span.year, span.quarter * 3 - 2)
+        return tuple(first.shift(n) for n in range(3))
+    return tuple(Period(span.year, month) for month in range(1, 13))

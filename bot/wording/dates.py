@@ -70,3 +70,8 @@ def _joined(locale: Locale) -> str:
     """How `locale` puts a date and a time together: ``{1}, {0}`` (asked for every member of
     a big digest)."""
     return str(get_datetime_format("medium", locale=locale))
+
+
+def short_month_text(period: Period, locale: Locale | str) -> str:
+    """A month as a column heading next to others of the same year: ``Jul``, ``7月``."""
+    return format_skeleton("MMM", period.first_day, locale=locale)

@@ -211,12 +211,17 @@ def _problems_and_needs(
     questionnaire: Questionnaire,
 ) -> Iterator[tuple[int, str]]:
     """Each member's problems and needs, by member id (namesakes are different people)."""
-    keys = {
-        q.key
-        for q in questionnaire.questions
-        if q.section in THEME_SECTIONS and q.kind is Kind.TEXT
-    }
+    keys = theme_questions(questionnaire)
     for submission in submissions:
         for question, answer in answers.get(submission.id, {}).items():
             if question in keys and answer.text and not answer.skipped:
                 yield submission.member_id, answer.text
+
+
+def theme_questions(questionnaire: Questionnaire) -> set[str]:
+    """The keys of the questions whose text answers are searched for recurring themes."""
+    return {
+        q.key
+        for q in questionnaire.questions
+        if q.section in THEME_SECTIONS and q.kind is Kind.TEXT
+    }

@@ -88,6 +88,38 @@ def cycle_figures(
     return figures
 
 
+def cycles_figures(
+    session: Session,
+    cycles: Iterable[Cycle],
+    kpis: Iterable[Kpi],
+    measures: Collection[Measure] = tuple(Measure),
+) -> dict[int, Figures]:
+    """cycle id -> every member's KPI numbers in that cycle, as `cycle_figures` reads one, for
+    many cycles in one query (a year's report reads two years of a big department's)."""
+    kpis = tuple(kpis)
+    tracked = {
+        cycle.id: _tracked(Questionnaire.from_json(cycle.questionnaire), kpis, measures)
+        for cycle in cycles
+    }
+    found: dict[int, Figures] = {cycle_id: {} for cycle_id in tracked}
+    keys = set().union(*tracked.values())
+    if not keys:
+        return found
+    rows = session.connection().execute(
+        select(Submission.cycle_id, Submission.member_id, Answer.question, Answer.number)
+        .join(Answer, Answer.submission_id == Submission.id)
+        .where(
+            Submission.cycle_id.in_(tracked),
+            Answer.question.in_(keys),
+            Answer.skipped.is_(False),
+        )
+    )
+    for cycle_id, member_id, question, number in rows.all():
+        if number is not None and (measure := tracked[cycle_id].get(question)) is not None:
+            found[cycle_id].setdefault(member_id, {})[measure] = number
+    return found
+
+
 def answered_figures(
     questionnaire: Questionnaire, answers: Iterable[tuple[int, Mapping[str, Given]]]
 ) -> Figures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.digest.model import OnTimeRate
@@ -23,10 +23,6 @@ def on_time_history(
     Only cycles whose deadline has passed by `now` count; members on leave are not expected,
     and a personal deadline (an extension) is the one a member is measured against.
     """
-    on_time = and_(
-        Submission.submitted_at.is_not(None),
-        Submission.submitted_at <= func.coalesce(Submission.deadline, Cycle.deadline),
-    )
     recent = (
         select(Cycle.id)
         .where(
@@ -39,6 +35,15 @@ def on_time_history(
         .limit(count)
         .scalar_subquery()
     )
+    return on_time_rates(session, Cycle.id.in_(recent))
+
+
+def on_time_rates(session: Session, *cycles: ColumnElement[bool]) -> tuple[OnTimeRate, ...]:
+    """On-time rates of the cycles that meet the conditions `cycles`, oldest first."""
+    on_time = and_(
+        Submission.submitted_at.is_not(None),
+        Submission.submitted_at <= func.coalesce(Submission.deadline, Cycle.deadline),
+    )
     rows = session.execute(
         select(
             Cycle.period,
@@ -46,7 +51,7 @@ def on_time_history(
             func.count(Submission.id),
         )
         .join(Submission, Submission.cycle_id == Cycle.id)
-        .where(Cycle.id.in_(recent), Submission.on_leave.is_(False))
+        .where(*cycles, Submission.on_leave.is_(False))
         .group_by(Cycle.period)
         .order_by(Cycle.period)
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -90,7 +91,7 @@ def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     if digest.needs:
         sheets.append(_needs(digest, t))
     sheets += _sections(digest, t)
-    return _workbook(digest, sheets)
+    return workbook(digest.timezone, sheets)
 
 
 # -- What each sheet holds ----------------------------------------------------------------------
@@ -115,7 +116,7 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
             ],
         ]
         rows += [
-            [str(h.period), h.on_time, h.expected, _percent(h.rate)] for h in digest.on_time_history
+            [str(h.period), h.on_time, h.expected, percent(h.rate)] for h in digest.on_time_history
         ]
     if digest.themes:
         rows += [[], [t.gettext("Recurring themes")]]
@@ -162,10 +163,11 @@ def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:
     added: int | None = None
     if isinstance(total, KpiTotal):
         added = total.counted if f is total else (1 if total.adds_up(f) else None)
-    return [f.target, f.actual, _percent(f.completion), change, year_on_year, added]
+    return [f.target, f.actual, percent(f.completion), change, year_on_year, added]
 
 
-def _percent(ratio: Decimal | None) -> Percent | None:
+def percent(ratio: Decimal | None) -> Percent | None:
+    """`ratio` as a percentage cell; an empty cell when missing."""
     return None if ratio is None else Percent(ratio)
 
 
@@ -173,7 +175,7 @@ def _plan_follow_through(digest: Digest, t: Translator) -> Sheet:
     """Per member: how many of last month's plan items are done, partly or not, and plan
     completion (partly done counts half)."""
     rows = [
-        [row.member, *(row.count(mark) for mark in PlanMark), _percent(row.completion)]
+        [row.member, *(row.count(mark) for mark in PlanMark), percent(row.completion)]
         for row in digest.follow_through
     ]
     headings = tuple(t.gettext(h) for h in FOLLOW_THROUGH_COLUMNS)
@@ -263,13 +265,14 @@ def _answer(q: Question, answer: MemberAnswer | None, t: Translator) -> Value:
 # -- Writing the workbook ----------------------------------------------------------------------
 
 
-def _workbook(digest: Digest, sheets: Iterable[Sheet]) -> bytes:
+def workbook(zone: ZoneInfo, sheets: Iterable[Sheet]) -> bytes:
+    """The `sheets` as an XLSX file; times are shown in time zone `zone`."""
     book = Workbook(write_only=True)
     titles: set[str] = set()
     for sheet in sheets:
         title = _sheet_title(sheet.title, titles)
         titles.add(title.casefold())
-        _write(book.create_sheet(title), sheet, digest)
+        _write(book.create_sheet(title), sheet, zone)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -286,7 +289,7 @@ def _sheet_title(wanted: str, taken: set[str]) -> str:
     return title
 
 
-def _write(ws: WriteOnlyWorksheet, sheet: Sheet, digest: Digest) -> None:
+def _write(ws: WriteOnlyWorksheet, sheet: Sheet, zone: ZoneInfo) -> None:
     """Column widths first (write-only sheets need them before any row), then the rows."""
     sample = [sheet.headings, *sheet.rows[:WIDTH_SAMPLE]]
     columns = max((len(row) for row in sample), default=0)
@@ -298,10 +301,10 @@ def _write(ws: WriteOnlyWorksheet, sheet: Sheet, digest: Digest) -> None:
         ws.freeze_panes = "B2"
         ws.append([_heading_cell(ws, heading) for heading in sheet.headings])
     for row in sheet.rows:
-        ws.append([_cell(ws, value, digest) for value in row])
+        ws.append([_cell(ws, value, zone) for value in row])
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Value, digest: Digest) -> Cell | str | int | None:
+def _cell(ws: WriteOnlyWorksheet, value: Value, zone: ZoneInfo) -> Cell | str | int | None:
     """A plain value where Excel takes it as it is, otherwise a styled cell."""
     if value is None or isinstance(value, int):
         return value
@@ -312,7 +315,7 @@ def _cell(ws: WriteOnlyWorksheet, value: Value, digest: Digest) -> Cell | str | 
             return _styled(ws, int(value), INTEGER)
         return _styled(ws, float(value), DECIMAL)
     if isinstance(value, datetime):
-        local = value.astimezone(digest.timezone).replace(tzinfo=None)
+        local = value.astimezone(zone).replace(tzinfo=None)
         return _styled(ws, local, TIME)
     text = _clean(value)
     if len(text) > WIDTH_LIMIT or "\n" in text or text.startswith("=") or text in ERROR_CODES:
