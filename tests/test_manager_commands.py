@@ -220,7 +220,10 @@ def test_an_admin_picks_the_department_and_a_manager_gets_their_own(
     (empty,) = status.status(services, SUPPORT_MANAGER, "en", [])
     assert empty.text == "There is no month end to report on yet."
     month = texts(digests.requested_digest(services, MANAGER_ID, "en", ["2026-13"]))
-    assert month == ["Please give the month as YYYY-MM, for example /digest 2026-11."]
+    assert month == [
+        "Please give the period as YYYY-MM, YYYY-Qn or YYYY, for example /digest 2026-11, "
+        "/digest 2026-Q3 or /digest 2026."
+    ]
     none = texts(digests.requested_digest(services, MANAGER_ID, "en", ["2026-05"]))
     assert none == ["There is no month end for May 2026."]
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from storage.db import Database
 from storage.models import Cycle, Need
 from tests.factories import MANAGER_ID, clock_of, write_config
 from tests.month_end import (
+    ADMIN,
     ANNA,
     LI,
     ORG,
@@ -34,6 +36,7 @@ from tests.month_end import (
     close_month,
     company,
     open_month,
+    texts,
 )
 
 JULY, AUGUST, SEPTEMBER = Period(2026, 7), Period(2026, 8), Period(2026, 9)
@@ -182,13 +185,13 @@ def test_year_workbook_holds_the_figures(db: Database, database_url: str) -> Non
     department = revenue[1]
     assert department[:6] == ["Department", 350000, 420000, 330000, 1100000, 4400000]
     assert department[6] == 0.25  # 1,100,000 of the year's 4,400,000
-    assert round(department[7], 4) == 0.2222  # 1,100,000 against 900,000 a year before
+    assert department[7] == pytest.approx(2 / 9)  # 1,100,000 against 900,000 a year before
     assert revenue[2][:6] == ["王芳", 120000, 150000, 130000, 400000, None]
     summary = {row[0]: row[1] for row in sheet(workbook, "Report Sales · 2026") if row}
     assert summary["Needs raised"] == 3
     assert summary["Needs answered"] == 2
     assert summary["Median time to an answer (hours)"] == 72
-    assert round(summary["On-time rate"], 4) == round(8 / 9, 4)
+    assert summary["On-time rate"] == pytest.approx(8 / 9)
 
 
 def test_percentages_are_averaged_not_added_over_months() -> None:
@@ -207,7 +210,7 @@ def test_bad_future_and_empty_periods_are_answered_in_one_line(
 ) -> None:
     services = third_quarter(db, database_url)
     asked = {
-        words: [m.text for m in digests.requested_digest(services, MANAGER_ID, "en", [words])]
+        words: texts(digests.requested_digest(services, MANAGER_ID, "en", [words]))
         for words in ("2026-Q5", "2027", "2026-Q2")
     }
     assert asked == {
@@ -281,3 +284,18 @@ def test_monthend_report_writes_the_file_and_prints_its_path(
     code, output = run("--period", "2026-10")
     assert code == 1
     assert "--period: There is no month end for October 2026." in output
+
+
+def test_the_report_reads_in_chinese(db: Database, database_url: str) -> None:
+    services = third_quarter(db, database_url)
+    summary, report = digests.requested_digest(services, ADMIN, "zh-hans", ["sales", "2026-Q3"])
+    assert isinstance(summary, OutMessage)
+    assert summary.text.splitlines()[:4] == [
+        "<b>Sales · 2026年第3季度 报告</b>",
+        "包含月报：2026年7月, 2026年8月, 2026年9月",
+        "",
+        "营收（元）：1,100,000，目标 1,000,000，完成率 110%，同比 +22%",
+    ]
+    assert summary.text.splitlines()[-1] == "提出需求 3 条，已答复 2 条；答复用时中位数：3 天"
+    assert isinstance(report, OutDocument)
+    assert rows(report.content.decode(), "按时提交率")[1] == ["全部月报", "8", "9", "89%"]
