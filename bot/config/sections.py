@@ -38,6 +38,7 @@ from bot.config.fields import (
     parse_quiet_hours,
 )
 from bot.timing.cron import check_monthly
+from bot.timing.progress import TimeBasis
 
 DEFAULT_LANGUAGE: Final[Language] = "zh_Hans"
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -162,6 +163,8 @@ class Defaults(ConfigModel):
     language: Language = DEFAULT_LANGUAGE
     timezone: TimeZoneName = DEFAULT_TIMEZONE
     calendar: CalendarConfig = CalendarConfig()
+    time_progress: TimeBasis = TimeBasis.WORKING_DAYS
+    """What the digest's 时间进度 counts: working days on the calendar, or calendar days."""
 
 
 class ReminderRule(ConfigModel):
@@ -246,6 +249,7 @@ class DepartmentConfig(ConfigModel):
     report_questionnaire: Path | None = None
     schedule: ScheduleConfig = ScheduleConfig()
     calendar: CalendarConfig = CalendarConfig()
+    time_progress: TimeBasis = TimeBasis.WORKING_DAYS
 
     @field_validator("questionnaire", "report_questionnaire", mode="before")
     @classmethod

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.questionnaire import Kpi, Question, Questionnaire
 from bot.timing.periods import Period
 from storage.models import CommentKind, NeedStatus
+
+if TYPE_CHECKING:  # the year to date measures its figures with `ratio`, below
+    from bot.digest.year_to_date import YearToDate
 
 
 class Status(enum.StrEnum):
@@ -301,6 +304,9 @@ class Digest:
     """Recurring themes in problems and needs, most widely shared first."""
     comments: tuple[Comment, ...] = ()
     """The review threads: every comment on a member's report and every reply, as written."""
+    year_to_date: YearToDate | None = None
+    """The year so far against the annual targets and 时间进度 (None: not asked for, or no KPI
+    adds up over months)."""
 
     def figures_by_member(self) -> list[tuple[str, dict[str, KpiFigures]]]:
         """(member name, KPI key -> figures) per member, in digest order; names may repeat."""

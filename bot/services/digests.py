@@ -21,6 +21,8 @@ from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.need_buttons import with_buttons
 from bot.services.report_list import Reports, reports_message, submitted_reports
 from bot.services.span_reports import span_messages, span_report, span_workbook
+from bot.services.time_progress import time_progress
+from bot.timing.periods import Period
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Cycle
@@ -44,6 +46,13 @@ def digest_messages(
     return messages
 
 
+def department_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> Digest:
+    """The digest of `cycle` that its managers read, with the year to date against 时间进度 on
+    the department's calendar."""
+    progress = time_progress(services, cycle.department.key, Period.parse(cycle.period))
+    return build_digest(session, cycle, now, progress=progress)
+
+
 def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:
     """Queue the digest for each manager of the cycle's department; returns how many managers.
 
@@ -51,7 +60,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     managers = managers_of(services, session, cycle.department)
     if not managers:
         return 0
-    digest = build_digest(session, cycle, now)
+    digest = department_digest(services, session, cycle, now)
     reports = submitted_reports(session, cycle)
     in_language: dict[str, list[Outgoing]] = {}
     for manager in managers:
@@ -86,7 +95,7 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
-    digest = build_digest(session, found, services.clock.now())
+    digest = department_digest(services, session, found, services.clock.now())
     reports = submitted_reports(session, found)
     return digest_messages(digest, reports, acting.t, escalate=escalating(services))
 
@@ -103,7 +112,7 @@ def export(services: Services, session: Session, acting: Acting) -> list[Outgoin
     found = requested_cycle(session, acting)
     if isinstance(found, OutMessage):
         return [found]
-    digest = build_digest(session, found, services.clock.now())
+    digest = department_digest(services, session, found, services.clock.now())
     t = acting.t
     caption = t.gettext(
         "Workbook: %(department)s, %(period)s",

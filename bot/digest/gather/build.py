@@ -16,6 +16,7 @@ from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import NEEDS_QUESTION, digest_needs
 from bot.digest.gather.themes import recurring_themes
+from bot.digest.gather.year_to_date import TimeProgress, year_to_date
 from bot.digest.model import (
     Digest,
     FollowThrough,
@@ -53,11 +54,17 @@ class _Submitted(NamedTuple):
 
 @collection_paused()
 def build_digest(
-    session: Session, cycle: Cycle, now: datetime, *, organisation: bool = False
+    session: Session,
+    cycle: Cycle,
+    now: datetime,
+    *,
+    organisation: bool = False,
+    progress: TimeProgress | None = None,
 ) -> Digest:
     """The digest of `cycle` as it stands at `now`; for the `organisation` (the org head),
     without the answers that stay in the department, nor anything drawn from them (figures,
-    recurring themes, needs, review threads)."""
+    recurring themes, needs, review threads). With the month's 时间进度 (`progress`, from the
+    department's calendar), the year to date against it."""
     whole = Questionnaire.from_json(cycle.questionnaire)
     questionnaire = whole.for_organisation() if organisation else whole
     hidden = {q.key for q in whole.questions} - {q.key for q in questionnaire.questions}
@@ -98,6 +105,17 @@ def build_digest(
             names={s.member_id: s.name for s in submissions},
         ),
         comments=review_comments(session, cycle.id, questionnaire, hidden),
+        year_to_date=None
+        if progress is None
+        else year_to_date(
+            session,
+            cycle.department_id,
+            period,
+            kpis,
+            [(s.member_id, s.name) for s in submissions],
+            this,
+            progress,
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Final
 from bot.digest.model import Digest
 from bot.digest.render.templates import environment, status_icons, status_labels
 from bot.digest.render.view import DigestView
+from bot.digest.render.year_view import YearView
 from bot.gc_pause import collection_paused
 from bot.wording.i18n import Translator
 
@@ -27,6 +28,7 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),
+        year=None if digest.year_to_date is None else YearView(view, digest.year_to_date).section(),
         follow_through_table=view.follow_through_table(),
         themes=view.themes(),
         needs=view.needs(),

@@ -21,6 +21,7 @@ from bot.digest.render.view import (
     Summary,
     need_view,
 )
+from bot.digest.render.year_view import YearSection, YearView
 from bot.gc_pause import collection_paused
 from bot.wording.i18n import Translator
 from bot.wording.numbers import format_number
@@ -39,6 +40,9 @@ one gets its totals and exceptions there, and each member's detail in the report
 thousand members' answers would be hundreds of messages, sent one a second)."""
 NEEDS_SHOWN: Final = 40
 """Most needs one Telegram reply shows with buttons; the rest are counted."""
+YEAR_MEMBERS_SHOWN: Final = 5
+"""Members behind time the Telegram year to date lists under each KPI, furthest behind first;
+the report file has everyone."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,11 @@ def telegram_messages(
 ) -> list[TelegramMessage]:
     """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
 
-    Numbers and exceptions first: the summary, the KPI tables, plan follow-through and
-    recurring themes; then the needs, a few to a message (those not passed up yet may be, if
-    the manager may `escalate`); then each section with every member's answers. Long answers
-    are cut short; the report file has everything.
+    Numbers and exceptions first: the summary, the KPI tables, the year to date against time
+    (when there are annual targets), plan follow-through and recurring themes; then the needs,
+    a few to a message (those not passed up yet may be, if the manager may `escalate`); then
+    each section with every member's answers. Long answers are cut short; the report file has
+    everything.
     """
     view = DigestView(digest, t, brief=True)
     telegram = TelegramBlocks(t.language)
@@ -68,6 +73,8 @@ def telegram_messages(
     head = [telegram.summary(view.summary())]
     if tables := view.kpi_tables(each_member=each):
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
+    if (year := digest.year_to_date) is not None and year.targeted:
+        head.append(telegram.year(YearView(view, year).section(YEAR_MEMBERS_SHOWN)))
     if plan := view.follow_through_table(each_member=each):
         head.append(telegram.table(plan))
     if themes := view.themes():
@@ -180,6 +187,13 @@ class TelegramBlocks(Macros):
 
     def numbers(self, title: str, tables: Iterable[KpiTable]) -> Block:
         return self._titled("section_heading", title, map(self._kpi, tables), "\n\n")
+
+    def year(self, year: YearSection) -> Block:
+        """The year to date: 时间进度, then a table per KPI."""
+        lead = Block(self.render("note", year.progress))
+        return self._titled(
+            "section_heading", year.title, [lead, *map(self._kpi, year.tables)], "\n\n"
+        )
 
     def titled(self, title: str, lines: Iterable[Block]) -> Block:
         """Lines under a section heading."""

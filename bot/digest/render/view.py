@@ -26,6 +26,7 @@ from bot.digest.model import (
     Theme,
     ratio,
 )
+from bot.digest.render.behind_time import behind_time
 from bot.digest.render.labels import change_text, kpi_label, kpi_title
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
@@ -88,6 +89,9 @@ class Summary:
     unresolved_needs: int = 0
     oldest_need_days: int = 0
     unreachable: tuple[str, ...] = ()
+    time_progress: str = ""
+    behind_time: tuple[str, ...] = ()
+    """Year-to-date figures below 时间进度 (`time_progress`), furthest behind first."""
 
 
 # Rows that a big department has by the ten thousand are named tuples: cheaper to make.
@@ -284,6 +288,19 @@ class DigestView:
             "unreachable": listed(
                 [m.name for m in d.members if m.unreachable], NAMES_LIMIT if self.brief else None
             ),
+            **self._behind_time(),
+        }
+
+    def _behind_time(self) -> dict[str, Any]:
+        """时间进度 and the year-to-date figures behind it, for the summary's exceptions."""
+        year = self.digest.year_to_date
+        if year is None:
+            return {}
+        percent = self.numbers.percent
+        behind = behind_time(year, self.digest.department, self.t, percent)
+        return {
+            "time_progress": percent(year.progress),
+            "behind_time": listed(behind, NAMES_LIMIT if self.brief else None),
         }
 
     def _group(self, status: Status) -> StatusGroup:

@@ -1,10 +1,11 @@
 """The digest as an Excel workbook (XLSX), for managers who work on the figures themselves.
 
-One sheet per part of the digest: the summary (with the on-time history and recurring themes),
-who has reported, the KPI figures, plan follow-through and its items, tracked needs, then one
-sheet per questionnaire section. Numbers are stored as numbers, completion and change as real
-percentages and times as Excel date-times in the department's time zone, so the reader can sort,
-filter and sum; a missing value is an empty cell, never zero.
+One sheet per part of the digest: the summary (with the on-time history, 时间进度 and recurring
+themes), who has reported, the KPI figures, the year to date, plan follow-through and its
+items, tracked needs, then one sheet per questionnaire section. Numbers are stored as numbers,
+completion and change as real percentages and times as Excel date-times in the department's
+time zone, so the reader can sort, filter and sum; a missing value is an empty cell, never
+zero.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
+from bot.digest.render.labels import kpi_title
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
+from bot.digest.render.year_view import BEHIND_COLUMN, YEAR_COLUMNS
+from bot.digest.year_to_date import YearFigures, YearToDate
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Measure, Question, localized
@@ -86,6 +90,8 @@ class Sheet:
 def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
+    if digest.year_to_date is not None:
+        sheets.append(_year_to_date(digest.year_to_date, t))
     if digest.follow_through:
         sheets += [_plan_follow_through(digest, t), _plan_items(digest, t)]
     if digest.needs:
@@ -118,6 +124,8 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
         rows += [
             [str(h.period), h.on_time, h.expected, percent(h.rate)] for h in digest.on_time_history
         ]
+    if digest.year_to_date is not None:
+        rows += [[t.gettext("Time progress"), Percent(digest.year_to_date.progress)]]
     if digest.themes:
         rows += [[], [t.gettext("Recurring themes")]]
         rows += [
@@ -138,9 +146,7 @@ def _numbers(digest: Digest, t: Translator) -> Sheet:
     kpis = digest.questionnaire.kpis
     headings = [t.gettext("Name")]
     for kpi in kpis:
-        name, unit = localized(kpi.name, t), localized(kpi.unit, t)
-        title = t.gettext("%(kpi)s (%(unit)s)", kpi=name, unit=unit) if unit else name
-        headings += [f"{title}\n{t.gettext(column)}" for column in KPI_COLUMNS]
+        headings += [f"{kpi_title(kpi, t)}\n{t.gettext(column)}" for column in KPI_COLUMNS]
     totals = {f.kpi.key: f for f in digest.kpi_totals}
     rows = [
         [who, *(v for kpi in kpis for v in _figures(mine.get(kpi.key), totals.get(kpi.key)))]
@@ -150,6 +156,30 @@ def _numbers(digest: Digest, t: Translator) -> Sheet:
         total = [v for kpi in kpis for v in _figures(totals.get(kpi.key), totals.get(kpi.key))]
         rows.insert(0, [t.gettext("Total"), *total])
     return Sheet(t.gettext("Numbers"), tuple(headings), rows)
+
+
+def _year_to_date(year: YearToDate, t: Translator) -> Sheet:
+    """A row per member (the department first), a group of columns per KPI: the annual target,
+    the actual so far, 年累计完成率, and 1 where it is behind 时间进度 (the summary's)."""
+    headings = [t.gettext("Name")]
+    for total in year.totals:
+        title = kpi_title(total.kpi, t)
+        headings += [f"{title}\n{t.gettext(column)}" for column in YEAR_COLUMNS[1:]]
+        headings.append(f"{title}\n{t.gettext(BEHIND_COLUMN)}")
+    kpis = len(year.totals)
+    members = [year.rows[i : i + kpis] for i in range(0, len(year.rows), kpis)]
+    rows: list[list[Value]] = [
+        [name, *(v for f in figures for v in _year_figures(year, f))]
+        for name, figures in [
+            (t.gettext("Total"), year.totals),
+            *((mine[0].member, [row.figures for row in mine]) for mine in members),
+        ]
+    ]
+    return Sheet(t.gettext("Year to date"), tuple(headings), rows)
+
+
+def _year_figures(year: YearToDate, f: YearFigures) -> list[Value]:
+    return [f.target, f.actual, _percent(f.completion), 1 if year.behind(f) else None]
 
 
 def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:

@@ -1,0 +1,126 @@
+"""The year to date of a month's digest, read from the department's month ends of the year
+and the annual targets (a member's for the year, the department's for the year or its four
+quarters)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.digest.gather.figures import Figures, period_figures
+from bot.digest.year_to_date import YearFigures, YearRow, YearToDate
+from bot.questionnaire import Kpi, Measure
+from bot.timing.periods import Period
+from bot.timing.progress import TimeBasis
+from bot.timing.spans import Quarter, Year
+from storage.models import DepartmentTarget, Member, Target
+
+
+@dataclass(frozen=True)
+class TimeProgress:
+    """时间进度 at the end of the digest's month, and what it counts (from the department's
+    configuration, which the service layer reads)."""
+
+    share: Decimal
+    basis: TimeBasis
+
+
+def year_to_date(
+    session: Session,
+    department_id: int,
+    period: Period,
+    kpis: Iterable[Kpi],
+    members: Sequence[tuple[int, str]],
+    this_month: Figures,
+    progress: TimeProgress,
+) -> YearToDate | None:
+    """The year to date of the department through `period`, with a row per KPI for each of
+    `members` (member id, name); `this_month` holds the month's figures, already read. None
+    when no KPI adds up over months (every KPI a percentage)."""
+    kpis = tuple(kpi for kpi in kpis if not kpi.percent)
+    if not kpis:
+        return None
+    months = [Period(period.year, month) for month in range(1, period.month)]
+    figures = [
+        *(period_figures(session, department_id, m, kpis, (Measure.ACTUAL,)) for m in months),
+        this_month,
+    ]
+    year = Year(period.year)
+    department, quartered = _department_targets(session, department_id, year, kpis)
+    own = _member_targets(session, department_id, year, kpis)
+    everyone = {member_id for month in figures for member_id in month}
+    totals = tuple(
+        YearFigures(
+            kpi,
+            department.get(kpi.key),
+            tuple(_added(month, everyone, kpi) for month in figures),
+        )
+        for kpi in kpis
+    )
+    rows = tuple(
+        YearRow(
+            name,
+            YearFigures(
+                kpi,
+                own.get((member_id, kpi.key)),
+                tuple(_added(month, (member_id,), kpi) for month in figures),
+            ),
+        )
+        for member_id, name in members
+        for kpi in kpis
+    )
+    return YearToDate(period, progress.share, progress.basis, totals, rows, quartered)
+
+
+def _added(month: Figures, members: Iterable[int], kpi: Kpi) -> Decimal | None:
+    """The actuals of `kpi` of `members` in one month, added up; None when none has one."""
+    key = (kpi.key, Measure.ACTUAL)
+    values = [value for m in members if (value := month.get(m, {}).get(key)) is not None]
+    return sum(values, Decimal(0)) if values else None
+
+
+def _member_targets(
+    session: Session, department_id: int, year: Year, kpis: Sequence[Kpi]
+) -> dict[tuple[int, str], Decimal]:
+    """(member id, KPI key) -> the member's target for `year`."""
+    rows = session.execute(
+        select(Target.member_id, Target.kpi, Target.value)
+        .join(Member, Member.id == Target.member_id)
+        .where(
+            Member.department_id == department_id,
+            Target.period == str(year),
+            Target.kpi.in_([kpi.key for kpi in kpis]),
+        )
+    )
+    return {(member_id, kpi): value for member_id, kpi, value in rows}
+
+
+def _department_targets(
+    session: Session, department_id: int, year: Year, kpis: Sequence[Kpi]
+) -> tuple[dict[str, Decimal], frozenset[str]]:
+    """KPI key -> the department's annual target: the year's, else the sum of the four
+    quarters' when all four are set; and the KPIs whose target is that sum."""
+    quarters = [str(Quarter(year.year, q)) for q in range(1, 5)]
+    rows = session.execute(
+        select(DepartmentTarget.period, DepartmentTarget.kpi, DepartmentTarget.value).where(
+            DepartmentTarget.department_id == department_id,
+            DepartmentTarget.period.in_([str(year), *quarters]),
+            DepartmentTarget.kpi.in_([kpi.key for kpi in kpis]),
+        )
+    )
+    by_kpi: dict[str, dict[str, Decimal]] = {}
+    for span, kpi, value in rows:
+        by_kpi.setdefault(kpi, {})[span] = value
+    targets: dict[str, Decimal] = {}
+    quartered: set[str] = set()
+    for kpi, spans in by_kpi.items():
+        if str(year) in spans:
+            targets[kpi] = spans[str(year)]
+        elif all(q in spans for q in quarters):
+            targets[kpi] = sum((spans[q] for q in quarters), Decimal(0))
+            quartered.add(kpi)
+    return targets, frozenset(quartered)
