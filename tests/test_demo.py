@@ -25,6 +25,11 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "上月你计划：完成 300 家大客户回访" in transcript
     assert "王芳 61.68万 56.05万 91% +8%" in transcript  # target, actual, 完成率, 环比
     assert "往月遗留" in transcript  # a need from last month, still open
+    # the year to date against time: the year's earlier month ends and annual targets are stored
+    assert "▌年累计（截至" in transcript
+    assert "时间进度：截至" in transcript
+    assert "⏱ 落后时间进度（时间进度 " in transcript
+    assert '<section id="year">' in html
     # the review: a comment and its reply, a number asked about and corrected, the mark
     assert "💬 王芳 就其" in transcript
     assert "营收由 560,500 元改为 548,000 元；已告知 刘建国。" in transcript

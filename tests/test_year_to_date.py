@@ -31,6 +31,7 @@ from storage.queries import cycle_for, department_by_key
 from tests.factories import make_services
 from tests.month_end import answer, open_month
 from tests.test_digest_render import EN, ZH, assert_valid_messages, pre_blocks
+from tests.test_number_input import PERCENT_QUESTIONNAIRE
 
 WANG, ANNA = 301, 302
 SHOP = """
@@ -39,37 +40,7 @@ name = "Shop"
 questionnaire = "{questionnaire}"
 {options}
 """
-QUESTIONNAIRE = """
-[[sections]]
-key = "results"
-title = "Results"
-
-[[kpis]]
-key = "conversion"
-name = "Conversion"
-unit = "%"
-
-[[kpis]]
-key = "revenue"
-name = "Revenue"
-unit = "yuan"
-
-[[questions]]
-key = "conversion"
-section = "results"
-kind = "number"
-kpi = "conversion"
-measure = "actual"
-text = "Which share of your leads became customers?"
-
-[[questions]]
-key = "revenue"
-section = "results"
-kind = "number"
-kpi = "revenue"
-measure = "actual"
-text = "Revenue this month?"
-"""
+QUESTIONNAIRE = PERCENT_QUESTIONNAIRE
 """A shop whose KPIs are a conversion rate (a percentage: it does not add up over months) and
 revenue."""
 
@@ -154,6 +125,14 @@ def digest_of(services: Services, period: Period) -> Digest:
         return department_digest(services, session, cycle, services.clock.now())
 
 
+def march(db: Database, database_url: str, folder: Path, options: str = "") -> Digest:
+    """March 2026's digest of the first quarter, against 400万 for the shop's year, 200万 for
+    王芳's and 100万 for Anna's."""
+    services = first_quarter(db, database_url, folder, options)
+    set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
+    return digest_of(services, Period(2026, 3))
+
+
 def plain(messages: list[str]) -> str:
     return "\n".join(html_to_plain(m) for m in messages)
 
@@ -178,9 +157,7 @@ def test_hand_counted_calendar() -> None:
 def test_year_to_date_against_working_days_on_chinas_2026_calendar(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
-    services = first_quarter(db, database_url, tmp_path)
-    set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
-    digest = digest_of(services, Period(2026, 3))
+    digest = march(db, database_url, tmp_path)
     year = digest.year_to_date
     assert year is not None
     assert year.progress == Decimal(WORKING_DAYS_TO_MARCH_2026) / Decimal(WORKING_DAYS_2026)
@@ -216,9 +193,7 @@ def test_year_to_date_against_working_days_on_chinas_2026_calendar(
 def test_the_report_file_and_workbook_show_everyone_and_who_is_behind(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
-    services = first_quarter(db, database_url, tmp_path)
-    set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
-    digest = digest_of(services, Period(2026, 3))
+    digest = march(db, database_url, tmp_path)
     html = render_report_html(digest, EN)
     year = html.split('<section id="year">')[1].split("</section>")[0]
     rows = re.sub(r"</(tr|h2|h3|p)>", "\n", re.sub(r"\s+", " ", year))  # one to a line
@@ -247,9 +222,7 @@ def test_the_report_file_and_workbook_show_everyone_and_who_is_behind(
 
 
 def test_in_chinese(db: Database, database_url: str, tmp_path: Path) -> None:
-    services = first_quarter(db, database_url, tmp_path)
-    set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
-    messages = render_telegram(digest_of(services, Period(2026, 3)), ZH)
+    messages = render_telegram(march(db, database_url, tmp_path), ZH)
     text = plain(messages)
     assert "⏱ 落后时间进度（时间进度 24%）：Shop 20%, Anna Schmidt 20%" in text
     assert "▌年累计（截至2026年3月）\n\n时间进度：截至2026年3月底，全年工作日已过 24%。" in text
@@ -261,9 +234,7 @@ def test_in_chinese(db: Database, database_url: str, tmp_path: Path) -> None:
 def test_calendar_days_instead_of_working_days(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
-    services = first_quarter(db, database_url, tmp_path, 'time_progress = "calendar_days"')
-    set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
-    digest = digest_of(services, Period(2026, 3))
+    digest = march(db, database_url, tmp_path, 'time_progress = "calendar_days"')
     assert digest.year_to_date is not None
     assert digest.year_to_date.progress == Decimal(31 + 28 + 31) / Decimal(365)
     text = plain(render_telegram(digest, EN))

@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.digest.year_to_date import YearToDate
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.questionnaire import Kpi, Question, Questionnaire
 from bot.timing.periods import Period
 from storage.models import CommentKind, NeedStatus
-
-if TYPE_CHECKING:  # the year to date measures its figures with `ratio`, below
-    from bot.digest.year_to_date import YearToDate
 
 
 class Status(enum.StrEnum):

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from bot.digest.model import ratio
 from bot.questionnaire import Kpi
 from bot.timing.periods import Period
 from bot.timing.progress import TimeBasis
@@ -32,8 +31,10 @@ class YearFigures:
 
     @property
     def completion(self) -> Decimal | None:
-        """年累计完成率: the year's actual so far over the annual target."""
-        return ratio(self.actual, self.target)
+        """年累计完成率: the year's actual so far over the annual target (None without both, or
+        with a target of zero)."""
+        actual = self.actual
+        return None if actual is None or not self.target else actual / self.target
 
 
 class YearRow(NamedTuple):

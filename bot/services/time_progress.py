@@ -12,5 +12,6 @@ from bot.timing.progress import TimeBasis, year_progress
 def time_progress(services: Services, department: str, period: Period) -> TimeProgress:
     """时间进度 at the end of `period` for the configured `department` (its key)."""
     basis = services.department(department).time_progress
-    calendar = services.schedule(department).calendar if basis is TimeBasis.WORKING_DAYS else None
-    return TimeProgress(year_progress(period, calendar), basis)
+    calendar = services.schedule(department).calendar
+    working = calendar.is_working_day if basis is TimeBasis.WORKING_DAYS else None
+    return TimeProgress(year_progress(period, working), basis)

@@ -18,6 +18,7 @@ from bot.digest.model import KpiFigures
 from bot.follow_through import Given
 from bot.questionnaire import Kpi, Measure, Questionnaire
 from bot.timing.periods import Period
+from bot.timing.spans import Span
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for
@@ -175,21 +176,34 @@ def goals(
             if floor is not None or stretch is not None:
                 found.setdefault(member_id, {})[kpi.key] = Goal(floor, stretch)
     keys = [kpi.key for kpi in kpis]
-    set_by_manager = session.execute(
-        select(Target.member_id, Target.kpi, Target.value)
-        .join(Member, Member.id == Target.member_id)
-        .where(
-            Member.department_id == department_id,
-            Target.period == str(period),
-            Target.kpi.in_(keys),
-            *(() if members is None else (Target.member_id.in_(members),)),
-        )
-    )
-    for member_id, kpi_key, value in set_by_manager:
+    set_by_manager = member_targets(session, department_id, period, keys, members)
+    for (member_id, kpi_key), value in set_by_manager.items():
         own = found.setdefault(member_id, {}).get(kpi_key)
         stretch = own.stretch if own is not None else None
         found[member_id][kpi_key] = Goal(value, stretch, by_manager=True)
     return found
+
+
+def member_targets(
+    session: Session,
+    department_id: int,
+    span: Span,
+    keys: Collection[str],
+    members: Collection[int] | None = None,
+) -> dict[tuple[int, str], Decimal]:
+    """(member id, KPI key) -> the target set for `span` (with `/target` or imported) of the
+    department's members (with `members`, only theirs) in the KPIs `keys`."""
+    rows = session.execute(
+        select(Target.member_id, Target.kpi, Target.value)
+        .join(Member, Member.id == Target.member_id)
+        .where(
+            Member.department_id == department_id,
+            Target.period == str(span),
+            Target.kpi.in_(keys),
+            *(() if members is None else (Target.member_id.in_(members),)),
+        )
+    )
+    return {(member_id, kpi): value for member_id, kpi, value in rows}
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest.gather.figures import Figures, period_figures
+from bot.digest.gather.figures import Figures, member_targets, period_figures
 from bot.digest.year_to_date import YearFigures, YearRow, YearToDate
 from bot.questionnaire import Kpi, Measure
 from bot.timing.periods import Period
 from bot.timing.progress import TimeBasis
 from bot.timing.spans import Quarter, Year
-from storage.models import DepartmentTarget, Member, Target
+from storage.models import DepartmentTarget
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def year_to_date(
     ]
     year = Year(period.year)
     department, quartered = _department_targets(session, department_id, year, kpis)
-    own = _member_targets(session, department_id, year, kpis)
+    own = member_targets(session, department_id, year, [kpi.key for kpi in kpis])
     everyone = {member_id for month in figures for member_id in month}
     totals = tuple(
         YearFigures(
@@ -81,22 +81,6 @@ def _added(month: Figures, members: Iterable[int], kpi: Kpi) -> Decimal | None:
     key = (kpi.key, Measure.ACTUAL)
     values = [value for m in members if (value := month.get(m, {}).get(key)) is not None]
     return sum(values, Decimal(0)) if values else None
-
-
-def _member_targets(
-    session: Session, department_id: int, year: Year, kpis: Sequence[Kpi]
-) -> dict[tuple[int, str], Decimal]:
-    """(member id, KPI key) -> the member's target for `year`."""
-    rows = session.execute(
-        select(Target.member_id, Target.kpi, Target.value)
-        .join(Member, Member.id == Target.member_id)
-        .where(
-            Member.department_id == department_id,
-            Target.period == str(year),
-            Target.kpi.in_([kpi.key for kpi in kpis]),
-        )
-    )
-    return {(member_id, kpi): value for member_id, kpi, value in rows}
 
 
 def _department_targets(

@@ -13,10 +13,16 @@ from bot.wording.text import joined
 
 
 def behind_time(
-    year: YearToDate, department: str, t: Translator, percent: Callable[[Decimal | None], str]
+    year: YearToDate | None,
+    department: str,
+    t: Translator,
+    percent: Callable[[Decimal | None], str],
 ) -> Iterator[str]:
     """Each figure behind time, furthest behind first, the department's before its members':
-    "Sales Revenue 80%" (the KPI named when there are several; `percent` formats)."""
+    "Sales Revenue 80%" (the KPI named when there are several; `percent` formats); none
+    without a year to date."""
+    if year is None:
+        return
     several = len(year.totals) > 1
     totals = sorted(
         (f for f in year.totals if year.behind(f)), key=lambda f: f.completion or Decimal(0)

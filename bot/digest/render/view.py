@@ -90,8 +90,7 @@ class Summary:
     oldest_need_days: int = 0
     unreachable: tuple[str, ...] = ()
     time_progress: str = ""
-    behind_time: tuple[str, ...] = ()
-    """Year-to-date figures below 时间进度 (`time_progress`), furthest behind first."""
+    behind_time: tuple[str, ...] = ()  # year-to-date figures below 时间进度, furthest behind first
 
 
 # Rows that a big department has by the ten thousand are named tuples: cheaper to make.
@@ -259,7 +258,8 @@ class DigestView:
         )
 
     def _exceptions(self) -> dict[str, Any]:
-        """The summary's exceptions: the on-time trend, who is below target, unresolved needs."""
+        """The summary's exceptions: the on-time trend, who is below target or behind time,
+        unresolved needs."""
         d = self.digest
         history = d.on_time_history
         on_time = sum(rate.on_time for rate in history)
@@ -278,6 +278,7 @@ class DigestView:
             for rate in history
         )
         unresolved = [need for need in d.needs if need.unresolved]
+        year, limit = d.year_to_date, NAMES_LIMIT if self.brief else None
         return {
             "on_time_rate": self.numbers.percent(ratio(Decimal(on_time), Decimal(expected))),
             "on_time_trend": trend,
@@ -288,19 +289,10 @@ class DigestView:
             "unreachable": listed(
                 [m.name for m in d.members if m.unreachable], NAMES_LIMIT if self.brief else None
             ),
-            **self._behind_time(),
-        }
-
-    def _behind_time(self) -> dict[str, Any]:
-        """时间进度 and the year-to-date figures behind it, for the summary's exceptions."""
-        year = self.digest.year_to_date
-        if year is None:
-            return {}
-        percent = self.numbers.percent
-        behind = behind_time(year, self.digest.department, self.t, percent)
-        return {
-            "time_progress": percent(year.progress),
-            "behind_time": listed(behind, NAMES_LIMIT if self.brief else None),
+            "time_progress": self.numbers.percent(year.progress if year else None),
+            "behind_time": listed(
+                behind_time(year, d.department, self.t, self.numbers.percent), limit
+            ),
         }
 
     def _group(self, status: Status) -> StatusGroup:
