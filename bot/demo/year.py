@@ -13,13 +13,12 @@ from sqlalchemy import select
 from bot.demo.scene import Member as DemoMember
 from bot.questionnaire import Measure
 from bot.services.context import Services
-from bot.services.cycles import times_for
+from bot.services.cycles import new_cycle, times_for
 from bot.timing.periods import Period
 from bot.timing.spans import Year
 from bot.wording.numbers import parse_number
 from storage.models import (
     Answer,
-    Cycle,
     CycleState,
     Department,
     DepartmentTarget,
@@ -57,18 +56,9 @@ def seed_year(services: Services, department: str, members: list[DemoMember], th
         for month in range(1, this.month - 1):
             period = Period(this.year, month)
             times = times_for(services, department, period)
-            cycle = Cycle(
-                department_id=dept.id,
-                period=str(period),
-                opens_at=times.opens_at,
-                deadline=times.deadline,
-                state=CycleState.CLOSED,
-                questionnaire=questionnaire.to_json(),
-                opened_at=times.opens_at,
-                deadline_handled_at=times.deadline,
-                closed_at=times.deadline,
-                review_reminder_handled_at=times.deadline,
-            )
+            cycle = new_cycle(dept, period, times, questionnaire, times.opens_at, CycleState.CLOSED)
+            cycle.deadline_handled_at = cycle.closed_at = times.deadline
+            cycle.review_reminder_handled_at = times.deadline
             session.add(cycle)
             swing = SWING[month % len(SWING)]
             for member_id, values in figures.items():

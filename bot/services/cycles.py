@@ -25,6 +25,7 @@ from storage.models import (
     Cycle,
     CycleKind,
     CycleState,
+    Department,
     Member,
     Role,
     Submission,
@@ -49,6 +50,27 @@ def times_for(services: Services, department: str, period: Period) -> CycleTimes
     return services.schedule(department).cycle_times(period)
 
 
+def new_cycle(
+    department: Department,
+    period: Period,
+    times: CycleTimes,
+    questionnaire: Questionnaire,
+    opened_at: datetime,
+    state: CycleState = CycleState.OPEN,
+) -> Cycle:
+    """A team's month end of `department` for `period`, opened at `opened_at`, asking
+    `questionnaire` on the schedule's `times`."""
+    return Cycle(
+        department_id=department.id,
+        period=str(period),
+        opens_at=times.opens_at,
+        deadline=times.deadline,
+        state=state,
+        questionnaire=questionnaire.to_json(),
+        opened_at=opened_at,
+    )
+
+
 def open_cycle(services: Services, department: str, period: Period) -> OpenResult:
     """Open a department's month end and ask every active member; opening again does nothing."""
     now = services.clock.now()
@@ -62,15 +84,7 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
                 raise KeyError(department)
             if cycle_for(session, dept.id, str(period)) is not None:
                 return OpenResult(period, created=False, asked=0)
-            cycle = Cycle(
-                department_id=dept.id,
-                period=str(period),
-                opens_at=times.opens_at,
-                deadline=times.deadline,
-                state=CycleState.OPEN,
-                questionnaire=questionnaire.to_json(),
-                opened_at=now,
-            )
+            cycle = new_cycle(dept, period, times, questionnaire, now)
             session.add(cycle)
             session.flush()
             members = active_members(session, dept)
