@@ -48,8 +48,10 @@ def digest_messages(
 
 def department_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> Digest:
     """The digest of `cycle` that its managers read, with the year to date against 时间进度 on
-    the department's calendar."""
-    progress = time_progress(services, cycle.department.key, Period.parse(cycle.period))
+    the department's calendar (without, for a department no longer configured)."""
+    key = cycle.department.key
+    configured = key in services.config.departments
+    progress = time_progress(services, key, Period.parse(cycle.period)) if configured else None
     return build_digest(session, cycle, now, progress=progress)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.digest.gather.build import build_digest
 from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.xlsx import digest_xlsx
 from bot.digest.span_report.html import render_span_html, span_filename
 from bot.digest.span_report.xlsx import span_xlsx
 from bot.services.context import Services
+from bot.services.digests import department_digest
 from bot.services.messages import OutMessage
 from bot.services.span_reports import span_report
 from bot.timing.periods import Period
@@ -46,7 +46,7 @@ def report_file(
             if cycle is None:
                 no_month = "There is no month end for %(period)s."
                 raise ReportError(t.gettext(no_month, period=month_text(span, t.locale)))
-            digest = build_digest(session, cycle, now)
+            digest = department_digest(services, session, cycle, now)
             if form == "xlsx":
                 return digest_filename(digest, "xlsx"), digest_xlsx(digest, t)
             return digest_filename(digest), render_report_html(digest, t).encode("utf-8")

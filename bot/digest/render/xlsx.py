@@ -179,7 +179,7 @@ def _year_to_date(year: YearToDate, t: Translator) -> Sheet:
 
 
 def _year_figures(year: YearToDate, f: YearFigures) -> list[Value]:
-    return [f.target, f.actual, _percent(f.completion), 1 if year.behind(f) else None]
+    return [f.target, f.actual, percent(f.completion), 1 if year.behind(f) else None]
 
 
 def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:
