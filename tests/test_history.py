@@ -40,9 +40,7 @@ def three_months(db: Database, database_url: str) -> Services:
         {"revenue": "40万", "new_customers": "6", "revenue_floor": "50万", "customers_floor": "8"},
     )
     month_end.close_month(services, SEPTEMBER)
-    targets.set_target(
-        services, MANAGER_ID, "en", ["2026-10", "revenue", "30万", "Anna", "Schmidt"]
-    )
+    annas_revenue_target(services, OCTOBER, "30万")
     month_end.open_month(services, OCTOBER)
     month_end.answer(
         services,
@@ -60,6 +58,7 @@ def three_months(db: Database, database_url: str) -> Services:
             "followup_3": "not_done",
             "revenue": "33万",
             "new_customers": "4",
+            "needs": "One more pre-sales engineer",
             "revenue_floor": "35万",
             "customers_floor": "5",
         },
@@ -68,6 +67,12 @@ def three_months(db: Database, database_url: str) -> Services:
     month_end.close_month(services, NOVEMBER)
     clock_of(services).set(clock_of(services).now() + timedelta(hours=1))
     return services
+
+
+def annas_revenue_target(services: Services, period: Period, value: str) -> None:
+    """The manager sets Anna's revenue target for `period` with `/target`."""
+    words = [str(period), "revenue", value, "Anna", "Schmidt"]
+    targets.set_target(services, MANAGER_ID, "en", words)
 
 
 def shown(services: Services, telegram_id: int, *words: str) -> str:
@@ -95,7 +100,6 @@ ANNA_HISTORY = """\
 2026-09  On time      —
 2026-10     Late  1/1/1
 2026-11  Missing      —</pre>
-
 Plan: its items done / partly done / not done."""
 """October: the manager's 30万 counts over her 28万 floor (33万: 110%); new customers 4 of the 5
 she planned (80%); her plan of a step and two targets marked done, partly, not done; November
@@ -121,7 +125,6 @@ WANG_HISTORY = """\
 2026-09    按时      —
 2026-10    按时  3/0/0
 2026-11  未提交      —</pre>
-
 计划：已完成 / 部分完成 / 未完成的计划项数。"""
 """王芳 in Chinese: 55万 against her 50万 floor (110%), 6 new customers against 8 (75%)."""
 

@@ -20,6 +20,7 @@ from bot.services import outbox, outbox_keys
 from bot.services.access import Acting, manager_command
 from bot.services.context import Services
 from bot.services.messages import OutMessage
+from bot.services.period_end import on_month_end_closed
 from bot.timing.schedule import DepartmentSchedule, add_working_days, to_utc
 from bot.wording.dates import day_text, moment_text, month_text
 from bot.wording.i18n import Translator, translator
@@ -65,6 +66,7 @@ def close(services: Services, session: Session, acting: Acting) -> list[OutMessa
     cycle.closed_at = now
     outbox.withdraw(session, outbox_keys.prompts(cycle.id))
     outbox.withdraw(session, *outbox_keys.reminders(cycle.id))
+    on_month_end_closed(services, session, cycle, now)
     return [_closed(session, cycle, t, now)]
 
 

@@ -9,8 +9,6 @@ whose figures are missing show "—"; the answers themselves stay in `/review` a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 from typing import Final
 
@@ -18,26 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.digest.render.labels import kpi_title
-from bot.digest.render.telegram import aligned
-from bot.digest.render.templates import KPI_COLUMNS, status_labels
-from bot.follow_through import PlanMark
 from bot.services.access import Acting, language_of, manager_command
 from bot.services.answering import not_registered
 from bot.services.context import Services
 from bot.services.deadlines import is_called, several_called
 from bot.services.member_months import MemberMonths, recent_months
 from bot.services.messages import OutMessage
+from bot.services.month_tables import figure_tables, month_end_table
 from bot.wording.dates import month_text
-from bot.wording.i18n import N_, Translator, translator
-from bot.wording.numbers import EMPTY_VALUE, compact_number, number_style
+from bot.wording.i18n import Translator, translator
 from storage.models import Member
 from storage.queries import member_by_telegram_id
 
 MONTHS_SHOWN: Final = 12
-FIGURE_COLUMNS: Final = (N_("Month"), *KPI_COLUMNS[1:4])
-"""Headings of a KPI's table: the month, its target, actual and 完成率."""
-MONTH_END_COLUMNS: Final = (N_("Month"), N_("Status"), N_("Plan"))
 
 
 def history(
@@ -86,40 +77,7 @@ def history_message(history: MemberMonths, t: Translator) -> OutMessage:
         last=month_text(history.last, t.locale),
     )
     if not history.months:
-        return OutMessage(f"{heading}\n{t.gettext('No month ends yet.')}")
-    numbers = number_style(t.locale)
-
-    def figure(value: Decimal | None) -> str:
-        return EMPTY_VALUE if value is None else compact_number(value, t.locale)
-
-    parts = [heading]
-    for index, kpi in enumerate(history.kpis):
-        rows = [
-            (
-                str(month.period),
-                figure(month.figures[index].target),
-                figure(month.figures[index].actual),
-                numbers.percent(month.figures[index].completion),
-            )
-            for month in history.months
-        ]
-        parts.append(_table(kpi_title(kpi, t), FIGURE_COLUMNS, rows, t))
-    labels = status_labels(t.language)
-    marks = [
-        (
-            str(month.period),
-            labels[month.status],
-            EMPTY_VALUE
-            if month.plan is None or month.plan.completion is None  # nothing marked
-            else "/".join(str(month.plan.count(mark)) for mark in PlanMark),
-        )
-        for month in history.months
-    ]
-    parts.append(_table(t.gettext("Month ends"), MONTH_END_COLUMNS, marks, t))
-    parts.append(t.gettext("Plan: its items done / partly done / not done."))
+        nothing = t.gettext("No month ends yet.")
+        return OutMessage(f"{heading}\n{nothing}")
+    parts = [heading, *figure_tables(history, t), month_end_table(history, t)]
     return OutMessage("\n\n".join(parts))
-
-
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], t: Translator) -> str:
-    lines = aligned([tuple(t.gettext(c) for c in columns), *rows])
-    return f"<b>{escape(title)}</b>\n<pre>{escape(chr(10).join(lines))}</pre>"

@@ -37,6 +37,7 @@ class Purpose(enum.StrEnum):
     ANSWER_CHANGED = "answer_changed"  # the member answered it again: the manager is told
     REVIEW_REMINDER = "review_reminder"  # a manager's reminder of the reports not reviewed
     DEPARTMENT_REPORT = "department_report"  # a part of a department's report to the org head
+    MEMBER_DRAFT = "member_draft"  # a member's draft of their quarter or year summary
 
 
 FORMATS: Final = {
@@ -59,6 +60,7 @@ FORMATS: Final = {
     Purpose.ANSWER_CHANGED: "answer_changed:{comment}",
     Purpose.REVIEW_REMINDER: "review_reminder:{cycle}:{manager}",
     Purpose.DEPARTMENT_REPORT: "department_report:{submission}:{part}",
+    Purpose.MEMBER_DRAFT: "member_draft:{span}:{member}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -84,6 +86,7 @@ _PARTS: Final = {
     "deadline": "[0-9]{8}T[0-9]{4}Z",
     "hour": "[0-9]{8}T[0-9]{2}",
     "period": "[0-9]{4}-[0-9]{2}",
+    "span": "[0-9]{4}(?:-Q[1-4])?",
     "status": "[a-z_]+",
     "hash": "[0-9a-f]{16}",
 }
@@ -210,6 +213,12 @@ def department_report(submission_id: int, part: int) -> str:
     """Part `part` of a manager's department report (`submission_id`) for the org head: sent
     once, when submitted or at its deadline."""
     return _built(Purpose.DEPARTMENT_REPORT, submission=submission_id, part=part)
+
+
+def member_draft(span: str, member_id: int) -> str:
+    """A member's draft of their summary of `span` (a quarter ``YYYY-Qn`` or a year ``YYYY``):
+    once."""
+    return _built(Purpose.MEMBER_DRAFT, span=span, member=member_id)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

@@ -76,3 +76,12 @@ def span_months(span: Span) -> tuple[Period, ...]:
         first = Period(span.year, span.quarter * 3 - 2)
         return tuple(first.shift(n) for n in range(3))
     return tuple(Period(span.year, month) for month in range(1, 13))
+
+
+def ended_by(month: Period) -> tuple[Quarter | Year, ...]:
+    """The quarter and the year whose last month `month` is, if any: March ends Q1, December
+    ends Q4 and the year."""
+    if month.month % 3:
+        return ()
+    quarter = Quarter(month.year, month.month // 3)
+    return (quarter, Year(month.year)) if month.month == 12 else (quarter,)
