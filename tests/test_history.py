@@ -159,3 +159,18 @@ def test_history_of_someone_else_is_refused_to_all_but_their_managers(
         "Hello! I collect monthly summaries for registered teams. To join, open the invite "
         "link your manager or admin sent you."
     )
+
+
+def test_a_manager_without_month_ends_of_their_own_is_told_how_to_name_a_member(
+    db: Database, database_url: str
+) -> None:
+    services = month_end.company(db, database_url)
+    usage = (
+        "Whose months? Give a member's name or @username: /history Anna Schmidt. "
+        "/history alone shows your own."
+    )
+    assert shown(services, MANAGER_ID) == usage
+    assert shown(services, MANAGER_ID, "sales") == usage
+    assert shown(services, ANNA) == (
+        "📅 <b>Anna Schmidt</b> · December 2025 – November 2026\nNo month ends yet."
+    )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.services.access import Acting, language_of, manager_command
+from bot.services.access import Acting, language_of, managed_departments, manager_command
 from bot.services.answering import not_registered
 from bot.services.context import Services
 from bot.services.deadlines import is_called, several_called
@@ -40,10 +40,17 @@ def history(
         return members_history(services, telegram_id, language_code, words)
     with services.db.unit_of_work() as session:
         member = member_by_telegram_id(session, telegram_id)
-        if member is None:
-            return [not_registered(translator(language_of(services, None, language_code)))]
-        months = recent_months(session, member, services.clock.now(), MONTHS_SHOWN)
-        return [history_message(months, translator(member.language))]
+        t = translator(language_of(services, member, language_code))
+        months = None
+        if member is not None:
+            months = recent_months(session, member, services.clock.now(), MONTHS_SHOWN)
+        if (months is None or not months.months) and managed_departments(
+            services, session, telegram_id, member
+        ):
+            return [_usage(t)]  # a manager without month ends of their own
+        if months is None:
+            return [not_registered(t)]
+        return [history_message(months, t)]
 
 
 @manager_command(commands.HISTORY, arguments="name")
@@ -51,6 +58,8 @@ def members_history(services: Services, session: Session, acting: Acting) -> lis
     """`/history [department] name`: the last twelve months of a member of the department
     (name or @username)."""
     t, who = acting.t, " ".join(acting.args).strip()
+    if not who:
+        return [_usage(t)]
     everyone = session.scalars(
         select(Member).where(Member.department_id == acting.department.id).order_by(Member.id)
     )
@@ -81,3 +90,12 @@ def history_message(history: MemberMonths, t: Translator) -> OutMessage:
         return OutMessage(f"{heading}\n{nothing}")
     parts = [heading, *figure_tables(history, t), month_end_table(history, t)]
     return OutMessage("\n\n".join(parts))
+
+
+def _usage(t: Translator) -> OutMessage:
+    return OutMessage(
+        t.gettext(
+            "Whose months? Give a member's name or @username: /history Anna Schmidt. "
+            "/history alone shows your own."
+        )
+    )
