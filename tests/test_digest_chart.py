@@ -6,16 +6,19 @@ import dataclasses
 import io
 import json
 import warnings
+from decimal import Decimal
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bot.digest.model import Digest, OnTimeRate
+from bot.digest.model import Digest, KpiFigures, OnTimeRate
 from bot.digest.render.chart import CJK_FONT, digest_chart
+from bot.digest.year_to_date import YearFigures, YearRow, YearToDate
 from bot.services.messages import OutPhoto, from_payload, to_payload
 from bot.timing.periods import Period
+from bot.timing.progress import TimeBasis
 from bot.wording.i18n import Translator
 from tests.test_digest_render import EN, ZH, big_department, department, make_digest
 
@@ -70,3 +73,40 @@ def test_the_chart_is_stored_and_restored_as_a_photo() -> None:
     photo = OutPhoto("chart.png", digest_chart(department(), EN), "KPI <b>chart</b>")
     stored = json.loads(json.dumps(to_payload(photo)))
     assert from_payload(stored) == photo
+
+
+def with_year(digest: Digest) -> Digest:
+    """`digest` with a year to date through November: each member's month as each month of the
+    year, against twelve times the month's target, at 时间进度 91%."""
+    months = 11
+
+    def year(f: KpiFigures) -> YearFigures:
+        target = None if f.target is None else f.target * 12
+        return YearFigures(f.kpi, target, (f.actual,) * months)
+
+    return dataclasses.replace(
+        digest,
+        year_to_date=YearToDate(
+            Period(2026, months),
+            Decimal("0.91"),
+            TimeBasis.WORKING_DAYS,
+            tuple(year(f) for f in digest.kpi_totals),
+            tuple(YearRow(row.member, year(row.figures)) for row in digest.kpi_rows),
+        ),
+    )
+
+
+@pytest.mark.parametrize("t", [EN, ZH], ids=["en", "zh_Hans"])
+def test_the_year_to_date_renders_without_missing_glyphs(t: Translator) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        picture = image(digest_chart(with_year(with_history(department())), t))
+    assert picture.width == 1200
+    assert picture.height < 10 * picture.width
+
+
+def test_a_big_departments_year_keeps_a_readable_size() -> None:
+    small = image(digest_chart(with_year(department()), EN))
+    big = image(digest_chart(with_year(big_department(2_000)), EN))
+    assert big.width == small.width
+    assert big.height < 3 * small.height

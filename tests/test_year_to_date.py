@@ -4,8 +4,10 @@ against the annual target (年累计完成率), beside 时间进度 on the depar
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
+import warnings
 from datetime import date, timedelta
 from decimal import Decimal
 from html import unescape
@@ -16,6 +18,7 @@ import pytest
 
 from bot.config import Config, ConfigError
 from bot.digest.model import Digest
+from bot.digest.render.chart import DPI, ROW_HEIGHT, TREND_HEIGHT, digest_chart
 from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.digest.render.xlsx import digest_xlsx
@@ -30,6 +33,7 @@ from storage.models import DepartmentTarget, Member, Target
 from storage.queries import cycle_for, department_by_key
 from tests.factories import make_services
 from tests.month_end import answer, open_month
+from tests.test_digest_chart import image
 from tests.test_digest_render import EN, ZH, assert_valid_messages, pre_blocks
 from tests.test_number_input import PERCENT_QUESTIONNAIRE
 
@@ -306,3 +310,18 @@ def test_departments_count_time_as_the_defaults_say_unless_they_say_otherwise() 
         Config.from_mapping(
             {"database": {"url": "sqlite://"}, "defaults": {"time_progress": "weeks"}}, env={}
         )
+
+
+def test_the_chart_adds_the_year_against_time_and_each_kpis_trend(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    digest = march(db, database_url, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        with_year = image(digest_chart(digest, ZH))
+        without = image(digest_chart(dataclasses.replace(digest, year_to_date=None), ZH))
+    assert with_year.width == without.width == 1200
+    # the year against time: 4 rows of bars (the total and two members, one KPI: at least
+    # four rows' room) and its title (1.4 in); revenue's trend, on a row of its own (2.6 in)
+    added = (ROW_HEIGHT * 4 + 1.4 + TREND_HEIGHT) * DPI
+    assert with_year.height - without.height == round(added)

@@ -60,6 +60,11 @@ class YearToDate:
     from_quarters: frozenset[str] = frozenset()
 
     @property
+    def kpis(self) -> tuple[Kpi, ...]:
+        """The KPIs that add up over months, in questionnaire order."""
+        return tuple(f.kpi for f in self.totals)
+
+    @property
     def months(self) -> tuple[Period, ...]:
         """January through `through`."""
         return tuple(Period(self.through.year, month) for month in range(1, self.through.month + 1))
