@@ -5,10 +5,18 @@ missed — and a member's for a manager of their department, refused to everyone
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
+from bot.digest.model import KpiFigures, Status
+from bot.digest.render.packing import MESSAGE_LIMIT, telegram_size
+from bot.questionnaire import Kpi
 from bot.services import cycles, history, targets
 from bot.services.context import Services
+from bot.services.member_drafts import draft
+from bot.services.member_months import MemberMonth, MemberMonths
 from bot.timing.periods import Period
+from bot.timing.spans import Year
+from bot.wording.i18n import translator
 from storage.db import Database
 from tests import month_end
 from tests.factories import MANAGER_ID, clock_of
@@ -174,3 +182,36 @@ def test_a_manager_without_month_ends_of_their_own_is_told_how_to_name_a_member(
     assert shown(services, ANNA) == (
         "📅 <b>Anna Schmidt</b> · December 2025 – November 2026\nNo month ends yet."
     )
+
+
+def test_a_questionnaire_with_many_kpis_takes_more_messages_each_table_whole() -> None:
+    """Twelve KPIs over twelve months do not fit in one Telegram message: /history and the
+    year draft continue in another, under the same heading, never cutting a table."""
+    kpis = tuple(Kpi(key=f"k{n}", name=f"Measure {n}", unit="yuan") for n in range(1, 13))
+    months = tuple(
+        MemberMonth(
+            Period(2026, n),
+            Status.ON_TIME,
+            tuple(KpiFigures(kpi, Decimal(1000 * n), Decimal(900 * n), None) for kpi in kpis),
+            None,
+            (),
+        )
+        for n in range(1, 13)
+    )
+    year = MemberMonths("Anna Schmidt", Period(2026, 1), Period(2026, 12), kpis, months)
+    en = translator("en")
+    for shown, heading in (
+        (
+            history.history_messages(year, en),
+            "📅 <b>Anna Schmidt</b> · January 2026 – December 2026",
+        ),
+        (draft(year, Year(2026), en), "📝 <b>Your year-end summary for 2026: a draft</b>"),
+    ):
+        sent = month_end.texts(shown)
+        assert len(sent) > 1
+        assert all(telegram_size(text) <= MESSAGE_LIMIT for text in sent)
+        assert all(text.startswith(heading + "\n") for text in sent)
+        assert all(text.count("<pre>") == text.count("</pre>") for text in sent)
+        everything = "\n".join(sent)
+        assert [everything.count(f"<b>Measure {n} (yuan)</b>") for n in range(1, 13)] == [1] * 12
+        assert everything.count("\n2026-12 ") == 13  # in each KPI's table and the month ends table

@@ -40,8 +40,8 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.answer_changed(5): "answer_changed:5",
     outbox_keys.review_reminder(5, 3): "review_reminder:5:3",
     outbox_keys.department_report(4, 1): "department_report:4:1",
-    outbox_keys.member_draft("2026-Q4", 7): "member_draft:2026-Q4:7",
-    outbox_keys.member_draft("2026", 7): "member_draft:2026:7",
+    outbox_keys.member_draft("2026-Q4", 7, 0): "member_draft:2026-Q4:7:0",
+    outbox_keys.member_draft("2026", 7, 1): "member_draft:2026:7:1",
 }
 
 
@@ -67,13 +67,13 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(Purpose.ANSWER_CHANGED, {"comment": "5"}),
         Key(Purpose.REVIEW_REMINDER, {"cycle": "5", "manager": "3"}),
         Key(Purpose.DEPARTMENT_REPORT, {"submission": "4", "part": "1"}),
-        Key(Purpose.MEMBER_DRAFT, {"span": "2026-Q4", "member": "7"}),
-        Key(Purpose.MEMBER_DRAFT, {"span": "2026", "member": "7"}),
+        Key(Purpose.MEMBER_DRAFT, {"span": "2026-Q4", "member": "7", "part": "0"}),
+        Key(Purpose.MEMBER_DRAFT, {"span": "2026", "member": "7", "part": "1"}),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other
     with pytest.raises(ValueError, match="not a member_draft key"):
-        outbox_keys.member_draft("2026-11", 7)
+        outbox_keys.member_draft("2026-11", 7, 0)
     with pytest.raises(ValueError, match="not a need_reply key"):
         outbox_keys.need_reply(12, "a:b")
 

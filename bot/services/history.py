@@ -22,7 +22,7 @@ from bot.services.context import Services
 from bot.services.deadlines import is_called, several_called
 from bot.services.member_months import MemberMonths, recent_months
 from bot.services.messages import OutMessage
-from bot.services.month_tables import figure_tables, month_end_table
+from bot.services.month_tables import figure_tables, in_messages, month_end_table
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Member
@@ -50,7 +50,7 @@ def history(
             return [_usage(t)]  # a manager without month ends of their own
         if months is None:
             return [not_registered(t)]
-        return [history_message(months, t)]
+        return history_messages(months, t)
 
 
 @manager_command(commands.HISTORY, arguments="name")
@@ -74,11 +74,12 @@ def members_history(services: Services, session: Session, acting: Acting) -> lis
         )
         return [OutMessage(text)]
     months = recent_months(session, found[0], services.clock.now(), MONTHS_SHOWN)
-    return [history_message(months, t)]
+    return history_messages(months, t)
 
 
-def history_message(history: MemberMonths, t: Translator) -> OutMessage:
-    """A member's months as one message: a table per KPI, then how each month end went."""
+def history_messages(history: MemberMonths, t: Translator) -> list[OutMessage]:
+    """A member's months in one message (more only where many KPIs make it longer than
+    Telegram takes): a table per KPI, then how each month end went."""
     heading = t.gettext(
         "📅 <b>%(name)s</b> · %(first)s – %(last)s",
         name=escape(history.name),
@@ -87,9 +88,8 @@ def history_message(history: MemberMonths, t: Translator) -> OutMessage:
     )
     if not history.months:
         nothing = t.gettext("No month ends yet.")
-        return OutMessage(f"{heading}\n{nothing}")
-    parts = [heading, *figure_tables(history, t), month_end_table(history, t)]
-    return OutMessage("\n\n".join(parts))
+        return [OutMessage(f"{heading}\n{nothing}")]
+    return in_messages(heading, heading, [*figure_tables(history, t), month_end_table(history, t)])
 
 
 def _usage(t: Translator) -> OutMessage:

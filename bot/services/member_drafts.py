@@ -21,7 +21,7 @@ from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.member_months import MemberMonth, MemberMonths, member_months
 from bot.services.messages import OutMessage
-from bot.services.month_tables import figure_tables, month_end_table
+from bot.services.month_tables import figure_tables, in_messages, month_end_table
 from bot.timing.spans import Quarter, Year, span_months
 from bot.wording.dates import month_text, span_text
 from bot.wording.i18n import Translator, translator
@@ -52,21 +52,27 @@ def queue_member_drafts(
         months = member_months(session, member, periods[0], periods[-1], now)
         if not months.months or member.telegram_id is None:
             continue
-        queued += outbox.enqueue(
-            session,
-            key=outbox_keys.member_draft(str(span), member.id),
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="member_draft",
-            message=draft(months, span, translator(member.language)),
-            now=now,
-            not_before=send_at,
-        )
+        parts = draft(months, span, translator(member.language))
+        new = [
+            outbox.enqueue(
+                session,
+                key=outbox_keys.member_draft(str(span), member.id, number),
+                chat_id=member.telegram_id,
+                member_id=member.id,
+                kind="member_draft",
+                message=part,
+                now=now,
+                not_before=send_at,
+            )
+            for number, part in enumerate(parts)
+        ]
+        queued += new[0]
     return queued
 
 
-def draft(months: MemberMonths, span: Quarter | Year, t: Translator) -> OutMessage:
-    """The member's draft of `span`'s summary, built from `months`."""
+def draft(months: MemberMonths, span: Quarter | Year, t: Translator) -> list[OutMessage]:
+    """The member's draft of `span`'s summary, built from `months`: one message, or more
+    where many KPIs make it longer than Telegram takes."""
     shown = span_text(span, t.locale)
     if isinstance(span, Year):
         title = t.gettext("📝 <b>Your year-end summary for %(span)s: a draft</b>", span=shown)
@@ -76,19 +82,20 @@ def draft(months: MemberMonths, span: Quarter | Year, t: Translator) -> OutMessa
         "Your month ends of %(span)s in one place, as the starting point for its review.",
         span=shown,
     )
-    parts = [f"{title}\n{intro}", *figure_tables(months, t, total=True)]
-    parts.append(month_end_table(months, t))
     lines = [*_best_and_worst(months, t), _month_ends(months.months, t), *_plans(months, t)]
     lines += _needs(months.months, t)
-    parts.append("\n".join(lines))
-    parts.append(
-        t.gettext(
-            "To finish it for the review, add what helped and what hurt, the problems and the "
-            "lessons (经验教训), and your goals for the next period with floor (保底) and "
-            "stretch (冲刺) targets."
-        )
+    finish = t.gettext(
+        "To finish it for the review, add what helped and what hurt, the problems and the "
+        "lessons (经验教训), and your goals for the next period with floor (保底) and "
+        "stretch (冲刺) targets."
     )
-    return OutMessage("\n\n".join(parts))
+    parts = [
+        *figure_tables(months, t, total=True),
+        month_end_table(months, t),
+        "\n".join(lines),
+        finish,
+    ]
+    return in_messages(title, f"{title}\n{intro}", parts)
 
 
 def _best_and_worst(months: MemberMonths, t: Translator) -> list[str]:

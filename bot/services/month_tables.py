@@ -10,10 +10,12 @@ from typing import Final
 
 from bot.digest.model import KpiFigures, KpiTotal
 from bot.digest.render.labels import kpi_title
+from bot.digest.render.packing import Block, pack
 from bot.digest.render.telegram import aligned
 from bot.digest.render.templates import KPI_COLUMNS, status_labels
 from bot.follow_through import PlanMark
 from bot.services.member_months import MemberMonths
+from bot.services.messages import OutMessage
 from bot.wording.i18n import N_, Translator
 from bot.wording.numbers import EMPTY_VALUE, compact_number, number_style
 
@@ -88,3 +90,10 @@ def _figure(value: Decimal | None, t: Translator) -> str:
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], t: Translator) -> str:
     lines = aligned([tuple(t.gettext(c) for c in columns), *rows])
     return f"<b>{escape(title)}</b>\n<pre>{escape(chr(10).join(lines))}</pre>"
+
+
+def in_messages(cont: str, head: str, parts: Sequence[str]) -> list[OutMessage]:
+    """`head` and `parts` in one message, or where they do not fit in one (a questionnaire
+    with many KPIs), in as few as it takes, each part whole, a continuing one headed `cont`."""
+    block = Block(head, tuple(Block(part) for part in parts), cont=cont)
+    return [OutMessage(text) for text in pack([block])]

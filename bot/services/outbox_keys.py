@@ -60,7 +60,7 @@ FORMATS: Final = {
     Purpose.ANSWER_CHANGED: "answer_changed:{comment}",
     Purpose.REVIEW_REMINDER: "review_reminder:{cycle}:{manager}",
     Purpose.DEPARTMENT_REPORT: "department_report:{submission}:{part}",
-    Purpose.MEMBER_DRAFT: "member_draft:{span}:{member}",
+    Purpose.MEMBER_DRAFT: "member_draft:{span}:{member}:{part}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -215,10 +215,10 @@ def department_report(submission_id: int, part: int) -> str:
     return _built(Purpose.DEPARTMENT_REPORT, submission=submission_id, part=part)
 
 
-def member_draft(span: str, member_id: int) -> str:
-    """A member's draft of their summary of `span` (a quarter ``YYYY-Qn`` or a year ``YYYY``):
-    once."""
-    return _built(Purpose.MEMBER_DRAFT, span=span, member=member_id)
+def member_draft(span: str, member_id: int, part: int) -> str:
+    """Part `part` of a member's draft of their summary of `span` (a quarter ``YYYY-Qn`` or a
+    year ``YYYY``): once."""
+    return _built(Purpose.MEMBER_DRAFT, span=span, member=member_id, part=part)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:
