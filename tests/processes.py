@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.roster import add_active_members
-from bot.emulator import EmulatorClient
+from bot.emulator import EmulatorClient, SimulatedUser
+from bot.timing.periods import Period
 from storage.db import Database
-from tests.factories import TOKEN, make_services
+from tests.factories import MANAGER_ID, TOKEN, make_services
 
 ALWAYS_OPEN = """
 [departments.sales.schedule]
@@ -81,3 +82,18 @@ async def add_members(
     add_active_members(db, "sales", ids, datetime.now(UTC))
     db.dispose()
     await client.add_users([{"id": i, "first_name": f"Member {i}"} for i in ids])
+
+
+async def month_end_opened(
+    database_url: str,
+    client: EmulatorClient,
+    config: Path,
+    members: Iterable[int],
+    period: Period,
+) -> SimulatedUser:
+    """Sales' `members` and its manager (who has opened the bot), and the month end of
+    `period` opened with `monthend cycle open`; returns the manager."""
+    await add_members(database_url, client, members)
+    await client.add_users([{"id": MANAGER_ID, "first_name": "Li"}])
+    await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
+    return client.user(MANAGER_ID, "Li")

@@ -27,7 +27,14 @@ from storage.models import Answer, OutboxState, OutgoingMessage, ReviewComment
 from tests.factories import MANAGER_ID, TOKEN, write_config
 from tests.month_end import OCTOBER, WANG, answer, open_month, team
 from tests.predicates import containing, question, with_document
-from tests.processes import ALWAYS_OPEN, add_members, bot_process, monthend, terminate
+from tests.processes import (
+    ALWAYS_OPEN,
+    add_members,
+    bot_process,
+    month_end_opened,
+    monthend,
+    terminate,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -188,10 +195,7 @@ async def test_sigkill_during_a_digest_send_gives_the_manager_each_part_once(
     period = Period.of(date.today()).previous().previous()  # its deadline has passed
     async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
         config = write_config(tmp_path, database_url, emulator.base_url, extra=ALWAYS_OPEN)
-        await add_members(database_url, client, range(201, 213))
-        await client.add_users([{"id": MANAGER_ID, "first_name": "Li"}])
-        await monthend(config, "cycle", "open", "--department", "sales", "--period", str(period))
-        manager = client.user(MANAGER_ID, "Li")
+        manager = await month_end_opened(database_url, client, config, range(201, 213), period)
         log = tmp_path / "bot.log"
         # The digest's first message arrives; the process dies before it hears so.
         await client.hold_next("sendMessage", chat_id=MANAGER_ID)

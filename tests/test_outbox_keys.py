@@ -42,6 +42,7 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.department_report(4, 1): "department_report:4:1",
     outbox_keys.member_draft("2026-Q4", 7, 0): "member_draft:2026-Q4:7:0",
     outbox_keys.member_draft("2026", 7, 1): "member_draft:2026:7:1",
+    outbox_keys.span_report(2, "2026-Q3", 3, 1): "span_report:2:2026-Q3:3:1",
 }
 
 
@@ -69,6 +70,9 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(Purpose.DEPARTMENT_REPORT, {"submission": "4", "part": "1"}),
         Key(Purpose.MEMBER_DRAFT, {"span": "2026-Q4", "member": "7", "part": "0"}),
         Key(Purpose.MEMBER_DRAFT, {"span": "2026", "member": "7", "part": "1"}),
+        Key(
+            Purpose.SPAN_REPORT, {"department": "2", "span": "2026-Q3", "manager": "3", "part": "1"}
+        ),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other

@@ -13,7 +13,7 @@ from bot.digest.render.chart import digest_chart
 from bot.digest.render.report import digest_filename, render_report_html
 from bot.digest.render.telegram import telegram_messages
 from bot.digest.render.xlsx import digest_xlsx
-from bot.services import outbox, outbox_keys
+from bot.services import outbox_keys
 from bot.services.access import Acting, manager_command, managers_of
 from bot.services.context import Services
 from bot.services.escalation import escalating
@@ -22,9 +22,10 @@ from bot.services.need_buttons import with_buttons
 from bot.services.report_list import Reports, reports_message, submitted_reports
 from bot.services.span_reports import span_messages, span_report, span_workbook
 from bot.services.time_progress import time_progress
+from bot.services.to_managers import queue_for_managers
 from bot.timing.periods import Period
 from bot.wording.dates import month_text
-from bot.wording.i18n import Translator, translator
+from bot.wording.i18n import Translator
 from storage.models import Cycle
 from storage.queries import cycle_for, latest_cycle
 
@@ -64,24 +65,14 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
         return 0
     digest = department_digest(services, session, cycle, now)
     reports = submitted_reports(session, cycle)
-    in_language: dict[str, list[Outgoing]] = {}
-    for manager in managers:
-        assert manager.telegram_id is not None
-        if (messages := in_language.get(manager.language)) is None:
-            messages = digest_messages(
-                digest, reports, translator(manager.language), escalate=escalating(services)
-            )
-            in_language[manager.language] = messages
-        for part, message in enumerate(messages):
-            outbox.enqueue(
-                session,
-                key=outbox_keys.digest(cycle.id, manager.id, part),
-                chat_id=manager.telegram_id,
-                member_id=manager.id,
-                kind="digest",
-                message=message,
-                now=now,
-            )
+    queue_for_managers(
+        session,
+        managers,
+        lambda t: digest_messages(digest, reports, t, escalate=escalating(services)),
+        lambda manager_id, part: outbox_keys.digest(cycle.id, manager_id, part),
+        "digest",
+        now,
+    )
     return len(managers)
 
 

@@ -38,6 +38,7 @@ class Purpose(enum.StrEnum):
     REVIEW_REMINDER = "review_reminder"  # a manager's reminder of the reports not reviewed
     DEPARTMENT_REPORT = "department_report"  # a part of a department's report to the org head
     MEMBER_DRAFT = "member_draft"  # a member's draft of their quarter or year summary
+    SPAN_REPORT = "span_report"  # a part of a quarter's or a year's report, for a manager
 
 
 FORMATS: Final = {
@@ -61,6 +62,7 @@ FORMATS: Final = {
     Purpose.REVIEW_REMINDER: "review_reminder:{cycle}:{manager}",
     Purpose.DEPARTMENT_REPORT: "department_report:{submission}:{part}",
     Purpose.MEMBER_DRAFT: "member_draft:{span}:{member}:{part}",
+    Purpose.SPAN_REPORT: "span_report:{department}:{span}:{manager}:{part}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -78,6 +80,7 @@ _PARTS: Final = {
             "comment",
             "submission",
             "reactor",
+            "department",
         ),
         "[0-9]+",
     ),
@@ -219,6 +222,14 @@ def member_draft(span: str, member_id: int, part: int) -> str:
     """Part `part` of a member's draft of their summary of `span` (a quarter ``YYYY-Qn`` or a
     year ``YYYY``): once."""
     return _built(Purpose.MEMBER_DRAFT, span=span, member=member_id, part=part)
+
+
+def span_report(department_id: int, span: str, manager_id: int, part: int) -> str:
+    """Part `part` of a quarter's or a year's report (`span`: YYYY-Qn or YYYY) for one of the
+    department's managers: once, when the span's last month end has closed."""
+    return _built(
+        Purpose.SPAN_REPORT, department=department_id, span=span, manager=manager_id, part=part
+    )
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:
