@@ -17,7 +17,7 @@ from bot.services.span_reports import span_messages
 from bot.services.to_managers import queue_for_managers
 from bot.timing.periods import Period
 from bot.timing.spans import Quarter, Year, ended_by
-from storage.models import Cycle, CycleKind, Department
+from storage.models import Cycle, CycleKind
 
 
 def on_month_end_closed(services: Services, session: Session, cycle: Cycle, now: datetime) -> None:
@@ -26,18 +26,15 @@ def on_month_end_closed(services: Services, session: Session, cycle: Cycle, now:
         return
     for span in ended_by(Period.parse(cycle.period)):
         queue_member_drafts(services, session, cycle.department, span, now)
-        queue_span_report(services, session, cycle.department, span, now)
+        queue_span_report(services, session, cycle, span, now)
 
 
 def queue_span_report(
-    services: Services,
-    session: Session,
-    department: Department,
-    span: Quarter | Year,
-    now: datetime,
+    services: Services, session: Session, cycle: Cycle, span: Quarter | Year, now: datetime
 ) -> int:
-    """Queue the report of `span` for each of the department's managers, gathered once and
-    rendered once per language; returns how many managers."""
+    """Queue the report of `span`, which `cycle` ends, for each of the department's managers,
+    gathered once and rendered once per language; returns how many managers."""
+    department = cycle.department
     managers = managers_of(services, session, department)
     report = build_span_report(session, department, span, now) if managers else None
     if report is None:
