@@ -182,6 +182,9 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
+    # How a month without a target takes one from its quarter's or year's (a
+    # bot.timing.shares.TargetShare), copied from the config so that a digest can read it.
+    target_share: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
 
     members: Mapped[list[Member]] = relationship(back_populates="department")
 

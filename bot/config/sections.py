@@ -39,6 +39,7 @@ from bot.config.fields import (
 )
 from bot.timing.cron import check_monthly
 from bot.timing.progress import TimeBasis
+from bot.timing.shares import TargetShare
 
 DEFAULT_LANGUAGE: Final[Language] = "zh_Hans"
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -165,6 +166,8 @@ class Defaults(ConfigModel):
     calendar: CalendarConfig = CalendarConfig()
     time_progress: TimeBasis = TimeBasis.WORKING_DAYS
     """What the digest's 时间进度 counts: working days on the calendar, or calendar days."""
+    target_share: TargetShare = TargetShare.NONE
+    """Whether a month without a target takes its share of the quarter's or year's."""
 
 
 class ReminderRule(ConfigModel):
@@ -250,6 +253,7 @@ class DepartmentConfig(ConfigModel):
     schedule: ScheduleConfig = ScheduleConfig()
     calendar: CalendarConfig = CalendarConfig()
     time_progress: TimeBasis = TimeBasis.WORKING_DAYS
+    target_share: TargetShare = TargetShare.NONE
 
     @field_validator("questionnaire", "report_questionnaire", mode="before")
     @classmethod

@@ -10,10 +10,12 @@ from functools import cached_property
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.digest.plans import PlanCheck
 from bot.digest.year_to_date import YearToDate
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.questionnaire import Kpi, Question, Questionnaire
 from bot.timing.periods import Period
+from bot.timing.spans import Quarter, Year
 from storage.models import CommentKind, NeedStatus
 
 
@@ -90,13 +92,15 @@ def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
 @dataclass(frozen=True)
 class KpiFigures:
     """Target, actual, last month's actual and the actual of the same month last year of one
-    KPI; missing values stay None."""
+    KPI; missing values stay None. `share_of`: the quarter or year whose target the month's
+    target is a share of."""
 
     kpi: Kpi
     target: Decimal | None
     actual: Decimal | None
     previous: Decimal | None
     last_year: Decimal | None = None
+    share_of: Quarter | Year | None = None
 
     @property
     def completion(self) -> Decimal | None:
@@ -305,6 +309,8 @@ class Digest:
     year_to_date: YearToDate | None = None
     """The year so far against the annual targets and 时间进度 (None: not asked for, or no KPI
     adds up over months)."""
+    plans: tuple[PlanCheck, ...] = ()
+    """Whether next month's plans add up to the department's target, per KPI it has one for."""
 
     def figures_by_member(self) -> list[tuple[str, dict[str, KpiFigures]]]:
         """(member name, KPI key -> figures) per member, in digest order; names may repeat."""

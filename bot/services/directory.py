@@ -87,6 +87,7 @@ def sync_config(services: Services) -> None:
             row.name = department.name
             row.timezone = department.timezone
             row.language = department.language
+            row.target_share = department.target_share
         session.flush()
         configured: dict[int, ManagerConfig] = {}
         for manager in services.config.managers:  # the first department listed is their own

@@ -15,6 +15,7 @@ from bot.digest.gather.comments import review_comments
 from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import NEEDS_QUESTION, digest_needs
+from bot.digest.gather.plans import plan_checks
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.gather.year_to_date import TimeProgress, year_to_date
 from bot.digest.model import (
@@ -116,6 +117,7 @@ def build_digest(
             this,
             progress,
         ),
+        plans=plan_checks(session, cycle.department_id, period, questionnaire, this),
     )
 
 

@@ -1,8 +1,10 @@
 """KPI numbers from what is stored: a cycle's answers and the targets each member works to.
 
 A member's target for a month is the floor (保底) they planned in the month before, unless the
-manager set one with `/target`, which takes precedence. Numbers from another cycle are only
-compared with this one's when their KPI has the same unit in both questionnaires.
+manager set one with `/target`, which takes precedence; a month with neither takes its share of
+the manager's target for its quarter or year, where the department's config says so. Numbers
+from another cycle are only compared with this one's when their KPI has the same unit in both
+questionnaires.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from bot.digest.gather.shares import members_month_targets, target_share
 from bot.digest.model import KpiFigures
 from bot.follow_through import Given
 from bot.questionnaire import Kpi, Measure, Questionnaire
 from bot.timing.periods import Period
-from bot.timing.spans import Span
+from bot.timing.shares import MonthTarget, TargetShare
+from bot.timing.spans import Quarter, Span, Year
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, Target
 from storage.queries import cycle_for
@@ -29,11 +33,13 @@ Figures = dict[int, dict[tuple[str, Measure], Decimal]]
 
 @dataclass(frozen=True)
 class Goal:
-    """A member's target for one KPI and month: the floor, and the stretch they aimed for."""
+    """A member's target for one KPI and month: the floor, and the stretch they aimed for;
+    `share_of` the quarter or year whose target the floor is a share of."""
 
     floor: Decimal | None
     stretch: Decimal | None = None
     by_manager: bool = False
+    share_of: Quarter | Year | None = None
 
 
 def _tracked(
@@ -231,6 +237,7 @@ class Yardsticks:
                 actual=this.get((kpi.key, Measure.ACTUAL)),
                 previous=previous.get((kpi.key, Measure.ACTUAL)),
                 last_year=last_year.get((kpi.key, Measure.ACTUAL)),
+                share_of=None if floor is None else floor.share_of,
             )
 
 
@@ -242,8 +249,8 @@ def yardsticks(
     members: Collection[int] | None = None,
 ) -> Yardsticks:
     """The yardsticks of the department's KPI numbers of `period` (with `members`, only
-    theirs): the floors planned the month before or the manager's targets, and earlier
-    actuals in `kpis`' units."""
+    theirs): the floors planned the month before or the manager's targets (else shares of
+    the quarter's or year's, as the config says), and earlier actuals in `kpis`' units."""
     kpis = tuple(kpis)
     before = period_figures(  # 环比, and the floors planned then: this month's targets
         session, department_id, period.previous(), kpis, (Measure.ACTUAL, Measure.FLOOR), members
@@ -252,4 +259,22 @@ def yardsticks(
         session, department_id, period.shift(-12), kpis, (Measure.ACTUAL,), members
     )
     planned = goals(session, department_id, period, kpis, before, members)
+    share = target_share(session, department_id)
+    if share is not TargetShare.NONE:
+        _fill_shares(
+            planned, members_month_targets(session, department_id, period, kpis, share, members)
+        )
     return Yardsticks(kpis, planned, before, year_ago)
+
+
+def _fill_shares(
+    planned: dict[int, dict[str, Goal]], targets: Mapping[int, Mapping[str, MonthTarget]]
+) -> None:
+    """Give the members' months without a floor or target their share of the quarter's or
+    year's `targets`, keeping the stretch they planned."""
+    for member_id, theirs in targets.items():
+        for kpi_key, target in theirs.items():
+            own = planned.setdefault(member_id, {}).get(kpi_key)
+            if target.share_of is not None and (own is None or own.floor is None):
+                stretch = None if own is None else own.stretch
+                planned[member_id][kpi_key] = Goal(target.value, stretch, True, target.share_of)

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Final
 
 from bot.digest.model import Digest
+from bot.digest.render.plans import plan_lines, plans_title
 from bot.digest.render.templates import environment, status_icons, status_labels
 from bot.digest.render.view import DigestView
 from bot.digest.render.year_view import YearView
@@ -29,6 +30,8 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),
         year=None if digest.year_to_date is None else YearView(view, digest.year_to_date).section(),
+        plans=plan_lines(view),
+        plans_title=plans_title(digest, t),
         follow_through_table=view.follow_through_table(),
         themes=view.themes(),
         needs=view.needs(),

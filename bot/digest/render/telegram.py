@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest.model import Digest, NeedItem
 from bot.digest.render.packing import MESSAGE_LIMIT, Block, pack, telegram_size
+from bot.digest.render.plans import plan_lines, plans_title
 from bot.digest.render.templates import Macros
 from bot.digest.render.view import (
     DigestView,
@@ -75,6 +76,9 @@ def telegram_messages(
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
     if (year := digest.year_to_date) is not None and year.targeted:
         head.append(telegram.year(YearView(view, year).section(YEAR_MEMBERS_SHOWN)))
+    if plans := plan_lines(view):
+        lines = [Block(telegram.render("plan", line)) for line in plans]
+        head.append(telegram.titled(plans_title(digest, t), lines))
     if plan := view.follow_through_table(each_member=each):
         head.append(telegram.table(plan))
     if themes := view.themes():

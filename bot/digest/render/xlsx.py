@@ -28,6 +28,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
 from bot.digest.render.labels import kpi_title
+from bot.digest.render.shares import share_text
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
 from bot.digest.render.year_view import BEHIND_COLUMN, YEAR_COLUMNS
 from bot.digest.year_to_date import YearFigures, YearToDate
@@ -55,6 +56,18 @@ KPI_COLUMNS: Final = (
 """The figures of each KPI; "Done %" is 完成率 (actual / target), "MoM" 环比, "YoY" 同比; "In the
 total" is 1 for a member whose target and actual the total adds up, and the total's count of
 them."""
+PLAN_COLUMNS: Final = (
+    N_("KPI"),
+    N_("Members who planned"),
+    N_("Floors"),
+    N_("Stretches"),
+    N_("Department target"),
+    N_("Target source"),
+    N_("Short by"),
+    N_("Short by %"),
+)
+"""The plans for next month of each KPI: the floors (保底) and stretches (冲刺) summed, the
+department's target and what it is (the month's, or a share of its quarter's or year's)."""
 WRAP: Final = Alignment(vertical="top", wrap_text=True)
 HEADING_FONT: Final = Font(bold=True)
 HEADING_FILL: Final = PatternFill("solid", fgColor="F4F6F9")
@@ -92,6 +105,8 @@ def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
     if digest.year_to_date is not None:
         sheets.append(_year_to_date(digest.year_to_date, t))
+    if digest.plans:
+        sheets.append(_plans(digest, t))
     if digest.follow_through:
         sheets += [_plan_follow_through(digest, t), _plan_items(digest, t)]
     if digest.needs:
@@ -155,6 +170,13 @@ def _numbers(digest: Digest, t: Translator) -> Sheet:
     if totals:
         total = [v for kpi in kpis for v in _figures(totals.get(kpi.key), totals.get(kpi.key))]
         rows.insert(0, [t.gettext("Total"), *total])
+    shares: list[list[Value]] = [
+        [row.member, kpi_title(row.figures.kpi, t), share_text(row.figures.share_of, t)]
+        for row in digest.kpi_rows
+        if row.figures.share_of is not None
+    ]
+    if shares:
+        rows += [[], [t.gettext("Targets that are a month's share"), None, None], *shares]
     return Sheet(t.gettext("Numbers"), tuple(headings), rows)
 
 
@@ -180,6 +202,27 @@ def _year_to_date(year: YearToDate, t: Translator) -> Sheet:
 
 def _year_figures(year: YearToDate, f: YearFigures) -> list[Value]:
     return [f.target, f.actual, percent(f.completion), 1 if year.behind(f) else None]
+
+
+def _plans(digest: Digest, t: Translator) -> Sheet:
+    """Per KPI: next month's floors and stretches summed, against the department's target
+    (the month's own or a share of its quarter's or year's), and by how much they fall short."""
+    rows = [
+        [
+            kpi_title(check.kpi, t),
+            check.members,
+            check.floor,
+            check.stretch,
+            check.target,
+            month_text(check.month, t.locale)
+            if check.share_of is None
+            else share_text(check.share_of, t),
+            check.gap,
+            percent(check.gap_ratio),
+        ]
+        for check in digest.plans
+    ]
+    return Sheet(t.gettext("Plans vs target"), tuple(t.gettext(h) for h in PLAN_COLUMNS), rows)
 
 
 def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:
