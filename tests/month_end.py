@@ -9,15 +9,24 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.digest.model import Digest
 from bot.questionnaire import Kind
-from bot.services import answering, cycles, directory, outbox_delivery, outbox_keys, scheduler
+from bot.services import (
+    answering,
+    cycles,
+    digests,
+    directory,
+    outbox_delivery,
+    outbox_keys,
+    scheduler,
+)
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Outgoing, OutMessage, from_payload
 from bot.timing.periods import Period
 from storage.db import Database
 from storage.models import Member, OutboxState, OutgoingMessage, Submission
-from storage.queries import open_submission
+from storage.queries import cycle_for, department_by_key, open_submission
 from tests.factories import BEFORE_OPENING, clock_of, make_services, press_id, register
 
 # -- the people ---------------------------------------------------------------------------
@@ -96,6 +105,16 @@ def close_month(services: Services, period: Period, *, tick: bool = False) -> No
         clock_of(services).set(deadline)
         if tick:
             scheduler.tick(services)
+
+
+def digest_of(services: Services, period: Period, department: str = "sales") -> Digest:
+    """The digest of `department`'s month end of `period`, as its managers read it."""
+    with services.db.unit_of_work() as session:
+        found = department_by_key(session, department)
+        assert found is not None
+        cycle = cycle_for(session, found.id, str(period))
+        assert cycle is not None
+        return digests.department_digest(services, session, cycle, services.clock.now())
 
 
 # -- answering ----------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.services.context import Services
 from storage.db import Database
-from tests.month_end import ANNA, NOVEMBER, OMAR, WANG, answer, open_month
+from tests.month_end import ANNA, NOVEMBER, OMAR, WANG, answer, digest_of, open_month
 from tests.test_digest_month_to_month import plain
 from tests.test_digest_render import EN, ZH, read_document
 from tests.test_number_input import PERCENT_QUESTIONNAIRE
-from tests.test_target_share import EVEN, digest_of, sales, sheet_rows, with_targets
+from tests.test_target_share import EVEN, sales, sheet_rows, with_targets
 
 DEPARTMENT_TARGETS = ("2026-12 revenue 150万", "2026-Q4 new_customers 30")
 """December's revenue target, and new customers for the quarter: a third is December's."""

@@ -12,21 +12,28 @@ import openpyxl
 from sqlalchemy import select
 
 from bot.config import Config
-from bot.digest.gather.build import build_digest
 from bot.digest.model import Digest
 from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.digest.render.xlsx import digest_xlsx
 from bot.services import directory, targets
 from bot.services.context import Services
-from bot.timing.periods import Period
 from bot.timing.shares import TargetShare
 from bot.wording.i18n import Translator
 from storage.db import Database
 from storage.models import Department
-from storage.queries import cycle_for, department_by_key
 from tests.factories import MANAGER_ID, TOKEN, make_services
-from tests.month_end import ANNA, NOVEMBER, OCTOBER, OMAR, WANG, answer, join, open_month
+from tests.month_end import (
+    ANNA,
+    NOVEMBER,
+    OCTOBER,
+    OMAR,
+    WANG,
+    answer,
+    digest_of,
+    join,
+    open_month,
+)
 from tests.test_digest_month_to_month import plain
 from tests.test_digest_render import EN, kpi_line, pre_blocks, read_document
 
@@ -49,15 +56,6 @@ def with_targets(services: Services, *targets_set: str) -> Services:
         (reply,) = targets.set_target(services, MANAGER_ID, "en", words.split())
         assert reply.text.startswith("Target set:"), reply.text
     return services
-
-
-def digest_of(services: Services, period: Period) -> Digest:
-    with services.db.unit_of_work() as session:
-        department = department_by_key(session, "sales")
-        assert department is not None
-        cycle = cycle_for(session, department.id, str(period))
-        assert cycle is not None
-        return build_digest(session, cycle, services.clock.now())
 
 
 def workbook(digest: Digest, t: Translator = EN) -> openpyxl.Workbook:

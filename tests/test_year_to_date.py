@@ -25,14 +25,13 @@ from bot.digest.render.xlsx import digest_xlsx
 from bot.emulator.html import html_to_plain
 from bot.services import directory
 from bot.services.context import Services
-from bot.services.digests import department_digest
 from bot.timing.periods import Period
 from bot.timing.progress import TimeBasis
 from storage.db import Database
 from storage.models import DepartmentTarget, Member, Target
-from storage.queries import cycle_for, department_by_key
+from storage.queries import department_by_key
 from tests.factories import make_services
-from tests.month_end import answer, open_month
+from tests.month_end import answer, digest_of, open_month
 from tests.test_digest_chart import image
 from tests.test_digest_render import EN, ZH, assert_valid_messages, pre_blocks
 from tests.test_number_input import PERCENT_QUESTIONNAIRE
@@ -120,21 +119,12 @@ def set_targets(services: Services, department: dict[str, int], members: dict[in
             )  # fmt: skip
 
 
-def digest_of(services: Services, period: Period) -> Digest:
-    with services.db.unit_of_work() as session:
-        found = department_by_key(session, "shop")
-        assert found is not None
-        cycle = cycle_for(session, found.id, str(period))
-        assert cycle is not None
-        return department_digest(services, session, cycle, services.clock.now())
-
-
 def march(db: Database, database_url: str, folder: Path, options: str = "") -> Digest:
     """March 2026's digest of the first quarter, against 400万 for the shop's year, 200万 for
     王芳's and 100万 for Anna's."""
     services = first_quarter(db, database_url, folder, options)
     set_targets(services, {"2026": 4_000_000}, {WANG: 2_000_000, ANNA: 1_000_000})
-    return digest_of(services, Period(2026, 3))
+    return digest_of(services, Period(2026, 3), "shop")
 
 
 def plain(messages: list[str]) -> str:
@@ -257,7 +247,7 @@ def test_the_sum_of_four_quarters_is_the_departments_annual_target(
         "2026-Q4": 1_500_000,
     }
     set_targets(services, quarters, {})
-    messages = render_telegram(digest_of(services, Period(2026, 3)), EN)
+    messages = render_telegram(digest_of(services, Period(2026, 3), "shop"), EN)
     assert year_tables(messages) == [["Name Annual target YTD YTD %", "Total 4M 800K 20%"]]
     assert "The department's annual target is the sum of its four quarterly targets." in plain(
         messages
@@ -272,19 +262,19 @@ def test_january_starts_the_year_again_and_december_ends_it(
     month(services, Period(2025, 12), "50万")
     month(services, Period(2026, 1), "10万")
     set_targets(services, {"2026": 4_000_000, "2025": 1_000_000}, {})
-    january = digest_of(services, Period(2026, 1)).year_to_date
+    january = digest_of(services, Period(2026, 1), "shop").year_to_date
     assert january is not None
     assert [(f.monthly, f.actual) for f in january.totals] == [
         ((Decimal(100_000),), Decimal(100_000))
     ]
     assert january.progress == Decimal(21) / Decimal(WORKING_DAYS_2026)
-    december = digest_of(services, Period(2025, 12)).year_to_date
+    december = digest_of(services, Period(2025, 12), "shop").year_to_date
     assert december is not None
     assert december.progress == Decimal(1)
     assert [(f.target, f.actual, f.completion) for f in december.totals] == [
         (Decimal(1_000_000), Decimal(900_000), Decimal("0.9"))
     ]
-    text = plain(render_telegram(digest_of(services, Period(2025, 12)), EN))
+    text = plain(render_telegram(digest_of(services, Period(2025, 12), "shop"), EN))
     assert "Time progress: 100% of the year's working days have gone by at the end of " \
         "December 2025." in text  # fmt: skip
     assert "⏱ Behind time progress (100%): Shop 90%" in text

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from bot.digest.model import KpiRow
+from bot.questionnaire import Kpi
 from bot.timing.spans import Quarter, Year
 from bot.wording.dates import span_text
 from bot.wording.i18n import Translator
@@ -15,9 +16,11 @@ SHARE_MARK: Final = "*"
 """Marks a target that is a month's share of its quarter's or year's."""
 
 
-def share_note(spans: Iterable[Quarter | Year], t: Translator) -> str:
-    """What the mark on a KPI table's targets means ("" when none is a share)."""
-    shown = ", ".join(span_text(span, t.locale) for span in sorted(set(spans), key=str))
+def share_note(rows: Iterable[KpiRow], kpi: Kpi, t: Translator) -> str:
+    """What the mark on the targets of `kpi` among the members' `rows` means ("" when none is
+    a share)."""
+    spans = {f.share_of for row in rows if (f := row.figures).kpi.key == kpi.key and f.share_of}
+    shown = ", ".join(span_text(span, t.locale) for span in sorted(spans, key=str))
     if not shown:
         return ""
     return t.gettext(
@@ -31,13 +34,3 @@ def share_note(spans: Iterable[Quarter | Year], t: Translator) -> str:
 def share_text(span: Quarter | Year, t: Translator) -> str:
     """Where a share comes from: "share of Q1 2026"."""
     return t.gettext("share of %(span)s", span=span_text(span, t.locale))
-
-
-def share_spans(rows: Iterable[KpiRow]) -> dict[str, set[Quarter | Year]]:
-    """KPI key -> the quarters and years whose targets the members' targets in `rows` are
-    shares of."""
-    found: dict[str, set[Quarter | Year]] = {}
-    for row in rows:
-        if (span := row.figures.share_of) is not None:
-            found.setdefault(row.figures.kpi.key, set()).add(span)
-    return found

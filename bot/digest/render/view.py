@@ -28,11 +28,10 @@ from bot.digest.model import (
 )
 from bot.digest.render.behind_time import behind_time
 from bot.digest.render.labels import change_text, kpi_label, kpi_title
-from bot.digest.render.shares import SHARE_MARK, share_note, share_spans
+from bot.digest.render.shares import SHARE_MARK, share_note
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.questionnaire import Kind, Kpi, Question, localized
-from bot.timing.spans import Quarter, Year
 from bot.wording.dates import day_text, moment_text, month_text
 from bot.wording.i18n import Translator
 from bot.wording.numbers import EMPTY_VALUE, compact_number, number_style
@@ -343,12 +342,8 @@ class DigestView:
                     "its Done %% is theirs: %(n)s members with only one of them are left out.",
                     total.left_out,
                 )
-        note = joined(" ", note, share_note(self._shares.get(kpi.key, ()), self.t))
+        note = joined(" ", note, share_note(self.digest.kpi_rows, kpi, self.t))
         return KpiTable(title, columns, tuple(lines), note)
-
-    @cached_property
-    def _shares(self) -> dict[str, set[Quarter | Year]]:
-        return share_spans(self.digest.kpi_rows)
 
     def _cells(self, f: KpiFigures) -> tuple[str, ...]:
         completion = self.numbers.percent(f.completion)
