@@ -30,6 +30,14 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "时间进度：截至" in transcript
     assert "⏱ 落后时间进度（时间进度 " in transcript
     assert '<section id="year">' in html
+    # next month's plans against the department's target for it (75万 and 70 new customers)
+    assert "▌下月计划（" in transcript
+    revenue = (
+        "• 营收：4人保底合计 69.15万 元（冲刺 81.7万 元），部门目标 75万 元：缺口 5.85万 元（8%）"
+    )
+    customers = "• 新客户：4人保底合计 62 个（冲刺 86 个），部门目标 70 个：缺口 8 个（11%）"
+    assert f"{revenue}\n         {customers}\n" in transcript
+    assert '<section id="plans">' in html
     # the review: a comment and its reply, a number asked about and corrected, the mark
     assert "💬 王芳 就其" in transcript
     assert "营收由 560,500 元改为 548,000 元；已告知 刘建国。" in transcript

@@ -3,7 +3,8 @@
 Last month's month end runs first, quietly (everyone answers and submits; its digest goes to
 the manager), so that this month's shows what the loop brings: last month's plan asked about
 first, targets from last month's floors, 完成率 and 环比. The year's earlier month ends and its
-annual targets are stored before that, so that the digest's year to date has a year to show."""
+annual targets are stored before that, so that the digest's year to date has a year to show, and
+the department's targets for next month, which the plans made in this month end are set against."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from bot.chat.app import build_application, polling
 from bot.config import Config
 from bot.demo import reviewing, upward
 from bot.demo.scene import WAIT, Member, Scene
-from bot.demo.year import seed_year
+from bot.demo.year import seed_department_targets, seed_year
 from bot.emulator import Emulator, EmulatorClient
 from bot.services import directory
 from bot.services.context import Services
@@ -70,6 +71,8 @@ class Demo(Scene):
         await self.join()
         period = Period.of(self.clock.now().date())
         seed_year(self.services, department, self.members, period.next())
+        targets = self.team["department"]["next_month_targets"]
+        seed_department_targets(self.services, department, targets, period.next().next())
         await self.last_month(period)
         period = period.next()
         times = times_for(self.services, department, period)

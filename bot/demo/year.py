@@ -1,10 +1,12 @@
 """The demo's year so far: the team's month ends of this month's year before last month, as
 stored (each member's actuals are last month's, varied), and annual targets
 (each member's: twelve times last month's floors; the department's: theirs added up), so that
-the digest's year to date has a year to show against 时间进度."""
+the digest's year to date has a year to show against 时间进度; and the department's targets for
+the month after this one's, for the digest to set next month's plans against."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
@@ -94,5 +96,21 @@ def seed_year(services: Services, department: str, members: list[DemoMember], th
             session.add(
                 DepartmentTarget(
                     department_id=dept.id, period=year, kpi=kpi, value=value, set_at=now
+                )
+            )
+
+
+def seed_department_targets(
+    services: Services, department: str, targets: Mapping[str, str], month: Period
+) -> None:
+    """Store the department's own `targets` (KPI key -> value as written) for `month`."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        dept = session.scalars(select(Department).where(Department.key == department)).one()
+        for kpi, value in targets.items():
+            number = parse_number(value).value
+            session.add(
+                DepartmentTarget(
+                    department_id=dept.id, period=str(month), kpi=kpi, value=number, set_at=now
                 )
             )

@@ -74,11 +74,11 @@ def telegram_messages(
     head = [telegram.summary(view.summary())]
     if tables := view.kpi_tables(each_member=each):
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
-    if (year := digest.year_to_date) is not None and year.targeted:
-        head.append(telegram.year(YearView(view, year).section(YEAR_MEMBERS_SHOWN)))
     if plans := plan_lines(view):
         lines = [Block(telegram.render("plan", line)) for line in plans]
         head.append(telegram.titled(plans_title(digest, t), lines))
+    if (year := digest.year_to_date) is not None and year.targeted:
+        head.append(telegram.year(YearView(view, year).section(YEAR_MEMBERS_SHOWN)))
     if plan := view.follow_through_table(each_member=each):
         head.append(telegram.table(plan))
     if themes := view.themes():
