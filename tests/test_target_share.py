@@ -16,7 +16,8 @@ from bot.digest.model import Digest
 from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import render_telegram
 from bot.digest.render.xlsx import digest_xlsx
-from bot.services import directory, targets
+from bot.emulator.html import html_to_plain
+from bot.services import directory, reviews, targets
 from bot.services.context import Services
 from bot.timing.shares import TargetShare
 from bot.wording.i18n import Translator
@@ -152,3 +153,15 @@ def test_the_setting_comes_from_defaults_or_the_department_and_is_stored(
     with db.unit_of_work() as session:
         stored = session.execute(select(Department.key, Department.target_share)).all()
     assert sorted(stored) == [("sales", "even"), ("support", "none")]
+
+
+def test_reviewing_a_report_says_its_target_is_a_share(db: Database, database_url: str) -> None:
+    services = with_targets(sales(db, database_url, target_share=EVEN), *QUARTER_AND_YEAR)
+    november(services)
+    (shown,) = reviews.review(services, MANAGER_ID, "en", ["Anna", "Schmidt"])
+    numbers = html_to_plain(shown.text).splitlines()[3:6]
+    assert numbers == [
+        "Numbers",
+        "Revenue: actual 330,000 yuan · target 300,000 yuan (share of Q4 2026) · done 110%",
+        "New customers: actual 1 customers · target —",
+    ]

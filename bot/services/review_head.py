@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.model import FollowThrough, KpiFigures
+from bot.digest.render.shares import share_text
 from bot.follow_through import MARK_LABELS, PlanItem, describe_target, marked_items
 from bot.questionnaire import Questionnaire, localized
 from bot.timing.periods import Period
@@ -72,7 +73,11 @@ def _kpi_line(f: KpiFigures, t: Translator) -> str:
 
     parts = [
         t.gettext("actual %(value)s", value=amount(f.actual)),
-        t.gettext("target %(value)s", value=amount(f.target)),
+        t.gettext("target %(value)s", value=amount(f.target))
+        if f.share_of is None
+        else t.gettext(
+            "target %(value)s (%(share)s)", value=amount(f.target), share=share_text(f.share_of, t)
+        ),
     ]
     if f.completion is not None:
         parts.append(t.gettext("done %(value)s", value=numbers.percent(f.completion)))
