@@ -12,7 +12,7 @@ measured. Then, one after another:
 
 - gather: ``build_digest`` on the newest month end — everything the digest reads from storage
   (submissions and answers, last month's and last year's figures, targets, needs, on-time
-  history), with a fresh session each time;
+  history, the year to date against 时间进度), with a fresh session each time;
 - render: each format from that digest, for a Chinese-speaking manager — the Telegram messages,
   the HTML report, the chart (PNG), and the XLSX workbook of ``/export``.
 
@@ -51,7 +51,9 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
 from bench.month_texts import month_texts
+from bot.config import CalendarConfig
 from bot.digest.gather.build import build_digest
+from bot.digest.gather.year_to_date import TimeProgress
 from bot.digest.model import Digest
 from bot.digest.render.chart import digest_chart
 from bot.digest.render.report import render_report_html
@@ -61,6 +63,8 @@ from bot.follow_through import mark_key, note_key
 from bot.questionnaire import Kind, Questionnaire, load_questionnaire
 from bot.services.follow_through import items_to_follow_through
 from bot.timing.periods import Period
+from bot.timing.progress import TimeBasis, year_progress
+from bot.timing.workdays import CountryCalendar
 from bot.wording.i18n import Translator
 from storage.db import Database
 from storage.models import Answer, Cycle, Department, Member, Submission, Target
@@ -74,6 +78,10 @@ GROWTH_SLACK: Final = 1.3
 NEWEST: Final = Period(2026, 11)
 NOW: Final = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 READER: Final = Translator("zh_Hans")
+PROGRESS: Final = TimeProgress(
+    year_progress(NEWEST, CountryCalendar(CalendarConfig()).is_working_day), TimeBasis.WORKING_DAYS
+)
+"""时间进度 of the newest month on China's calendar, as the deadline digest is gathered with."""
 
 SURNAMES: Final = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -105,7 +113,7 @@ class Step:
 def _gather(db: Database, _: Digest | None) -> Digest:
     with db.unit_of_work() as session:
         cycle = session.scalars(select(Cycle).where(Cycle.period == str(NEWEST))).one()
-        return build_digest(session, cycle, NOW)
+        return build_digest(session, cycle, NOW, progress=PROGRESS)
 
 
 def _render(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from bot.questionnaire import Kpi
@@ -23,7 +24,7 @@ class YearFigures:
     target: Decimal | None
     monthly: tuple[Decimal | None, ...]
 
-    @property
+    @cached_property  # asked for by every sort, table and flag
     def actual(self) -> Decimal | None:
         """年累计: the months' actuals added up; None when no month has one."""
         present = [value for value in self.monthly if value is not None]

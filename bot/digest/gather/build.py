@@ -114,7 +114,7 @@ def build_digest(
             period,
             kpis,
             [(s.member_id, s.name) for s in submissions],
-            this,
+            (measured.previous, this),
             progress,
         ),
         plans=plan_checks(session, cycle.department_id, period, questionnaire, this),

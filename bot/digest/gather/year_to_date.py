@@ -35,51 +35,42 @@ def year_to_date(
     period: Period,
     kpis: Iterable[Kpi],
     members: Sequence[tuple[int, str]],
-    this_month: Figures,
+    read: tuple[Figures, Figures],
     progress: TimeProgress,
 ) -> YearToDate | None:
     """The year to date of the department through `period`, with a row per KPI for each of
-    `members` (member id, name); `this_month` holds the month's figures, already read. None
-    when no KPI adds up over months (every KPI a percentage)."""
+    `members` (member id, name); `read` holds the figures of the month before and of the
+    month, already read. None when no KPI adds up over months (every KPI a percentage)."""
     kpis = tuple(kpi for kpi in kpis if not kpi.percent)
     if not kpis:
         return None
-    months = [Period(period.year, month) for month in range(1, period.month)]
+    before, this_month = read
+    months = [Period(period.year, month) for month in range(1, period.month - 1)]
     figures = [
         *(period_figures(session, department_id, m, kpis, (Measure.ACTUAL,)) for m in months),
+        *((before,) if period.month > 1 else ()),
         this_month,
     ]
     year = Year(period.year)
     department, quartered = _department_targets(session, department_id, year, kpis)
     own = member_targets(session, department_id, year, [kpi.key for kpi in kpis])
-    everyone = {member_id for month in figures for member_id in month}
     totals = tuple(
-        YearFigures(
-            kpi,
-            department.get(kpi.key),
-            tuple(_added(month, everyone, kpi) for month in figures),
-        )
+        YearFigures(kpi, department.get(kpi.key), tuple(_total(month, kpi) for month in figures))
         for kpi in kpis
     )
-    rows = tuple(
-        YearRow(
-            name,
-            YearFigures(
-                kpi,
-                own.get((member_id, kpi.key)),
-                tuple(_added(month, (member_id,), kpi) for month in figures),
-            ),
-        )
-        for member_id, name in members
-        for kpi in kpis
-    )
-    return YearToDate(period, progress.share, progress.basis, totals, rows, quartered)
+    rows = []
+    for member_id, name in members:  # a big department has tens of thousands of rows: plainly
+        mine = [month.get(member_id, {}) for month in figures]
+        for kpi in kpis:
+            key, target = (kpi.key, Measure.ACTUAL), own.get((member_id, kpi.key))
+            rows.append(YearRow(name, YearFigures(kpi, target, tuple(m.get(key) for m in mine))))
+    return YearToDate(period, progress.share, progress.basis, totals, tuple(rows), quartered)
 
 
-def _added(month: Figures, members: Iterable[int], kpi: Kpi) -> Decimal | None:
-    """The actuals of `kpi` of `members` in one month, added up; None when none has one."""
+def _total(month: Figures, kpi: Kpi) -> Decimal | None:
+    """Everyone's actuals of `kpi` in one month, added up; None when nobody has one."""
     key = (kpi.key, Measure.ACTUAL)
-    values = [value for m in members if (value := month.get(m, {}).get(key)) is not None]
+    values = [value for numbers in month.values() if (value := numbers.get(key)) is not None]
     return sum(values, Decimal(0)) if values else None
 
 
