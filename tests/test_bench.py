@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import answer_throughput, digest_render, fan_out
+from bench import answer_throughput, digest_render, fan_out, span_report
 from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
 
@@ -66,3 +66,26 @@ def test_fan_out_benchmark_runs_at_a_tiny_size(
     assert (row["429s"], row["duplicates"], row["lost"]) == ("0", "0", "0")
     failed = [line for line in lines if line.startswith("FAIL")]
     assert all("the bot was told" in line for line in failed)  # 20 say nothing of speed
+
+
+@pytest.mark.slow
+def test_year_report_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--sizes", "10", "20", "--months", "14", "--repeat", "1", "--backend", backend]
+    span_report.main(argv)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:8] == [
+        "backend",
+        "members",
+        "month",
+        "s",
+        "year",
+        "s",
+        "workbook",
+        "s",
+    ]
+    rows = [line.split() for line in lines[1:3]]
+    assert [row[:2] for row in rows] == [[backend, "10"], [backend, "20"]]
+    assert all(row[5].startswith("x") for row in rows)  # the year beside the month
+    assert lines[3].split(":")[1].strip().startswith(f"{backend}, 10 -> 20 members")

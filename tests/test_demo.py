@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -53,3 +55,12 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "公司已答复你的需求“希望增加一名售前工程师支持集团客户方案”：已完成。" in transcript
     assert "已阅：1/5（20%）" in transcript
     assert f"The full digest report: {report}" in transcript
+    # the year so far, as `monthend report --period YYYY` writes it
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    printed = f"The year's report (monthend report --department sales --period {year}): "
+    (path,) = [line.removeprefix(printed) for line in transcript.splitlines() if printed in line]
+    year_report = tmp_path / f"monthend-华东销售部-{year}.html"
+    assert path == str(year_report)
+    year_html = year_report.read_text(encoding="utf-8")
+    assert f"<h1>华东销售部 · {year}年 报告</h1>" in year_html
+    assert f"{year}年1月" in year_html  # the year's month ends, side by side

@@ -25,6 +25,7 @@ from bot.emulator import Emulator, EmulatorClient
 from bot.services import directory
 from bot.services.context import Services
 from bot.services.cycles import times_for
+from bot.services.report_files import report_file
 from bot.timing.clock import ManualClock
 from bot.timing.periods import Period
 from storage.db import Database
@@ -177,6 +178,13 @@ async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
         directory.sync_config(services)
         async with polling(build_application(services, TOKEN, outbox_idle=0.05, tick_seconds=0.05)):
             report = await Demo(services, client, team, folder).run()
+        key = team["department"]["key"]
+        name, content = report_file(services, key, str(this_month.year), "html")
         db.dispose()
+    year = folder / name
+    year.write_bytes(content)
     print(f"\nThe full digest report: {report}")
+    print(
+        f"The year's report (monthend report --department {key} --period {this_month.year}): {year}"
+    )
     return report
