@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Final
 
 import sqlalchemy as sa
@@ -23,6 +24,20 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 
 BACKENDS: Final = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One size on one backend: the wall-clock seconds, CPU seconds and peak MiB of each step
+    (the best of the timed runs; the peak from a run of its own under tracemalloc)."""
+
+    backend: str
+    members: int
+    seconds: dict[str, float]
+    cpu_seconds: dict[str, float]
+    peak_mib: dict[str, float]
+
+
 POSTGRES_ADMIN_URL: Final = os.environ.get(
     "MONTHEND_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -31,6 +46,15 @@ POSTGRES_ADMIN_URL: Final = os.environ.get(
 def add_backend_option(parser: argparse.ArgumentParser) -> None:
     """``--backend sqlite|postgresql|both`` (both by default)."""
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+
+
+def add_size_options(parser: argparse.ArgumentParser, sizes: Sequence[int], months: int) -> None:
+    """``--sizes N…`` (members), ``--months``, ``--repeat`` (timed runs per step, the best
+    counts) and ``--backend``."""
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(sizes), metavar="N")
+    parser.add_argument("--months", type=int, default=months)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per step (best)")
+    add_backend_option(parser)
 
 
 def usable(option: str) -> Iterator[str]:
@@ -47,6 +71,36 @@ def verdict(lines: Sequence[str]) -> int:
     """Print a benchmark's table and verdicts; the exit status: 1 when a line says FAIL."""
     print("\n".join(lines))
     return 1 if any(line.startswith("FAIL") for line in lines) else 0
+
+
+GROWTH_SLACK: Final = 1.3
+"""Allowed growth of the time per member from one size to the next (noise, cache effects)."""
+
+
+def growth_verdict(
+    backend: str, members: tuple[int, int], cpu_seconds: tuple[float, float], what: str
+) -> str:
+    """Whether `what` grew no faster than linearly from the smaller size of `members` to the
+    bigger one, as a verdict line ("ok: …" or "FAIL: …")."""
+    (small, big), times = members, cpu_seconds[1] / cpu_seconds[0]
+    growth = times / (big / small)
+    verdict = "ok" if growth <= GROWTH_SLACK else "FAIL"
+    return (
+        f"{verdict}: {backend}, {small:,} -> {big:,} members: {what} x{times:.1f} for "
+        f"x{big / small:.0f} members (per member x{growth:.2f}; linear or better is at most "
+        f"x{GROWTH_SLACK})"
+    )
+
+
+def goal_verdict(
+    backend: str, members: int, seconds: float, goal: float, what: str, more: str = ""
+) -> str:
+    """Whether `what` took less than `goal` seconds, as a verdict line; `more` follows it."""
+    verdict = "ok" if seconds < goal else "FAIL"
+    return (
+        f"{verdict}: {backend}, {members:,} members: {what} in {seconds:.2f} s (goal: under "
+        f"{goal:g} s){more}"
+    )
 
 
 def unreachable(backend: str) -> str | None:

@@ -49,7 +49,15 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, text, update
 
-from bench.databases import add_backend_option, throwaway_database, usable, verdict
+from bench.databases import (
+    Measured,
+    add_size_options,
+    goal_verdict,
+    growth_verdict,
+    throwaway_database,
+    usable,
+    verdict,
+)
 from bench.month_texts import month_texts
 from bot.config import CalendarConfig
 from bot.digest.gather.build import build_digest
@@ -73,8 +81,6 @@ SIZES: Final = (100, 1_000, 10_000)
 MONTHS: Final = 24
 GOAL_MEMBERS: Final = 10_000
 GOAL_SECONDS: Final = 5.0
-GROWTH_SLACK: Final = 1.3
-"""Allowed growth of the time per member from one size to the next (noise, cache effects)."""
 NEWEST: Final = Period(2026, 11)
 NOW: Final = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 READER: Final = Translator("zh_Hans")
@@ -376,14 +382,9 @@ def _plan_follow_through(db: Database) -> None:
 
 
 @dataclass(frozen=True)
-class Result:
-    """One size on one backend: seconds and peak MiB of each step, and what the digest came to."""
+class Result(Measured):
+    """One size on one backend: its measures, and what the digest came to."""
 
-    backend: str
-    members: int
-    seconds: dict[str, float]
-    cpu_seconds: dict[str, float]
-    peak_mib: dict[str, float]
     messages: int
     html_mib: float
     xlsx_mib: float
@@ -477,21 +478,20 @@ def report(results: Sequence[Result]) -> list[str]:
     for small, big in itertools.pairwise(results):
         if small.backend != big.backend:
             continue
-        times = big.total_cpu_seconds / small.total_cpu_seconds
-        growth = times / (big.members / small.members)
-        verdict = "ok" if growth <= GROWTH_SLACK else "FAIL"
         lines.append(
-            f"{verdict}: {big.backend}, {small.members:,} -> {big.members:,} members: CPU time "
-            f"of every step x{times:.1f} for x{big.members / small.members:.0f} members (per "
-            f"member x{growth:.2f}; linear or better is at most x{GROWTH_SLACK})"
+            growth_verdict(
+                big.backend,
+                (small.members, big.members),
+                (small.total_cpu_seconds, big.total_cpu_seconds),
+                "CPU time of every step",
+            )
         )
     for r in results:
         if r.members == GOAL_MEMBERS:
-            verdict = "ok" if r.digest_seconds < GOAL_SECONDS else "FAIL"
+            what = "the digest gathered and rendered (messages, report, chart)"
+            more = f"; the /export workbook took {r.seconds['xlsx']:.2f} s more"
             lines.append(
-                f"{verdict}: {r.backend}, {r.members:,} members: the digest gathered and "
-                f"rendered (messages, report, chart) in {r.digest_seconds:.2f} s (goal: under "
-                f"{GOAL_SECONDS:g} s); the /export workbook took {r.seconds['xlsx']:.2f} s more"
+                goal_verdict(r.backend, r.members, r.digest_seconds, GOAL_SECONDS, what, more)
             )
     return lines
 
@@ -499,10 +499,7 @@ def report(results: Sequence[Result]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 when growth is linear and the goal is met."""
     parser = argparse.ArgumentParser(prog="python -m bench.digest_render", description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), metavar="N")
-    parser.add_argument("--months", type=int, default=MONTHS)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per step (best)")
-    add_backend_option(parser)
+    add_size_options(parser, SIZES, MONTHS)
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="profile the largest size into FILE"
     )

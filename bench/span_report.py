@@ -29,17 +29,25 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import select
 
-from bench.databases import add_backend_option, throwaway_database, usable, verdict
-from bench.digest_render import GROWTH_SLACK, NEWEST, NOW, READER, fill
+from bench.databases import (
+    Measured,
+    add_size_options,
+    goal_verdict,
+    growth_verdict,
+    throwaway_database,
+    usable,
+    verdict,
+)
+from bench.digest_render import NEWEST, NOW, READER, fill
 from bot.digest.gather.build import build_digest
 from bot.digest.render.report import render_report_html
 from bot.digest.span_report.gather import build_span_report
 from bot.digest.span_report.html import render_span_html
+from bot.digest.span_report.model import SpanReport
 from bot.digest.span_report.xlsx import span_xlsx
 from bot.timing.spans import Year
 from storage.db import Database
@@ -58,20 +66,20 @@ def _month(db: Database) -> Any:
         return render_report_html(build_digest(session, cycle, NOW), READER)
 
 
-def _year(db: Database) -> Any:
+def _year_report(db: Database) -> SpanReport:
     with db.unit_of_work() as session:
         department = session.scalars(select(Department)).one()
         report = build_span_report(session, department, YEAR, NOW)
-        assert report is not None
-        return render_span_html(report, READER)
+    assert report is not None
+    return report
+
+
+def _year(db: Database) -> Any:
+    return render_span_html(_year_report(db), READER)
 
 
 def _workbook(db: Database) -> Any:
-    with db.unit_of_work() as session:
-        department = session.scalars(select(Department)).one()
-        report = build_span_report(session, department, YEAR, NOW)
-        assert report is not None
-        return span_xlsx(report, READER)
+    return span_xlsx(_year_report(db), READER)
 
 
 STEPS: Final[dict[str, Callable[[Database], Any]]] = {
@@ -81,15 +89,8 @@ STEPS: Final[dict[str, Callable[[Database], Any]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Result:
-    """One size on one backend: seconds, CPU seconds and peak MiB of each step."""
-
-    backend: str
-    members: int
-    seconds: dict[str, float]
-    cpu_seconds: dict[str, float]
-    peak_mib: dict[str, float]
+class Result(Measured):
+    """One size on one backend, with the year beside the month."""
 
     @property
     def ratio(self) -> float:
@@ -137,36 +138,33 @@ def report(results: Sequence[Result]) -> list[str]:
         cells += [f"{r.peak_mib[n]:.1f}" for n in STEPS]
         lines.append("  ".join(f"{c:>14}" for c in cells))
     for small, big in itertools.pairwise(results):
-        if small.backend != big.backend:
-            continue
-        times = big.cpu_seconds["year"] / small.cpu_seconds["year"]
-        size = big.members / small.members
-        growth = times / size
-        verdict = "ok" if growth <= GROWTH_SLACK else "FAIL"
-        lines.append(
-            f"{verdict}: {big.backend}, {small.members:,} -> {big.members:,} members: the year "
-            f"report's CPU time x{times:.1f} for x{size:.0f} members (per member x{growth:.2f}; "
-            f"linear or better is at most x{GROWTH_SLACK}); beside the month's digest "
-            f"x{small.ratio:.2f} -> x{big.ratio:.2f}"
-        )
+        if small.backend == big.backend:
+            members, cpu = (small.members, big.members), (small.cpu_seconds, big.cpu_seconds)
+            what = "the year report's CPU time"
+            lines.append(
+                growth_verdict(big.backend, members, (cpu[0]["year"], cpu[1]["year"]), what)
+            )
+            lines.append(
+                f"note: {big.backend}: the year beside the month's digest x{small.ratio:.2f} "
+                f"at {small.members:,} members, x{big.ratio:.2f} at {big.members:,}"
+            )
     for r in results:
         if r.members == GOAL_MEMBERS:
-            verdict = "ok" if r.seconds["year"] < GOAL_SECONDS else "FAIL"
+            what = "the year's report gathered and rendered"
+            more = (
+                f", x{r.ratio:.2f} the month's digest; its workbook {r.seconds['workbook']:.2f} s"
+            )
             lines.append(
-                f"{verdict}: {r.backend}, {r.members:,} members: the year's report gathered and "
-                f"rendered in {r.seconds['year']:.2f} s (goal: under {GOAL_SECONDS:g} s), "
-                f"x{r.ratio:.2f} the month's digest; its workbook {r.seconds['workbook']:.2f} s"
+                goal_verdict(r.backend, r.members, r.seconds["year"], GOAL_SECONDS, what, more)
             )
     return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; 0 when growth is linear and the goal is met."""
+    """Measure each size on each backend; exit status 0 when the year report grows linearly
+    and meets its goal."""
     parser = argparse.ArgumentParser(prog="python -m bench.span_report", description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), metavar="N")
-    parser.add_argument("--months", type=int, default=MONTHS)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per step (best)")
-    add_backend_option(parser)
+    add_size_options(parser, SIZES, MONTHS)
     args = parser.parse_args(argv)
     results = []
     for backend in usable(args.backend):
