@@ -33,15 +33,8 @@ from typing import Any, Final
 
 from sqlalchemy import select
 
-from bench.databases import (
-    Measured,
-    add_size_options,
-    goal_verdict,
-    growth_verdict,
-    throwaway_database,
-    usable,
-    verdict,
-)
+from bench import databases
+from bench.databases import Measured
 from bench.digest_render import NEWEST, NOW, READER, fill
 from bot.digest.gather.build import build_digest
 from bot.digest.render.report import render_report_html
@@ -100,7 +93,7 @@ class Result(Measured):
 
 def measure(backend: str, members: int, months: int, repeat: int) -> Result:
     """Fill a database on `backend` for `members` members and measure every step on it."""
-    with throwaway_database(backend) as url:
+    with databases.throwaway_database(backend) as url:
         db = Database.from_url(url)
         try:
             fill(db, members, months)
@@ -142,7 +135,9 @@ def report(results: Sequence[Result]) -> list[str]:
             members, cpu = (small.members, big.members), (small.cpu_seconds, big.cpu_seconds)
             what = "the year report's CPU time"
             lines.append(
-                growth_verdict(big.backend, members, (cpu[0]["year"], cpu[1]["year"]), what)
+                databases.growth_verdict(
+                    big.backend, members, (cpu[0]["year"], cpu[1]["year"]), what
+                )
             )
             lines.append(
                 f"note: {big.backend}: the year beside the month's digest x{small.ratio:.2f} "
@@ -155,7 +150,9 @@ def report(results: Sequence[Result]) -> list[str]:
                 f", x{r.ratio:.2f} the month's digest; its workbook {r.seconds['workbook']:.2f} s"
             )
             lines.append(
-                goal_verdict(r.backend, r.members, r.seconds["year"], GOAL_SECONDS, what, more)
+                databases.goal_verdict(
+                    r.backend, r.members, r.seconds["year"], GOAL_SECONDS, what, more
+                )
             )
     return lines
 
@@ -164,14 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure each size on each backend; exit status 0 when the year report grows linearly
     and meets its goal."""
     parser = argparse.ArgumentParser(prog="python -m bench.span_report", description=__doc__)
-    add_size_options(parser, SIZES, MONTHS)
+    databases.add_size_options(parser, SIZES, MONTHS)
     args = parser.parse_args(argv)
     results = []
-    for backend in usable(args.backend):
+    for backend in databases.usable(args.backend):
         for members in sorted(args.sizes):
             results.append(measure(backend, members, args.months, args.repeat))
             print(f"measured {members:,} members on {backend}", file=sys.stderr, flush=True)
-    return verdict(report(results))
+    return databases.verdict(report(results))
 
 
 if __name__ == "__main__":
