@@ -17,6 +17,7 @@ from bot.wording.i18n import Translator
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
 DEFAULT_PATH = Path(str(files("templates"))) / "questionnaire" / "default.toml"
 DEPARTMENT_PATH = DEFAULT_PATH.with_name("department.toml")
+YEAR_END_PATH = DEFAULT_PATH.with_name("year_end.toml")
 """The built-in questionnaire of the department's report."""
 RESERVED_PREFIX = "followup"
 """Section and question keys starting with this are plan follow-through's (see bot.follow_through;

@@ -127,10 +127,12 @@ class CycleState(enum.StrEnum):
 
 
 class CycleKind(enum.StrEnum):
-    """Whose month end a cycle is: the team's summaries, or the department's report upward."""
+    """Whose month end a cycle is: the team's summaries, the department's report upward, or
+    the members' year-end questionnaire after December's."""
 
     TEAM = "team"  # the members answer the questionnaire; the managers get the digest
     REPORT = "report"  # the managers answer the department's report; the org head gets it
+    YEAR_END = "year_end"  # the members answer the year-end questionnaire; the managers get it
 
 
 class SubmissionState(enum.StrEnum):
@@ -237,8 +239,9 @@ class Invite(Base):
 
 
 class Cycle(Base):
-    """One department's month end for one period: the team's (members' summaries), or the
-    department's report that its managers write upward after it (`kind`)."""
+    """One department's month end for one period: the team's (members' summaries), the
+    department's report that its managers write upward after it, or after December the
+    members' year-end questionnaire (`kind`)."""
 
     __tablename__ = "cycles"
     __table_args__ = (UniqueConstraint("department_id", "period", "kind"),)

@@ -84,6 +84,7 @@ _OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
     .join(Cycle)
     .options(contains_eager(Submission.cycle))
     .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
+    .where((Cycle.kind == CycleKind.YEAR_END) == bindparam("year_end"))
     .order_by(
         Cycle.period.desc(),
         case((Submission.state == SubmissionState.SUBMITTED, 2), (_NOT_BEGUN, 1), else_=0),
@@ -96,10 +97,20 @@ _OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
 
 def open_submission(session: Session, member_id: int) -> Submission | None:
     """The submission the member is at (with its cycle loaded): the one in their newest open
-    cycle. A member has one a month; a manager of several departments has one department
+    month end. A member has one a month; a manager of several departments has one department
     report each, answered one at a time: the one begun and not submitted, else the first not
-    begun, else the one touched last (an answer being changed after submitting)."""
-    return session.scalars(_OPEN_SUBMISSION, {"member_id": member_id}).one_or_none()
+    begun, else the one touched last (an answer being changed after submitting). A year-end
+    questionnaire not submitted comes first when no month end waits for an answer, or when it
+    was put in front of them (opened, answered) after the month end was."""
+    month, year = (
+        session.scalars(_OPEN_SUBMISSION, {"member_id": member_id, "year_end": kind}).one_or_none()
+        for kind in (False, True)
+    )
+    if year is None or (year.state is SubmissionState.SUBMITTED and month is not None):
+        return month
+    if month is None or month.state is SubmissionState.SUBMITTED:
+        return year
+    return year if year.updated_at > month.updated_at else month
 
 
 def latest_cycle(session: Session, department_id: int) -> Cycle | None:

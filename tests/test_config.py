@@ -163,6 +163,35 @@ def test_questionnaire_paths_are_relative_to_the_config_file(tmp_path: Path) -> 
     assert departments["support"].questionnaire == Path("/etc/monthend/support.toml")
 
 
+def test_the_year_end_questionnaire_is_off_unless_turned_on_by_default_or_per_department(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        """
+        [database]
+        url = "sqlite:///:memory:"
+        [defaults]
+        year_end_questionnaire = true
+        [departments.sales]
+        name = "Sales"
+        [departments.support]
+        name = "Support"
+        year_end_questionnaire = false
+        [departments.ops]
+        name = "Ops"
+        year_end_questionnaire = "questionnaires/year.toml"
+        """,
+    )
+    departments = load_config(path, env={}).departments
+    assert {key: d.year_end_questionnaire for key, d in departments.items()} == {
+        "sales": True,
+        "support": False,
+        "ops": tmp_path / "questionnaires/year.toml",
+    }
+    assert build().departments["sales"].year_end_questionnaire is False
+
+
 def test_config_can_be_built_in_code() -> None:
     config = Config(
         database=DatabaseConfig(url="sqlite:///:memory:"),

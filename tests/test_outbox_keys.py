@@ -43,6 +43,7 @@ BUILT = {  # each key as the previous version stored it
     outbox_keys.member_draft("2026-Q4", 7, 0): "member_draft:2026-Q4:7:0",
     outbox_keys.member_draft("2026", 7, 1): "member_draft:2026:7:1",
     outbox_keys.span_report(2, "2026-Q3", 3, 1): "span_report:2:2026-Q3:3:1",
+    outbox_keys.year_end_answers(4, 3, 0): "year_end_answers:4:3:0",
 }
 
 
@@ -73,6 +74,7 @@ def test_keys_are_built_as_before_and_read_back() -> None:
         Key(
             Purpose.SPAN_REPORT, {"department": "2", "span": "2026-Q3", "manager": "3", "part": "1"}
         ),
+        Key(Purpose.YEAR_END_ANSWERS, {"submission": "4", "manager": "3", "part": "0"}),
     ]
     for other in ("prompt:5", "prompt:5:7:1", "reminder:1:3:0", "digest:x:1:0", "need:1:reply:"):
         assert outbox_keys.read(other) is None, other

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationInfo,
@@ -158,6 +159,18 @@ class CalendarConfig(ConfigModel):
         return self
 
 
+def _path_or_switch(value: object) -> object:
+    """A year-end questionnaire's setting: true or false, or the path of a questionnaire
+    ("" is false)."""
+    if isinstance(value, str):
+        return Path(value) if value else False
+    return value
+
+
+YearEndQuestionnaire = Annotated[bool | Path, BeforeValidator(_path_or_switch)]
+"""Off (false), the built-in year-end questionnaire (true), or the path of one's own."""
+
+
 class Defaults(ConfigModel):
     """Values departments and managers inherit when they do not set their own."""
 
@@ -168,6 +181,9 @@ class Defaults(ConfigModel):
     """What the digest's 时间进度 counts: working days on the calendar, or calendar days."""
     target_share: TargetShare = TargetShare.NONE
     """Whether a month without a target takes its share of the quarter's or year's."""
+    year_end_questionnaire: YearEndQuestionnaire = False
+    """Whether the members answer a year-end questionnaire after their year draft: true for
+    the built-in one, or the path of one's own."""
 
 
 class ReminderRule(ConfigModel):
@@ -228,6 +244,9 @@ class ScheduleConfig(ConfigModel):
     department_report: bool = Field(default=True, strict=True)
     report_open_working_days_after_deadline: int = Field(default=2, ge=0, le=15, strict=True)
     report_deadline_working_days: int = Field(default=3, ge=1, le=15, strict=True)
+    year_end_deadline_working_days: int = Field(default=5, ge=1, le=20, strict=True)
+    """Working days after December's month end is closed by which the year-end questionnaire
+    is due (at `deadline_at`)."""
 
     @model_validator(mode="after")
     def _one_opening_rule(self) -> Self:
@@ -250,6 +269,7 @@ class DepartmentConfig(ConfigModel):
     language: Language = DEFAULT_LANGUAGE
     questionnaire: Path | None = None
     report_questionnaire: Path | None = None
+    year_end_questionnaire: YearEndQuestionnaire = False
     schedule: ScheduleConfig = ScheduleConfig()
     calendar: CalendarConfig = CalendarConfig()
     time_progress: TimeBasis = TimeBasis.WORKING_DAYS
@@ -260,11 +280,13 @@ class DepartmentConfig(ConfigModel):
     def _empty_means_builtin(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("questionnaire", "report_questionnaire")
+    @field_validator("questionnaire", "report_questionnaire", "year_end_questionnaire")
     @classmethod
-    def _relative_to_config_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+    def _relative_to_config_file(
+        cls, path: Path | bool | None, info: ValidationInfo
+    ) -> Path | bool | None:
         base_dir = info.context.get("base_dir") if isinstance(info.context, dict) else None
-        if path is None or path.is_absolute() or base_dir is None:
+        if not isinstance(path, Path) or path.is_absolute() or base_dir is None:
             return path
         return Path(base_dir) / path
 

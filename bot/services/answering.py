@@ -23,6 +23,7 @@ from bot.services.prompts import answer_text, number_hint, review_message, unit_
 from bot.services.review_threads import members_threads
 from bot.services.reviews import take_comment
 from bot.services.starting_points import asked, team_value
+from bot.services.year_end import send_to_managers
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
 from bot.wording.numbers import NumberFormatError, parse_number
@@ -104,7 +105,11 @@ class Questioning:
         self.answers = {a.question: a for a in submission.answers}
         self.told: list[str] = []  # what came of `asked`, said above the next question
         self.report = submission.cycle.kind is CycleKind.REPORT
-        """A department's report to the org head, sent when submitted: no changes after."""
+        """A department's report to the org head."""
+        self.year_end = submission.cycle.kind is CycleKind.YEAR_END
+        """A member's year-end questionnaire for the department's managers."""
+        self.frozen = self.report or self.year_end
+        """Sent on when submitted: no changes after."""
 
     @property
     def submitted(self) -> bool:
@@ -134,13 +139,19 @@ class Questioning:
     def review(self) -> OutMessage:
         """Every answer, with edit and submit buttons."""
         threads = members_threads(self.session, self.submission, self.t)
-        title = ""
+        title, sent = "", ""
         if self.report:
             title = self.t.gettext(
                 "<b>Department report %(period)s: %(department)s</b>",
                 period=month_text(self.submission.cycle.period, self.t.locale),
                 department=escape(self.submission.cycle.department.name),
             )
+            sent = self.t.gettext("Submitted and sent to the head of the organisation.")
+        if self.year_end:
+            title = self.t.gettext(
+                "<b>Year-end questionnaire %(year)s</b>", year=self.submission.cycle.period[:4]
+            )
+            sent = self.t.gettext("Submitted and sent to your manager.")
         return review_message(
             self.questionnaire,
             self.answers,
@@ -149,7 +160,7 @@ class Questioning:
             self.submitted,
             threads,
             title=title,
-            sent=self.report and self.submitted,
+            sent=sent if self.submitted else "",
         )
 
     def take_message(self, text: str, sent_at: datetime | None, follows: bool) -> list[OutMessage]:
@@ -265,6 +276,14 @@ class Questioning:
         late = submitted_at is not None and submitted_at > self.submission.effective_deadline
         if self.report:
             return OutMessage(self._report_sent(period, late))
+        if self.year_end:
+            return OutMessage(
+                self.t.gettext(
+                    "Thank you! Your year-end questionnaire for %(year)s is submitted and sent "
+                    "to your manager.",
+                    year=self.submission.cycle.period[:4],
+                )
+            )
         if late:
             text = self.t.gettext(
                 "Thank you! Your summary for %(period)s is submitted (after the deadline).",
@@ -362,7 +381,7 @@ class Questioning:
         return self.ask_again("\n".join(notes)) if notes else self.ask_current()
 
     def _nothing_waiting(self) -> OutMessage:
-        if self.submitted and self.report:
+        if self.submitted and self.frozen:
             return self.review()
         if self.submitted:
             return OutMessage(
@@ -478,8 +497,8 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             return ButtonResult(notice=t.gettext("This button is not for you."))
         if submission.cycle.state is not CycleState.OPEN:
             return ButtonResult(notice=t.gettext("This month end is closed."), close_buttons=True)
-        report = submission.cycle.kind is CycleKind.REPORT
-        if pressed.action is Action.ON_LEAVE and report:  # a department's report has no leave
+        team = submission.cycle.kind is CycleKind.TEAM
+        if pressed.action is Action.ON_LEAVE and not team:  # only a month end has leave
             return ButtonResult(notice=t.gettext("This button is out of date."), close_buttons=True)
         if pressed.action in (Action.REMIND_LATER, Action.ON_LEAVE):  # the same when repeated
             reply = reminders.press(services, session, submission, pressed.action)
@@ -491,11 +510,20 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             repeated = member.last_press_id == press_id
             result = _press_again(flow, pressed) if repeated else _press(flow, pressed)
             result = replace(result, queued=bool(flow.told))
-            if report and flow.submitted and pressed.action is Action.SUBMIT:
-                send_upward(services, session, submission)
+            if flow.frozen and flow.submitted and pressed.action is Action.SUBMIT:
+                _send_on(services, session, flow)
         if result.replies:  # taken: only the last press taken is asked again when redelivered,
             member.last_press_id = press_id  # as presses taken before it are out of date by then
         return result
+
+
+def _send_on(services: Services, session: Session, flow: Questioning) -> None:
+    """A submitted department report goes to the org head, a year-end questionnaire to the
+    department's managers."""
+    if flow.report:
+        send_upward(services, session, flow.submission)
+    else:
+        send_to_managers(services, session, flow.submission)
 
 
 def _press_again(flow: Questioning, pressed: Press) -> ButtonResult:
@@ -518,7 +546,7 @@ def _press(flow: Questioning, pressed: Press) -> ButtonResult:
         question = flow.questionnaire.question(pressed.question)
     except KeyError:
         return stale
-    if flow.report and flow.submitted:  # the org head has it: it stays as sent
+    if flow.frozen and flow.submitted:  # the org head or the managers have it: it stays as sent
         return ButtonResult(notice=t.gettext("Already submitted."), close_buttons=True)
     if pressed.action is Action.EDIT:
         return ButtonResult(flow.edit(question))

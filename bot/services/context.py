@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config, DepartmentConfig
-from bot.questionnaire import DEPARTMENT_PATH, Questionnaire, load_questionnaire
+from bot.questionnaire import DEPARTMENT_PATH, YEAR_END_PATH, Questionnaire, load_questionnaire
 from bot.timing.clock import Clock
 from bot.timing.schedule import DepartmentSchedule
 from bot.timing.workdays import department_schedule
@@ -23,6 +23,7 @@ class Services:
     clock: Clock
     _questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
     _report_questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
+    _year_end_questionnaires: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
     _schedules: dict[str, DepartmentSchedule] = field(default_factory=dict, repr=False)
 
     def department(self, key: str) -> DepartmentConfig:
@@ -44,6 +45,17 @@ class Services:
                 Path(path) if path else None, DEPARTMENT_PATH
             )
         return self._report_questionnaires[department]
+
+    def year_end_questionnaire(self, department: str) -> Questionnaire | None:
+        """The year-end questionnaire a department's members answer after their year draft,
+        read once; None when the department does not ask one."""
+        chosen = self.department(department).year_end_questionnaire
+        if chosen is False:
+            return None
+        if department not in self._year_end_questionnaires:
+            path = chosen if isinstance(chosen, Path) else None
+            self._year_end_questionnaires[department] = load_questionnaire(path, YEAR_END_PATH)
+        return self._year_end_questionnaires[department]
 
     def reports_upward(self, department: str) -> bool:
         """Whether a department's managers write its report to the org head after each month

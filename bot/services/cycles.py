@@ -154,16 +154,30 @@ def enroll(
 def _first_question(
     cycle: Cycle, questionnaire: Questionnaire, submission_id: int, language: str
 ) -> OutMessage:
+    """The first question with what is asked and by when: the month end, or after December
+    the year-end questionnaire (bot.services.year_end)."""
     t = translator(language)
     question = question_message(questionnaire, questionnaire.questions[0], submission_id, t)
-    intro = t.gettext(
-        "📋 <b>Month end %(period)s</b>\nPlease answer %(count)s short questions. Each answer "
-        "is saved as you go; you can review and change them before you submit.\n"
-        "Deadline: %(deadline)s",
-        period=month_text(cycle.period, t.locale),
-        count=len(questionnaire.questions),
-        deadline=moment_text(cycle.deadline, cycle.department.timezone, t.locale),
-    )
+    asked = {
+        "count": len(questionnaire.questions),
+        "deadline": moment_text(cycle.deadline, cycle.department.timezone, t.locale),
+    }
+    if cycle.kind is CycleKind.YEAR_END:
+        intro = t.gettext(
+            "🗓 <b>Year-end questionnaire %(year)s</b>\nTo go with your draft: %(count)s short "
+            "questions on what went well and what did not, and on your goals for next year. "
+            "Your answers go to your manager when you submit them.\nDeadline: %(deadline)s",
+            year=cycle.period[:4],
+            **asked,
+        )
+    else:
+        intro = t.gettext(
+            "📋 <b>Month end %(period)s</b>\nPlease answer %(count)s short questions. Each "
+            "answer is saved as you go; you can review and change them before you submit.\n"
+            "Deadline: %(deadline)s",
+            period=month_text(cycle.period, t.locale),
+            **asked,
+        )
     return OutMessage(f"{intro}\n\n{question.text}", question.buttons)
 
 

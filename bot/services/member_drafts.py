@@ -27,7 +27,7 @@ from bot.wording.dates import month_text, span_text
 from bot.wording.i18n import Translator, translator
 from bot.wording.numbers import number_style
 from bot.wording.text import shorten
-from storage.models import Department
+from storage.models import Department, Member
 from storage.queries import active_members
 
 NEED_LIMIT: Final = 80
@@ -45,13 +45,10 @@ def queue_member_drafts(
 ) -> int:
     """Queue the draft of `span`'s summary for each active member of `department` who took
     part in one of its month ends, in their language, once each; returns how many were new."""
-    periods = span_months(span)
     send_at = services.schedule(department.key).next_allowed(now)
     queued = 0
-    for member in active_members(session, department):
-        months = member_months(session, member, periods[0], periods[-1], now)
-        if not months.months or member.telegram_id is None:
-            continue
+    for member, months in drafted(session, department, span, now):
+        assert member.telegram_id is not None
         parts = draft(months, span, translator(member.language))
         new = [
             outbox.enqueue(
@@ -68,6 +65,20 @@ def queue_member_drafts(
         ]
         queued += new[0]
     return queued
+
+
+def drafted(
+    session: Session, department: Department, span: Quarter | Year, now: datetime
+) -> list[tuple[Member, MemberMonths]]:
+    """Who gets a draft of `span`'s summary, with their months: each active member of
+    `department` who took part in one of its month ends and can be written to."""
+    periods = span_months(span)
+    found = []
+    for member in active_members(session, department):
+        months = member_months(session, member, periods[0], periods[-1], now)
+        if months.months and member.telegram_id is not None:
+            found.append((member, months))
+    return found
 
 
 def draft(months: MemberMonths, span: Quarter | Year, t: Translator) -> list[OutMessage]:

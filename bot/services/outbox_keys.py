@@ -39,6 +39,7 @@ class Purpose(enum.StrEnum):
     DEPARTMENT_REPORT = "department_report"  # a part of a department's report to the org head
     MEMBER_DRAFT = "member_draft"  # a member's draft of their quarter or year summary
     SPAN_REPORT = "span_report"  # a part of a quarter's or a year's report, for a manager
+    YEAR_END_ANSWERS = "year_end_answers"  # a member's year-end answers, for a manager
 
 
 FORMATS: Final = {
@@ -63,6 +64,7 @@ FORMATS: Final = {
     Purpose.DEPARTMENT_REPORT: "department_report:{submission}:{part}",
     Purpose.MEMBER_DRAFT: "member_draft:{span}:{member}:{part}",
     Purpose.SPAN_REPORT: "span_report:{department}:{span}:{manager}:{part}",
+    Purpose.YEAR_END_ANSWERS: "year_end_answers:{submission}:{manager}:{part}",
 }
 """Each purpose's key, with its parts in braces."""
 
@@ -230,6 +232,12 @@ def span_report(department_id: int, span: str, manager_id: int, part: int) -> st
     return _built(
         Purpose.SPAN_REPORT, department=department_id, span=span, manager=manager_id, part=part
     )
+
+
+def year_end_answers(submission_id: int, manager_id: int, part: int) -> str:
+    """Part `part` of a member's year-end questionnaire (`submission_id`) for one of the
+    department's managers: once, when submitted or at its deadline."""
+    return _built(Purpose.YEAR_END_ANSWERS, submission=submission_id, manager=manager_id, part=part)
 
 
 def prompts(cycle_id: int, member_id: int | None = None) -> str:

@@ -1,6 +1,7 @@
 """What follows the close of a month end that ends a quarter or a year (March, June,
 September, December): each member's draft of their summary of it, and for the department's
-managers its report."""
+managers its report; after the year's draft, where the department asks it, the year-end
+questionnaire."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.services.context import Services
 from bot.services.member_drafts import queue_member_drafts
 from bot.services.span_reports import span_messages
 from bot.services.to_managers import queue_for_managers
+from bot.services.year_end import open_year_end
 from bot.timing.periods import Period
 from bot.timing.spans import Quarter, Year, ended_by
 from storage.models import Cycle, CycleKind
@@ -27,6 +29,8 @@ def on_month_end_closed(services: Services, session: Session, cycle: Cycle, now:
     for span in ended_by(Period.parse(cycle.period)):
         queue_member_drafts(services, session, cycle.department, span, now)
         queue_span_report(services, session, cycle, span, now)
+        if isinstance(span, Year):
+            open_year_end(services, session, cycle, span, now)
 
 
 def queue_span_report(

@@ -164,16 +164,17 @@ def review_message(
     threads: list[str],
     *,
     title: str = "",
-    sent: bool = False,
+    sent: str = "",
 ) -> OutMessage:
     """All answers by section under `title` (HTML; the member's summary by default) and the
     `threads` of comments on the member's reports (HTML lines), with a button to edit each
-    answer and one to submit; none once `sent` upward (a department's report, which the org
-    head received when it was submitted)."""
+    answer and one to submit; none once sent on (a department's report, which the org head
+    received when it was submitted, or a year-end questionnaire, which the managers did): then
+    `sent` says where it went."""
     lines = [title or t.gettext("<b>Your monthly summary</b>")]
     lines += [*answer_lines(questionnaire, answers, t), *threads, ""]
     if sent:
-        lines.append(t.gettext("Submitted and sent to the head of the organisation."))
+        lines.append(sent)
         return OutMessage("\n".join(lines))
     if submitted:
         lines.append(t.gettext("Submitted. Tap a number to change an answer; changes are saved."))

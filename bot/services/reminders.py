@@ -168,6 +168,13 @@ def _due(submission: Submission, t: Translator) -> str:
     cycle = submission.cycle
     period = month_text(cycle.period, t.locale)
     deadline = moment_text(submission.effective_deadline, cycle.department.timezone, t.locale)
+    if cycle.kind is CycleKind.YEAR_END:
+        return t.gettext(
+            "⏰ A friendly reminder: your year-end questionnaire for %(year)s is due by "
+            "%(deadline)s.",
+            year=cycle.period[:4],
+            deadline=deadline,
+        )
     if cycle.kind is CycleKind.REPORT:
         return t.gettext(
             "⏰ A friendly reminder: the department report of %(department)s for %(period)s "

@@ -1,5 +1,6 @@
 """What is due now: opening cycles (the team's month ends and, after them, the departments'
-reports), reminders, deadlines and the managers' reminders to review, checked on every tick.
+reports), reminders, deadlines (a year-end questionnaire's closes it) and the managers'
+reminders to review, checked on every tick.
 
 Nothing is queued in a department's quiet hours or on its days off: the first tick after
 them does what is still due. After downtime the same holds: a cycle that should be open is
@@ -26,6 +27,7 @@ from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
 from bot.services.review_reminders import remind_reviewers_due
 from bot.services.rollup import queue_due_rollup
+from bot.services.year_end import close_at_deadline
 from bot.timing.schedule import due_periods
 from storage.db import unavailable
 from storage.models import Cycle, CycleKind, CycleState, Department, Submission
@@ -66,6 +68,8 @@ def _department_tick(services: Services, key: str, now: datetime) -> None:
             if now >= cycle.deadline and cycle.deadline_handled_at is None:
                 if cycle.kind is CycleKind.REPORT:
                     send_at_deadline(services, session, cycle)
+                elif cycle.kind is CycleKind.YEAR_END:
+                    close_at_deadline(services, session, cycle, now)
                 else:
                     queue_deadline_digest(services, session, cycle, now)
                 cycle.deadline_handled_at = now

@@ -184,11 +184,14 @@ class DepartmentSchedule:
             self.calendar,
         )
         opens_at = self.next_allowed(max(to_utc(day, rules.open_at, self.zone), after))
-        due = add_working_days(
-            opens_at.astimezone(self.zone).date(), rules.report_deadline_working_days, self.calendar
-        )
-        deadline = to_utc(due, rules.deadline_at, self.zone)
+        deadline = self.due_after(opens_at, rules.report_deadline_working_days)
         return CycleTimes(period, opens_at, deadline, self.reminders(deadline, opens_at))
+
+    def due_after(self, opens_at: datetime, working_days: int) -> datetime:
+        """A deadline `working_days` working days after ``opens_at``, at ``deadline_at``: a
+        department's report's, a year-end questionnaire's."""
+        due = add_working_days(opens_at.astimezone(self.zone).date(), working_days, self.calendar)
+        return to_utc(due, self.rules.deadline_at, self.zone)
 
     def reminders(self, deadline: datetime, opens_at: datetime) -> tuple[datetime, ...]:
         """The reminder moments before ``deadline``, sorted and distinct, each moved out of
