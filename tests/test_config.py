@@ -339,7 +339,7 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
         (
             {"colour": "blue"},
             "colour: unknown key "
-            "(known: bot, database, defaults, departments, invites, managers, org, sending, "
+            "(known: bot, database, defaults, departments, invites, managers, org, sending, web, "
             "webhook)",
         ),
         (

@@ -24,6 +24,7 @@ from bot.config.sections import (
     ReminderRule,
     ScheduleConfig,
     SendingConfig,
+    WebConfig,
     WebhookConfig,
 )
 from bot.config.whole import Config
@@ -48,6 +49,7 @@ __all__ = [
     "ReminderRule",
     "ScheduleConfig",
     "SendingConfig",
+    "WebConfig",
     "WebhookConfig",
     "load_config",
 ]

@@ -1,6 +1,6 @@
-"""The sections of the configuration (``[bot]``, ``[sending]``, ``[webhook]``, ``[database]``,
-``[invites]``, ``[defaults]`` with its ``calendar``, a department with its ``schedule`` and
-``reminders``, ``[[managers]]``, ``[org]``) and their defaults."""
+"""The sections of the configuration (``[bot]``, ``[sending]``, ``[webhook]``, ``[web]``,
+``[database]``, ``[invites]``, ``[defaults]`` with its ``calendar``, a department with its
+``schedule`` and ``reminders``, ``[[managers]]``, ``[org]``) and their defaults."""
 
 from __future__ import annotations
 
@@ -100,6 +100,19 @@ class WebhookConfig(ConfigModel):
     listen: NonEmptyStr = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535, strict=True)
     secret: Annotated[SecretStr | None, AfterValidator(_check_secret_token)] = None
+
+
+class WebConfig(ConfigModel):
+    """The Mini App pages (the report as a form, the digest as a dashboard). Telegram opens them
+    only over HTTPS, at ``url`` (empty: no Mini App, no buttons to it), through the reverse
+    proxy that forwards to the bot's own HTTP server: the webhook server in webhook mode, else a
+    listener on ``listen``:``port``. Init data signed longer than ``max_age_seconds`` ago is
+    refused."""
+
+    url: Annotated[str, AfterValidator(check_optional_http_url)] = ""
+    listen: NonEmptyStr = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535, strict=True)
+    max_age_seconds: int = Field(default=86400, ge=60, strict=True)
 
 
 class DatabaseConfig(ConfigModel):

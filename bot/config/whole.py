@@ -26,6 +26,7 @@ class Config(ConfigModel):
     invites: sections.InviteConfig = sections.InviteConfig()
     sending: sections.SendingConfig = sections.SendingConfig()
     webhook: sections.WebhookConfig = sections.WebhookConfig()
+    web: sections.WebConfig = sections.WebConfig()
     defaults: sections.Defaults = sections.Defaults()
     departments: dict[str, sections.DepartmentConfig] = Field(
         default_factory=dict, validate_default=True
