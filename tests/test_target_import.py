@@ -117,6 +117,23 @@ def test_a_good_file_is_stored_exactly(
     assert _stored(database_url) == GOOD_STORED
 
 
+def test_the_readmes_example_file_is_stored_as_it_reads(config: Path, database_url: str) -> None:
+    example = Path(__file__).parent.parent / "docs" / "targets.example.csv"
+    assert _run(config, "targets", "import", str(example)) == (
+        0,
+        f"Stored 7 targets from {example}.\n",
+    )
+    assert _stored(database_url) == {
+        (None, "2026", "revenue", Decimal(7_000_000)),
+        (None, "2026-Q1", "revenue", Decimal(1_600_000)),
+        (None, "2026-Q1", "new_customers", Decimal(30)),
+        ("王芳", "2026", "revenue", Decimal(2_400_000)),
+        ("王芳", "2026-Q1", "revenue", Decimal(450_000)),
+        ("Anna Schmidt", "2026-03", "new_customers", Decimal(5)),
+        ("Omar Haddad", "2026-03", "revenue", Decimal(150_000)),
+    }
+
+
 def test_importing_again_replaces_the_same_targets_and_keeps_the_others(
     config: Path, database_url: str, tmp_path: Path
 ) -> None:
