@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.emulator.checks import Params, read_content, read_reply_markup
+from bot.emulator.checks import Params, read_content, read_menu_button, read_reply_markup
 from bot.emulator.errors import JSON, ApiError, bad_request
 from bot.emulator.html import utf16_len
 from bot.emulator.limits import CALLBACK_ANSWER_LIMIT, MAX_LONG_POLL, RateLimiter, refuse_flood
@@ -71,6 +71,8 @@ class BotApi:
             "setMyCommands": self.set_my_commands,
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
+            "setChatMenuButton": self.set_chat_menu_button,
+            "getChatMenuButton": self.get_chat_menu_button,
             "setWebhook": self.set_webhook,
             "deleteWebhook": self.delete_webhook,
             "getWebhookInfo": self.get_webhook_info,
@@ -131,7 +133,7 @@ class BotApi:
         self, params: Params, chat: Chat, content: Content | None, media: JSON | None = None
     ) -> JSON:
         """Create a bot message in ``chat`` (after flood control) and publish it."""
-        markup = read_reply_markup(params)
+        markup = read_reply_markup(params, private=chat.private)
         reply_to = self._reply_to(chat, params)
         refuse_flood(self._state, self._limiter, chat.chat_id)
         message = chat.add(self._sender, content, media, reply_markup=markup, reply_to=reply_to)
@@ -249,13 +251,13 @@ class BotApi:
         if bool(message.media) != caption:
             raise bad_request(f"there is no {name} in the message to edit")
         content = read_content(params, name, caption=caption)
-        markup = read_reply_markup(params, inline_only=True)
+        markup = read_reply_markup(params, private=chat.private, inline_only=True)
         return self._apply_edit(chat, message, content=content, reply_markup=markup)
 
     async def edit_message_reply_markup(self, params: Params) -> JSON:
         """editMessageReplyMarkup."""
         chat, message = self._bot_message(params, "edit")
-        markup = read_reply_markup(params, inline_only=True)
+        markup = read_reply_markup(params, private=chat.private, inline_only=True)
         return self._apply_edit(chat, message, reply_markup=markup)
 
     async def delete_message(self, params: Params) -> bool:
@@ -329,6 +331,30 @@ class BotApi:
         """deleteMyCommands."""
         self._state.commands.pop(self._commands_key(params), None)
         return True
+
+    def _menu_chat(self, params: Params) -> int | None:
+        """The private chat a menu button method is for; None for the default menu button."""
+        if params.raw("chat_id") in (None, ""):
+            return None
+        return self._chat(params).chat_id
+
+    async def set_chat_menu_button(self, params: Params) -> bool:
+        """setChatMenuButton: a private chat's menu button, or without chat_id the default."""
+        chat_id = self._menu_chat(params)
+        button = read_menu_button(params)
+        if chat_id is None:
+            self._state.default_menu_button = button
+        else:
+            self._state.menu_buttons[chat_id] = button
+        self._world.signal.notify()
+        return True
+
+    async def get_chat_menu_button(self, params: Params) -> JSON:
+        """getChatMenuButton: what setChatMenuButton set for the chat, or the default."""
+        chat_id = self._menu_chat(params)
+        if chat_id is None:
+            return self._state.default_menu_button
+        return self._state.menu_buttons.get(chat_id, {"type": "default"})
 
     async def set_webhook(self, params: Params) -> bool:
         """setWebhook: updates are POSTed to ``url`` from now on."""

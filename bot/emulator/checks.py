@@ -163,8 +163,8 @@ def _explicit_entities(entities: Any) -> tuple[Entity, ...]:
         raise bad_request("can't parse entities JSON object") from exc
 
 
-def read_reply_markup(params: Params, *, inline_only: bool = False) -> JSON | None:
-    """Read and validate ``reply_markup``."""
+def read_reply_markup(params: Params, *, private: bool, inline_only: bool = False) -> JSON | None:
+    """Read and validate ``reply_markup`` for a message in a private chat or a group."""
     error = "can't parse reply keyboard markup JSON object"
     markup = params.json("reply_markup", error)
     if markup is None:
@@ -172,7 +172,7 @@ def read_reply_markup(params: Params, *, inline_only: bool = False) -> JSON | No
     if not isinstance(markup, dict):
         raise bad_request(error)
     if "inline_keyboard" in markup:
-        _check_inline_keyboard(markup["inline_keyboard"])
+        _check_inline_keyboard(markup["inline_keyboard"], private=private)
         return {"inline_keyboard": markup["inline_keyboard"]}
     if inline_only:
         raise bad_request("inline keyboard expected")
@@ -181,15 +181,15 @@ def read_reply_markup(params: Params, *, inline_only: bool = False) -> JSON | No
     raise bad_request(error)
 
 
-def _check_inline_keyboard(rows: Any) -> None:
+def _check_inline_keyboard(rows: Any, *, private: bool) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request('field "inline_keyboard" must be an Array of Arrays')
     for row in rows:
         for button in row:
-            _check_button(button)
+            _check_button(button, private=private)
 
 
-def _check_button(button: Any) -> None:
+def _check_button(button: Any, *, private: bool) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
         raise bad_request('can\'t parse inline keyboard button: Field "text" must be a String')
     if sum(key in button for key in _BUTTON_ACTIONS) != 1:
@@ -202,3 +202,34 @@ def _check_button(button: Any) -> None:
     url = button.get("url", "https://")
     if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
         raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in button:
+        check_web_app(button["web_app"], "inline keyboard button")
+        if not private:  # "Available only in private chats between a user and the bot."
+            raise bad_request("BUTTON_TYPE_INVALID")
+
+
+def check_web_app(web_app: Any, what: str) -> str:
+    """A ``WebAppInfo``'s URL: Mini Apps open only over HTTPS."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url:
+        raise bad_request(f'can\'t parse {what}: Field "url" must be of type String')
+    if not url.startswith("https://"):
+        raise bad_request(f"{what} Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+    return url
+
+
+def read_menu_button(params: Params) -> JSON:
+    """Read and validate ``menu_button`` (absent: ``MenuButtonDefault``)."""
+    error = "can't parse menu button JSON object"
+    button = params.json("menu_button", error)
+    if button is None:
+        return {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
+        raise bad_request(error)
+    if button["type"] != "web_app":
+        return {"type": button["type"]}
+    text = button.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request("can't parse menu button: Text is empty")
+    url = check_web_app(button.get("web_app"), "menu button")
+    return {"type": "web_app", "text": text, "web_app": {"url": url}}

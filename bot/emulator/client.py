@@ -51,11 +51,12 @@ class NoMessageError(asyncio.TimeoutError):
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button."""
+    """An inline keyboard button; ``web_app`` is the address of the Mini App it opens."""
 
     text: str
     callback_data: str | None = None
     url: str | None = None
+    web_app: str | None = None
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,31 @@ class SimulatedUser:
         )
         self.last_update_id = int(data["update_id"])
         return str(data["callback_query_id"])
+
+    async def open_web_app(
+        self, message: BotMessage | int, text: str, *, theme: str = "light"
+    ) -> str:
+        """Open the Mini App of a web_app button: the address the Telegram app loads, with
+        init data signed for this person in the fragment (``#tgWebAppData=…``)."""
+        message_id = message.message_id if isinstance(message, BotMessage) else message
+        body = {"message_id": message_id, "text": text, "theme": theme}
+        return str(
+            (await self.client.call("POST", f"users/{self.user_id}/web_apps", body=body))["url"]
+        )
+
+    async def open_menu_button(self, *, theme: str = "light") -> str:
+        """Open the Mini App of the bot's menu button, as :meth:`open_web_app` does."""
+        body = {"menu": True, "theme": theme}
+        return str(
+            (await self.client.call("POST", f"users/{self.user_id}/web_apps", body=body))["url"]
+        )
+
+    async def menu_button(self) -> dict[str, Any]:
+        """The bot's menu button as this person sees it (a Bot API ``MenuButton``)."""
+        button: dict[str, Any] = (
+            await self.client.call("GET", f"users/{self.user_id}/menu_button")
+        )["menu_button"]
+        return button
 
     async def callback_answer(self, query_id: str, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109
         """Wait for the bot's answer to a press."""

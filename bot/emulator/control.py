@@ -24,8 +24,10 @@ from bot.emulator.people import (
     pressed_data,
     typed_text,
     user_json,
+    web_app_url,
 )
 from bot.emulator.state import CallbackQuery, Chat, Content, Failure, Message, State, World
+from bot.emulator.web_app import THEMES, launch_url, signed_init_data
 
 _DEFAULT_FAILURES = {
     400: "Bad Request: injected failure",
@@ -74,9 +76,10 @@ def _timeout_arg(request: web.Request) -> float:
 class ControlApi:
     """The ``/_emulator`` endpoints through which tests act as people."""
 
-    def __init__(self, world: World, bot_methods: Collection[str]) -> None:
+    def __init__(self, world: World, bot_methods: Collection[str], token: str) -> None:
         self._world = world
         self._bot_methods = bot_methods
+        self._token = token
 
     @property
     def _state(self) -> State:
@@ -91,6 +94,8 @@ class ControlApi:
             ("POST", "/users/{user_id}/media", self.user_media),
             ("POST", "/users/{user_id}/edits", self.user_edit),
             ("POST", "/users/{user_id}/presses", self.user_press),
+            ("POST", "/users/{user_id}/web_apps", self.open_web_app),
+            ("GET", "/users/{user_id}/menu_button", self.menu_button),
             ("POST", "/updates", self.raw_update),
             ("POST", "/users/{user_id}/block", self.block),
             ("POST", "/users/{user_id}/unblock", self.unblock),
@@ -251,6 +256,35 @@ class ControlApi:
             },
         )
         return {"callback_query_id": query.query_id, "update_id": update_id}
+
+    async def open_web_app(self, request: web.Request) -> JSON:
+        """A person opens a Mini App from a web_app button of a bot message, or from the menu
+        button: the page's address with the signed launch parameters in its fragment."""
+        body = await _body(request)
+        chat = self._known_chat(request)
+        theme = body.get("theme", "light")
+        if theme not in THEMES:
+            raise ControlError(400, f"theme must be one of {sorted(THEMES)}")
+        if body.get("menu"):
+            button = chat.menu_button(self._state)
+            if button["type"] != "web_app":
+                raise ControlError(400, f"the menu button opens {button['type']}, not a Mini App")
+            url = str(button["web_app"]["url"])
+        else:
+            message = chat.messages.get(_int_arg(body.get("message_id"), "message_id"))
+            if message is None or not message.from_bot:
+                raise ControlError(404, f"the bot has no message {body.get('message_id')} here")
+            url = web_app_url(message, body.get("text"))
+        query_id = f"AAH{self._world.number()}"
+        # WebAppUser: the profile without is_bot; the person has written to the bot
+        user = {key: value for key, value in chat.user.items() if key != "is_bot"}
+        user["allows_write_to_pm"] = True
+        init_data = signed_init_data(self._token, user, int(time.time()), query_id)
+        return {"url": launch_url(url, init_data, theme), "init_data": init_data}
+
+    async def menu_button(self, request: web.Request) -> JSON:
+        """The menu button the person sees in their chat with the bot."""
+        return {"menu_button": self._known_chat(request).menu_button(self._state)}
 
     async def block(self, request: web.Request) -> JSON:
         """The person blocks the bot: sends to them fail with 403."""

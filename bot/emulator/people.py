@@ -92,6 +92,21 @@ def pressed_data(message: Message, text: Any, callback_data: Any) -> str:
     )
 
 
+def web_app_url(message: Message, text: Any) -> str:
+    """The Mini App address of the web_app button labelled ``text`` that a person opens."""
+    for row in button_rows(message.reply_markup):
+        for button in row:
+            if button["text"] == text:
+                if button["web_app"] is None:
+                    raise ControlError(400, f"button {text!r} does not open a Mini App")
+                return str(button["web_app"])
+    raise ControlError(
+        400,
+        f"message {message.message_id} has no button {text!r}; "
+        f"its buttons: {_describe_buttons(message)}",
+    )
+
+
 def _describe_buttons(message: Message) -> str:
     rows = button_rows(message.reply_markup)
     labels = [f"{b['text']!r} (callback_data={b['callback_data']!r})" for r in rows for b in r]

@@ -78,7 +78,7 @@ class Emulator:
         )
         self._world = World()
         self._bot_api = BotApi(self._world, self.bot_user, limiter)
-        self._control = ControlApi(self._world, self._bot_api.methods)
+        self._control = ControlApi(self._world, self._bot_api.methods, token)
         self._webhook = WebhookPusher(self._world)
         self._runner: web.AppRunner | None = None
 

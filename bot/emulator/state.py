@@ -176,6 +176,7 @@ def button_rows(markup: JSON | None) -> list[list[JSON]]:
                 "text": button["text"],
                 "callback_data": button.get("callback_data"),
                 "url": button.get("url"),
+                "web_app": (button.get("web_app") or {}).get("url"),
             }
             for button in row
         ]
@@ -199,6 +200,16 @@ class Chat:
     def chat_id(self) -> int:
         """Private chats share the person's id; groups have their own (negative) one."""
         return int((self.group or self.user)["id"])
+
+    @property
+    def private(self) -> bool:
+        """Whether this is a private chat between a person and the bot."""
+        return self.group is None
+
+    def menu_button(self, state: State) -> JSON:
+        """The menu button the person sees here: the chat's own, else the bot's default."""
+        own = state.menu_buttons.get(self.chat_id, {"type": "default"})
+        return state.default_menu_button if own["type"] == "default" else own
 
     def api_chat(self) -> JSON:
         """The Bot API ``Chat`` object."""
@@ -256,6 +267,8 @@ class State:
     queries: dict[str, CallbackQuery] = field(default_factory=dict)
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     commands: dict[str, list[JSON]] = field(default_factory=dict)
+    menu_buttons: dict[int, JSON] = field(default_factory=dict)
+    default_menu_button: JSON = field(default_factory=lambda: {"type": "commands"})
     webhook_url: str = ""
     webhook_secret: str = ""
     webhook_error: str = ""
