@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,6 +102,15 @@ async def running_bot(
                 yield Running(services, clock, emulator, client, application, hook)
         finally:
             db.dispose()
+
+
+async def joined(bot: Running, members: Iterable[SimulatedUser], manager: SimulatedUser) -> None:
+    """`members` join by invite and `manager` opens the bot; their greetings are read."""
+    for person in members:
+        await person.send(f"/start {bot.invite()}")
+        await person.next_message()
+    await manager.send("/start")
+    await manager.next_message()
 
 
 async def answered_in_chinese(bot: Running) -> tuple[SimulatedUser, SimulatedUser, BotMessage]:

@@ -34,7 +34,7 @@ from tests.factories import (
     make_services,
     register,
 )
-from tests.harness import running_bot
+from tests.harness import joined, running_bot
 from tests.predicates import containing, question, with_document
 
 
@@ -307,11 +307,7 @@ async def test_the_manager_sees_who_cannot_be_reached(database_url: str) -> None
     async with running_bot(database_url) as bot:
         fang, anna = bot.user(101, "Wang Fang"), bot.user(102, "Anna Schmidt")
         manager = bot.user(MANAGER_ID, "Li Wei")
-        for person in (fang, anna):
-            await person.send(f"/start {bot.invite()}")
-            await person.next_message()
-        await manager.send("/start")
-        await manager.next_message()
+        await joined(bot, (fang, anna), manager)
         await fang.block()
         bot.clock.set(OPENING)
         await anna.wait_for(question(1))  # queued after Fang's, which Telegram refused

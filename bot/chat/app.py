@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, JobQueue
 
@@ -24,6 +24,7 @@ from bot.commands import MENU
 from bot.config import WebhookConfig
 from bot.services import overview, scheduler
 from bot.services.context import Services
+from bot.services.page_buttons import form_button
 from bot.wording.i18n import LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ async def _on_error(update: object, context: Context) -> None:
 
 async def _post_init(application: MonthendApp) -> None:
     await _set_commands(application)
+    await _set_menu_button(application)
     application.bot_data.sender.start()
     assert application.job_queue is not None
     application.job_queue.run_repeating(
@@ -91,6 +93,18 @@ async def _set_commands(application: MonthendApp) -> None:
         commands = [BotCommand(c.name, t.gettext(c.description)) for c in MENU]
         code = None if language == "en" else language.split("_")[0]
         await application.bot.set_my_commands(commands, language_code=code)
+
+
+async def _set_menu_button(application: MonthendApp) -> None:
+    """With a Mini App, the menu button of every private chat opens the form. It is the
+    default menu button, set once: a button per member would cost a call for each at every
+    start and when anyone joins, and the page itself tells anyone who has no month end so.
+    Telegram keeps one label for it whatever the reader's language: the default language's."""
+    config = application.bot_data.services.config
+    button = form_button(config.web, translator(config.defaults.language))
+    if button is not None:
+        menu = MenuButtonWebApp(button.text, WebAppInfo(button.web_app))
+        await application.bot.set_chat_menu_button(menu_button=menu)
 
 
 async def _tick(context: Context) -> None:

@@ -7,21 +7,33 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from bot.chat.pacing import PACED
-from bot.services.messages import Keyboard, OutDocument, Outgoing, OutPhoto
+from bot.services.messages import Button, Keyboard, OutDocument, Outgoing, OutPhoto
 
 
 def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     """An inline keyboard for `buttons`, or None when there are none."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
-    )
+    return InlineKeyboardMarkup([[_inline_button(b) for b in row] for row in buttons])
+
+
+def _inline_button(button: Button) -> InlineKeyboardButton:
+    """A button that opens a Mini App, or one whose data comes back when pressed."""
+    if button.web_app:
+        return InlineKeyboardButton(button.text, web_app=WebAppInfo(button.web_app))
+    return InlineKeyboardButton(button.text, callback_data=button.data)
 
 
 async def send(bot: Bot, chat_id: int, message: Outgoing, *, paced: bool = False) -> Message:

@@ -427,6 +427,15 @@ class SimulatedUser:
             "document", content, file_name=file_name, mime_type=mime_type, caption=caption
         )
 
+    async def open_web_app(self, *, auth_date: int | None = None) -> str:
+        """Open one of the bot's Mini App pages: the init data Telegram signs for the page
+        (signed now, or at ``auth_date``, Unix time)."""
+        body: dict[str, Any] = {"user": self.profile}
+        if auth_date is not None:
+            body["auth_date"] = auth_date
+        data = await self.client.call("POST", f"users/{self.user_id}/web_app", body=body)
+        return str(data["init_data"])
+
     async def edit(self, message_id: int, text: str) -> None:
         """Edit one of this person's text messages (the bot gets ``edited_message``)."""
         data = await self.client.call(
@@ -465,23 +474,21 @@ class SimulatedUser:
         self.last_update_id = int(data["update_id"])
         return str(data["callback_query_id"])
 
-    async def open_web_app(
-        self, message: BotMessage | int, text: str, *, theme: str = "light"
-    ) -> str:
-        """Open the Mini App of a web_app button: the address the Telegram app loads, with
-        init data signed for this person in the fragment (``#tgWebAppData=…``)."""
+    async def open_page(self, message: BotMessage | int, text: str, *, theme: str = "light") -> str:
+        """Open the Mini App of the web_app button labelled ``text``: the address the Telegram
+        app loads, with init data signed for this person in the fragment (``#tgWebAppData=…``),
+        in the app's light or dark ``theme``."""
         message_id = message.message_id if isinstance(message, BotMessage) else message
         body = {"message_id": message_id, "text": text, "theme": theme}
-        return str(
-            (await self.client.call("POST", f"users/{self.user_id}/web_apps", body=body))["url"]
-        )
+        return await self._open(body)
 
     async def open_menu_button(self, *, theme: str = "light") -> str:
-        """Open the Mini App of the bot's menu button, as :meth:`open_web_app` does."""
-        body = {"menu": True, "theme": theme}
-        return str(
-            (await self.client.call("POST", f"users/{self.user_id}/web_apps", body=body))["url"]
-        )
+        """Open the Mini App of the bot's menu button, as :meth:`open_page` does."""
+        return await self._open({"menu": True, "theme": theme})
+
+    async def _open(self, body: dict[str, Any]) -> str:
+        data = await self.client.call("POST", f"users/{self.user_id}/web_app", body=body)
+        return str(data["url"])
 
     async def menu_button(self) -> dict[str, Any]:
         """The bot's menu button as this person sees it (a Bot API ``MenuButton``)."""

@@ -27,7 +27,7 @@ from bot.emulator.people import (
     web_app_url,
 )
 from bot.emulator.state import CallbackQuery, Chat, Content, Failure, Message, State, World
-from bot.emulator.web_app import THEMES, launch_url, signed_init_data
+from bot.emulator.web_app import THEMES, init_data, launch_url
 
 _DEFAULT_FAILURES = {
     400: "Bad Request: injected failure",
@@ -94,7 +94,7 @@ class ControlApi:
             ("POST", "/users/{user_id}/media", self.user_media),
             ("POST", "/users/{user_id}/edits", self.user_edit),
             ("POST", "/users/{user_id}/presses", self.user_press),
-            ("POST", "/users/{user_id}/web_apps", self.open_web_app),
+            ("POST", "/users/{user_id}/web_app", self.open_web_app),
             ("GET", "/users/{user_id}/menu_button", self.menu_button),
             ("POST", "/updates", self.raw_update),
             ("POST", "/users/{user_id}/block", self.block),
@@ -230,6 +230,40 @@ class ControlApi:
         update_id = self._world.push_update("edited_message", message.to_api(chat.api_chat()))
         return {"update_id": update_id}
 
+    async def open_web_app(self, request: web.Request) -> JSON:
+        """A person opens one of the bot's Mini App pages: the init data Telegram gives the
+        page, signed for the bot (at ``auth_date``, Unix time, when the body gives one). Opened
+        from a web_app button of a bot message (``message_id`` and the button's ``text``) or
+        from the menu button (``menu``), also the page's address as the Telegram app loads it,
+        with the launch parameters in its fragment, in the ``theme`` given."""
+        body = await _body(request)
+        user, chat = self._sender(request, body)
+        auth_date = body.get("auth_date")
+        signed_at = None if auth_date is None else _int_arg(auth_date, "auth_date")
+        signed = init_data(self._token, user, signed_at)
+        page = self._page(chat, body)
+        if page is None:
+            return {"init_data": signed}
+        theme = body.get("theme", "light")
+        if theme not in THEMES:
+            raise ControlError(400, f"theme must be one of {sorted(THEMES)}")
+        return {"init_data": signed, "url": launch_url(page, signed, theme)}
+
+    def _page(self, chat: Chat, body: JSON) -> str | None:
+        """The address of the Mini App the person opens: a button's, the menu button's, or
+        none named."""
+        if body.get("menu"):
+            button = chat.menu_button(self._state)
+            if button["type"] != "web_app":
+                raise ControlError(400, f"the menu button opens {button['type']}, not a Mini App")
+            return str(button["web_app"]["url"])
+        if body.get("message_id") is None:
+            return None
+        message = chat.messages.get(_int_arg(body.get("message_id"), "message_id"))
+        if message is None or not message.from_bot:
+            raise ControlError(404, f"the bot has no message {body.get('message_id')} here")
+        return web_app_url(message, body.get("text"))
+
     async def user_press(self, request: web.Request) -> JSON:
         """A person presses an inline button on one of the bot's messages."""
         body = await _body(request)
@@ -256,31 +290,6 @@ class ControlApi:
             },
         )
         return {"callback_query_id": query.query_id, "update_id": update_id}
-
-    async def open_web_app(self, request: web.Request) -> JSON:
-        """A person opens a Mini App from a web_app button of a bot message, or from the menu
-        button: the page's address with the signed launch parameters in its fragment."""
-        body = await _body(request)
-        chat = self._known_chat(request)
-        theme = body.get("theme", "light")
-        if theme not in THEMES:
-            raise ControlError(400, f"theme must be one of {sorted(THEMES)}")
-        if body.get("menu"):
-            button = chat.menu_button(self._state)
-            if button["type"] != "web_app":
-                raise ControlError(400, f"the menu button opens {button['type']}, not a Mini App")
-            url = str(button["web_app"]["url"])
-        else:
-            message = chat.messages.get(_int_arg(body.get("message_id"), "message_id"))
-            if message is None or not message.from_bot:
-                raise ControlError(404, f"the bot has no message {body.get('message_id')} here")
-            url = web_app_url(message, body.get("text"))
-        query_id = f"AAH{self._world.number()}"
-        # WebAppUser: the profile without is_bot; the person has written to the bot
-        user = {key: value for key, value in chat.user.items() if key != "is_bot"}
-        user["allows_write_to_pm"] = True
-        init_data = signed_init_data(self._token, user, int(time.time()), query_id)
-        return {"url": launch_url(url, init_data, theme), "init_data": init_data}
 
     async def menu_button(self, request: web.Request) -> JSON:
         """The menu button the person sees in their chat with the bot."""

@@ -10,17 +10,19 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.config import WebConfig
 from bot.follow_through import StoredItems, questionnaire_for
 from bot.questionnaire import Questionnaire
 from bot.services import outbox, outbox_keys
 from bot.services.context import Services
 from bot.services.follow_through import items_to_follow_through
 from bot.services.messages import OutMessage
+from bot.services.page_buttons import form_row
 from bot.services.prompts import question_message
 from bot.timing.periods import Period
 from bot.timing.schedule import CycleTimes
 from bot.wording.dates import moment_text, month_text
-from bot.wording.i18n import translator
+from bot.wording.i18n import Translator, translator
 from storage.models import (
     Cycle,
     CycleKind,
@@ -94,6 +96,7 @@ def open_cycle(services: Services, department: str, period: Period) -> OpenResul
                 members,
                 now,
                 items_to_follow_through(session, cycle),
+                services.config.web,
                 not_before=send_at,
             )
             return OpenResult(period, created=True, asked=len(members), send_at=send_at)
@@ -107,12 +110,14 @@ def enroll(
     members: Sequence[Member],
     now: datetime,
     follow_through: Mapping[int, StoredItems],
+    web: WebConfig,
     *,
     not_before: datetime | None = None,
 ) -> None:
     """Give each of `members` a submission in `cycle` and queue their first question, sent
     from `not_before` (default now), all in a few statements; `follow_through` holds, by member
-    id, last month's plan items a member is asked about first."""
+    id, last month's plan items a member is asked about first; with a Mini App (`web`), the
+    month end's first question offers its form."""
     if not members:
         return
     base = Questionnaire.from_json(cycle.questionnaire)
@@ -137,7 +142,9 @@ def enroll(
     for member in members:
         assert member.telegram_id is not None  # active members have opened the bot
         questionnaire = questionnaires[member.id]
-        message = _first_question(cycle, questionnaire, submissions[member.id], member.language)
+        message = _first_question(
+            cycle, questionnaire, submissions[member.id], translator(member.language), web
+        )
         prompts.append(
             outbox.Queued(
                 key=outbox_keys.prompt(cycle.id, member.id),
@@ -152,11 +159,10 @@ def enroll(
 
 
 def _first_question(
-    cycle: Cycle, questionnaire: Questionnaire, submission_id: int, language: str
+    cycle: Cycle, questionnaire: Questionnaire, submission_id: int, t: Translator, web: WebConfig
 ) -> OutMessage:
-    """The first question with what is asked and by when: the month end, or after December
-    the year-end questionnaire (bot.services.year_end)."""
-    t = translator(language)
+    """The first question with what is asked and by when: the month end, with its form when
+    there is a Mini App, or after December the year-end questionnaire (bot.services.year_end)."""
     question = question_message(questionnaire, questionnaire.questions[0], submission_id, t)
     asked = {
         "count": len(questionnaire.questions),
@@ -178,6 +184,7 @@ def _first_question(
             period=month_text(cycle.period, t.locale),
             **asked,
         )
+        return OutMessage(f"{intro}\n\n{question.text}", (*question.buttons, *form_row(web, t)))
     return OutMessage(f"{intro}\n\n{question.text}", question.buttons)
 
 
@@ -203,4 +210,11 @@ def enroll_late_joiner(services: Services, member_id: int) -> None:
             )
         ).one_or_none()
         if taken is None:
-            enroll(session, cycle, [member], now, items_to_follow_through(session, cycle))
+            enroll(
+                session,
+                cycle,
+                [member],
+                now,
+                items_to_follow_through(session, cycle),
+                services.config.web,
+            )

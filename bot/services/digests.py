@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from bot.services.context import Services
 from bot.services.escalation import escalating
 from bot.services.messages import OutDocument, Outgoing, OutMessage, OutPhoto
 from bot.services.need_buttons import with_buttons
+from bot.services.page_buttons import dashboard_row
 from bot.services.report_list import Reports, reports_message, submitted_reports
 from bot.services.span_reports import span_messages, span_report, span_workbook
 from bot.services.time_progress import time_progress
@@ -31,12 +33,16 @@ from storage.queries import cycle_for, latest_cycle
 
 
 def digest_messages(
-    digest: Digest, reports: Reports, t: Translator, *, escalate: bool
+    services: Services, cycle: Cycle, digest: Digest, reports: Reports, t: Translator
 ) -> list[Outgoing]:
-    """`digest` in `t`'s language: Telegram messages (after the first, the submitted
-    `reports` with a button to open each), the chart, then the full report file; needs not
-    passed up yet may be, if the reader may `escalate`."""
+    """`digest` of `cycle` in `t`'s language: Telegram messages (the first with the button to
+    the department's dashboard when there is a Mini App; after it, the submitted `reports` with
+    a button to open each), the chart, then the full report file; needs not passed up yet may
+    be, if managers may escalate."""
+    escalate = escalating(services)
     first, *rest = with_buttons(telegram_messages(digest, t, escalate=escalate))
+    dashboard = dashboard_row(services.config.web, t, cycle.department.key)
+    first = replace(first, buttons=(*first.buttons, *dashboard))
     messages: list[Outgoing] = [first, *filter(None, [reports_message(reports, t)]), *rest]
     whose = {"department": digest.department, "period": month_text(digest.period, t.locale)}
     chart = t.gettext("KPI completion and on-time rate: %(department)s, %(period)s", **whose)
@@ -68,7 +74,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     queue_for_managers(
         session,
         managers,
-        lambda t: digest_messages(digest, reports, t, escalate=escalating(services)),
+        lambda t: digest_messages(services, cycle, digest, reports, t),
         lambda manager_id, part: outbox_keys.digest(cycle.id, manager_id, part),
         "digest",
         now,
@@ -90,7 +96,7 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
         return [found]
     digest = department_digest(services, session, found, services.clock.now())
     reports = submitted_reports(session, found)
-    return digest_messages(digest, reports, acting.t, escalate=escalating(services))
+    return digest_messages(services, found, digest, reports, acting.t)
 
 
 @manager_command(commands.EXPORT, spans=True)

@@ -9,10 +9,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button; `data` comes back when it is pressed (at most 64 bytes)."""
+    """An inline button; `data` comes back when it is pressed (at most 64 bytes). A button
+    with `web_app` opens that Mini App address instead (Telegram shows it only in private
+    chats, which is where everything the bot sends goes)."""
 
     text: str
-    data: str
+    data: str = ""
+    web_app: str = ""
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -57,8 +60,14 @@ def to_payload(out: Outgoing) -> dict[str, Any]:
         }
     return {
         "text": out.text,
-        "buttons": [[[b.text, b.data] for b in row] for row in out.buttons],
+        "buttons": [[_button_entry(b) for b in row] for row in out.buttons],
     }
+
+
+def _button_entry(button: Button) -> list[str]:
+    """[text, data], with the Mini App address third when the button opens one."""
+    entry = [button.text, button.data]
+    return [*entry, button.web_app] if button.web_app else entry
 
 
 def from_payload(payload: dict[str, Any]) -> Outgoing:
@@ -70,5 +79,5 @@ def from_payload(payload: dict[str, Any]) -> Outgoing:
                 content=base64.b64decode(payload["content"]),
                 caption=payload.get("caption", ""),
             )
-    buttons = tuple(tuple(Button(text, data) for text, data in row) for row in payload["buttons"])
+    buttons = tuple(tuple(Button(*entry) for entry in row) for row in payload["buttons"])
     return OutMessage(text=payload["text"], buttons=buttons)

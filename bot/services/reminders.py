@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.config import WebConfig
 from bot.services import outbox, outbox_keys
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import Button, OutMessage
+from bot.services.page_buttons import form_row
 from bot.services.starting_points import asked
 from bot.timing.schedule import DepartmentSchedule
 from bot.wording.dates import moment_text, month_text
@@ -64,7 +66,7 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     reminders = []
     for key in new:
         submission, expires_at = due[key]
-        reminders.append(_reminder(submission, key, expires_at))
+        reminders.append(_reminder(submission, key, expires_at, services.config.web))
         submission.reminders_sent += 1
     outbox.enqueue_all(session, reminders, now)
     return len(reminders)
@@ -118,22 +120,24 @@ def _moments(
     return snoozed + [m for m in ladder if m.astimezone(zone).date() > that_day]
 
 
-def _reminder(submission: Submission, key: str, expires_at: datetime) -> outbox.Queued:
+def _reminder(
+    submission: Submission, key: str, expires_at: datetime, web: WebConfig
+) -> outbox.Queued:
     member = submission.member
     assert member.telegram_id is not None
     return outbox.Queued(
         key=key,
         chat_id=member.telegram_id,
         kind="reminder",
-        message=reminder_message(submission),
+        message=reminder_message(submission, web),
         member_id=member.id,
         expires_at=expires_at,
     )
 
 
-def reminder_message(submission: Submission) -> OutMessage:
+def reminder_message(submission: Submission, web: WebConfig) -> OutMessage:
     """A reminder with the question the member is at, its buttons, and "remind me later" and
-    "I'm on leave this month"."""
+    "I'm on leave this month"; with a Mini App (`web`), a month end's form."""
     member = submission.member
     cycle = submission.cycle
     t = translator(member.language)
@@ -149,6 +153,7 @@ def reminder_message(submission: Submission) -> OutMessage:
                     callback(Action.ON_LEAVE, submission.id),
                 ),
             ),
+            *form_row(web, t),
         )
     if submission.current_question is None:
         ready = t.gettext(

@@ -69,7 +69,7 @@ def _remind(services: Services, session: Session, cycle: Cycle, acting: Acting) 
             chat_id=member.telegram_id,
             member_id=member.id,
             kind="reminder",
-            message=reminder_message(submission),
+            message=reminder_message(submission, services.config.web),
             now=now,
             not_before=send_at,
         ):

@@ -62,7 +62,7 @@ def open_year_end(
     )
     session.add(cycle)
     session.flush()
-    enroll(session, cycle, members, now, {}, not_before=opens_at)
+    enroll(session, cycle, members, now, {}, services.config.web, not_before=opens_at)
     return len(members)
 
 
