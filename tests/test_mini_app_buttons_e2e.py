@@ -22,7 +22,9 @@ APP = "https://monthend.example.com/app"
 WEB = f'[web]\nurl = "{APP}/"\n'
 FORM = Button("📝 Open the form", web_app=f"{APP}/form")
 FORM_ZH = Button("📝 打开表单", web_app=f"{APP}/form")
-DASHBOARD = Button("📊 Open the dashboard", web_app=f"{APP}/dashboard?department=sales")
+DASHBOARD = Button(
+    "📊 Open the dashboard", web_app=f"{APP}/dashboard?department=sales&period=2026-11"
+)
 REMINDER = [["⏰ Remind me later"], ["🌴 I'm on leave this month"]]
 
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.config import WebConfig
 from bot.emulator.html import html_to_plain
 from bot.services import callback_data, escalation, guide, needs, reviews, rollup
 from bot.services.callback_data import NeedAction
-from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services.messages import Button, OutDocument, Outgoing, OutMessage
 from storage.db import Database
 from storage.models import Department, Member, Need
 from tests.factories import MANAGER_ID, clock_of
@@ -125,3 +126,22 @@ def test_rollup_on_request_is_for_the_org_head_and_admins_only(
         False,
         False,
     ]
+
+
+def test_with_a_mini_app_the_roll_up_opens_the_organisations_dashboard(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    open_month(services, NOVEMBER)
+    answer(services, ANNA, {})
+    first = rollup.requested_rollup(services, HEAD, "en", [])[0]
+    assert isinstance(first, OutMessage)
+    assert first.buttons == ()  # no [web].url: no page to open
+
+    web = WebConfig(url="https://monthend.example.com/app")
+    services.config = services.config.model_copy(update={"web": web})
+    close_month(services, NOVEMBER, tick=True)
+    first = held(db, "rollup", HEAD)[0]
+    assert isinstance(first, OutMessage)
+    dashboard = "https://monthend.example.com/app/dashboard?period=2026-11"
+    assert first.buttons == ((Button("📊 Open the dashboard", web_app=dashboard),),)

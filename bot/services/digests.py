@@ -41,7 +41,7 @@ def digest_messages(
     be, if managers may escalate."""
     escalate = escalating(services)
     first, *rest = with_buttons(telegram_messages(digest, t, escalate=escalate))
-    dashboard = dashboard_row(services.config.web, t, cycle.department.key)
+    dashboard = dashboard_row(services.config.web, t, cycle.period, cycle.department.key)
     first = replace(first, buttons=(*first.buttons, *dashboard))
     messages: list[Outgoing] = [first, *filter(None, [reports_message(reports, t)]), *rest]
     whose = {"department": digest.department, "period": month_text(digest.period, t.locale)}

@@ -27,6 +27,7 @@ from bot.services.cycles import times_for
 from bot.services.department_reports import in_rollup
 from bot.services.escalation import waiting_upstairs
 from bot.services.messages import OutDocument, Outgoing, OutMessage
+from bot.services.page_buttons import dashboard_row
 from bot.services.targets import leading_period
 from bot.timing.periods import Period
 from bot.wording.dates import month_text
@@ -144,7 +145,8 @@ def requested_rollup(
 def rollup_messages(
     services: Services, session: Session, period: Period, t: Translator, now: datetime
 ) -> list[Outgoing]:
-    """The roll-up in `t`'s language: the lines, then each department's report file."""
+    """The roll-up in `t`'s language: the lines (the first message with the button to the
+    organisation's dashboard when there is a Mini App), then each department's report file."""
     lines: list[DepartmentLine] = []
     reports: list[Outgoing] = []
     for department in session.scalars(select(Department).order_by(Department.key)):
@@ -165,7 +167,9 @@ def rollup_messages(
         len(waiting),
     )
     text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", rollup)
-    return [*(OutMessage(part) for part in pack_text(text)), *reports]
+    first, *more = pack_text(text)
+    dashboard = dashboard_row(services.config.web, t, str(period))
+    return [OutMessage(first, dashboard), *(OutMessage(part) for part in more), *reports]
 
 
 def pack_text(text: str) -> list[str]:
