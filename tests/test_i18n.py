@@ -57,6 +57,7 @@ def test_the_extraction_finds_texts_from_code_templates_and_questionnaire() -> N
     messages = _source_messages()
     assert "Skip" in messages  # Python
     assert "Next month's plan" in messages  # the default questionnaire
+    assert "Saving…" in messages  # the form page
 
 
 @pytest.mark.parametrize(

@@ -50,3 +50,13 @@ def test_the_emulator_imports_nothing_of_the_bot() -> None:
         }
         assert not outside, f"{path.relative_to(ROOT)} imports {outside}"
     assert "bot.emulator.state" in seen, "the walk sees no imports"
+
+
+def test_only_the_telegram_side_and_the_pages_speak_http() -> None:
+    """aiohttp is the chat's webhook, the pages' server and the emulator: the services stay
+    free of it."""
+    allowed = ("bot/chat/", "bot/web/", "bot/emulator/")
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "storage").rglob("*.py")]:
+        where = path.relative_to(ROOT).as_posix()
+        if not where.startswith(allowed):
+            assert "aiohttp" not in {m.split(".")[0] for m in _imports(path)}, where

@@ -25,6 +25,7 @@ from bot.config import WebhookConfig
 from bot.services import overview, scheduler
 from bot.services.context import Services
 from bot.services.page_buttons import form_button
+from bot.web import server as pages
 from bot.wording.i18n import LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,11 @@ async def running(application: MonthendApp) -> AsyncIterator[MonthendApp]:
 @asynccontextmanager
 async def polling(application: MonthendApp) -> AsyncIterator[MonthendApp]:
     """Run `application` with long polling, for the block."""
-    async with running(application), Poller(application).running():
+    async with (
+        running(application),
+        Poller(application).running(),
+        pages.listening(application.bot_data.services, application.bot.token),
+    ):
         yield application
 
 

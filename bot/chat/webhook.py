@@ -7,7 +7,8 @@ update python-telegram-bot cannot read is logged and confirmed with 200, so that
 not send it again and again). The update is handled before it is answered, so when a process dies
 while handling one, Telegram delivers it again. Each sender's updates are handled one at a
 time in the order they arrive, different senders' at once (bot.chat.turns). Several processes
-can serve the same URL behind one proxy.
+can serve the same URL behind one proxy. When ``[web]`` url is set, this server also serves the
+Mini App pages (bot.web), behind the same proxy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.chat.context import MonthendApp
 from bot.chat.turns import Turns
 from bot.chat.updates import read_update
 from bot.config import ENV_WEBHOOK_SECRET, ConfigError, WebhookConfig
+from bot.web import server as pages
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,9 @@ async def serving(application: MonthendApp, config: WebhookConfig) -> AsyncItera
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
     server.router.add_post(urlsplit(url).path or "/", receive)
+    services = application.bot_data.services
+    if services.config.web.url:  # the pages, behind the same proxy
+        pages.add_pages(server, services, application.bot.token)
     runner = web.AppRunner(server, access_log=None)
     await runner.setup()
     try:

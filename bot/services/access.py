@@ -62,6 +62,16 @@ def language_of(services: Services, member: Member | None, code: str | None) -> 
     return normalize_language(code, services.config.defaults.language)
 
 
+def fills(member: Member | None, submission: Submission) -> bool:
+    """Whether `member` may see and fill `submission` on the form page: their own, while they
+    are an active member (the same as answering it in chat)."""
+    return (
+        member is not None
+        and member.status is MemberStatus.ACTIVE
+        and submission.member_id == member.id
+    )
+
+
 def _manages(services: Services, telegram_id: int, member: Member | None, key: str) -> bool:
     """The rule: whether the person manages the department `key` (org admins aside)."""
     configured = {m.department for m in services.config.managers if m.telegram_id == telegram_id}

@@ -26,7 +26,7 @@ from bot.services.starting_points import asked, team_value
 from bot.services.year_end import send_to_managers
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
-from bot.wording.numbers import NumberFormatError, parse_number
+from bot.wording.numbers import NumberFormatError, ParsedNumber, parse_number
 from storage.models import (
     Answer,
     AnswerValue,
@@ -72,6 +72,11 @@ class TextResult:
 
     replies: list[OutMessage]
     queued: bool = False
+
+
+def _blank(text: str) -> bool:
+    """Whether `text` is only spaces and zero-width characters: no answer."""
+    return all(char.isspace() or char in INVISIBLE for char in text)
 
 
 def not_registered(t: Translator) -> OutMessage:
@@ -190,7 +195,7 @@ class Questioning:
         if question is None:
             return [self._nothing_waiting()]
         text = text.strip()
-        if all(char.isspace() or char in INVISIBLE for char in text):
+        if _blank(text):
             return self.ask_again(self.t.gettext("Please write an answer."))
         if question.kind is Kind.NUMBER:
             return self._answer_number(question, text)
@@ -318,13 +323,55 @@ class Questioning:
         """The first question without an answer."""
         return next((q for q in self.questionnaire.questions if q.key not in self.answers), None)
 
-    def _answer_number(self, question: Question, text: str) -> list[OutMessage]:
-        percent = question.kpi is not None and self.questionnaire.kpi(question.kpi).percent
+    def check(self, question: Question, text: str) -> str | None:
+        """The hint the chat gives for `text` as the answer to `question` (Telegram HTML); None
+        when it would be taken (an empty answer skips an optional question)."""
+        text = text.strip()
+        if _blank(text):
+            return None if question.optional else self.t.gettext("Please write an answer.")
+        if question.kind is Kind.NUMBER:
+            parsed = self._number(question, text)
+            return parsed if isinstance(parsed, str) else None
+        if question.kind is Kind.CHOICE and self._choice(question, text) is None:
+            return self.t.gettext("Please choose one of the buttons.")
+        return None
+
+    def fill(self, question: Question, text: str) -> str | None:
+        """Take `text` as the answer to `question`, whichever question the chat is at (the
+        form saves each field as it is left): None when taken, else the hint of `check`. The
+        chat then continues at the first unanswered question."""
+        hint = self.check(question, text)
+        if hint is not None:
+            return hint
+        text = text.strip()
+        if _blank(text):
+            self._save(question, skipped=True)
+        elif question.kind is Kind.NUMBER:
+            self._save(question, number=parse_number(text, percent=self.percent(question)).value)
+        elif question.kind is Kind.CHOICE:
+            self._save(question, text=self._choice(question, text))
+        else:
+            self._save(question, text=text)
+        self._move_on()
+        return None
+
+    def percent(self, question: Question) -> bool:
+        """Whether `question` is answered as a percentage ("50%" is read)."""
+        return question.kpi is not None and self.questionnaire.kpi(question.kpi).percent
+
+    def _number(self, question: Question, text: str) -> ParsedNumber | str:
+        """`text` read as the answer to a number question, or the hint why it is not read."""
+        percent = self.percent(question)
         try:
-            parsed = parse_number(text, percent=percent)
+            return parse_number(text, percent=percent)
         except NumberFormatError as error:
             unit = unit_of(question, self.questionnaire, self.t)
-            return self.ask_again(number_hint(self.t, error, unit, percent))
+            return number_hint(self.t, error, unit, percent)
+
+    def _answer_number(self, question: Question, text: str) -> list[OutMessage]:
+        parsed = self._number(question, text)
+        if isinstance(parsed, str):
+            return self.ask_again(parsed)
         self._save(question, number=parsed.value)
         if not parsed.approximate:
             return self._advance()
@@ -336,11 +383,18 @@ class Questioning:
         )
 
     def _answer_choice_text(self, question: Question, text: str) -> list[OutMessage]:
+        choice = self._choice(question, text)
+        if choice is None:
+            return self.ask_again(self.t.gettext("Please choose one of the buttons."))
+        return self.pick(question, choice)
+
+    def _choice(self, question: Question, text: str) -> str | None:
+        """The key of the choice `text` names (its key or its label), if any."""
         wanted = text.casefold()
         for choice in question.choices:
             if wanted in (choice.key.casefold(), localized(choice.label, self.t).casefold()):
-                return self.pick(question, choice.key)
-        return self.ask_again(self.t.gettext("Please choose one of the buttons."))
+                return choice.key
+        return None
 
     def _save(
         self,
@@ -370,15 +424,21 @@ class Questioning:
     def _advance(self, *notes: str) -> list[OutMessage]:
         """Move on to the next unanswered question (or the review), `notes` above it."""
         notes = (*self.told, *notes)
+        following = self._move_on()
+        if following is None and self.submitted:
+            notes = (*notes, self.t.gettext("Saved."))
+        return self.ask_again("\n".join(notes)) if notes else self.ask_current()
+
+    def _move_on(self) -> Question | None:
+        """Put the submission at its first unanswered question (in review when none is left):
+        that question, if any."""
         following = self.unanswered()
         self.submission.current_question = following.key if following else None
         if not self.submitted:
             self.submission.state = (
                 SubmissionState.ANSWERING if following else SubmissionState.REVIEW
             )
-        if following is None and self.submitted:
-            notes = (*notes, self.t.gettext("Saved."))
-        return self.ask_again("\n".join(notes)) if notes else self.ask_current()
+        return following
 
     def _nothing_waiting(self) -> OutMessage:
         if self.submitted and self.frozen:
@@ -511,13 +571,13 @@ def handle_button(services: Services, telegram_id: int, data: str, press_id: str
             result = _press_again(flow, pressed) if repeated else _press(flow, pressed)
             result = replace(result, queued=bool(flow.told))
             if flow.frozen and flow.submitted and pressed.action is Action.SUBMIT:
-                _send_on(services, session, flow)
+                send_on(services, session, flow)
         if result.replies:  # taken: only the last press taken is asked again when redelivered,
             member.last_press_id = press_id  # as presses taken before it are out of date by then
         return result
 
 
-def _send_on(services: Services, session: Session, flow: Questioning) -> None:
+def send_on(services: Services, session: Session, flow: Questioning) -> None:
     """A submitted department report goes to the org head, a year-end questionnaire to the
     department's managers."""
     if flow.report:

@@ -1,0 +1,221 @@
+"""The member's month end as a form (the Mini App page): the whole questionnaire at once, with
+the answers given so far, and each field saved through the same answering rules as the chat
+(bot.services.answering), into the same storage, so chat and form can be mixed freely."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from html import unescape
+
+from sqlalchemy.orm import Session
+
+from bot.questionnaire import Kind, Question, localized
+from bot.services import access, asking
+from bot.services.answering import Questioning, send_on
+from bot.services.context import Services
+from bot.services.prompts import unit_of
+from bot.wording.dates import moment_text, month_text
+from bot.wording.i18n import translator
+from bot.wording.numbers import format_number
+from storage.models import Answer, CycleState, Submission
+from storage.queries import member_by_telegram_id, open_submission
+
+
+class Refusal(enum.Enum):
+    """Why a form request changes nothing."""
+
+    NOT_YOURS = "not yours"
+    """Not the signed user's submission, or they are not an active member."""
+    NOTHING_OPEN = "nothing open"
+    """No month end is waiting for the member."""
+    CLOSED = "closed"
+    """The month end is closed, or the report is sent on: read-only."""
+    INCOMPLETE = "incomplete"
+    """Submitted with questions unanswered."""
+    UNKNOWN_QUESTION = "unknown question"
+
+
+class Refused(Exception):
+    """A form request that changes nothing, and why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question as the form shows it; `value` is what its input holds (a number as the
+    member's language writes it, a choice's key), `shown` the answer as the chat shows it."""
+
+    key: str
+    number: int
+    text: str
+    kind: str
+    optional: bool
+    unit: str
+    percent: bool
+    choices: tuple[tuple[str, str], ...]
+    answered: bool
+    skipped: bool
+    value: str
+
+
+@dataclass(frozen=True)
+class FormSection:
+    title: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A submission as the form shows it. `editable` while answers may change (as in chat:
+    until the month end closes, or a report is sent on); `late` once the deadline has passed."""
+
+    submission: int
+    language: str
+    period: str
+    deadline: str
+    submitted: bool
+    editable: bool
+    late: bool
+    sections: tuple[FormSection, ...]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The outcome of saving a field: the hint (plain text) when the value was not taken."""
+
+    hint: str | None
+    form: Form
+
+
+def view(services: Services, telegram_id: int, submission_id: int | None) -> Form:
+    """The form of the member's submission `submission_id` (their current one when None)."""
+    with services.db.unit_of_work() as session:
+        return _form(_flow(services, session, telegram_id, submission_id))
+
+
+def save(
+    services: Services, telegram_id: int, submission_id: int, question_key: str, text: str
+) -> Saved:
+    """Take `text` as the answer to one question, as the chat would."""
+    with services.db.unit_of_work() as session:
+        flow = _editable(_flow(services, session, telegram_id, submission_id))
+        hint = flow.fill(_question(flow, question_key), text)
+        return Saved(None if hint is None else unescape(hint), _form(flow))
+
+
+def check(
+    services: Services, telegram_id: int, submission_id: int, question_key: str, text: str
+) -> str | None:
+    """The hint (plain text) the chat would give for `text` as the answer to one question,
+    None when it would be taken; nothing is saved."""
+    with services.db.unit_of_work() as session:
+        flow = _flow(services, session, telegram_id, submission_id)
+        hint = flow.check(_question(flow, question_key), text)
+        return None if hint is None else unescape(hint)
+
+
+def submit(services: Services, telegram_id: int, submission_id: int) -> tuple[str, Form]:
+    """Submit the member's summary, as the chat's Submit button does: the confirmation (plain
+    text) and the form as it is now."""
+    with services.db.unit_of_work() as session:
+        flow = _editable(_flow(services, session, telegram_id, submission_id))
+        if flow.unanswered() is not None:
+            raise Refused(Refusal.INCOMPLETE)
+        if flow.submitted:
+            return unescape(flow.confirmation().text), _form(flow)
+        confirmation = flow.submit()[0]
+        if flow.frozen:
+            send_on(services, session, flow)
+        return unescape(confirmation.text), _form(flow)
+
+
+def _flow(
+    services: Services, session: Session, telegram_id: int, submission_id: int | None
+) -> Questioning:
+    # locked: one change of a person at a time, from the chat or the form
+    member = member_by_telegram_id(session, telegram_id, lock=True)
+    if member is None:
+        raise Refused(Refusal.NOT_YOURS)
+    if submission_id is None:
+        submission = open_submission(session, member.id)
+        if submission is None:
+            raise Refused(Refusal.NOTHING_OPEN)
+    else:
+        found = session.get(Submission, submission_id)
+        if found is None:
+            raise Refused(Refusal.NOT_YOURS)
+        submission = found
+    if not access.fills(member, submission):
+        raise Refused(Refusal.NOT_YOURS)
+    asked = asking.waiting(session, member.id, submission.id)
+    t = translator(member.language)
+    return Questioning(session, submission, t, services.clock.now(), asked)
+
+
+def _question(flow: Questioning, key: str) -> Question:
+    try:
+        return flow.questionnaire.question(key)
+    except KeyError:
+        raise Refused(Refusal.UNKNOWN_QUESTION) from None
+
+
+def _editable(flow: Questioning) -> Questioning:
+    if not _may_change(flow):
+        raise Refused(Refusal.CLOSED)
+    return flow
+
+
+def _may_change(flow: Questioning) -> bool:
+    open_ = flow.submission.cycle.state is CycleState.OPEN
+    return open_ and not (flow.frozen and flow.submitted)
+
+
+def _form(flow: Questioning) -> Form:
+    submission, t = flow.submission, flow.t
+    cycle = submission.cycle
+    return Form(
+        submission=submission.id,
+        language=t.language,
+        period=month_text(cycle.period, t.locale),
+        deadline=moment_text(submission.effective_deadline, cycle.department.timezone, t.locale),
+        submitted=flow.submitted,
+        editable=_may_change(flow),
+        late=flow.now > submission.effective_deadline,
+        sections=tuple(
+            FormSection(
+                localized(section.title, t),
+                tuple(_field(flow, question) for question in questions),
+            )
+            for section, questions in flow.questionnaire.by_section()
+        ),
+    )
+
+
+def _field(flow: Questioning, question: Question) -> Field:
+    questionnaire, t = flow.questionnaire, flow.t
+    answer: Answer | None = flow.answers.get(question.key)
+    return Field(
+        key=question.key,
+        number=questionnaire.number(question.key),
+        text=localized(question.text, t),
+        kind=question.kind.value,
+        optional=question.optional,
+        unit=unit_of(question, questionnaire, t),
+        percent=flow.percent(question),
+        choices=tuple((c.key, localized(c.label, t)) for c in question.choices),
+        answered=answer is not None,
+        skipped=answer is not None and answer.skipped,
+        value="" if answer is None else _value(answer, question, flow),
+    )
+
+
+def _value(answer: Answer, question: Question, flow: Questioning) -> str:
+    if answer.skipped:
+        return ""
+    if question.kind is Kind.NUMBER and answer.number is not None:
+        return format_number(answer.number, flow.t.locale)
+    return answer.text or ""
