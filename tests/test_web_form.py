@@ -51,6 +51,14 @@ def opened(db: Database, database_url: str) -> Services:
     return services
 
 
+def began(db: Database, database_url: str) -> tuple[Services, int]:
+    """November is open and Wang has answered its first question in chat: the services and
+    Wang's submission."""
+    services = opened(db, database_url)
+    say(services, WANG, "Closed the Hangzhou deal")
+    return services, current(services, WANG)[0]
+
+
 def signed(
     services: Services, telegram_id: int, token: str = TOKEN, age: int = 0
 ) -> dict[str, str]:
@@ -77,9 +85,7 @@ def field(form: dict[str, Any], key: str) -> dict[str, Any]:
 async def test_the_form_shows_the_chat_answers_and_saves_through_the_same_rules(
     db: Database, database_url: str
 ) -> None:
-    services = opened(db, database_url)
-    say(services, WANG, "Closed the Hangzhou deal")
-    submission, _ = current(services, WANG)
+    services, submission = began(db, database_url)
     async with pages(services) as client:
         got = await client.get(f"{MOUNT}/api/form", headers=signed(services, WANG))
         assert got.status == 200
@@ -166,9 +172,7 @@ async def test_a_member_submits_on_the_form_and_the_digest_has_it(
 async def test_requests_without_the_bots_fresh_signature_change_nothing(
     db: Database, database_url: str
 ) -> None:
-    services = opened(db, database_url)
-    say(services, WANG, "Closed the Hangzhou deal")
-    submission, _ = current(services, WANG)
+    services, submission = began(db, database_url)
     before = stored(db)
     day = services.config.web.max_age_seconds
     refused = [
@@ -212,9 +216,7 @@ async def test_requests_without_the_bots_fresh_signature_change_nothing(
 async def test_after_the_month_end_closes_the_form_is_read_only(
     db: Database, database_url: str
 ) -> None:
-    services = opened(db, database_url)
-    say(services, WANG, "Closed the Hangzhou deal")
-    submission, _ = current(services, WANG)
+    services, submission = began(db, database_url)
     clock_of(services).set(cycles.times_for(services, "sales", NOVEMBER).deadline + HOUR)
     deadlines.close(services, MANAGER_ID, "en", [])
     before = stored(db)

@@ -11,7 +11,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from bot.digest.gather.needs import NEEDS_QUESTION
-from bot.questionnaire import Kind, Question, localized
+from bot.questionnaire import Kind, Question
 from bot.services import asking, callback_data, outbox, outbox_keys, reminders
 from bot.services.callback_data import Action, Press
 from bot.services.context import Services
@@ -19,14 +19,14 @@ from bot.services.department_reports import send_upward
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import sync_needs, take_reply
-from bot.services.prompts import answer_text, number_hint, review_message, unit_of
+from bot.services.prompts import answer_text, review_message
+from bot.services.reading import choice_named, is_blank, read_number
 from bot.services.review_threads import members_threads
 from bot.services.reviews import take_comment
 from bot.services.starting_points import asked, team_value
 from bot.services.year_end import send_to_managers
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
-from bot.wording.numbers import NumberFormatError, ParsedNumber, parse_number
 from storage.models import (
     Answer,
     AnswerValue,
@@ -40,8 +40,6 @@ from storage.models import (
 )
 from storage.queries import member_by_telegram_id, open_submission
 
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-"""Zero-width characters: an answer of only these and spaces is empty."""
 PART_LIMIT: Final = 4096
 """Telegram's limit on a message's text (UTF-16 code units): apps send a longer text as several
 messages in a row."""
@@ -72,11 +70,6 @@ class TextResult:
 
     replies: list[OutMessage]
     queued: bool = False
-
-
-def _blank(text: str) -> bool:
-    """Whether `text` is only spaces and zero-width characters: no answer."""
-    return all(char.isspace() or char in INVISIBLE for char in text)
 
 
 def not_registered(t: Translator) -> OutMessage:
@@ -195,7 +188,7 @@ class Questioning:
         if question is None:
             return [self._nothing_waiting()]
         text = text.strip()
-        if _blank(text):
+        if is_blank(text):
             return self.ask_again(self.t.gettext("Please write an answer."))
         if question.kind is Kind.NUMBER:
             return self._answer_number(question, text)
@@ -323,53 +316,8 @@ class Questioning:
         """The first question without an answer."""
         return next((q for q in self.questionnaire.questions if q.key not in self.answers), None)
 
-    def check(self, question: Question, text: str) -> str | None:
-        """The hint the chat gives for `text` as the answer to `question` (Telegram HTML); None
-        when it would be taken (an empty answer skips an optional question)."""
-        text = text.strip()
-        if _blank(text):
-            return None if question.optional else self.t.gettext("Please write an answer.")
-        if question.kind is Kind.NUMBER:
-            parsed = self._number(question, text)
-            return parsed if isinstance(parsed, str) else None
-        if question.kind is Kind.CHOICE and self._choice(question, text) is None:
-            return self.t.gettext("Please choose one of the buttons.")
-        return None
-
-    def fill(self, question: Question, text: str) -> str | None:
-        """Take `text` as the answer to `question`, whichever question the chat is at (the
-        form saves each field as it is left): None when taken, else the hint of `check`. The
-        chat then continues at the first unanswered question."""
-        hint = self.check(question, text)
-        if hint is not None:
-            return hint
-        text = text.strip()
-        if _blank(text):
-            self._save(question, skipped=True)
-        elif question.kind is Kind.NUMBER:
-            self._save(question, number=parse_number(text, percent=self.percent(question)).value)
-        elif question.kind is Kind.CHOICE:
-            self._save(question, text=self._choice(question, text))
-        else:
-            self._save(question, text=text)
-        self._move_on()
-        return None
-
-    def percent(self, question: Question) -> bool:
-        """Whether `question` is answered as a percentage ("50%" is read)."""
-        return question.kpi is not None and self.questionnaire.kpi(question.kpi).percent
-
-    def _number(self, question: Question, text: str) -> ParsedNumber | str:
-        """`text` read as the answer to a number question, or the hint why it is not read."""
-        percent = self.percent(question)
-        try:
-            return parse_number(text, percent=percent)
-        except NumberFormatError as error:
-            unit = unit_of(question, self.questionnaire, self.t)
-            return number_hint(self.t, error, unit, percent)
-
     def _answer_number(self, question: Question, text: str) -> list[OutMessage]:
-        parsed = self._number(question, text)
+        parsed = read_number(text, question, self.questionnaire, self.t)
         if isinstance(parsed, str):
             return self.ask_again(parsed)
         self._save(question, number=parsed.value)
@@ -383,18 +331,10 @@ class Questioning:
         )
 
     def _answer_choice_text(self, question: Question, text: str) -> list[OutMessage]:
-        choice = self._choice(question, text)
+        choice = choice_named(text, question, self.t)
         if choice is None:
             return self.ask_again(self.t.gettext("Please choose one of the buttons."))
         return self.pick(question, choice)
-
-    def _choice(self, question: Question, text: str) -> str | None:
-        """The key of the choice `text` names (its key or its label), if any."""
-        wanted = text.casefold()
-        for choice in question.choices:
-            if wanted in (choice.key.casefold(), localized(choice.label, self.t).casefold()):
-                return choice.key
-        return None
 
     def _save(
         self,

@@ -15,6 +15,7 @@ from bot.services import access, asking
 from bot.services.answering import Questioning, send_on
 from bot.services.context import Services
 from bot.services.prompts import unit_of
+from bot.services.reading import choice_named, is_blank, is_percent, read_number
 from bot.wording.dates import moment_text, month_text
 from bot.wording.i18n import translator
 from bot.wording.numbers import format_number
@@ -64,6 +65,8 @@ class Field:
 
 @dataclass(frozen=True)
 class FormSection:
+    """A section of the questionnaire, with its questions."""
+
     title: str
     fields: tuple[Field, ...]
 
@@ -89,6 +92,44 @@ class Saved:
 
     hint: str | None
     form: Form
+
+
+class FormQuestioning(Questioning):
+    """A submission answered field by field, in any order, as the form does."""
+
+    def check(self, question: Question, text: str) -> str | None:
+        """The hint the chat gives for `text` as the answer to `question` (Telegram HTML);
+        None when it would be taken (an empty answer skips an optional question)."""
+        text = text.strip()
+        if is_blank(text):
+            return None if question.optional else self.t.gettext("Please write an answer.")
+        if question.kind is Kind.NUMBER:
+            parsed = read_number(text, question, self.questionnaire, self.t)
+            return parsed if isinstance(parsed, str) else None
+        if question.kind is Kind.CHOICE and choice_named(text, question, self.t) is None:
+            return self.t.gettext("Please choose one of the buttons.")
+        return None
+
+    def fill(self, question: Question, text: str) -> str | None:
+        """Take `text` as the answer to `question`, whichever question the chat is at: None
+        when taken, else the hint of `check`. The chat then continues at the first unanswered
+        question."""
+        hint = self.check(question, text)
+        if hint is not None:
+            return hint
+        text = text.strip()
+        if is_blank(text):
+            self._save(question, skipped=True)
+        elif question.kind is Kind.NUMBER:
+            parsed = read_number(text, question, self.questionnaire, self.t)
+            assert not isinstance(parsed, str)  # checked above
+            self._save(question, number=parsed.value)
+        elif question.kind is Kind.CHOICE:
+            self._save(question, text=choice_named(text, question, self.t))
+        else:
+            self._save(question, text=text)
+        self._move_on()
+        return None
 
 
 def view(services: Services, telegram_id: int, submission_id: int | None) -> Form:
@@ -135,7 +176,7 @@ def submit(services: Services, telegram_id: int, submission_id: int) -> tuple[st
 
 def _flow(
     services: Services, session: Session, telegram_id: int, submission_id: int | None
-) -> Questioning:
+) -> FormQuestioning:
     # locked: one change of a person at a time, from the chat or the form
     member = member_by_telegram_id(session, telegram_id, lock=True)
     if member is None:
@@ -153,17 +194,17 @@ def _flow(
         raise Refused(Refusal.NOT_YOURS)
     asked = asking.waiting(session, member.id, submission.id)
     t = translator(member.language)
-    return Questioning(session, submission, t, services.clock.now(), asked)
+    return FormQuestioning(session, submission, t, services.clock.now(), asked)
 
 
-def _question(flow: Questioning, key: str) -> Question:
+def _question(flow: FormQuestioning, key: str) -> Question:
     try:
         return flow.questionnaire.question(key)
     except KeyError:
         raise Refused(Refusal.UNKNOWN_QUESTION) from None
 
 
-def _editable(flow: Questioning) -> Questioning:
+def _editable(flow: FormQuestioning) -> FormQuestioning:
     if not _may_change(flow):
         raise Refused(Refusal.CLOSED)
     return flow
@@ -205,7 +246,7 @@ def _field(flow: Questioning, question: Question) -> Field:
         kind=question.kind.value,
         optional=question.optional,
         unit=unit_of(question, questionnaire, t),
-        percent=flow.percent(question),
+        percent=is_percent(question, questionnaire),
         choices=tuple((c.key, localized(c.label, t)) for c in question.choices),
         answered=answer is not None,
         skipped=answer is not None and answer.skipped,

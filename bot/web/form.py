@@ -5,32 +5,32 @@ answered by bot.services.form."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Final
+from typing import Final, TypeVar
 
 from aiohttp import web
 
 from bot.digest.render.templates import environment
 from bot.services import form
-from bot.services.context import Services
 from bot.services.init_data import SignedUser
 from bot.services.web_links import mount_path
-from bot.web.auth import refused, signed
+from bot.web.auth import signed
 from bot.web.context import SERVICES
 from bot.wording.i18n import normalize_language
 
 routes = web.RouteTableDef()
 
-STATUS: Final = {
-    form.Refusal.NOT_YOURS: 403,
-    form.Refusal.NOTHING_OPEN: 404,
-    form.Refusal.UNKNOWN_QUESTION: 404,
-    form.Refusal.CLOSED: 409,
-    form.Refusal.INCOMPLETE: 409,
+STATUS: Final[dict[form.Refusal, type[web.HTTPException]]] = {
+    form.Refusal.NOT_YOURS: web.HTTPForbidden,
+    form.Refusal.NOTHING_OPEN: web.HTTPNotFound,
+    form.Refusal.UNKNOWN_QUESTION: web.HTTPNotFound,
+    form.Refusal.CLOSED: web.HTTPConflict,
+    form.Refusal.INCOMPLETE: web.HTTPConflict,
 }
-Answer = tuple[int, dict[str, Any]]
-"""An HTTP status and the JSON body."""
+"""The answer to each refusal: 403 for what is not the signed user's to see."""
+T = TypeVar("T")
 
 
 @routes.get("/form")
@@ -56,36 +56,24 @@ async def show(request: web.Request, user: SignedUser) -> web.Response:
     """The member's current submission (or ``?submission=ID``) as the form shows it."""
     raw = request.query.get("submission")
     submission = None if raw is None else _id(raw)
-
-    def shown(services: Services) -> Answer:
-        return 200, {"form": asdict(form.view(services, user.telegram_id, submission))}
-
-    return await _answer(request, shown)
+    shown = await _run(request, form.view, user.telegram_id, submission)
+    return web.json_response({"form": asdict(shown)})
 
 
 @routes.put("/api/form/{submission}/answers/{question}")
 @signed
 async def save(request: web.Request, user: SignedUser) -> web.Response:
     """Save one field; 422 with the chat's hint when its value is not taken."""
-    submission, question, value = await _field(request)
-
-    def saved(services: Services) -> Answer:
-        result = form.save(services, user.telegram_id, submission, question, value)
-        return 200 if result.hint is None else 422, asdict(result)
-
-    return await _answer(request, saved)
+    result = await _run(request, form.save, user.telegram_id, *await _field(request))
+    return web.json_response(asdict(result), status=200 if result.hint is None else 422)
 
 
 @routes.post("/api/form/{submission}/checks/{question}")
 @signed
 async def check(request: web.Request, user: SignedUser) -> web.Response:
     """The chat's hint for a value being typed, nothing saved."""
-    submission, question, value = await _field(request)
-
-    def checked(services: Services) -> Answer:
-        return 200, {"hint": form.check(services, user.telegram_id, submission, question, value)}
-
-    return await _answer(request, checked)
+    hint = await _run(request, form.check, user.telegram_id, *await _field(request))
+    return web.json_response({"hint": hint})
 
 
 @routes.post("/api/form/{submission}/submit")
@@ -93,12 +81,8 @@ async def check(request: web.Request, user: SignedUser) -> web.Response:
 async def submit(request: web.Request, user: SignedUser) -> web.Response:
     """Submit, as the chat's Submit button does."""
     submission = _id(request.match_info["submission"])
-
-    def submitted(services: Services) -> Answer:
-        confirmation, shown = form.submit(services, user.telegram_id, submission)
-        return 200, {"confirmation": confirmation, "form": asdict(shown)}
-
-    return await _answer(request, submitted)
+    confirmation, shown = await _run(request, form.submit, user.telegram_id, submission)
+    return web.json_response({"confirmation": confirmation, "form": asdict(shown)})
 
 
 def _id(raw: str) -> int:
@@ -119,11 +103,12 @@ async def _field(request: web.Request) -> tuple[int, str, str]:
     return _id(request.match_info["submission"]), request.match_info["question"], value
 
 
-async def _answer(request: web.Request, work: Callable[[Services], Answer]) -> web.Response:
-    """Run `work` in a worker thread (the database is not asynchronous) and answer with the
-    status and JSON it gives, or with the status of its refusal."""
+async def _run(request: web.Request, work: Callable[..., T], *args: object) -> T:
+    """`work(services, *args)` in a worker thread (the database is not asynchronous); its
+    refusal as the HTTP error it is, with the reason as JSON."""
     try:
-        status, body = await asyncio.to_thread(work, request.app[SERVICES])
+        return await asyncio.to_thread(work, request.app[SERVICES], *args)
     except form.Refused as refusal:
-        return refused(STATUS[refusal.refusal], refusal.refusal.value)
-    return web.json_response(body, status=status)
+        raise STATUS[refusal.refusal](
+            text=json.dumps({"error": refusal.refusal.value}), content_type="application/json"
+        ) from None
