@@ -131,6 +131,14 @@ class FormQuestioning(Questioning):
         self._move_on()
         return None
 
+    def skip_left_empty(self) -> None:
+        """Skip the optional questions left empty: on the form, not answering one is how it
+        is skipped."""
+        for question in self.questionnaire.questions:
+            if question.optional and question.key not in self.answers:
+                self._save(question, skipped=True)
+        self._move_on()
+
 
 def view(services: Services, telegram_id: int, submission_id: int | None) -> Form:
     """The form of the member's submission `submission_id` (their current one when None)."""
@@ -160,12 +168,13 @@ def check(
 
 
 def submit(services: Services, telegram_id: int, submission_id: int) -> tuple[str, Form]:
-    """Submit the member's summary, as the chat's Submit button does: the confirmation (plain
-    text) and the form as it is now."""
+    """Submit the member's summary, as the chat's Submit button does (the optional questions
+    left empty skipped): the confirmation (plain text) and the form as it is now."""
     with services.db.unit_of_work() as session:
         flow = _editable(_flow(services, session, telegram_id, submission_id))
-        if flow.unanswered() is not None:
+        if any(not q.optional and q.key not in flow.answers for q in flow.questionnaire.questions):
             raise Refused(Refusal.INCOMPLETE)
+        flow.skip_left_empty()
         if flow.submitted:
             return unescape(flow.confirmation().text), _form(flow)
         confirmation = flow.submit()[0]
