@@ -13,13 +13,14 @@ import pytest
 from bot.emulator import BotMessage
 from bot.emulator.client import Button
 from tests.factories import DEADLINE, MANAGER_ID, OPENING
-from tests.harness import joined, running_bot
+from tests.harness import free_port, joined, running_bot
 from tests.predicates import containing, question
 
 pytestmark = pytest.mark.slow  # the whole bot against the emulator
 
 APP = "https://monthend.example.com/app"
-WEB = f'[web]\nurl = "{APP}/"\n'
+WEB = f'[web]\nurl = "{APP}/"\nport = {free_port()}\n'
+"""The pages are served on a port of their own in polling mode: one nothing else listens on."""
 FORM = Button("📝 Open the form", web_app=f"{APP}/form")
 FORM_ZH = Button("📝 打开表单", web_app=f"{APP}/form")
 DASHBOARD = Button(
