@@ -9,32 +9,23 @@ Skipped, saying so, where Chromium is not installed (Debian: ``apt-get install c
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from playwright.async_api import Page, Route, ViewportSize, async_playwright, expect
 from sqlalchemy import select
 
 from bot.services import digests
 from storage.models import Answer, Submission, SubmissionState
+from tests.chromium import CHROMIUM, needs_chromium
 from tests.factories import OPENING
 from tests.harness import Running, free_port, running_bot
 from tests.predicates import containing, question
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Chromium is not installed (Debian: apt-get install chromium), "
-        "so the form was not opened in a browser",
-    ),
-]
+pytestmark = needs_chromium("the form was not opened in a browser")
 
 PHONE: ViewportSize = {"width": 360, "height": 780}
 

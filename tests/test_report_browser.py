@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,17 +17,10 @@ from PIL import Image
 
 from bot.digest.render.report import render_report_html
 from bot.wording.i18n import Translator
+from tests.chromium import CHROMIUM, needs_chromium
 from tests.test_digest_render import EN, ZH, department
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Chromium is not installed (Debian: apt-get install chromium), "
-        "so the report was not rendered in a browser",
-    ),
-]
+pytestmark = needs_chromium("the report was not rendered in a browser")
 
 PHONE = (390, 844)
 DESKTOP = (1280, 900)
