@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from bot.questionnaire import (
     RESERVED_PREFIX,
@@ -171,6 +171,14 @@ class Given(Protocol):
 
     @property
     def skipped(self) -> bool: ...
+
+
+class StoredAnswer(NamedTuple):
+    """An answer read as a plain row (a big department has hundreds of thousands)."""
+
+    text: str | None
+    number: Decimal | None
+    skipped: bool
 
 
 def marked_items(

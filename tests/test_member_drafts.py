@@ -9,11 +9,12 @@ from sqlalchemy import select
 from bot.services import callback_data, deadlines, needs
 from bot.services.context import Services
 from bot.services.member_drafts import queue_member_drafts
+from bot.services.member_months import department_months, member_months
 from bot.timing.periods import Period
 from bot.timing.spans import Quarter, Year
 from storage.db import Database
 from storage.models import Need
-from storage.queries import department_by_key
+from storage.queries import active_members, department_by_key
 from tests import month_end
 from tests.factories import MANAGER_ID
 from tests.month_end import ANNA, LI, WANG, message
@@ -163,3 +164,23 @@ def test_closing_a_month_that_ends_no_quarter_drafts_nothing(
     (closed,) = deadlines.close(services, MANAGER_ID, "en", ["2026-11"])
     assert closed.text.startswith("🔒 Month end November 2026 is closed")
     assert month_end.queued(db, "member_draft") == []
+
+
+def test_a_departments_months_read_together_are_each_members_read_alone(
+    db: Database, database_url: str
+) -> None:
+    """The drafts read a whole department's months in a few queries a month; /history reads
+    one member's: both say the same of everyone."""
+    services = year_end(db, database_url)
+    first, last = Period(2026, 1), DECEMBER
+    with services.db.unit_of_work() as session:
+        sales = department_by_key(session, "sales")
+        assert sales is not None
+        members = active_members(session, sales)
+        together = department_months(session, sales, members, first, last, services.clock.now())
+        alone = {
+            member.id: member_months(session, member, first, last, services.clock.now())
+            for member in members
+        }
+    assert len(together) == 3
+    assert together == alone

@@ -19,7 +19,7 @@ from bot.follow_through import PlanMark
 from bot.questionnaire import localized
 from bot.services import outbox, outbox_keys
 from bot.services.context import Services
-from bot.services.member_months import MemberMonth, MemberMonths, member_months
+from bot.services.member_months import MemberMonth, MemberMonths, department_months
 from bot.services.messages import OutMessage
 from bot.services.month_tables import figure_tables, in_messages, month_end_table
 from bot.timing.spans import Quarter, Year, span_months
@@ -73,12 +73,9 @@ def drafted(
     """Who gets a draft of `span`'s summary, with their months: each active member of
     `department` who took part in one of its month ends and can be written to."""
     periods = span_months(span)
-    found = []
-    for member in active_members(session, department):
-        months = member_months(session, member, periods[0], periods[-1], now)
-        if months.months and member.telegram_id is not None:
-            found.append((member, months))
-    return found
+    members = [m for m in active_members(session, department) if m.telegram_id is not None]
+    months = department_months(session, department, members, periods[0], periods[-1], now)
+    return [(member, months[member.id]) for member in members if member.id in months]
 
 
 def draft(months: MemberMonths, span: Quarter | Year, t: Translator) -> list[OutMessage]:

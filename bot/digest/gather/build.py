@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ from bot.digest.model import (
     MemberReport,
     Status,
 )
-from bot.follow_through import Given, StoredItems, marked_items
+from bot.follow_through import Given, StoredAnswer, StoredItems, marked_items
 from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Questionnaire
 from bot.timing.periods import Period
@@ -141,14 +140,6 @@ def _submissions(session: Session, cycle_id: int) -> list[_Submitted]:
     return [_Submitted(*row) for row in rows.all()]
 
 
-class _Given(NamedTuple):
-    """An answer to a question that is not in the questionnaire (a plan item's mark or note)."""
-
-    text: str | None
-    number: Decimal | None
-    skipped: bool
-
-
 def _answers(
     session: Session, cycle_id: int, questionnaire: Questionnaire
 ) -> dict[int, dict[str, Given]]:
@@ -164,7 +155,7 @@ def _answers(
     for submission_id, key, text, number, skipped in rows.all():
         question = questions.get(key)
         found.setdefault(submission_id, {})[key] = (
-            _Given(text, number, skipped)
+            StoredAnswer(text, number, skipped)  # a plan item's mark or note
             if question is None
             else MemberAnswer(question, text, number, skipped)
         )
