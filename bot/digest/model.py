@@ -54,6 +54,7 @@ class MemberReport:
     answers: tuple[MemberAnswer, ...]
     unreachable: bool = False  # the bot cannot write to them (blocked it, left Telegram)
     reviewed: bool = False  # a manager marked the report reviewed
+    member_id: int = 0  # who, where names repeat (0: a report not tied to one member)
 
     @property
     def has_answers(self) -> bool:
@@ -209,6 +210,7 @@ class KpiRow:
 
     member: str
     figures: KpiFigures
+    member_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,12 @@ class NeedItem:
     def unresolved(self) -> bool:
         """Open or acknowledged: it still needs the manager."""
         return self.status in (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED)
+
+    @property
+    def may_pass_up(self) -> bool:
+        """Whether a manager may pass it up to the organisation (where it answers needs): it
+        waits for them and has not been passed up."""
+        return self.unresolved and not self.escalated
 
 
 @dataclass(frozen=True)

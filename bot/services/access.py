@@ -109,6 +109,18 @@ def may_manage(
     return any(d.id == department_id for d in allowed)
 
 
+def page_department(
+    services: Services, session: Session, telegram_id: int, member: Member | None, key: str | None
+) -> Department | None:
+    """The department a manager's page shows `telegram_id` (registered as `member`): the one
+    named by `key` if they manage it; without a key, the first they manage unless they see the
+    whole organisation (they get its roll-up); None when there is none for them."""
+    allowed = managed_departments(services, session, telegram_id, member)
+    if key is None:
+        return None if sees_organisation(services, telegram_id) or not allowed else allowed[0]
+    return next((d for d in allowed if d.key == key), None)
+
+
 def is_org_head(services: Services, telegram_id: int) -> bool:
     """The rule: whether `telegram_id` is the head of the organisation
     (``org.head_telegram_id``), the one person who answers the needs passed up to it."""

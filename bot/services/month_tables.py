@@ -31,7 +31,7 @@ def figure_tables(history: MemberMonths, t: Translator, *, total: bool = False) 
     for index, kpi in enumerate(history.kpis):
         figures = [month.figures[index] for month in history.months]
         rows = [
-            _cells(str(month.period), f, t)
+            figure_cells(str(month.period), f, t)
             for month, f in zip(history.months, figures, strict=True)
         ]
         title = kpi_title(kpi, t)
@@ -45,7 +45,7 @@ def figure_tables(history: MemberMonths, t: Translator, *, total: bool = False) 
 def _with_total(title: str, rows: list[tuple[str, ...]], total: KpiTotal, t: Translator) -> str:
     """The table with the months' total last, and under it which months it adds up when it
     leaves some out (a month with a target and no actual, or the other way round)."""
-    table = _table(title, FIGURE_COLUMNS, [*rows, _cells(t.gettext("Total"), total, t)], t)
+    table = _table(title, FIGURE_COLUMNS, [*rows, figure_cells(t.gettext("Total"), total, t)], t)
     if not total.left_out:
         return table
     note = t.gettext(
@@ -58,8 +58,15 @@ def _with_total(title: str, rows: list[tuple[str, ...]], total: KpiTotal, t: Tra
 
 def month_end_table(history: MemberMonths, t: Translator) -> str:
     """How each month end went: on time, late or missed, and the marks on its plan."""
+    table = _table(t.gettext("Month ends"), MONTH_END_COLUMNS, month_end_rows(history, t), t)
+    legend = t.gettext("Plan: its items done / partly done / not done.")
+    return f"{table}\n{legend}"
+
+
+def month_end_rows(history: MemberMonths, t: Translator) -> list[tuple[str, str, str]]:
+    """Per month end: the month, its status and the marks on its plan."""
     labels = status_labels(t.language)
-    rows = [
+    return [
         (
             str(month.period),
             labels[month.status],
@@ -69,12 +76,10 @@ def month_end_table(history: MemberMonths, t: Translator) -> str:
         )
         for month in history.months
     ]
-    table = _table(t.gettext("Month ends"), MONTH_END_COLUMNS, rows, t)
-    legend = t.gettext("Plan: its items done / partly done / not done.")
-    return f"{table}\n{legend}"
 
 
-def _cells(label: str, figures: KpiFigures, t: Translator) -> tuple[str, ...]:
+def figure_cells(label: str, figures: KpiFigures, t: Translator) -> tuple[str, ...]:
+    """A month's row of a KPI's table: its `label`, target, actual and 完成率."""
     return (
         label,
         _figure(figures.target, t),

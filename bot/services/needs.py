@@ -172,9 +172,25 @@ def take_reply(
     if need_id is None:
         return None
     need = session.get_one(Need, need_id)
-    t = translator(presser.language if presser else services.config.defaults.language)
     as_org = need.reply_as_org
     need.reply_from_telegram_id, need.reply_as_org = None, False
+    return reply_to(services, session, need, telegram_id, presser, text, as_org=as_org)
+
+
+def reply_to(
+    services: Services,
+    session: Session,
+    need: Need,
+    telegram_id: int,
+    presser: Member | None,
+    text: str,
+    *,
+    as_org: bool = False,
+) -> list[OutMessage]:
+    """`telegram_id`'s reply `text` to `need` (the org head's for the organisation, `as_org`),
+    written in chat after "Reply" or on the dashboard: stored and queued for the member, or
+    refused."""
+    t = translator(presser.language if presser else services.config.defaults.language)
     if as_org:
         allowed = is_org_head(services, telegram_id) and need.escalated_at is not None
     else:

@@ -133,12 +133,9 @@ def requested_rollup(
         period = leading_period(words)
         if words and (period is None or len(words) > 1):
             return [OutMessage(t.gettext("Which month? Write it as YYYY-MM: /rollup 2026-11."))]
-        newest = session.scalars(
-            select(func.max(Cycle.period)).where(Cycle.kind == CycleKind.TEAM)
-        ).one()
-        if period is None and newest is None:
+        chosen = period or newest_period(session)
+        if chosen is None:
             return [OutMessage(t.gettext("There has been no month end yet."))]
-        chosen = period or Period.parse(newest)
         return rollup_messages(services, session, chosen, t, services.clock.now())
 
 
@@ -147,8 +144,25 @@ def rollup_messages(
 ) -> list[Outgoing]:
     """The roll-up in `t`'s language: the lines (the first message with the button to the
     organisation's dashboard when there is a Mini App), then each department's report file."""
-    lines: list[DepartmentLine] = []
     reports: list[Outgoing] = []
+    rollup = rollup_of(services, session, period, t, now, reports)
+    text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", rollup)
+    first, *more = pack_text(text)
+    dashboard = dashboard_row(services.config.web, t, str(period))
+    return [OutMessage(first, dashboard), *(OutMessage(part) for part in more), *reports]
+
+
+def rollup_of(
+    services: Services,
+    session: Session,
+    period: Period,
+    t: Translator,
+    now: datetime,
+    reports: list[Outgoing] | None = None,
+) -> Rollup:
+    """The roll-up of `period` in `t`'s language; each department's report file is added to
+    `reports` when given (the chat sends them, the dashboard links none)."""
+    lines: list[DepartmentLine] = []
     for department in session.scalars(select(Department).order_by(Department.key)):
         cycle = cycle_for(session, department.id, str(period))
         if cycle is None:
@@ -157,19 +171,24 @@ def rollup_messages(
         digest = build_digest(session, cycle, now, organisation=True)
         upward, files = in_rollup(services, session, cycle, t, now)
         lines.append(_line(digest, t, upward))
-        report = render_report_html(digest, t).encode("utf-8")
-        reports += [OutDocument(digest_filename(digest), report, digest.department), *files]
+        if reports is not None:
+            report = render_report_html(digest, t).encode("utf-8")
+            reports += [OutDocument(digest_filename(digest), report, digest.department), *files]
     waiting = waiting_upstairs(session, now)
-    rollup = Rollup(
+    return Rollup(
         month_text(period, t.locale),
         tuple(lines),
         tuple(waiting[:PASSED_UP_SHOWN]),
         len(waiting),
     )
-    text = Macros(t.language, ROLLUP_TEMPLATE).render("rollup", rollup)
-    first, *more = pack_text(text)
-    dashboard = dashboard_row(services.config.web, t, str(period))
-    return [OutMessage(first, dashboard), *(OutMessage(part) for part in more), *reports]
+
+
+def newest_period(session: Session) -> Period | None:
+    """The month of the newest month end of any department (None before the first)."""
+    newest = session.scalars(
+        select(func.max(Cycle.period)).where(Cycle.kind == CycleKind.TEAM)
+    ).one()
+    return None if newest is None else Period.parse(newest)
 
 
 def pack_text(text: str) -> list[str]:

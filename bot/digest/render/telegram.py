@@ -176,9 +176,7 @@ class TelegramBlocks(Macros):
         self, heading: str, cards: list[tuple[NeedView, str]], escalate: bool
     ) -> TelegramMessage:
         ids = tuple(need.id for need, _card in cards if need.open)
-        up = tuple(
-            need.id for need, _card in cards if escalate and need.open and not need.escalated
-        )
+        up = tuple(need.id for need, _card in cards if escalate and need.may_pass_up)
         return TelegramMessage(self._needs_text(heading, cards), ids, up)
 
     def _titled(self, macro: str, title: str, children: Iterable[Block], sep: str) -> Block:

@@ -143,6 +143,7 @@ class NeedView:
     department: str = ""
     escalated: str = ""
     """Where it stands with the organisation ("" when it was not passed up)."""
+    may_pass_up: bool = False
 
 
 class AnswerView(NamedTuple):
@@ -559,6 +560,7 @@ def need_view(need: NeedItem, zone: ZoneInfo, t: Translator, brief: bool) -> Nee
         carried=need.carried,
         department=need.department,
         escalated=_escalated(need, t),
+        may_pass_up=need.may_pass_up,
     )
 
 

@@ -1,0 +1,322 @@
+// The manager's dashboard: asks the API with Telegram's signed init data, shows the answer
+// as text only (never as markup), sorts the KPI tables, opens a member's report in place and
+// posts the need actions. Plain modern JavaScript, no library.
+"use strict";
+
+const body = document.body;
+const API = body.dataset.api;
+const INIT_DATA_HEADER = "X-Telegram-Init-Data";
+
+/** The init data Telegram signed for this page: from its script, else the URL fragment. */
+function initData() {
+  const app = window.Telegram && window.Telegram.WebApp;
+  if (app && app.initData) return app.initData;
+  return new URLSearchParams(window.location.hash.slice(1)).get("tgWebAppData") || "";
+}
+
+/** Telegram's theme colours as CSS variables (prefers-color-scheme decides without them). */
+function applyTheme() {
+  const app = window.Telegram && window.Telegram.WebApp;
+  let theme = app && app.themeParams;
+  if (!theme || !Object.keys(theme).length) {
+    const passed = new URLSearchParams(window.location.hash.slice(1)).get("tgWebAppThemeParams");
+    try {
+      theme = passed ? JSON.parse(passed) : {};
+    } catch {
+      theme = {};
+    }
+  }
+  for (const [name, colour] of Object.entries(theme)) {
+    if (/^#[0-9a-fA-F]{3,8}$/.test(String(colour))) {
+      document.documentElement.style.setProperty(`--tg-${name.replaceAll("_", "-")}`, colour);
+      document.documentElement.classList.add("telegram-theme");
+    }
+  }
+  if (app && app.ready) app.ready();
+}
+
+const strings = {};
+for (const span of document.getElementById("strings").content.querySelectorAll("span")) {
+  strings[span.dataset.key] = span.textContent;
+}
+
+function element(tag, text, className) {
+  const made = document.createElement(tag);
+  if (text !== undefined && text !== null) made.textContent = text;
+  if (className) made.className = className;
+  return made;
+}
+
+function fill(id, lines) {
+  const list = document.getElementById(id);
+  list.replaceChildren(...lines.map((line) => element("li", line)));
+}
+
+function notice(text) {
+  const shown = document.getElementById("notice");
+  shown.textContent = text;
+  shown.hidden = !text;
+}
+
+async function request(path, options = {}) {
+  const headers = { ...(options.headers || {}), [INIT_DATA_HEADER]: initData() };
+  const response = await fetch(`${API}${path}`, { ...options, headers });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error || strings.failed);
+  return answer;
+}
+
+function query(extra = {}) {
+  const words = { department: body.dataset.department, period: body.dataset.period, ...extra };
+  const kept = Object.entries(words).filter(([, value]) => value);
+  return kept.length ? `?${new URLSearchParams(kept)}` : "";
+}
+
+// -- tables -------------------------------------------------------------------------------
+function sortKey(cell, numeric) {
+  if (!numeric) return cell.value;
+  return cell.value === "" ? null : Number(cell.value);
+}
+
+/** Sort `rows` by `column`; a total stays first, empty numbers last. */
+function sortRows(rows, column, ascending) {
+  const numeric = column > 0;
+  const collator = new Intl.Collator(document.documentElement.lang);
+  const members = rows.filter((row) => !row.total);
+  members.sort((a, b) => {
+    const x = sortKey(a.cells[column], numeric);
+    const y = sortKey(b.cells[column], numeric);
+    if (x === null || y === null) return (x === null) - (y === null);
+    const order = numeric ? x - y : collator.compare(x, y);
+    return ascending ? order : -order;
+  });
+  return [...rows.filter((row) => row.total), ...members];
+}
+
+function drawRows(tbody, rows, onOpen) {
+  tbody.replaceChildren(
+    ...rows.map((row) => {
+      const line = element("tr", null, row.total ? "total" : "");
+      row.cells.forEach((cell, index) => {
+        const td = element(index === 0 ? "th" : "td", null, index === 0 ? "" : "num");
+        if (index === 0) td.scope = "row";
+        if (index === 0 && row.member_id && onOpen) {
+          const open = element("button", cell.text, "link");
+          open.type = "button";
+          open.addEventListener("click", () => onOpen(row.member_id));
+          td.append(open);
+        } else {
+          td.textContent = cell.text;
+        }
+        line.append(td);
+      });
+      return line;
+    }),
+  );
+}
+
+/** A table from the API; sortable by each column's header button, with aria-sort. */
+function table(data, onOpen, sortable = true) {
+  const figure = document.getElementById("table-template").content.firstElementChild.cloneNode(true);
+  figure.querySelector("figcaption").textContent = data.title;
+  figure.querySelector(".note").textContent = data.note || "";
+  const head = figure.querySelector("thead tr");
+  const tbody = figure.querySelector("tbody");
+  data.columns.forEach((heading, column) => {
+    const th = element("th", null, column ? "num" : "");
+    th.scope = "col";
+    if (sortable) {
+      const button = element("button", heading, "sort");
+      button.type = "button";
+      button.addEventListener("click", () => {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        for (const other of head.children) other.removeAttribute("aria-sort");
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        drawRows(tbody, sortRows(data.rows, column, ascending), onOpen);
+      });
+      th.append(button);
+    } else {
+      th.textContent = heading;
+    }
+    head.append(th);
+  });
+  drawRows(tbody, data.rows, onOpen);
+  return figure;
+}
+
+// -- needs --------------------------------------------------------------------------------
+function needCard(card) {
+  const need = card.need;
+  const article = document.getElementById("need-template").content.firstElementChild.cloneNode(true);
+  article.id = `need-${need.id}`;
+  article.querySelector(".need-id").textContent = `#${need.id}`;
+  article.querySelector(".need-member").textContent = need.member;
+  article.querySelector(".need-status").textContent = need.label;
+  article.querySelector(".need-text").textContent = need.text;
+  article.querySelector(".need-reply").textContent = need.reply;
+  article.querySelector(".need-meta").textContent = [need.raised, need.age, need.escalated]
+    .filter(Boolean)
+    .join(" · ");
+  const actions = article.querySelector(".actions");
+  for (const [action, label] of card.actions) {
+    const button = element("button", label);
+    button.type = "button";
+    button.dataset.action = action;
+    button.addEventListener("click", () =>
+      action === "reply" ? replyForm(article, need.id) : act(need.id, action),
+    );
+    actions.append(button);
+  }
+  return article;
+}
+
+function replyForm(article, needId) {
+  if (article.querySelector("form")) return;
+  const form = element("form", null, "reply");
+  const label = element("label", strings.reply);
+  const text = element("textarea");
+  text.required = true;
+  text.maxLength = 2000;
+  label.append(text);
+  const send = element("button", strings.send);
+  send.type = "submit";
+  form.append(label, send);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(needId, "reply", text.value);
+  });
+  article.append(form);
+  text.focus();
+}
+
+async function act(needId, action, text = "") {
+  try {
+    const done = await request("/dashboard/need", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ need: needId, action, text }),
+    });
+    document.getElementById(`need-${needId}`).replaceWith(needCard(done.need));
+    notice(done.text);
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+// -- a member -----------------------------------------------------------------------------
+async function openMember(memberId) {
+  const panel = document.getElementById("member");
+  notice(strings.loading);
+  try {
+    const member = await request(`/dashboard/member${query({ member: memberId })}`);
+    document.getElementById("member-name").textContent = member.name;
+    document.getElementById("member-status").textContent = [member.status, member.submitted]
+      .filter(Boolean)
+      .join(" · ");
+    document.getElementById("member-sections").replaceChildren(
+      ...member.sections.map((section) => {
+        const part = element("div", null, "section");
+        part.append(element("h3", section.title));
+        for (const answer of section.members.flatMap((who) => who.answers)) {
+          const line = element("p", null, answer.inline ? "answer inline" : "answer");
+          if (answer.label) line.append(element("span", answer.label, "label"));
+          line.append(element("span", answer.text, "text"));
+          part.append(line);
+        }
+        return part;
+      }),
+    );
+    document.getElementById("member-no-thread").hidden = member.thread.length > 0;
+    fill("member-thread", member.thread.map((c) => `${c.author} (${c.written}): ${c.text}`));
+    document
+      .getElementById("member-months")
+      .replaceChildren(...member.months.map((data) => table(data, null, false)));
+    panel.hidden = false;
+    panel.focus();
+    panel.scrollIntoView({ block: "start" });
+    notice("");
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+document.getElementById("member-close").addEventListener("click", () => {
+  document.getElementById("member").hidden = true;
+});
+
+// -- the page -----------------------------------------------------------------------------
+function trend(data) {
+  const figure = document.getElementById("trend-template").content.firstElementChild.cloneNode(true);
+  figure.querySelector("figcaption").textContent = data.title;
+  figure.querySelector("ol").replaceChildren(
+    ...data.points.map((point) => {
+      const item = element("li");
+      const meter = element("meter");
+      meter.min = 0;
+      meter.max = 1;
+      meter.value = point.value === "" ? 0 : Math.min(Number(point.value), 1);
+      item.append(element("span", point.label, "month"), meter, element("span", point.text, "num"));
+      return item;
+    }),
+  );
+  return figure;
+}
+
+function departments(list, current) {
+  const nav = document.getElementById("departments");
+  nav.replaceChildren(
+    ...list.map(([key, name]) => {
+      const link = element("a", name);
+      link.href = `?department=${encodeURIComponent(key)}${window.location.hash}`;
+      if (key === current) link.setAttribute("aria-current", "page");
+      return link;
+    }),
+  );
+}
+
+function show(page) {
+  document.getElementById("title").textContent = page.title;
+  document.title = page.title;
+  departments(page.departments, page.key);
+  const organisation = page.kind === "organisation";
+  for (const id of ["needs-section", "kpi-section", "members-section", "trends-section"]) {
+    document.getElementById(id).hidden = organisation;
+  }
+  document.getElementById("rollup-section").hidden = !organisation;
+  if (organisation) {
+    fill("rollup", page.lines);
+    fill("counts", []);
+    fill("exceptions", []);
+    return;
+  }
+  body.dataset.department = page.key;
+  fill("counts", page.counts);
+  fill("exceptions", page.exceptions);
+  document.getElementById("needs").replaceChildren(...page.needs.map(needCard));
+  document.getElementById("no-needs").hidden = page.needs.length > 0;
+  document.getElementById("tables").replaceChildren(...page.tables.map((t) => table(t, openMember)));
+  document.getElementById("members").replaceChildren(
+    ...page.members.map((member) => {
+      const item = element("li", null, `status-${member.status}`);
+      const open = element("button", member.name, "link");
+      open.type = "button";
+      open.addEventListener("click", () => openMember(member.member_id));
+      item.append(open, element("span", ` ${member.label}`, "muted"));
+      return item;
+    }),
+  );
+  document.getElementById("trends").replaceChildren(...page.trends.map(trend));
+}
+
+async function load() {
+  applyTheme();
+  try {
+    show(await request(`/dashboard${query()}`));
+    document.getElementById("page").hidden = false;
+    notice("");
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+load();
