@@ -54,7 +54,6 @@ class MemberReport:
     answers: tuple[MemberAnswer, ...]
     unreachable: bool = False  # the bot cannot write to them (blocked it, left Telegram)
     reviewed: bool = False  # a manager marked the report reviewed
-    member_id: int = 0  # who, where names repeat (0: a report not tied to one member)
 
     @property
     def has_answers(self) -> bool:
@@ -210,7 +209,6 @@ class KpiRow:
 
     member: str
     figures: KpiFigures
-    member_id: int = 0
 
 
 @dataclass(frozen=True)

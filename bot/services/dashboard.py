@@ -237,6 +237,7 @@ def dashboard(
         if cycle is None:
             return _not_found(t)
         digest = department_digest(services, session, cycle, now)
+        ids = _member_ids(session, cycle)
         view = DigestView(digest, t, brief=False)
         summary = view.summary()
         common = Macros(t.language, COMMON_TEMPLATE)
@@ -251,8 +252,8 @@ def dashboard(
                 *(_plain(common.render("status_group", group)) for group in summary.groups),
             ),
             exceptions=_lines(common.render("exceptions", summary)),
-            members=_members(digest, t),
-            tables=tuple(_kpi_tables(digest, view)),
+            members=_members(digest, ids, t),
+            tables=tuple(_kpi_tables(digest, ids, view)),
             needs=tuple(_card(v, t, escalate=escalate) for v in view.needs()),
             trends=tuple(_trends(digest, t)),
             departments=listed,
@@ -287,7 +288,8 @@ def member_page(
         if cycle is None or submission is None:
             return _not_found(t)
         digest = department_digest(services, session, cycle, now)
-        report = next(m for m in digest.members if m.member_id == member_id)
+        ids = _member_ids(session, cycle)
+        report = digest.members[ids.index(member_id)]
         alone = replace(digest, members=(report,))
         sections = [s for s in DigestView(alone, t, brief=False).sections() if s.members]
         zone = digest.timezone
@@ -373,10 +375,24 @@ def _not_found(t: Translator) -> Refused:
     return Refused(Refusal.NOT_FOUND, t.gettext("There is no month end to report on yet."))
 
 
-def _members(digest: Digest, t: Translator) -> tuple[MemberLine, ...]:
+def _member_ids(session: Session, cycle: Cycle) -> list[int]:
+    """The member ids of the cycle's reports in the digest's order (its members and each KPI's
+    rows follow the submissions by member id), so that a name opens the right report where
+    names repeat."""
+    return list(
+        session.scalars(
+            select(Submission.member_id)
+            .where(Submission.cycle_id == cycle.id)
+            .order_by(Submission.member_id)
+        )
+    )
+
+
+def _members(digest: Digest, ids: list[int], t: Translator) -> tuple[MemberLine, ...]:
     labels = status_labels(t.language)
     return tuple(
-        MemberLine(m.member_id, m.name, m.status, labels[m.status]) for m in digest.members
+        MemberLine(member_id, m.name, m.status, labels[m.status])
+        for member_id, m in zip(ids, digest.members, strict=True)
     )
 
 
@@ -385,16 +401,14 @@ def _raw(value: Decimal | None) -> str:
     return "" if value is None else format(value.normalize(), "f")
 
 
-def _kpi_tables(digest: Digest, view: DigestView) -> list[Table]:
-    """The digest's KPI tables with each cell's raw number beside its text, for sorting."""
+def _kpi_tables(digest: Digest, ids: list[int], view: DigestView) -> list[Table]:
+    """The digest's KPI tables with each cell's raw number beside its text, for sorting, and
+    each member's id (every member has a row in every KPI's table)."""
     yoy = any(row.figures.last_year is not None for row in digest.kpi_rows)
     tables = []
     for shown, kpi in zip(view.kpi_tables(), digest.questionnaire.kpis, strict=True):
-        figures: list[tuple[int, KpiFigures]] = [
-            (row.member_id, row.figures)
-            for row in digest.kpi_rows
-            if row.figures.kpi.key == kpi.key
-        ]
+        rows_of = [row.figures for row in digest.kpi_rows if row.figures.kpi.key == kpi.key]
+        figures: list[tuple[int, KpiFigures]] = list(zip(ids, rows_of, strict=True))
         total = next((f for f in digest.kpi_totals if f.kpi.key == kpi.key), None)
         if total is not None:
             figures.insert(0, (0, total))

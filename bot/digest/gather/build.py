@@ -78,7 +78,7 @@ def build_digest(
     )
     measured = yardsticks(session, cycle.department_id, period, kpis)
     rows = [
-        KpiRow(s.name, figures, s.member_id)
+        KpiRow(s.name, figures)
         for s in submissions
         for figures in measured.figures(s.member_id, this)
     ]
@@ -201,7 +201,6 @@ def _report(
         answers,
         unreachable=submission.unreachable,
         reviewed=submission.reviewed,
-        member_id=submission.member_id,
     )
 
 
