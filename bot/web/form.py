@@ -18,7 +18,7 @@ from bot.services.init_data import SignedUser
 from bot.services.web_links import mount_path
 from bot.web.auth import signed
 from bot.web.context import SERVICES
-from bot.wording.i18n import normalize_language
+from bot.web.language import page_language
 
 routes = web.RouteTableDef()
 
@@ -37,11 +37,7 @@ T = TypeVar("T")
 async def page(request: web.Request) -> web.Response:
     """The page, in the language the address asks for (``lang``), else the browser's."""
     services = request.app[SERVICES]
-    fallback = normalize_language(
-        request.headers.get("Accept-Language", "").split(",")[0].strip(),
-        services.config.defaults.language,
-    )
-    language = normalize_language(request.query.get("lang"), fallback)
+    language = page_language(request)
     html = (
         environment(language)
         .get_template("web/form.html.j2")

@@ -17,12 +17,12 @@ from aiohttp import web
 
 from bot.services.context import Services
 from bot.services.web_links import mount_path
-from bot.web import form
+from bot.web import dashboard, form
 from bot.web.context import SERVICES, TOKEN
 
 log = logging.getLogger(__name__)
 
-ROUTE_TABLES: Final = (form.routes,)
+ROUTE_TABLES: Final = (form.routes, dashboard.routes)
 """Every page's routes, relative to the mount path."""
 STATIC_DIR: Final = Path(str(files("bot.web") / "static"))
 """The pages' scripts and styles, shipped in the package and served below ``/static``."""

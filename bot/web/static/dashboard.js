@@ -5,7 +5,6 @@
 
 const body = document.body;
 const API = body.dataset.api;
-const INIT_DATA_HEADER = "X-Telegram-Init-Data";
 
 /** The init data Telegram signed for this page: from its script, else the URL fragment. */
 function initData() {
@@ -59,9 +58,10 @@ function notice(text) {
 }
 
 async function request(path, options = {}) {
-  const headers = { ...(options.headers || {}), [INIT_DATA_HEADER]: initData() };
+  const headers = { ...(options.headers || {}), Authorization: `tma ${initData()}` };
   const response = await fetch(`${API}${path}`, { ...options, headers });
   const answer = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new Error(strings.failed);
   if (!response.ok) throw new Error(answer.error || strings.failed);
   return answer;
 }
