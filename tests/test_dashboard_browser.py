@@ -1,0 +1,90 @@
+"""The manager's dashboard in headless Chromium (Playwright, the system's Chromium) against the
+pages' server on a month end set up through the services: the manager opens it with the init
+data Telegram signs in the address's fragment, sorts a KPI table, opens one member's report in
+place (hostile text shows as text) and acts on a need, which the member is told of. Screenshots
+at phone width, light and dark, English and Chinese, are kept in the test's folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from bot.emulator.web_app import init_data
+from storage.db import Database
+from storage.models import Need, NeedStatus
+from tests.chromium import needs_chromium
+from tests.factories import MANAGER_ID, TOKEN, clock_of
+from tests.month_end import WANG, message, queued
+from tests.test_dashboard import HOSTILE, _november
+from tests.test_form_browser import phone
+from tests.test_web_form import pages
+
+pytestmark = needs_chromium("the dashboard was not opened in a browser")
+
+
+async def test_a_manager_sorts_opens_a_member_and_acts_on_a_need(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    services = _november(db, database_url)
+    now = int(clock_of(services).now().timestamp())
+    signed = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
+    async with pages(services) as client:
+        for language, dark in (("en", False), ("zh_Hans", True)):
+            async with phone(dark=dark) as page:
+                address = client.make_url(f"/dashboard?department=sales&lang={language}")
+                await page.goto(f"{address}#tgWebAppData={quote(signed)}")
+                await expect(page.locator("#page")).to_be_visible()
+                await page.screenshot(path=tmp_path / f"dashboard-{language}.png", full_page=True)
+        async with phone() as page:
+            address = client.make_url("/dashboard?department=sales")
+            await page.goto(f"{address}#tgWebAppData={quote(signed)}")
+            await expect(page.locator("#title")).to_have_text(
+                "Month-end digest · Sales · November 2026"
+            )
+            revenue = page.locator("#tables figure").first
+            names = revenue.locator("tbody th")
+            await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
+            done = revenue.get_by_role("button", name="Done %")
+            await done.focus()
+            await page.keyboard.press("Enter")  # ascending; no figure last, the total first
+            await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
+            await expect(revenue.locator("thead th").nth(3)).to_have_attribute(
+                "aria-sort", "ascending"
+            )
+            await done.click()
+            await expect(names).to_have_text(["Total", "Anna Schmidt", "王芳", "李伟"])
+            await expect(revenue.locator("thead th").nth(3)).to_have_attribute(
+                "aria-sort", "descending"
+            )
+
+            await revenue.get_by_role("button", name="Anna Schmidt").click()
+            member = page.locator("#member")
+            await expect(member.locator("#member-name")).to_have_text("Anna Schmidt")
+            await expect(member.get_by_text(HOSTILE)).to_be_visible()
+            await expect(member.locator("#member-months figcaption")).to_have_text(
+                ["Revenue (yuan)", "New customers (customers)", "Month ends"]
+            )
+
+            need = page.locator(".need")
+            await need.get_by_role("button", name="Done").click()
+            await expect(page.locator("#notice")).to_have_text(
+                f"#{_need_id(db)} is now “Done”; 王芳 is told."
+            )
+            await expect(need.locator(".need-status")).to_have_text("Done")
+            await expect(need.get_by_role("button")).to_have_count(0)
+            await page.screenshot(path=tmp_path / "dashboard-acted.png", full_page=True)
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360
+    with db.unit_of_work() as session:
+        assert session.scalars(select(Need.status)).one() is NeedStatus.DONE
+    assert [message(row).text for row in queued(db, "need", WANG)] == [
+        "你的需求“A demo server”当前状态：已完成。"
+    ]
+
+
+def _need_id(db: Database) -> int:
+    with db.unit_of_work() as session:
+        return session.scalars(select(Need.id)).one()
