@@ -176,9 +176,22 @@ def read_reply_markup(params: Params, *, private: bool, inline_only: bool = Fals
         return {"inline_keyboard": markup["inline_keyboard"]}
     if inline_only:
         raise bad_request("inline keyboard expected")
-    if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
+    if "keyboard" in markup:
+        _check_keyboard(markup["keyboard"], private=private)
+        return markup
+    if any(key in markup for key in ("remove_keyboard", "force_reply")):
         return markup
     raise bad_request(error)
+
+
+def _check_keyboard(rows: Any, *, private: bool) -> None:
+    """A reply keyboard: its buttons that open a Mini App follow the inline buttons' rules."""
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('field "keyboard" must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            if isinstance(button, dict) and "web_app" in button:
+                _check_web_app_button(button["web_app"], "keyboard button", private=private)
 
 
 def _check_inline_keyboard(rows: Any, *, private: bool) -> None:
@@ -203,9 +216,14 @@ def _check_button(button: Any, *, private: bool) -> None:
     if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
         raise bad_request("BUTTON_URL_INVALID")
     if "web_app" in button:
-        check_web_app(button["web_app"], "inline keyboard button")
-        if not private:  # "Available only in private chats between a user and the bot."
-            raise bad_request("BUTTON_TYPE_INVALID")
+        _check_web_app_button(button["web_app"], "inline keyboard button", private=private)
+
+
+def _check_web_app_button(web_app: Any, what: str, *, private: bool) -> None:
+    """A button that opens a Mini App: over HTTPS, and "available only in private chats"."""
+    check_web_app(web_app, what)
+    if not private:
+        raise bad_request("BUTTON_TYPE_INVALID")
 
 
 def check_web_app(web_app: Any, what: str) -> str:

@@ -14,9 +14,11 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     MenuButtonCommands,
     MenuButtonDefault,
     MenuButtonWebApp,
+    ReplyKeyboardMarkup,
     WebAppInfo,
 )
 from telegram.error import BadRequest
@@ -57,6 +59,20 @@ async def test_a_web_app_button_is_refused_in_a_group(
     with pytest.raises(BadRequest, match=r"^Button_type_invalid$"):
         await bot.edit_message_reply_markup(-100, group.message_id, reply_markup=opening(FORM))
     assert await bot.edit_message_reply_markup(chat, sent.message_id, reply_markup=opening(FORM))
+
+
+async def test_a_reply_keyboard_web_app_button_follows_the_same_rules(
+    bot: Bot, client: EmulatorClient, chat: int
+) -> None:
+    def keyboard(url: str) -> ReplyKeyboardMarkup:
+        return ReplyKeyboardMarkup([[KeyboardButton("Form", web_app=WebAppInfo(url))]])
+
+    with pytest.raises(BadRequest, match=r"(?i)keyboard button web app url .* only https"):
+        await bot.send_message(chat, "x", reply_markup=keyboard("http://example.com/form"))
+    await client.group_message(-100, {"id": 7, "first_name": "Fang"}, "hi", title="Sales team")
+    with pytest.raises(BadRequest, match=r"^Button_type_invalid$"):
+        await bot.send_message(-100, "x", reply_markup=keyboard(FORM))
+    assert await bot.send_message(chat, "x", reply_markup=keyboard(FORM))
 
 
 async def test_a_web_app_button_has_one_action(bot: Bot, chat: int) -> None:
