@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import answer_throughput, digest_render, fan_out, span_report
+from bench import answer_throughput, digest_render, fan_out, form_save, span_report
 from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
 
@@ -89,3 +89,15 @@ def test_year_report_benchmark_runs_at_a_tiny_size(
     assert [row[:2] for row in rows] == [[backend, "10"], [backend, "20"]]
     assert all(row[5].startswith("x") for row in rows)  # the year beside the month
     assert lines[3].split(":")[1].strip().startswith(f"{backend}, 10 -> 20 members")
+
+
+@pytest.mark.slow
+def test_form_save_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    form_save.main(["--members", "2", "--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["backend", "saves", "median", "ms", "p90", "ms", "worst", "ms"]
+    assert lines[1].split()[:2] == [backend, "24"]  # twelve fields of each of two members
+    assert lines[2].startswith(("ok: ", "FAIL: "))
+    assert f"{backend}: 24 of 24 saves stored" in lines[2]
