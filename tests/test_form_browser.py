@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 from playwright.async_api import Page, Route, ViewportSize, async_playwright, expect
 from sqlalchemy import select
 
+from bot.emulator.web_app import launch_url
 from bot.services import digests
 from storage.models import Answer, Submission, SubmissionState
 from tests.chromium import CHROMIUM, needs_chromium
@@ -48,11 +48,12 @@ async def phone(dark: bool = False) -> AsyncIterator[Page]:
             await browser.close()
 
 
-async def form_address(bot: Running, port: int, user_id: int) -> str:
-    """The form's address as Telegram opens it for the user: init data in the fragment."""
+async def form_address(bot: Running, port: int, user_id: int, theme: str = "light") -> str:
+    """The form's address as a Telegram app in `theme` opens it for the user: init data and
+    theme in the fragment."""
     user = bot.client.user(user_id=user_id, first_name="Someone")
     signed = await user.open_web_app(auth_date=int(bot.clock.now().timestamp()))
-    return f"http://127.0.0.1:{port}/app/form#tgWebAppData={quote(signed)}"
+    return launch_url(f"http://127.0.0.1:{port}/app/form", signed, theme)
 
 
 async def leave(page: Page, key: str, value: str) -> None:
@@ -171,14 +172,14 @@ async def test_the_form_reads_well_on_a_phone_in_chinese_and_dark(
         await fang.next_message()
         bot.clock.set(OPENING)
         await fang.wait_for(containing("2026年11月"))
-        await page.goto(await form_address(bot, port, 101))
+        await page.goto(await form_address(bot, port, 101, theme="dark"))
         # the page comes back in her language, from the language the bot knows for her
         await expect(page.locator("h1")).to_have_text("2026年11月月末总结")
         await expect(page.get_by_role("button", name="提交")).to_be_visible()
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]  # nothing scrolls sideways
-        background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background == "rgb(23, 33, 43)"  # dark
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert await page.evaluate(background) == "rgb(33, 33, 33)"  # Telegram's dark theme
         await page.screenshot(path=tmp_path / "form-zh-dark.png", full_page=True)
 
         # no init data, or another member's report: the page says so and shows nothing
@@ -187,3 +188,4 @@ async def test_the_form_reads_well_on_a_phone_in_chinese_and_dark(
             "Open this page from the bot in Telegram."
         )
         await expect(page.locator("#form")).to_be_hidden()
+        assert await page.evaluate(background) == "rgb(23, 33, 43)"  # the system's dark
