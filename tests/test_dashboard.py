@@ -257,3 +257,22 @@ def test_a_need_action_changes_the_need_and_tells_the_member_as_the_button_does(
     assert isinstance(replied, dashboard.ActionDone)
     assert replied.text == f"Your reply to #{need.id} is sent to 王芳."
     assert _need(db).reply == "Ordered."
+
+
+def test_passing_a_need_up_from_the_dashboard_tells_the_member_and_the_org_head(
+    db: Database, database_url: str
+) -> None:
+    services = _november(db, database_url)
+    need = _need(db)
+    up = dashboard.need_action(services, MANAGER_ID, need.id, NeedAction.ESCALATE)
+    assert isinstance(up, dashboard.ActionDone)
+    assert up.text == f"#{need.id} is passed up to the organisation; 王芳 is told."
+    assert up.need.need.escalated == "Passed up to the organisation by Li Wei."
+    assert NeedAction.ESCALATE not in [a for a, _ in up.need.actions]
+    assert _need(db).escalated_at is not None
+    assert [message(row).text for row in queued(db, "need", WANG)] == [
+        "⬆️ 你的经理已将你的需求“A demo server”上报公司。"
+    ]
+    again = dashboard.need_action(services, MANAGER_ID, need.id, NeedAction.ESCALATE)
+    assert isinstance(again, dashboard.ActionDone)
+    assert again.text == "Already so."

@@ -397,8 +397,9 @@ def _members(digest: Digest, ids: list[int], t: Translator) -> tuple[MemberLine,
 
 
 def _raw(value: Decimal | None) -> str:
-    """A number as the page sorts and draws it: plain digits, "" when there is none."""
-    return "" if value is None else format(value.normalize(), "f")
+    """A number as the page sorts and draws it, to 15 significant digits (a float's, and far
+    cheaper than exact decimals on a big department's thousands of cells); "" when none."""
+    return "" if value is None else format(float(value), ".15g")
 
 
 def _kpi_tables(digest: Digest, ids: list[int], view: DigestView) -> list[Table]:
