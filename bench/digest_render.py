@@ -116,7 +116,8 @@ class Step:
     run: Callable[[Database, Digest | None], Any]
 
 
-def _gather(db: Database, _: Digest | None) -> Digest:
+def gather(db: Database, _: Digest | None = None) -> Digest:
+    """The newest month end's digest, gathered as at the deadline in a fresh session."""
     with db.unit_of_work() as session:
         cycle = session.scalars(select(Cycle).where(Cycle.period == str(NEWEST))).one()
         return build_digest(session, cycle, NOW, progress=PROGRESS)
@@ -133,7 +134,7 @@ def _render(
 
 
 STEPS: Final = (
-    Step("gather", _gather),
+    Step("gather", gather),
     Step("telegram", _render(render_telegram)),
     Step("html", _render(render_report_html)),
     Step("chart", _render(digest_chart)),

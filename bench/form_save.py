@@ -17,78 +17,43 @@ import argparse
 import asyncio
 import statistics
 import time
-import tomllib
 from collections.abc import Sequence
 from typing import Final
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
-from bot.config import Config
-from bot.emulator.web_app import init_data
+from bench.pages import served, services_over, signed
 from bot.questionnaire import Kind
 from bot.services import cycles, directory
 from bot.services.context import Services
 from bot.services.follow_through import submission_questionnaire
-from bot.timing.clock import SystemClock
 from bot.timing.periods import Period
-from bot.web.server import add_pages
 from storage.db import Database
 from storage.models import Answer, Submission
 
 MEMBERS: Final = 20
 GOAL_MS: Final = 50.0
 """A save's median latency, in milliseconds."""
-TOKEN: Final = "123456:BENCH-token-for-the-pages"
 FIRST_ID: Final = 600_001
-CONFIG: Final = """
-[bot]
-api_url = "http://127.0.0.1:9/bot"
-
-[web]
-url = "https://monthend.example/app"
-
-[database]
-url = "{database_url}"
-
-[defaults]
-language = "en"
-timezone = "Asia/Shanghai"
-
-[departments.sales]
-name = "Sales"
-"""
 VALUES: Final = {Kind.NUMBER: "56.05万", Kind.TEXT: "完成大客户回访；上线新报价流程。"}
 
 
 def _opened(database_url: str, members: int) -> tuple[Services, Database]:
     """Services over `database_url` with `members` members of sales in an open month end."""
-    config = Config.from_mapping(
-        tomllib.loads(CONFIG.format(database_url=database_url)),
-        env={"MONTHEND_BOT_TOKEN": TOKEN},
-    )
-    db = Database.from_url(database_url)
-    services = Services(db=db, config=config, clock=SystemClock())
+    services = services_over(database_url)
     directory.sync_config(services)
     for telegram_id in range(FIRST_ID, FIRST_ID + members):
         code = directory.create_invite(services, "sales")
         user = directory.TelegramUser(telegram_id, f"Member {telegram_id}", None, None, "en")
         directory.join(services, user, code)
     cycles.open_cycle(services, "sales", Period.of(services.clock.now().date()).next())
-    return services, db
+    return services, services.db
 
 
 async def _saves(services: Services, members: int) -> list[float]:
     """Every member saves every field once; the latency of each save, in seconds."""
-    server = web.Application()
-    add_pages(server, services, TOKEN)
-    runner = web.AppRunner(server, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
     with services.db.unit_of_work() as session:
         submissions = list(session.scalars(select(Submission).order_by(Submission.id)))
         fields = [
@@ -96,22 +61,18 @@ async def _saves(services: Services, members: int) -> list[float]:
             for s in submissions
             for q in submission_questionnaire(s).questions
         ]
-        owners = {s.id: s.member.telegram_id for s in submissions}
+        owners = {s.id: s.member.telegram_id for s in submissions if s.member.telegram_id}
     latencies = []
-    try:
-        async with aiohttp.ClientSession() as http:
-            for submission, key, value in fields:
-                user = {"id": owners[submission], "first_name": "Member"}
-                headers = {"Authorization": f"tma {init_data(TOKEN, user)}"}
-                address = f"http://127.0.0.1:{port}/app/api/form/{submission}/answers/{key}"
-                started = time.perf_counter()
-                async with http.put(address, json={"value": value}, headers=headers) as answer:
-                    await answer.read()
-                    if answer.status != 200:
-                        raise RuntimeError(f"save refused: {answer.status}")
-                latencies.append(time.perf_counter() - started)
-    finally:
-        await runner.cleanup()
+    async with served(services) as base, aiohttp.ClientSession() as http:
+        for submission, key, value in fields:
+            headers = {"Authorization": f"tma {signed(owners[submission])}"}
+            address = f"{base}/api/form/{submission}/answers/{key}"
+            started = time.perf_counter()
+            async with http.put(address, json={"value": value}, headers=headers) as answer:
+                await answer.read()
+                if answer.status != 200:
+                    raise RuntimeError(f"save refused: {answer.status}")
+            latencies.append(time.perf_counter() - started)
     assert len(owners) == members
     return latencies
 
