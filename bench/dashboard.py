@@ -13,9 +13,10 @@ the newest month end with init data signed for them, as Telegram signs it. Measu
   JSON answer read;
 - page: in headless Chromium at 360 px width (a new browser context each time, so nothing is
   cached), from navigation to the KPI tables rendered by the page's script;
-- reference: the digest of the same month end gathered (``build_digest``, as the deadline
-  digest is), so that a slow machine shows as such: the ratios server/gather and page/gather
-  say what the dashboard costs beyond reading the month.
+- references, side by side, so that a slow machine shows as such: the digest of the same
+  month end gathered (``build_digest``, as the deadline digest is; server/gather is what the
+  dashboard costs beyond reading the month), and the page's shell loaded in the same browser
+  without init data (its style and script, no data; page/shell is what the data costs).
 
 The run fails (exit status 1) when the median server time or page load reaches GOAL_SECONDS.
 """
@@ -72,7 +73,8 @@ class Result:
     backend: str
     members: int
     server: Timed
-    page: Timed | None
+    page: tuple[Timed, Timed] | None
+    """The page to its KPI tables, and its shell alone; None without Chromium."""
     gather: Timed
     answer_kib: float
 
@@ -109,37 +111,41 @@ async def _server(base: str, repeat: int) -> tuple[Timed, int]:
         return await _timed(repeat, ask), size
 
 
-async def _page(base: str, repeat: int, chromium: str) -> Timed:
-    """The page opened as Telegram opens it, until its KPI tables are there."""
+async def _page(base: str, repeat: int, chromium: str) -> tuple[Timed, Timed]:
+    """The page opened as Telegram opens it, until its KPI tables are there; and, for
+    reference, the page's shell alone (no init data: its style and script loaded, no data)."""
 
     async def unreachable(route: Route) -> None:
         await route.abort()
 
-    async def opened(page: Page, address: str) -> None:
+    async def opened(page: Page, address: str, rendered: bool) -> None:
         await page.goto(address)
-        await page.wait_for_selector(RENDERED, timeout=60_000)
+        if rendered:
+            await page.wait_for_selector(RENDERED, timeout=60_000)
 
-    async def load(browser: Browser) -> float:
+    async def load(browser: Browser, rendered: bool) -> float:
         context = await browser.new_context(viewport=PHONE)
         try:
             page = await context.new_page()
             await page.route("https://telegram.org/**", unreachable)
-            address = f"{base}/dashboard?{QUERY}#tgWebAppData={quote(signed(MANAGER))}"
-            return await _stopwatch(opened(page, address))
+            fragment = f"#tgWebAppData={quote(signed(MANAGER))}" if rendered else ""
+            return await _stopwatch(opened(page, f"{base}/dashboard?{QUERY}{fragment}", rendered))
         finally:
             await context.close()
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium)
         try:
-            return await _timed(repeat, lambda: load(browser))
+            page = await _timed(repeat, lambda: load(browser, True))
+            shell = await _timed(repeat, lambda: load(browser, False))
+            return page, shell
         finally:
             await browser.close()
 
 
 async def _measured(
     services: Services, repeat: int, chromium: str | None
-) -> tuple[Timed, Timed | None, int]:
+) -> tuple[Timed, tuple[Timed, Timed] | None, int]:
     """The server's times, the page's (None without Chromium) and the answer's size."""
     async with served(services) as base:
         server, size = await _server(base, repeat)
@@ -171,15 +177,19 @@ def measure(backend: str, members: int, months: int, repeat: int) -> Result:
 
 def report(results: Sequence[Result]) -> list[str]:
     """The table of results, then the goal verdicts ("ok: …" or "FAIL: …")."""
-    head = ["backend", "members", "server s", "median s", "page s", "median s", "gather s"]
-    head += ["median s", "server/gather", "page/gather", "answer KiB"]
+    head = ["backend", "members", "server s", "median s", "page s", "median s", "shell s"]
+    head += ["gather s", "server/gather", "page/shell", "answer KiB"]
     lines = ["  ".join(f"{h:>13}" for h in head)]
     for r in results:
-        page = (f"{r.page.best:.3f}", f"{r.page.median:.3f}") if r.page else ("-", "-")
-        ratio = f"x{r.page.median / r.gather.median:.1f}" if r.page else "-"
         cells = [r.backend, f"{r.members:,}", f"{r.server.best:.3f}", f"{r.server.median:.3f}"]
-        cells += [*page, f"{r.gather.best:.3f}", f"{r.gather.median:.3f}"]
-        cells += [f"x{r.server.median / r.gather.median:.1f}", ratio, f"{r.answer_kib:.0f}"]
+        if r.page is None:
+            cells += ["-", "-", "-"]
+        else:
+            page, shell = r.page
+            cells += [f"{page.best:.3f}", f"{page.median:.3f}", f"{shell.median:.3f}"]
+        cells += [f"{r.gather.median:.3f}", f"x{r.server.median / r.gather.median:.1f}"]
+        cells += [f"x{r.page[0].median / r.page[1].median:.1f}" if r.page else "-"]
+        cells += [f"{r.answer_kib:.0f}"]
         lines.append("  ".join(f"{c:>13}" for c in cells))
     for r in results:
         what = "the dashboard's JSON from the server (median)"
@@ -188,7 +198,7 @@ def report(results: Sequence[Result]) -> list[str]:
             lines.append(f"FAIL: {r.backend}: the page load was not measured (no Chromium)")
         else:
             what = "the page in Chromium, navigation to KPI tables (median)"
-            lines.append(goal_verdict(r.backend, r.members, r.page.median, GOAL_SECONDS, what))
+            lines.append(goal_verdict(r.backend, r.members, r.page[0].median, GOAL_SECONDS, what))
     return lines
 
 

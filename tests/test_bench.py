@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench import answer_throughput, digest_render, fan_out, form_save, span_report
+from bench import answer_throughput, dashboard, digest_render, fan_out, form_save, span_report
 from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
+from tests.chromium import CHROMIUM
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,3 +102,26 @@ def test_form_save_benchmark_runs_at_a_tiny_size(
     assert lines[1].split()[:2] == [backend, "24"]  # twelve fields of each of two members
     assert lines[2].startswith(("ok: ", "FAIL: "))
     assert f"{backend}: 24 of 24 saves stored" in lines[2]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: no page load to time")
+def test_dashboard_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--sizes", "12", "--months", "14", "--repeat", "1", "--backend", backend]
+    dashboard.main(argv)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        *("backend", "members", "server", "s", "median", "s", "page", "s", "median", "s"),
+        *("shell", "s", "gather", "s", "server/gather", "page/shell", "answer", "KiB"),
+    ]
+    row = lines[1].split()
+    assert row[:2] == [backend, "12"]
+    assert all(float(cell) > 0 for cell in row[2:8])
+    assert all(cell.startswith("x") for cell in row[8:10])
+    assert [line.rsplit(" in ", 1)[0].split(": ", 1)[1] for line in lines[2:]] == [
+        f"{backend}, 12 members: the dashboard's JSON from the server (median)",
+        f"{backend}, 12 members: the page in Chromium, navigation to KPI tables (median)",
+    ]
+    assert all(line.startswith(("ok: ", "FAIL: ")) for line in lines[2:])  # speed unchecked
