@@ -7,15 +7,19 @@ the bot's next write needs (the answer is not stored yet)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import signal
 from asyncio.subprocess import Process
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -23,8 +27,9 @@ from sqlalchemy import select
 from bot.emulator import BotMessage, Emulator, EmulatorClient, SimulatedUser
 from bot.timing.periods import Period
 from storage.db import Database
-from storage.models import Answer, OutboxState, OutgoingMessage, ReviewComment
+from storage.models import Answer, OutboxState, OutgoingMessage, ReviewComment, Submission
 from tests.factories import MANAGER_ID, TOKEN, write_config
+from tests.harness import free_port
 from tests.month_end import OCTOBER, WANG, answer, open_month, team
 from tests.predicates import containing, question, with_document
 from tests.processes import (
@@ -323,3 +328,180 @@ async def test_sigkill_during_a_comments_delivery_gives_the_member_it_once(
     received = [m for m in to_member if "Which two accounts?" in m.text]
     assert len(received) == 1, ([m.text for m in to_member], sent, comments)
     assert states == [OutboxState.UNCONFIRMED]
+
+
+def _with_pages(port: int) -> str:
+    """Config for a process on the real clock that serves the form on `port`."""
+    return ALWAYS_OPEN + f'\n[web]\nurl = "https://monthend.example/app"\nport = {port}\n'
+
+
+def _serving(log: Path) -> int:
+    return log.read_text().count("serving the pages on")
+
+
+async def _pages_served(log: Path, times: int) -> None:
+    """Wait until the `times`-th bot process of `log` serves the pages."""
+    async with asyncio.timeout(WITHIN):
+        while _serving(log) < times:  # noqa: ASYNC110 (a file gives no event)
+            await asyncio.sleep(0.1)
+
+
+def _unread(port: int, client_port: int) -> int | None:
+    """The bytes of a connection from `client_port` that the server on `port` has not read
+    yet; None while the connection is not there."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, unread = fields[1], fields[2], fields[4].split(":")[1]
+        if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == client_port:
+            return int(unread, 16)
+    return None
+
+
+async def _saved_in_flight(
+    port: int, signed: str, submission: int, text: str
+) -> asyncio.StreamReader:
+    """Send the save of `text` as the highlights of `submission` and wait until the server has
+    read the whole request; the reader of its answer."""
+    body = json.dumps({"value": text}).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"PUT /app/api/form/{submission}/answers/highlights HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nAuthorization: tma {signed}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    mine = writer.get_extra_info("sockname")[1]
+    async with asyncio.timeout(WITHIN):
+        while _unread(port, mine) != 0:  # noqa: ASYNC110 (the kernel gives no event)
+            await asyncio.sleep(0.05)
+    return reader
+
+
+def _submission_state(database_url: str) -> tuple[str | None, str]:
+    db = Database.from_url(database_url)
+    with db.unit_of_work() as session:
+        (submission,) = session.scalars(select(Submission))
+        state = (submission.current_question, submission.state.value)
+    db.dispose()
+    return state
+
+
+def _field(form: dict[str, object], key: str) -> tuple[str, bool, bool]:
+    sections = form["sections"]
+    assert isinstance(sections, list)
+    (found,) = [f for s in sections for f in s["fields"] if f["key"] == key]
+    return found["value"], found["answered"], found["skipped"]
+
+
+@dataclass
+class _FormOpened:
+    """A bot process serving the pages (`first`), and a member of `_asked` who opened the
+    form: the config and log for the next process, the form's API, the member's init data
+    and submission."""
+
+    client: EmulatorClient
+    config: Path
+    log: Path
+    port: int
+    first: Process
+    user: SimulatedUser
+    signed: str
+    submission: int
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/app/api/form"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"tma {self.signed}"}
+
+
+@asynccontextmanager
+async def _form_opened(database_url: str, tmp_path: Path) -> AsyncIterator[_FormOpened]:
+    port = free_port()
+    log = tmp_path / "bot.log"
+    async with Emulator(token=TOKEN) as emulator, emulator.client() as client:
+        config = write_config(tmp_path, database_url, emulator.base_url, extra=_with_pages(port))
+        async with bot_process(config, log) as first, httpx.AsyncClient() as http:
+            user = await _asked(config, client)
+            await _pages_served(log, 1)
+            signed = await user.open_web_app()
+            shown = await http.get(
+                f"http://127.0.0.1:{port}/app/api/form",
+                headers={"Authorization": f"tma {signed}"},
+            )
+            submission = int(shown.json()["form"]["submission"])
+            yield _FormOpened(client, config, log, port, first, user, signed, submission)
+
+
+async def test_sigkill_after_form_saves_keeps_every_confirmed_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with _form_opened(database_url, tmp_path) as run, httpx.AsyncClient() as http:
+        answers = f"{run.api}/{run.submission}/answers"
+        saves = {"highlights": "Signed the Suzhou distributor", "revenue": "56.05万"}
+        saves["factors"] = "Strong demand after the trade fair"  # the third left open
+        for key, value in saves.items():
+            saved = await http.put(f"{answers}/{key}", json={"value": value}, headers=run.headers)
+            assert (saved.status_code, saved.json()["hint"]) == (200, None)
+        run.first.send_signal(signal.SIGKILL)
+        assert await run.first.wait() == -signal.SIGKILL
+
+        async with bot_process(run.config, run.log):
+            await _pages_served(run.log, 2)
+            shown = (await http.get(run.api, headers=run.headers)).json()["form"]
+            assert [_field(shown, key) for key in [*saves, "new_customers"]] == [
+                ("Signed the Suzhou distributor", True, False),
+                ("560,500", True, False),
+                ("Strong demand after the trade fair", True, False),
+                ("", False, False),
+            ]
+            # the chat goes on at the first question without an answer, then past the saved
+            await _answer(run.user, "5", 5)
+
+    stored, _ = _stored(database_url)
+    assert {k: (a.text, a.number) for k, a in stored.items()} == {
+        "highlights": ("Signed the Suzhou distributor", None),
+        "revenue": (None, 560500),
+        "new_customers": (None, 5),
+        "factors": ("Strong demand after the trade fair", None),
+    }
+
+
+async def test_sigkill_during_a_form_save_stores_it_whole_or_not_and_it_saves_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with _form_opened(database_url, tmp_path) as run, httpx.AsyncClient() as http:
+        before = _submission_state(database_url)
+        # Killed while the save waits for the database: the page hears nothing back.
+        with _writes_blocked(database_url, run.user.user_id):
+            reply = await _saved_in_flight(run.port, run.signed, run.submission, "Signed in Suzhou")
+            run.first.kill()
+            await run.first.wait()
+        try:
+            answered = await asyncio.wait_for(reply.read(), WITHIN)
+        except ConnectionResetError:
+            answered = b""
+        assert answered == b""
+        assert _stored(database_url)[0] == {}
+        assert _submission_state(database_url) == before  # nothing of the save is stored
+
+        async with bot_process(run.config, run.log):
+            await _pages_served(run.log, 2)
+            again = await http.put(
+                f"{run.api}/{run.submission}/answers/highlights",
+                json={"value": "Signed in Suzhou"},
+                headers=run.headers,
+            )
+            assert again.status_code == 200
+            assert _field(again.json()["form"], "highlights") == ("Signed in Suzhou", True, False)
+
+    db = Database.from_url(database_url)
+    with db.unit_of_work() as session:
+        answers = [(a.question, a.text) for a in session.scalars(select(Answer))]
+    db.dispose()
+    assert answers == [("highlights", "Signed in Suzhou")]
+    assert _submission_state(database_url) == ("revenue", "answering")
