@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import datetime, timedelta
@@ -462,7 +463,8 @@ def demo(team_size: int) -> None:
     """Run a whole simulated month end on the built-in Telegram emulator."""
     from bot.demo.month_end import run_demo
 
-    asyncio.run(run_demo(team_size))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it, as Enter does at its end
+        asyncio.run(run_demo(team_size))
 
 
 def _rules_summary(key: str, department: DepartmentConfig) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 
 from bot.demo.month_end import run_demo
@@ -13,9 +16,37 @@ from bot.demo.month_end import run_demo
 pytestmark = pytest.mark.slow
 
 
+async def fetch_page(address: str, api: str) -> tuple[str, Any]:
+    """What a browser gets at `address`: the page (a browser sends no fragment), and what its
+    script gets from the page's `api` with the init data of the fragment."""
+    parts = urlsplit(address)
+    signed = parse_qs(parts.fragment)["tgWebAppData"][0]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(urlunsplit(parts._replace(fragment=""))) as response:
+            assert response.status == 200
+            page = await response.text()
+        api_address = urlunsplit(parts._replace(path=api, fragment=""))
+        async with session.get(api_address, headers={"Authorization": f"tma {signed}"}) as answer:
+            assert answer.status == 200
+            return page, await answer.json()
+
+
 async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    report = await run_demo(folder=tmp_path)
-    transcript = capsys.readouterr().out
+    shown: list[str] = []
+    addresses: dict[str, str] = {}
+    fetched: dict[str, tuple[str, Any]] = {}
+
+    async def look_at_the_pages() -> None:
+        """While the demo serves the pages: open the addresses it printed, as a browser."""
+        shown.append(capsys.readouterr().out)
+        lines = shown[0].splitlines()
+        for page, prefix in (("form", "王芳's form: "), ("dashboard", "刘建国's dashboard: ")):
+            (address,) = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+            addresses[page] = address
+            fetched[page] = await fetch_page(address, f"/app/api/{page}")
+
+    report = await run_demo(folder=tmp_path, until=look_at_the_pages)
+    transcript = shown[0] + capsys.readouterr().out
     assert report.parent == tmp_path
     html = report.read_text(encoding="utf-8")
     for name in ("王芳", "Anna Schmidt", "李强", "David Chen 陈伟", "张敏", "刘洋"):
@@ -64,3 +95,31 @@ async def test_demo_runs_a_month_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     year_html = year_report.read_text(encoding="utf-8")
     assert f"<h1>华东销售部 · {year}年 报告</h1>" in year_html
     assert f"{year}年1月" in year_html  # the year's month ends, side by side
+    # the Mini App pages, served on loopback with init data signed for 王芳 and for 刘建国
+    form_page, form = fetched["form"]
+    assert "<title>月末总结</title>" in form_page
+    answers = {
+        field["key"]: field["value"]
+        for section in form["form"]["sections"]
+        for field in section["fields"]
+    }
+    numbers = ("revenue", "new_customers", "revenue_floor", "revenue_stretch")
+    assert {key: answers[key] for key in numbers} == {
+        "revenue": "548,000",  # as corrected in the review
+        "new_customers": "12",
+        "revenue_floor": "600,000",
+        "revenue_stretch": "700,000",
+    }
+    assert form["form"]["submitted"] is True
+    dashboard_page, dashboard = fetched["dashboard"]
+    assert "<title>月末仪表盘</title>" in dashboard_page
+    assert dashboard["title"].startswith("月末汇总 · 华东销售部 · ")
+    assert dashboard["counts"][0] == "已提交月报 5/6 份 · 已阅 1/5"
+    form_address = addresses["form"]
+    assert urlsplit(form_address)[:3:2] == ("http", "/app/form")
+    assert urlsplit(form_address).hostname == "127.0.0.1"
+    screenshot = (
+        "A screenshot: chromium --headless --window-size=360,1600 --virtual-time-budget=5000 "
+        f"--screenshot=form.png '{form_address}'"
+    )
+    assert screenshot in transcript.splitlines()

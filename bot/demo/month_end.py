@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import tomllib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from bot import logs
 from bot.chat.app import build_application, polling
 from bot.config import Config
-from bot.demo import reviewing, upward
+from bot.demo import pages, reviewing, upward
 from bot.demo.scene import WAIT, Member, Scene
 from bot.demo.year import seed_department_targets, seed_year
 from bot.emulator import Emulator, EmulatorClient
@@ -131,7 +132,7 @@ class Demo(Scene):
         return path
 
 
-def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
+def _config(team: dict[str, Any], api_url: str, database_url: str, port: int) -> Config:
     department = team["department"]
     manager = team["manager"]
     return Config.from_mapping(
@@ -150,13 +151,19 @@ def _config(team: dict[str, Any], api_url: str, database_url: str) -> Config:
                 }
             ],
             "org": {"head_telegram_id": team["head"]["id"]},
+            "web": {"url": pages.URL, "port": port},
         },
         env={"MONTHEND_BOT_TOKEN": TOKEN},
     )
 
 
-async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
-    """Run the demo with the first `members` people of the team; returns the report path."""
+async def run_demo(
+    members: int = 6,
+    folder: Path | None = None,
+    until: Callable[[], Awaitable[None]] = pages.until_enter,
+) -> Path:
+    """Run the demo with the first `members` people of the team, serving the Mini App pages
+    at its end `until` the awaitable is done; returns the report path."""
     logs.configure(TOKEN, level=logging.WARNING)
     team = tomllib.loads(TEAM.read_text(encoding="utf-8"))
     team["members"] = team["members"][:members]
@@ -167,7 +174,7 @@ async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
     async with Emulator(token=TOKEN) as emulator, EmulatorClient(emulator.control_url) as client:
         db = Database.from_url(database_url)
         db.upgrade()
-        config = _config(team, emulator.base_url, database_url)
+        config = _config(team, emulator.base_url, database_url, pages.free_port())
         clock = ManualClock(datetime.now(UTC))
         services = Services(db=db, config=config, clock=clock)
         this_month = Period.of(
@@ -177,14 +184,23 @@ async def run_demo(members: int = 6, folder: Path | None = None) -> Path:
         clock.set(last_month.opens_at - timedelta(hours=2))
         directory.sync_config(services)
         async with polling(build_application(services, TOKEN, outbox_idle=0.05, tick_seconds=0.05)):
-            report = await Demo(services, client, team, folder).run()
-        key = team["department"]["key"]
-        name, content = report_file(services, key, str(this_month.year), "html")
+            demo = Demo(services, client, team, folder)
+            report = await demo.run()
+            key = team["department"]["key"]
+            name, content = report_file(services, key, str(this_month.year), "html")
+            year = folder / name
+            year.write_bytes(content)
+            print(f"\nThe full digest report: {report}")
+            print(
+                f"The year's report (monthend report --department {key} --period "
+                f"{this_month.year}): {year}"
+            )
+            signed_at = int(clock.now().timestamp())
+            opened = await pages.open_both(
+                demo.members[0].user, demo.manager, config.web, signed_at
+            )
+            names = {"form": demo.members[0].name, "dashboard": team["manager"]["name"]}
+            pages.print_addresses(opened, names)
+            await until()
         db.dispose()
-    year = folder / name
-    year.write_bytes(content)
-    print(f"\nThe full digest report: {report}")
-    print(
-        f"The year's report (monthend report --department {key} --period {this_month.year}): {year}"
-    )
     return report

@@ -474,19 +474,28 @@ class SimulatedUser:
         self.last_update_id = int(data["update_id"])
         return str(data["callback_query_id"])
 
-    async def open_page(self, message: BotMessage | int, text: str, *, theme: str = "light") -> str:
+    async def open_page(
+        self,
+        message: BotMessage | int,
+        text: str,
+        *,
+        theme: str = "light",
+        auth_date: int | None = None,
+    ) -> str:
         """Open the Mini App of the web_app button labelled ``text``: the address the Telegram
-        app loads, with init data signed for this person in the fragment (``#tgWebAppData=…``),
-        in the app's light or dark ``theme``."""
+        app loads, with init data signed for this person (now, or at ``auth_date``) in the
+        fragment (``#tgWebAppData=…``), in the app's light or dark ``theme``."""
         message_id = message.message_id if isinstance(message, BotMessage) else message
         body = {"message_id": message_id, "text": text, "theme": theme}
-        return await self._open(body)
+        return await self._open(body, auth_date)
 
-    async def open_menu_button(self, *, theme: str = "light") -> str:
+    async def open_menu_button(self, *, theme: str = "light", auth_date: int | None = None) -> str:
         """Open the Mini App of the bot's menu button, as :meth:`open_page` does."""
-        return await self._open({"menu": True, "theme": theme})
+        return await self._open({"menu": True, "theme": theme}, auth_date)
 
-    async def _open(self, body: dict[str, Any]) -> str:
+    async def _open(self, body: dict[str, Any], auth_date: int | None) -> str:
+        if auth_date is not None:
+            body["auth_date"] = auth_date
         data = await self.client.call("POST", f"users/{self.user_id}/web_app", body=body)
         return str(data["url"])
 
