@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from typing import Final
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+LOCKS: Final = 0x6D6F6E74
+"""The first key of this project's transaction locks: the two-key space is apart from the
+instance ids' one-key space."""
+CONFIG_SYNC: Final = 1
+"""The second key of the lock under which a process writes the config's departments and
+managers: processes starting together would otherwise both add the same department."""
 
 
 def _postgres(bind: Engine | Connection) -> bool:
@@ -68,3 +76,11 @@ def is_dead(session: Session, instance_id: int) -> bool:
         return True
     # Taken only until this transaction ends: a dead process's lock is free to take.
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(instance_id))))
+
+
+def one_process_at_a_time(session: Session, purpose: int) -> None:
+    """Wait until no other process's transaction holds `purpose`, then hold it until this one
+    ends. SQLite takes its write lock when a transaction begins, so there transactions are one
+    at a time already."""
+    if _postgres(session.connection()):
+        session.execute(select(func.pg_advisory_xact_lock(LOCKS, purpose)))

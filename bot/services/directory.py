@@ -21,6 +21,7 @@ from bot.services.context import Services
 from bot.services.members import MemberRef, find
 from bot.services.messages import OutMessage
 from bot.wording.i18n import LANGUAGES, normalize_language, translator
+from storage.instances import CONFIG_SYNC, one_process_at_a_time
 from storage.models import Department, Invite, Member, MemberStatus, Role
 from storage.queries import department_by_key, member_by_telegram_id
 
@@ -79,6 +80,7 @@ def sync_config(services: Services) -> None:
     nothing until invited again); managers who joined with an invite stay."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
+        one_process_at_a_time(session, CONFIG_SYNC)  # a bot and an admin command start together
         for key, department in services.config.departments.items():
             row = department_by_key(session, key)
             if row is None:
