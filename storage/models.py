@@ -509,3 +509,54 @@ class OutgoingMessage(Base):
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)  # a storage.instances id
+
+
+class DigestSummary(Base):
+    """The written summary of a month end's digest, asked of a language model once, at the
+    deadline, and read by every rendering after (a resend never asks again). `failure` says
+    why there is none (a timeout, an error, nothing that passed the checks); the tokens are
+    the model's count for the one call."""
+
+    __tablename__ = "digest_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), unique=True)
+    made_at: Mapped[datetime]
+    model: Mapped[str] = mapped_column(String(200))
+    failure: Mapped[str | None] = mapped_column(Text)
+    prompt_tokens: Mapped[int | None]
+    completion_tokens: Mapped[int | None]
+    dropped: Mapped[int] = mapped_column(Integer, default=0)  # sentences that failed the checks
+
+    sentences: Mapped[list[SummarySentence]] = relationship(
+        order_by="SummarySentence.position", cascade="all, delete-orphan"
+    )
+
+
+class SummarySentence(Base):
+    """One sentence of a digest's summary that passed the checks, with the members it cites.
+    `cited` is how many it cited: once a cited member's data is deleted, fewer citations are
+    left and the sentence is no longer shown."""
+
+    __tablename__ = "summary_sentences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_summaries.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    cited: Mapped[int]
+
+    citations: Mapped[list[SummaryCitation]] = relationship(cascade="all, delete-orphan")
+
+
+class SummaryCitation(Base):
+    """A member a summary sentence draws on."""
+
+    __tablename__ = "summary_citations"
+    __table_args__ = (UniqueConstraint("sentence_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # every row has one: see services.members
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("summary_sentences.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)

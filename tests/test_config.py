@@ -339,8 +339,8 @@ def test_secrets_do_not_leak_into_repr_or_str() -> None:
         (
             {"colour": "blue"},
             "colour: unknown key "
-            "(known: bot, database, defaults, departments, invites, managers, org, sending, web, "
-            "webhook)",
+            "(known: bot, database, defaults, departments, invites, llm, managers, org, sending, "
+            "web, webhook)",
         ),
         (
             {"org": {"admin_telegram_ids": [1003, 0]}},

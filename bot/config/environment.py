@@ -1,5 +1,6 @@
-"""What the environment gives: the secrets (the bot token, the webhook secret), which may come
-from nowhere else, and overrides of the API and database URLs."""
+"""What the environment gives: the secrets (the bot token, the webhook secret, the language
+model's API key), which may come from nowhere else, and overrides of the API and database
+URLs."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ def reject_secrets_in_file(data: Mapping[str, Any]) -> None:
             "webhook.secret: do not put the webhook secret in the config file; "
             f"set the environment variable {ENV_WEBHOOK_SECRET} instead"
         )
+    if "api_key" in as_mapping(data.get("llm")):
+        raise ConfigError(
+            "llm.api_key: do not put the API key in the config file; name the environment "
+            "variable that holds it with llm.api_key_env"
+        )
 
 
 def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -44,4 +50,8 @@ def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]
             merged[section] = {**current, key: value}
     if token := env.get(ENV_TOKEN, "").strip():
         merged["token"] = token
+    llm = data.get("llm")
+    name = as_mapping(llm).get("api_key_env")
+    if isinstance(llm, Mapping) and isinstance(name, str) and (key := env.get(name, "").strip()):
+        merged["llm"] = {**llm, "api_key": key}
     return merged

@@ -1,6 +1,6 @@
 """The sections of the configuration (``[bot]``, ``[sending]``, ``[webhook]``, ``[web]``,
 ``[database]``, ``[invites]``, ``[defaults]`` with its ``calendar``, a department with its
-``schedule`` and ``reminders``, ``[[managers]]``, ``[org]``) and their defaults."""
+``schedule`` and ``reminders``, ``[[managers]]``, ``[org]``, ``[llm]``) and their defaults."""
 
 from __future__ import annotations
 
@@ -324,3 +324,35 @@ class OrgConfig(ConfigModel):
 
     head_telegram_id: int | None = Field(default=None, gt=0, strict=True)
     admin_telegram_ids: tuple[Annotated[int, Field(gt=0, strict=True)], ...] = ()
+
+
+_ENV_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class LlmConfig(ConfigModel):
+    """The digest's written summary, by a model behind any OpenAI-compatible chat-completions
+    endpoint at ``base_url`` (``…/v1``); off while the section is absent. The key, when the
+    endpoint wants one, comes from the environment variable named by ``api_key_env`` and is
+    filled in as ``api_key``; the deadline digest waits ``timeout_seconds`` at most."""
+
+    base_url: HttpUrl
+    model: NonEmptyStr
+    api_key_env: str = ""
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600, strict=True)
+    max_sentences: int = Field(default=5, ge=1, le=20, strict=True)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, name: str) -> str:
+        if name and not _ENV_NAME_RE.fullmatch(name):
+            raise ValueError(f"not the name of an environment variable: {name!r}")
+        return name
+
+    @model_validator(mode="after")
+    def _key_given(self) -> Self:
+        if self.api_key_env and self.api_key is None:
+            raise KeyedError(
+                ("api_key_env",), f"the environment variable {self.api_key_env} is not set"
+            )
+        return self

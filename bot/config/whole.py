@@ -33,6 +33,7 @@ class Config(ConfigModel):
     )
     managers: list[sections.ManagerConfig] = Field(default_factory=list)
     org: sections.OrgConfig = sections.OrgConfig()
+    llm: sections.LlmConfig | None = None
     token: SecretStr | None = None
 
     @model_validator(mode="before")

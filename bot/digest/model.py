@@ -11,6 +11,7 @@ from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.digest.plans import PlanCheck
+from bot.digest.written_summary import CitedSentence
 from bot.digest.year_to_date import YearToDate
 from bot.follow_through import MARK_WEIGHT, PlanItem, PlanMark
 from bot.questionnaire import Kpi, Question, Questionnaire
@@ -54,6 +55,7 @@ class MemberReport:
     answers: tuple[MemberAnswer, ...]
     unreachable: bool = False  # the bot cannot write to them (blocked it, left Telegram)
     reviewed: bool = False  # a manager marked the report reviewed
+    member_id: int | None = None  # who, where names may repeat (None: not read from storage)
 
     @property
     def has_answers(self) -> bool:
@@ -209,6 +211,7 @@ class KpiRow:
 
     member: str
     figures: KpiFigures
+    member_id: int | None = None  # who, where names may repeat (None: not read from storage)
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,9 @@ class Digest:
     adds up over months)."""
     plans: tuple[PlanCheck, ...] = ()
     """Whether next month's plans add up to the department's target, per KPI it has one for."""
+    written_summary: tuple[CitedSentence, ...] = ()
+    """The summary a language model wrote at the deadline, as checked and stored (empty: none
+    asked for, or none passed the checks)."""
 
     def figures_by_member(self) -> list[tuple[str, dict[str, KpiFigures]]]:
         """(member name, KPI key -> figures) per member, in digest order; names may repeat."""

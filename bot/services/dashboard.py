@@ -161,6 +161,8 @@ class DepartmentDashboard:
     trends: tuple[Trend, ...]
     departments: tuple[tuple[str, str], ...]
     """(key, name) of every department the reader may open."""
+    written: tuple[str, ...] = ()
+    """The written summary: each sentence with the names of the members it cites."""
     kind: str = field(default="department", init=False)
 
 
@@ -257,6 +259,7 @@ def dashboard(
             needs=tuple(_card(v, t, escalate=escalate) for v in view.needs()),
             trends=tuple(_trends(digest, t)),
             departments=listed,
+            written=tuple(_plain(common.render("cited", s)) for s in digest.written_summary),
         )
 
 

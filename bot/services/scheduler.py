@@ -27,6 +27,7 @@ from bot.services.digests import queue_deadline_digest
 from bot.services.reminders import remind_due
 from bot.services.review_reminders import remind_reviewers_due
 from bot.services.rollup import queue_due_rollup
+from bot.services.written_summaries import write_due_summaries
 from bot.services.year_end import close_at_deadline
 from bot.timing.schedule import due_periods
 from storage.db import unavailable
@@ -62,6 +63,7 @@ def _department_tick(services: Services, key: str, now: datetime) -> None:
         times = schedule.cycle_times(period)
         if times.opens_at <= now < times.deadline:
             open_cycle(services, key, period)
+    write_due_summaries(services, key, now)  # before the digests, outside their transaction
     with services.db.unit_of_work() as session:
         for cycle in _running_cycles(session, key, now):
             remind_due(services, session, cycle, now)

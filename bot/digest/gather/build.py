@@ -16,6 +16,7 @@ from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import NEEDS_QUESTION, digest_needs
 from bot.digest.gather.plans import plan_checks
 from bot.digest.gather.themes import recurring_themes
+from bot.digest.gather.written_summary import stored_summary
 from bot.digest.gather.year_to_date import TimeProgress, year_to_date
 from bot.digest.model import (
     Digest,
@@ -63,8 +64,9 @@ def build_digest(
 ) -> Digest:
     """The digest of `cycle` as it stands at `now`; for the `organisation` (the org head),
     without the answers that stay in the department, nor anything drawn from them (figures,
-    recurring themes, needs, review threads). With the month's 时间进度 (`progress`, from the
-    department's calendar), the year to date against it."""
+    recurring themes, needs, review threads), nor the written summary, which is the managers'.
+    With the month's 时间进度 (`progress`, from the department's calendar), the year to date
+    against it."""
     whole = Questionnaire.from_json(cycle.questionnaire)
     questionnaire = whole.for_organisation() if organisation else whole
     hidden = {q.key for q in whole.questions} - {q.key for q in questionnaire.questions}
@@ -78,7 +80,7 @@ def build_digest(
     )
     measured = yardsticks(session, cycle.department_id, period, kpis)
     rows = [
-        KpiRow(s.name, figures)
+        KpiRow(s.name, figures, s.member_id)
         for s in submissions
         for figures in measured.figures(s.member_id, this)
     ]
@@ -117,6 +119,7 @@ def build_digest(
             progress,
         ),
         plans=plan_checks(session, cycle.department_id, period, questionnaire, this),
+        written_summary=() if organisation else stored_summary(session, cycle.id),
     )
 
 
@@ -201,6 +204,7 @@ def _report(
         answers,
         unreachable=submission.unreachable,
         reviewed=submission.reviewed,
+        member_id=submission.member_id,
     )
 
 

@@ -26,6 +26,7 @@ def render_report_html(digest: Digest, t: Translator) -> str:
         lang=t.language.replace("_", "-"),
         status_labels=status_labels(t.language),
         status_icons=status_icons(t.language),
+        written=digest.written_summary,
         summary=view.summary(),
         statuses=view.statuses(),
         kpi_tables=view.kpi_tables(),

@@ -62,16 +62,18 @@ def telegram_messages(
 ) -> list[TelegramMessage]:
     """The digest as Telegram messages (parse_mode=HTML), each under Telegram's size limit.
 
-    Numbers and exceptions first: the summary, the KPI tables, the year to date against time
-    (when there are annual targets), plan follow-through and recurring themes; then the needs,
-    a few to a message (those not passed up yet may be, if the manager may `escalate`); then
-    each section with every member's answers. Long answers are cut short; the report file has
-    everything.
+    Numbers and exceptions first: the written summary (when a model wrote one), the summary,
+    the KPI tables, the year to date against time (when there are annual targets), plan
+    follow-through and recurring themes; then the needs, a few to a message (those not passed
+    up yet may be, if the manager may `escalate`); then each section with every member's
+    answers. Long answers are cut short; the report file has everything.
     """
     view = DigestView(digest, t, brief=True)
     telegram = TelegramBlocks(t.language)
     each = len(digest.members) <= DETAIL_MEMBERS
     head = [telegram.summary(view.summary())]
+    if digest.written_summary:
+        head.insert(0, Block(telegram.render("written", digest.written_summary)))
     if tables := view.kpi_tables(each_member=each):
         head.append(telegram.numbers(t.gettext("Numbers"), tables))
     if plans := plan_lines(view):

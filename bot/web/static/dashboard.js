@@ -283,6 +283,9 @@ function show(page) {
     document.getElementById(id).hidden = organisation;
   }
   document.getElementById("rollup-section").hidden = !organisation;
+  const written = organisation ? [] : page.written;
+  fill("written", written);
+  document.getElementById("written-section").hidden = written.length === 0;
   if (organisation) {
     fill("rollup", page.lines);
     fill("counts", []);

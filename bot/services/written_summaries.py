@@ -1,0 +1,170 @@
+"""The digest's written summary: asked of a language model once per month end, just before
+its deadline digest is queued, checked, and stored with the cycle, so that every rendering
+after (the deadline digest, `/digest`, the report file, the dashboard) reads the same one and
+none asks again.
+
+The material is read in one unit of work and the summary stored in another: no transaction
+stays open while the model thinks. The call is bounded by `llm.timeout_seconds`; on a timeout,
+an error or an answer of which nothing passes the checks, the stored summary is empty, the
+digest goes out without it, and one log line says why."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import LlmConfig
+from bot.digest.gather.build import build_digest
+from bot.llm_summary.checks import Checked, NotAsked, check
+from bot.llm_summary.client import CallFailed, Completion, complete
+from bot.llm_summary.material import Material, month_material
+from bot.llm_summary.prompt import chat_messages, request_body
+from bot.services.context import Services
+from bot.wording.i18n import translator
+from storage.models import (
+    Cycle,
+    CycleKind,
+    CycleState,
+    Department,
+    DigestSummary,
+    SummaryCitation,
+    SummarySentence,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """One month end whose summary is to be asked for: its cycle, its name in the log and
+    the material sent."""
+
+    cycle_id: int
+    name: str
+    material: Material
+
+
+def write_due_summaries(services: Services, department: str, now: datetime) -> None:
+    """Write and store the summary of each of the department's month ends whose deadline
+    digest is due and has none yet; nothing while `[llm]` is not configured."""
+    llm = services.config.llm
+    if llm is None:
+        return
+    with services.db.unit_of_work() as session:
+        asked = [
+            _material(services, session, cycle, now) for cycle in _due(session, department, now)
+        ]
+    for month in asked:
+        if any(m.answers or m.kpis for m in month.material.members):  # else nothing to say
+            _write(services, llm, month, now)
+
+
+def _due(session: Session, department: str, now: datetime) -> list[Cycle]:
+    """Team month ends past their deadline, their digest not queued, without a summary."""
+    summarised = select(DigestSummary.cycle_id)
+    return list(
+        session.scalars(
+            select(Cycle)
+            .join(Department)
+            .where(Department.key == department, Cycle.kind == CycleKind.TEAM)
+            .where(Cycle.state == CycleState.OPEN, Cycle.deadline <= now)
+            .where(Cycle.deadline_handled_at.is_(None), Cycle.id.not_in(summarised))
+        )
+    )
+
+
+def _material(services: Services, session: Session, cycle: Cycle, now: datetime) -> _Asked:
+    """What is sent about `cycle`: its digest as the org head would see it (what stays in the
+    department left out), in its managers' language (the first configured manager's, else
+    the department's)."""
+    key = cycle.department.key
+    managers = services.config.managers_of(key)
+    language = managers[0].language if managers else services.department(key).language
+    digest = build_digest(session, cycle, now, organisation=True)
+    return _Asked(cycle.id, f"{key} {cycle.period}", month_material(digest, translator(language)))
+
+
+def _write(services: Services, llm: LlmConfig, month: _Asked, now: datetime) -> None:
+    """Ask, check, log and store one month end's summary."""
+    key = llm.api_key.get_secret_value() if llm.api_key else None
+    body = request_body(
+        llm.model, chat_messages(month.material, llm.max_sentences), llm.max_sentences
+    )
+    started = time.monotonic()
+    completion: Completion | None = None
+    checked = Checked((), ())
+    try:
+        completion = complete(llm.base_url, key, body, llm.timeout_seconds)
+        checked = check(completion.content, month.material, llm.max_sentences)
+        failure = None if checked.kept else "no sentence passed the checks"
+    except (CallFailed, NotAsked) as error:
+        failure = str(error)
+    seconds = time.monotonic() - started
+    tokens = (
+        f"{completion.prompt_tokens} prompt and {completion.completion_tokens} completion tokens"
+        if completion
+        else "no tokens counted"
+    )
+    for why in checked.dropped:
+        log.info("summary of the %s digest: dropped %s", month.name, why)
+    if failure is None:
+        log.info(
+            "summary of the %s digest written: %d sentences kept, %d dropped; %s (%s, %.1f s)",
+            month.name,
+            len(checked.kept),
+            len(checked.dropped),
+            tokens,
+            llm.model,
+            seconds,
+        )
+    else:
+        log.warning(
+            "the %s digest goes out without a summary: %s; %s (%s, %.1f s)",
+            month.name,
+            failure,
+            tokens,
+            llm.model,
+            seconds,
+        )
+    _store(services, llm, month, now, checked, failure, completion)
+
+
+def _store(
+    services: Services,
+    llm: LlmConfig,
+    month: _Asked,
+    now: datetime,
+    checked: Checked,
+    failure: str | None,
+    completion: Completion | None,
+) -> None:
+    """Keep the summary with its cycle, unless another process stored one first."""
+    summary = DigestSummary(
+        cycle_id=month.cycle_id,
+        made_at=now,
+        model=llm.model[:200],
+        failure=failure,
+        prompt_tokens=completion.prompt_tokens if completion else None,
+        completion_tokens=completion.completion_tokens if completion else None,
+        dropped=len(checked.dropped),
+        sentences=[
+            SummarySentence(
+                position=position,
+                text=kept.text,
+                cited=len(kept.member_ids),
+                citations=[SummaryCitation(member_id=m) for m in kept.member_ids],
+            )
+            for position, kept in enumerate(checked.kept)
+        ],
+    )
+    try:
+        with services.db.unit_of_work() as session:
+            session.add(summary)
+    except IntegrityError:
+        log.info("the %s digest's summary was stored by another process", month.name)
