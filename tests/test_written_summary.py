@@ -492,3 +492,49 @@ def test_deleting_a_member_takes_the_sentences_that_cite_them(
     assert again[0].startswith(
         f"{SHORT}\n• Renewed key accounts in Berlin. <i>— {NAMES[ANNA]}</i>\n{NOTE}\n\n"
     ), again[0]
+
+
+def test_a_chinese_reading_manager_gets_it_in_chinese(db: Database, database_url: str) -> None:
+    with fake_model(lambda _body: Reply(500, b"")) as model:
+        chinese = f"""
+[departments.care]
+name = "客服部"
+language = "zh_Hans"
+
+[[managers]]
+telegram_id = {CARE_MANAGER}
+name = "陈静"
+department = "care"
+"""
+        services = make_services(
+            db, database_url, extra=chinese + LLM.format(url=model.base_url, sentences=5)
+        )
+        for telegram_id, name in ((MEI, "林美"), (JONAS, "王强")):
+            code = directory.create_invite(services, "care")
+            directory.join(services, directory.TelegramUser(telegram_id, name), code)
+        tick_at(services, OPENING)
+        answer(services, MEI, {"revenue": "180000", "problems": "合同审批太慢，两单延期。"})
+        answer(services, JONAS, {"revenue": "120000", "problems": "合同审批要两周。"})
+
+        def in_chinese(_body: dict[str, Any]) -> Reply:
+            mei, jonas = model.label("两单"), model.label("两周")
+            return completion(
+                [
+                    {"text": "营收合计30万元。", "members": [mei, jonas]},
+                    {"text": "合同审批慢，拖累了签单。", "members": [mei, jonas]},
+                    {"text": "营收环比增长42%。", "members": [mei]},
+                ]
+            )
+
+        model.answer = in_chinese
+        tick_at(services, DEADLINE)
+    assert "Write in Simplified Chinese (简体中文)" in model.prompt()
+    assert model.data()["kpi_totals"][0] == {"kpi": "营收", "unit": "元", "actual": "300000"}
+    first = texts(held(db, "digest", CARE_MANAGER))[0]
+    assert first.startswith(
+        "<b>✍️ 要点摘要</b>\n"
+        "• 营收合计30万元。 <i>— 林美, 王强</i>\n"
+        "• 合同审批慢，拖累了签单。 <i>— 林美, 王强</i>\n"
+        "<i>由语言模型根据成员的回答撰写；每句都注明出自哪些成员，其中的数字均已与本月数据核对。</i>"
+        "\n\n"
+    ), first
