@@ -18,11 +18,14 @@ from typing import Any
 @dataclass(frozen=True)
 class Reply:
     """What the fake answers: a status and a body, after waiting for `release` (set by the
-    test when it is done) when `hold` is true."""
+    test when it is done) when `hold` is true, or dribbled out when `trickle` is."""
 
     status: int
     body: bytes
     hold: bool = False
+    trickle: bool = False
+    """Send the headers, then the body a byte at a time, each a tenth of a second after the
+    last, until `release`: every single read is quick, the whole answer never comes."""
 
 
 def completion(sentences: list[dict[str, Any]], usage: tuple[int, int] = (812, 96)) -> Reply:
@@ -94,7 +97,13 @@ def fake_model(answer: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeModel]
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if not reply.trickle:
+                    self.wfile.write(reply.body)
+                for byte in reply.body if reply.trickle else b"":
+                    if model.release.wait(0.1):
+                        break
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
             except OSError:  # the caller gave up waiting and went away
                 pass
 

@@ -214,6 +214,10 @@ FAILURES: dict[str, tuple[Callable[[FakeModel], Reply], str]] = {
         lambda model: Reply(200, completion(good_sentences(model)).body, hold=True),
         "no answer within 0.5 s",
     ),
+    "trickle": (  # each read within a per-read timeout, the whole call past the limit
+        lambda model: Reply(200, completion(good_sentences(model)).body, trickle=True),
+        "no answer within 0.5 s",
+    ),
     "500": (
         lambda _model: Reply(500, b'{"error": "overloaded"}'),
         'the endpoint answered HTTP 500: b\'{"error": "overloaded"}\'',
