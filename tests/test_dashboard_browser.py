@@ -12,7 +12,11 @@ from urllib.parse import quote
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from bench.dashboard import MANAGER as BENCH_MANAGER
+from bench.digest_render import NEWEST, fill
+from bench.pages import served, services_over, signed
 from bot.emulator.web_app import init_data
+from bot.services import directory
 from storage.db import Database
 from storage.models import Need, NeedStatus
 from tests.chromium import needs_chromium
@@ -31,58 +35,108 @@ async def test_a_manager_sorts_opens_a_member_and_acts_on_a_need(
     services = _november(db, database_url)
     now = int(clock_of(services).now().timestamp())
     signed = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
-    async with pages(services) as client:
-        for language, dark in (("en", False), ("zh_Hans", True)):
-            async with phone(dark=dark) as page:
-                address = client.make_url(f"/dashboard?department=sales&lang={language}")
-                await page.goto(f"{address}#tgWebAppData={quote(signed)}")
-                await expect(page.locator("#page")).to_be_visible()
-                await page.screenshot(path=tmp_path / f"dashboard-{language}.png", full_page=True)
-        async with phone() as page:
-            address = client.make_url("/dashboard?department=sales")
-            await page.goto(f"{address}#tgWebAppData={quote(signed)}")
-            await expect(page.locator("#title")).to_have_text(
-                "Month-end digest · Sales · November 2026"
-            )
-            revenue = page.locator("#tables figure").first
-            names = revenue.locator("tbody th")
-            await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
-            done = revenue.get_by_role("button", name="Done %")
-            await done.focus()
-            await page.keyboard.press("Enter")  # ascending; no figure last, the total first
-            await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
-            await expect(revenue.locator("thead th").nth(3)).to_have_attribute(
-                "aria-sort", "ascending"
-            )
-            await done.click()
-            await expect(names).to_have_text(["Total", "Anna Schmidt", "王芳", "李伟"])
-            await expect(revenue.locator("thead th").nth(3)).to_have_attribute(
-                "aria-sort", "descending"
-            )
+    async with pages(services) as client, phone() as page:
+        address = client.make_url("/dashboard?department=sales")
+        await page.goto(f"{address}#tgWebAppData={quote(signed)}")
+        await expect(page.locator("#title")).to_have_text(
+            "Month-end digest · Sales · November 2026"
+        )
+        revenue = page.locator("#tables figure").first
+        names = revenue.locator("tbody th")
+        await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
+        done = revenue.get_by_role("button", name="Done %")
+        await done.focus()
+        await page.keyboard.press("Enter")  # ascending; no figure last, the total first
+        await expect(names).to_have_text(["Total", "王芳", "Anna Schmidt", "李伟"])
+        await expect(revenue.locator("thead th").nth(3)).to_have_attribute("aria-sort", "ascending")
+        await done.click()
+        await expect(names).to_have_text(["Total", "Anna Schmidt", "王芳", "李伟"])
+        await expect(revenue.locator("thead th").nth(3)).to_have_attribute(
+            "aria-sort", "descending"
+        )
 
-            await revenue.get_by_role("button", name="Anna Schmidt").click()
-            member = page.locator("#member")
-            await expect(member.locator("#member-name")).to_have_text("Anna Schmidt")
-            await expect(member.get_by_text(HOSTILE)).to_be_visible()
-            await expect(member.locator("#member-months figcaption")).to_have_text(
-                ["Revenue (yuan)", "New customers (customers)", "Month ends"]
-            )
+        await revenue.get_by_role("button", name="Anna Schmidt").click()
+        member = page.locator("#member")
+        await expect(member.locator("#member-name")).to_have_text("Anna Schmidt")
+        await expect(member.get_by_text(HOSTILE)).to_be_visible()
+        await expect(member.locator("#member-months figcaption")).to_have_text(
+            ["Revenue (yuan)", "New customers (customers)", "Month ends"]
+        )
 
-            need = page.locator(".need")
-            await need.get_by_role("button", name="Done").click()
-            await expect(page.locator("#notice")).to_have_text(
-                f"#{_need_id(db)} is now “Done”; 王芳 is told."
-            )
-            await expect(need.locator(".need-status")).to_have_text("Done")
-            await expect(need.get_by_role("button")).to_have_count(0)
-            await page.screenshot(path=tmp_path / "dashboard-acted.png", full_page=True)
-            width = await page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 360
+        need = page.locator(".need")
+        await need.get_by_role("button", name="Done").click()
+        await expect(page.locator("#notice")).to_have_text(
+            f"#{_need_id(db)} is now “Done”; 王芳 is told."
+        )
+        await expect(need.locator(".need-status")).to_have_text("Done")
+        await expect(need.get_by_role("button")).to_have_count(0)
+        await page.screenshot(path=tmp_path / "dashboard-acted.png", full_page=True)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360
     with db.unit_of_work() as session:
         assert session.scalars(select(Need.status)).one() is NeedStatus.DONE
     assert [message(row).text for row in queued(db, "need", WANG)] == [
         "你的需求“A demo server”当前状态：已完成。"
     ]
+
+
+async def test_the_page_speaks_its_readers_language_in_light_and_dark(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    """The shell is drawn before the reader is known (in the browser's language, English here):
+    a manager who reads Chinese (set with /language) gets it again in Chinese, headings and
+    figures alike. Each language and theme is kept as a screenshot at phone width."""
+    services = _november(db, database_url)
+    now = int(clock_of(services).now().timestamp())
+    expected = {
+        "en": ("Summary", "Month-end digest · Sales · November 2026"),
+        "zh_Hans": ("概况", "月末汇总 · Sales · 2026年11月"),
+    }
+    signed = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
+    async with pages(services) as client:
+        for language, (heading, title) in expected.items():
+            directory.set_language(services, MANAGER_ID, language)
+            for dark in (False, True):
+                async with phone(dark=dark) as page:
+                    address = client.make_url("/dashboard?department=sales")
+                    await page.goto(f"{address}#tgWebAppData={quote(signed)}")
+                    await expect(page.locator("#title")).to_have_text(title)
+                    await expect(page.locator("#summary-heading")).to_have_text(heading)
+                    theme = "dark" if dark else "light"
+                    shot = tmp_path / f"dashboard-{language}-{theme}.png"
+                    await page.screenshot(path=shot, full_page=True)
+                    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+async def test_a_big_department_shows_fifty_rows_until_the_manager_asks_for_all(
+    db: Database, database_url: str
+) -> None:
+    """A thousand rows built at once make the page slow to open: each table and the members'
+    list show their first 50, and a button the rest, which stay in place when sorted."""
+    fill(db, 60, 1)
+    services = services_over(database_url)
+    try:
+        async with served(services) as base, phone() as page:
+            address = f"{base}/dashboard?department=sales&period={NEWEST}"
+            await page.goto(f"{address}#tgWebAppData={quote(signed(BENCH_MANAGER))}")
+            revenue = page.locator("#tables figure").first
+            rows = revenue.locator("tbody tr")
+            await expect(rows).to_have_count(50)
+            await expect(page.locator("#members li")).to_have_count(50)
+            more = revenue.get_by_role("button", name="Show all 61")  # the total and 60
+            await more.focus()
+            await page.keyboard.press("Enter")
+            await expect(rows).to_have_count(61)
+            await expect(more).to_have_count(0)
+            fiftieth = rows.nth(50).locator("th button")
+            await expect(fiftieth).to_be_focused()  # reading goes on where it stopped
+            await revenue.get_by_role("button", name="Actual").click()
+            await expect(rows).to_have_count(61)
+            await expect(page.locator("#members li")).to_have_count(50)
+            await page.get_by_role("button", name="Show all 60").click()
+            await expect(page.locator("#members li")).to_have_count(60)
+    finally:
+        services.db.dispose()
 
 
 def _need_id(db: Database) -> int:

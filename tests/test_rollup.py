@@ -143,5 +143,5 @@ def test_with_a_mini_app_the_roll_up_opens_the_organisations_dashboard(
     close_month(services, NOVEMBER, tick=True)
     first = held(db, "rollup", HEAD)[0]
     assert isinstance(first, OutMessage)
-    dashboard = "https://monthend.example.com/app/dashboard?period=2026-11"
+    dashboard = "https://monthend.example.com/app/dashboard?period=2026-11&lang=en"
     assert first.buttons == ((Button("📊 Open the dashboard", web_app=dashboard),),)

@@ -62,13 +62,12 @@ async def test_the_api_answers_the_signed_manager_only(db: Database, database_ur
         assert response.status == 200
         page = await response.json()
         assert page["kind"] == "department"
-        assert page["tables"][0]["rows"][2]["cells"] == [
-            {"text": "Anna Schmidt", "value": "Anna Schmidt"},
-            {"text": "200", "value": "200"},
-            {"text": "250", "value": "250"},
-            {"text": "125%", "value": "1.25"},
-            {"text": "—", "value": ""},
-        ]
+        assert page["tables"][0]["rows"][2] == {
+            "texts": ["Anna Schmidt", "200", "250", "125%", "—"],
+            "values": [None, 200.0, 250.0, 1.25, None],
+            "member_id": page["members"][1]["member_id"],
+            "total": False,
+        }
         anna = page["members"][1]["member_id"]
         report = await client.get(
             f"/api/dashboard/member?department=sales&member={anna}",

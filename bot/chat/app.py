@@ -24,7 +24,7 @@ from bot.commands import MENU
 from bot.config import WebhookConfig
 from bot.services import overview, scheduler
 from bot.services.context import Services
-from bot.services.page_buttons import form_button
+from bot.services.page_buttons import menu_button
 from bot.web import server as pages
 from bot.wording.i18n import LANGUAGES, normalize_language, translator
 
@@ -102,7 +102,7 @@ async def _set_menu_button(application: MonthendApp) -> None:
     start and when anyone joins, and the page itself tells anyone who has no month end so.
     Telegram keeps one label for it whatever the reader's language: the default language's."""
     config = application.bot_data.services.config
-    button = form_button(config.web, translator(config.defaults.language))
+    button = menu_button(config.web, translator(config.defaults.language))
     if button is not None:
         menu = MenuButtonWebApp(button.text, WebAppInfo(button.web_app))
         await application.bot.set_chat_menu_button(menu_button=menu)

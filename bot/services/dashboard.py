@@ -84,25 +84,21 @@ class Refused:
     text: str
 
 
-class Cell(NamedTuple):
-    """A table cell: what it shows and what it sorts by (the raw number, "" when none; the
-    text itself in a text column)."""
-
-    text: str
-    value: str
-
-
 class Row(NamedTuple):
-    """A table row; `member_id` opens the member's report (0: a total)."""
+    """A table row: what each cell shows, and the raw number each sorts by (None in a text
+    column and where there is no number); `member_id` opens the member's report (None: no
+    report to open, as on a total)."""
 
-    cells: tuple[Cell, ...]
-    member_id: int = 0
+    texts: tuple[str, ...]
+    values: tuple[float | None, ...]
+    member_id: int | None = None
     total: bool = False
 
 
 @dataclass(frozen=True)
 class Table:
-    """A sortable table: a title, the headings (the first column is text), the rows."""
+    """A sortable table: a title, the headings (the first column is text, sorted by its
+    text), the rows."""
 
     title: str
     columns: tuple[str, ...]
@@ -111,10 +107,10 @@ class Table:
 
 
 class Point(NamedTuple):
-    """One month of a trend: the month, its raw ratio (0-1, "" when none) and as shown."""
+    """One month of a trend: the month, its raw ratio (0-1, None when none) and as shown."""
 
     label: str
-    value: str
+    value: float | None
     text: str
 
 
@@ -239,7 +235,6 @@ def dashboard(
         if cycle is None:
             return _not_found(t)
         digest = department_digest(services, session, cycle, now)
-        ids = _member_ids(session, cycle)
         view = DigestView(digest, t, brief=False)
         summary = view.summary()
         common = Macros(t.language, COMMON_TEMPLATE)
@@ -254,8 +249,8 @@ def dashboard(
                 *(_plain(common.render("status_group", group)) for group in summary.groups),
             ),
             exceptions=_lines(common.render("exceptions", summary)),
-            members=_members(digest, ids, t),
-            tables=tuple(_kpi_tables(digest, ids, view)),
+            members=_members(digest, t),
+            tables=tuple(_kpi_tables(digest, view)),
             needs=tuple(_card(v, t, escalate=escalate) for v in view.needs()),
             trends=tuple(_trends(digest, t)),
             departments=listed,
@@ -291,8 +286,7 @@ def member_page(
         if cycle is None or submission is None:
             return _not_found(t)
         digest = department_digest(services, session, cycle, now)
-        ids = _member_ids(session, cycle)
-        report = digest.members[ids.index(member_id)]
+        (report,) = (m for m in digest.members if m.member_id == member_id)
         alone = replace(digest, members=(report,))
         sections = [s for s in DigestView(alone, t, brief=False).sections() if s.members]
         zone = digest.timezone
@@ -378,57 +372,42 @@ def _not_found(t: Translator) -> Refused:
     return Refused(Refusal.NOT_FOUND, t.gettext("There is no month end to report on yet."))
 
 
-def _member_ids(session: Session, cycle: Cycle) -> list[int]:
-    """The member ids of the cycle's reports in the digest's order (its members and each KPI's
-    rows follow the submissions by member id), so that a name opens the right report where
-    names repeat."""
-    return list(
-        session.scalars(
-            select(Submission.member_id)
-            .where(Submission.cycle_id == cycle.id)
-            .order_by(Submission.member_id)
-        )
-    )
-
-
-def _members(digest: Digest, ids: list[int], t: Translator) -> tuple[MemberLine, ...]:
+def _members(digest: Digest, t: Translator) -> tuple[MemberLine, ...]:
     labels = status_labels(t.language)
     return tuple(
-        MemberLine(member_id, m.name, m.status, labels[m.status])
-        for member_id, m in zip(ids, digest.members, strict=True)
+        MemberLine(m.member_id, m.name, m.status, labels[m.status])
+        for m in digest.members
+        if m.member_id is not None  # each of a month end's reports is a stored member's
     )
 
 
-def _raw(value: Decimal | None) -> str:
-    """A number as the page sorts and draws it, to 15 significant digits (a float's, and far
-    cheaper than exact decimals on a big department's thousands of cells); "" when none."""
-    return "" if value is None else format(float(value), ".15g")
+def _raw(value: Decimal | None) -> float | None:
+    """A number as the page sorts and draws it: a float is precise enough for that, and far
+    cheaper than exact decimals on a big department's thousands of cells."""
+    return None if value is None else float(value)
 
 
-def _kpi_tables(digest: Digest, ids: list[int], view: DigestView) -> list[Table]:
+def _kpi_tables(digest: Digest, view: DigestView) -> list[Table]:
     """The digest's KPI tables with each cell's raw number beside its text, for sorting, and
     each member's id (every member has a row in every KPI's table)."""
     yoy = any(row.figures.last_year is not None for row in digest.kpi_rows)
     tables = []
     for shown, kpi in zip(view.kpi_tables(), digest.questionnaire.kpis, strict=True):
-        rows_of = [row.figures for row in digest.kpi_rows if row.figures.kpi.key == kpi.key]
-        figures: list[tuple[int, KpiFigures]] = list(zip(ids, rows_of, strict=True))
+        rows_of = [
+            (r.member_id, r.figures) for r in digest.kpi_rows if r.figures.kpi.key == kpi.key
+        ]
         total = next((f for f in digest.kpi_totals if f.kpi.key == kpi.key), None)
         if total is not None:
-            figures.insert(0, (0, total))
+            rows_of.insert(0, (None, total))
         rows = tuple(
-            Row(
-                (Cell(line.name, line.name), *map(Cell, line.cells, _values(f, yoy=yoy))),
-                member_id,
-                line.total,
-            )
-            for line, (member_id, f) in zip(shown.lines, figures, strict=True)
+            Row((line.name, *line.cells), (None, *_values(f, yoy=yoy)), member_id, line.total)
+            for line, (member_id, f) in zip(shown.lines, rows_of, strict=True)
         )
         tables.append(Table(shown.title, shown.columns, rows, shown.note))
     return tables
 
 
-def _values(f: KpiFigures, *, yoy: bool) -> tuple[str, ...]:
+def _values(f: KpiFigures, *, yoy: bool) -> tuple[float | None, ...]:
     values = (f.target, f.actual, f.completion, f.change, *((f.year_on_year,) if yoy else ()))
     return tuple(map(_raw, values))
 
@@ -479,17 +458,17 @@ def _months(session: Session, member: Member, now: datetime, t: Translator) -> l
     tables = []
     for index, kpi in enumerate(history.kpis):
         rows = tuple(
-            Row(_text_cells(figure_cells(str(m.period), m.figures[index], t)))
-            for m in history.months
+            _text_row(figure_cells(str(m.period), m.figures[index], t)) for m in history.months
         )
         tables.append(Table(kpi_title(kpi, t), _headings(FIGURE_COLUMNS, t), rows))
-    ends = tuple(Row(_text_cells(row)) for row in month_end_rows(history, t))
+    ends = tuple(map(_text_row, month_end_rows(history, t)))
     tables.append(Table(t.gettext("Month ends"), _headings(MONTH_END_COLUMNS, t), ends))
     return tables
 
 
-def _text_cells(texts: Sequence[str]) -> tuple[Cell, ...]:
-    return tuple(Cell(text, text) for text in texts)
+def _text_row(texts: Sequence[str]) -> Row:
+    """A row of text alone, nothing to sort by."""
+    return Row(tuple(texts), (None,) * len(texts))
 
 
 def _headings(columns: Sequence[str], t: Translator) -> tuple[str, ...]:

@@ -31,8 +31,9 @@ T = TypeVar("T")
 
 @routes.get(f"/{DASHBOARD}")
 async def page(request: web.Request) -> web.Response:
-    """The page, in the language the address asks for (``lang``), else the browser's; it opens
-    the ``department`` and ``period`` of its address."""
+    """The page, in the language the address asks for (``lang``), else the browser's (its
+    script loads it again in its reader's, when that is another); it opens the
+    ``department`` and ``period`` of its address."""
     services = request.app[SERVICES]
     language = page_language(request)
     mount = mount_path(services.config.web)
@@ -41,6 +42,7 @@ async def page(request: web.Request) -> web.Response:
         .get_template("web/dashboard.html.j2")
         .render(
             lang=language.replace("_", "-"),
+            language=language,
             api=f"{mount}/{API}",
             static=f"{mount}/static",
             department=request.query.get("department", ""),

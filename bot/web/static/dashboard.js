@@ -73,46 +73,66 @@ function query(extra = {}) {
 }
 
 // -- tables -------------------------------------------------------------------------------
-function sortKey(cell, numeric) {
-  if (!numeric) return cell.value;
-  return cell.value === "" ? null : Number(cell.value);
-}
+const SHOWN = 50; // rows (and members) drawn at first: a big department's thousand come on demand
 
-/** Sort `rows` by `column`; a total stays first, empty numbers last. */
+/** Sort `rows` by `column` (the first by its text, the others by their numbers); a total
+ * stays first, empty numbers last. */
 function sortRows(rows, column, ascending) {
-  const numeric = column > 0;
   const collator = new Intl.Collator(document.documentElement.lang);
   const members = rows.filter((row) => !row.total);
   members.sort((a, b) => {
-    const x = sortKey(a.cells[column], numeric);
-    const y = sortKey(b.cells[column], numeric);
+    if (column === 0) {
+      const order = collator.compare(a.texts[0], b.texts[0]);
+      return ascending ? order : -order;
+    }
+    const x = a.values[column];
+    const y = b.values[column];
     if (x === null || y === null) return (x === null) - (y === null);
-    const order = numeric ? x - y : collator.compare(x, y);
-    return ascending ? order : -order;
+    return ascending ? x - y : y - x;
   });
   return [...rows.filter((row) => row.total), ...members];
 }
 
-function drawRows(tbody, rows, onOpen) {
-  tbody.replaceChildren(
-    ...rows.map((row) => {
-      const line = element("tr", null, row.total ? "total" : "");
-      row.cells.forEach((cell, index) => {
-        const td = element(index === 0 ? "th" : "td", null, index === 0 ? "" : "num");
-        if (index === 0) td.scope = "row";
-        if (index === 0 && row.member_id && onOpen) {
-          const open = element("button", cell.text, "link");
-          open.type = "button";
-          open.addEventListener("click", () => onOpen(row.member_id));
-          td.append(open);
-        } else {
-          td.textContent = cell.text;
-        }
-        line.append(td);
-      });
-      return line;
-    }),
-  );
+function drawRow(row, onOpen) {
+  const line = element("tr", null, row.total ? "total" : "");
+  row.texts.forEach((text, index) => {
+    const td = element(index === 0 ? "th" : "td", null, index === 0 ? "" : "num");
+    if (index === 0) td.scope = "row";
+    if (index === 0 && row.member_id && onOpen) {
+      const open = element("button", text, "link");
+      open.type = "button";
+      open.addEventListener("click", () => onOpen(row.member_id));
+      td.append(open);
+    } else {
+      td.textContent = text;
+    }
+    line.append(td);
+  });
+  return line;
+}
+
+/** `items` drawn into `list`: the first SHOWN until its button after `anchor` asks for all
+ * of them (and all of them from then on, as when the list is sorted again). */
+function drawSome(list, items, draw, anchor = list) {
+  const all = list.dataset.all === "true";
+  const shown = all ? items : items.slice(0, SHOWN);
+  list.replaceChildren(...shown.map(draw));
+  const next = anchor.nextElementSibling;
+  if (next && next.classList.contains("more")) next.remove();
+  if (shown.length === items.length) return;
+  const button = element("button", strings.more.replace("{count}", count(items.length)), "more");
+  button.type = "button";
+  button.addEventListener("click", () => {
+    list.dataset.all = "true";
+    drawSome(list, items, draw, anchor);
+    const first = list.children[SHOWN]; // where reading goes on, for the keyboard too
+    (first.querySelector("button") || first).focus();
+  });
+  anchor.after(button);
+}
+
+function count(number) {
+  return new Intl.NumberFormat(document.documentElement.lang).format(number);
 }
 
 /** A table from the API; sortable by each column's header button, with aria-sort. */
@@ -122,6 +142,7 @@ function table(data, onOpen, sortable = true) {
   figure.querySelector(".note").textContent = data.note || "";
   const head = figure.querySelector("thead tr");
   const tbody = figure.querySelector("tbody");
+  const scroll = figure.querySelector(".scroll");
   data.columns.forEach((heading, column) => {
     const th = element("th", null, column ? "num" : "");
     th.scope = "col";
@@ -132,7 +153,8 @@ function table(data, onOpen, sortable = true) {
         const ascending = th.getAttribute("aria-sort") !== "ascending";
         for (const other of head.children) other.removeAttribute("aria-sort");
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        drawRows(tbody, sortRows(data.rows, column, ascending), onOpen);
+        const sorted = sortRows(data.rows, column, ascending);
+        drawSome(tbody, sorted, (row) => drawRow(row, onOpen), scroll);
       });
       th.append(button);
     } else {
@@ -140,7 +162,7 @@ function table(data, onOpen, sortable = true) {
     }
     head.append(th);
   });
-  drawRows(tbody, data.rows, onOpen);
+  drawSome(tbody, data.rows, (row) => drawRow(row, onOpen), scroll);
   return figure;
 }
 
@@ -254,7 +276,7 @@ function trend(data) {
       const meter = element("meter");
       meter.min = 0;
       meter.max = 1;
-      meter.value = point.value === "" ? 0 : Math.min(Number(point.value), 1);
+      meter.value = point.value === null ? 0 : Math.min(point.value, 1);
       item.append(element("span", point.label, "month"), meter, element("span", point.text, "num"));
       return item;
     }),
@@ -298,23 +320,33 @@ function show(page) {
   document.getElementById("needs").replaceChildren(...page.needs.map(needCard));
   document.getElementById("no-needs").hidden = page.needs.length > 0;
   document.getElementById("tables").replaceChildren(...page.tables.map((t) => table(t, openMember)));
-  document.getElementById("members").replaceChildren(
-    ...page.members.map((member) => {
-      const item = element("li", null, `status-${member.status}`);
-      const open = element("button", member.name, "link");
-      open.type = "button";
-      open.addEventListener("click", () => openMember(member.member_id));
-      item.append(open, element("span", ` ${member.label}`, "muted"));
-      return item;
-    }),
-  );
+  drawSome(document.getElementById("members"), page.members, (member) => {
+    const item = element("li", null, `status-${member.status}`);
+    const open = element("button", member.name, "link");
+    open.type = "button";
+    open.addEventListener("click", () => openMember(member.member_id));
+    item.append(open, element("span", ` ${member.label}`, "muted"));
+    return item;
+  });
   document.getElementById("trends").replaceChildren(...page.trends.map(trend));
+}
+
+/** Whether the page was loaded in another language than its reader's: then it loads again
+ * in theirs (the shell is drawn before the signed reader is known). */
+function reloadedIn(language) {
+  const address = new URLSearchParams(window.location.search);
+  if (language === body.dataset.language || address.get("lang") === language) return false;
+  address.set("lang", language);
+  window.location.replace(`${window.location.pathname}?${address}${window.location.hash}`);
+  return true;
 }
 
 async function load() {
   applyTheme();
   try {
-    show(await request(`/dashboard${query()}`));
+    const page = await request(`/dashboard${query()}`);
+    if (reloadedIn(page.language)) return;
+    show(page);
     document.getElementById("page").hidden = false;
     notice("");
   } catch (error) {
