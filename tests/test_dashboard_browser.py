@@ -34,10 +34,10 @@ async def test_a_manager_sorts_opens_a_member_and_acts_on_a_need(
 ) -> None:
     services = _november(db, database_url)
     now = int(clock_of(services).now().timestamp())
-    signed = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
+    signed_data = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
     async with pages(services) as client, phone() as page:
         address = client.make_url("/dashboard?department=sales")
-        await page.goto(f"{address}#tgWebAppData={quote(signed)}")
+        await page.goto(f"{address}#tgWebAppData={quote(signed_data)}")
         await expect(page.locator("#title")).to_have_text(
             "Month-end digest · Sales · November 2026"
         )
@@ -92,28 +92,28 @@ async def test_the_page_speaks_its_readers_language_in_light_and_dark(
         "en": ("Summary", "Month-end digest · Sales · November 2026"),
         "zh_Hans": ("概况", "月末汇总 · Sales · 2026年11月"),
     }
-    signed = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
+    signed_data = init_data(TOKEN, {"id": MANAGER_ID, "is_bot": False, "first_name": "Li"}, now)
     async with pages(services) as client:
         for language, (heading, title) in expected.items():
             directory.set_language(services, MANAGER_ID, language)
-            for dark in (False, True):
-                async with phone(dark=dark) as page:
-                    address = client.make_url("/dashboard?department=sales")
-                    await page.goto(f"{address}#tgWebAppData={quote(signed)}")
-                    await expect(page.locator("#title")).to_have_text(title)
-                    await expect(page.locator("#summary-heading")).to_have_text(heading)
-                    theme = "dark" if dark else "light"
+            async with phone() as page:
+                address = client.make_url("/dashboard?department=sales")
+                await page.goto(f"{address}#tgWebAppData={quote(signed_data)}")
+                await expect(page.locator("#title")).to_have_text(title)
+                await expect(page.locator("#summary-heading")).to_have_text(heading)
+                assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+                for theme in ("light", "dark"):
+                    await page.emulate_media(color_scheme=theme)
                     shot = tmp_path / f"dashboard-{language}-{theme}.png"
                     await page.screenshot(path=shot, full_page=True)
-                    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 async def test_a_big_department_shows_fifty_rows_until_the_manager_asks_for_all(
     db: Database, database_url: str
 ) -> None:
-    """A thousand rows built at once make the page slow to open: each table and the members'
-    list show their first 50, and a button the rest, which stay in place when sorted."""
-    fill(db, 60, 1)
+    """A thousand rows built at once make the page slow to open: each table, the needs and the
+    members' list show their first 50, and a button the rest, which stay when sorted."""
+    fill(db, 800, 1)
     services = services_over(database_url)
     try:
         async with served(services) as base, phone() as page:
@@ -123,20 +123,29 @@ async def test_a_big_department_shows_fifty_rows_until_the_manager_asks_for_all(
             rows = revenue.locator("tbody tr")
             await expect(rows).to_have_count(50)
             await expect(page.locator("#members li")).to_have_count(50)
-            more = revenue.get_by_role("button", name="Show all 61")  # the total and 60
+            more = revenue.get_by_role("button", name="Show all 801")  # the total and 800
             await more.focus()
             await page.keyboard.press("Enter")
-            await expect(rows).to_have_count(61)
+            await expect(rows).to_have_count(801)
             await expect(more).to_have_count(0)
             fiftieth = rows.nth(50).locator("th button")
             await expect(fiftieth).to_be_focused()  # reading goes on where it stopped
             await revenue.get_by_role("button", name="Actual").click()
-            await expect(rows).to_have_count(61)
+            await expect(rows).to_have_count(801)
             await expect(page.locator("#members li")).to_have_count(50)
-            await page.get_by_role("button", name="Show all 60").click()
-            await expect(page.locator("#members li")).to_have_count(60)
+            await page.get_by_role("button", name="Show all 800").click()
+            await expect(page.locator("#members li")).to_have_count(800)
+            needs = page.locator("#needs .need")
+            await expect(needs).to_have_count(50)
+            await page.locator("#needs-section").get_by_role("button", name="Show all").click()
+            assert await needs.count() == _open_needs(db)
     finally:
         services.db.dispose()
+
+
+def _open_needs(db: Database) -> int:
+    with db.unit_of_work() as session:
+        return len(session.scalars(select(Need.id).where(Need.status == NeedStatus.OPEN)).all())
 
 
 def _need_id(db: Database) -> int:

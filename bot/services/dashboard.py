@@ -234,7 +234,7 @@ def dashboard(
         cycle = _cycle(session, department, period)
         if cycle is None:
             return _not_found(t)
-        digest = department_digest(services, session, cycle, now)
+        digest = department_digest(services, session, cycle, now, themes=False)
         view = DigestView(digest, t, brief=False)
         summary = view.summary()
         common = Macros(t.language, COMMON_TEMPLATE)
@@ -285,7 +285,7 @@ def member_page(
             ).first()
         if cycle is None or submission is None:
             return _not_found(t)
-        digest = department_digest(services, session, cycle, now)
+        digest = department_digest(services, session, cycle, now, themes=False)
         (report,) = (m for m in digest.members if m.member_id == member_id)
         alone = replace(digest, members=(report,))
         sections = [s for s in DigestView(alone, t, brief=False).sections() if s.members]

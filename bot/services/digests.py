@@ -53,13 +53,16 @@ def digest_messages(
     return messages
 
 
-def department_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> Digest:
+def department_digest(
+    services: Services, session: Session, cycle: Cycle, now: datetime, *, themes: bool = True
+) -> Digest:
     """The digest of `cycle` that its managers read, with the year to date against 时间进度 on
-    the department's calendar (without, for a department no longer configured)."""
+    the department's calendar (without, for a department no longer configured); without the
+    recurring `themes` where they are not shown."""
     key = cycle.department.key
     configured = key in services.config.departments
     progress = time_progress(services, key, Period.parse(cycle.period)) if configured else None
-    return build_digest(session, cycle, now, progress=progress)
+    return build_digest(session, cycle, now, progress=progress, themes=themes)
 
 
 def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, now: datetime) -> int:

@@ -12,6 +12,7 @@ from typing import Final
 from aiohttp import web
 
 from bot.services.init_data import InitDataError, SignedUser, verified_user
+from bot.web.answers import json_answer
 from bot.web.context import SERVICES, TOKEN
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ SignedHandler = Callable[[web.Request, SignedUser], Awaitable[web.StreamResponse
 
 def refused(status: int, error: str) -> web.Response:
     """A JSON answer that refuses the request."""
-    return web.json_response({"error": error}, status=status)
+    return json_answer({"error": error}, status=status)
 
 
 def signed(handler: SignedHandler) -> Handler:

@@ -19,6 +19,7 @@ from bot.services.init_data import SignedUser
 from bot.services.plain_data import plain
 from bot.services.web_links import API, DASHBOARD, mount_path
 from bot.timing.periods import Period
+from bot.web.answers import json_answer
 from bot.web.auth import refused, signed
 from bot.web.context import SERVICES
 from bot.web.language import page_language
@@ -125,4 +126,4 @@ async def _answer(request: web.Request, work: Callable[..., object], *args: obje
     result = await asyncio.to_thread(work, request.app[SERVICES], *args)
     if isinstance(result, dashboard.Refused):
         return refused(STATUS[result.reason], result.text)
-    return web.json_response(plain(result))
+    return json_answer(plain(result))

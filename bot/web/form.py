@@ -16,6 +16,7 @@ from bot.digest.render.templates import environment
 from bot.services import form
 from bot.services.init_data import SignedUser
 from bot.services.web_links import mount_path
+from bot.web.answers import json_answer
 from bot.web.auth import signed
 from bot.web.context import SERVICES
 from bot.web.language import page_language
@@ -53,7 +54,7 @@ async def show(request: web.Request, user: SignedUser) -> web.Response:
     raw = request.query.get("submission")
     submission = None if raw is None else _id(raw)
     shown = await _run(request, form.view, user.telegram_id, submission)
-    return web.json_response({"form": asdict(shown)})
+    return json_answer({"form": asdict(shown)})
 
 
 @routes.put("/api/form/{submission}/answers/{question}")
@@ -61,7 +62,7 @@ async def show(request: web.Request, user: SignedUser) -> web.Response:
 async def save(request: web.Request, user: SignedUser) -> web.Response:
     """Save one field; 422 with the chat's hint when its value is not taken."""
     result = await _run(request, form.save, user.telegram_id, *await _field(request))
-    return web.json_response(asdict(result), status=200 if result.hint is None else 422)
+    return json_answer(asdict(result), status=200 if result.hint is None else 422)
 
 
 @routes.post("/api/form/{submission}/checks/{question}")
@@ -69,7 +70,7 @@ async def save(request: web.Request, user: SignedUser) -> web.Response:
 async def check(request: web.Request, user: SignedUser) -> web.Response:
     """The chat's hint for a value being typed, nothing saved."""
     hint = await _run(request, form.check, user.telegram_id, *await _field(request))
-    return web.json_response({"hint": hint})
+    return json_answer({"hint": hint})
 
 
 @routes.post("/api/form/{submission}/submit")
@@ -78,7 +79,7 @@ async def submit(request: web.Request, user: SignedUser) -> web.Response:
     """Submit, as the chat's Submit button does."""
     submission = _id(request.match_info["submission"])
     confirmation, shown = await _run(request, form.submit, user.telegram_id, submission)
-    return web.json_response({"confirmation": confirmation, "form": asdict(shown)})
+    return json_answer({"confirmation": confirmation, "form": asdict(shown)})
 
 
 def _id(raw: str) -> int:

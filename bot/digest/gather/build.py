@@ -61,12 +61,14 @@ def build_digest(
     *,
     organisation: bool = False,
     progress: TimeProgress | None = None,
+    themes: bool = True,
 ) -> Digest:
     """The digest of `cycle` as it stands at `now`; for the `organisation` (the org head),
     without the answers that stay in the department, nor anything drawn from them (figures,
     recurring themes, needs, review threads), nor the written summary, which is the managers'.
     With the month's 时间进度 (`progress`, from the department's calendar), the year to date
-    against it."""
+    against it. Without `themes` where they are not shown: finding them reads every problem and
+    need written."""
     whole = Questionnaire.from_json(cycle.questionnaire)
     questionnaire = whole.for_organisation() if organisation else whole
     hidden = {q.key for q in whole.questions} - {q.key for q in questionnaire.questions}
@@ -105,7 +107,9 @@ def build_digest(
         themes=recurring_themes(
             _problems_and_needs(submissions, answers, questionnaire),
             names={s.member_id: s.name for s in submissions},
-        ),
+        )
+        if themes
+        else (),
         comments=review_comments(session, cycle.id, questionnaire, hidden),
         year_to_date=None
         if progress is None

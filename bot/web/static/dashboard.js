@@ -317,7 +317,7 @@ function show(page) {
   body.dataset.department = page.key;
   fill("counts", page.counts);
   fill("exceptions", page.exceptions);
-  document.getElementById("needs").replaceChildren(...page.needs.map(needCard));
+  drawSome(document.getElementById("needs"), page.needs, needCard);
   document.getElementById("no-needs").hidden = page.needs.length > 0;
   document.getElementById("tables").replaceChildren(...page.tables.map((t) => table(t, openMember)));
   drawSome(document.getElementById("members"), page.members, (member) => {
