@@ -157,8 +157,11 @@ def test_a_members_whole_report_keeps_hostile_text_as_text(db: Database, databas
         HOSTILE
         in json.loads(json.dumps(plain(report)))["sections"][0]["members"][0]["answers"][0]["text"]
     )
-    script = (STATIC_DIR / "dashboard.js").read_text()
-    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
+    scripts = sorted(STATIC_DIR.glob("*.js"))
+    assert [path.name for path in scripts] == ["dashboard.js", "form.js", "telegram.js"]
+    for path in scripts:
+        script = path.read_text()
+        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
 
 
 def test_only_the_departments_managers_see_it_and_the_org_head_the_roll_up(

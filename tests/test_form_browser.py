@@ -119,6 +119,9 @@ async def test_a_member_fills_the_form_answers_in_chat_half_way_and_submits(
             "Closed the Suzhou distributor deal <b>&</b> more"
         )
         await page.screenshot(path=tmp_path / "form-light.png", full_page=True)
+        await page.goto(await form_address(bot, port, 102, theme="dark"))
+        await expect(page.locator("#q-new_customers")).to_have_value("6")
+        await page.screenshot(path=tmp_path / "form-dark.png", full_page=True)
         for key, value in [
             ("problems", "Approvals take two weeks"),
             ("plan", "Visit 5 key accounts"),
@@ -181,6 +184,10 @@ async def test_the_form_reads_well_on_a_phone_in_chinese_and_dark(
         background = "getComputedStyle(document.body).backgroundColor"
         assert await page.evaluate(background) == "rgb(33, 33, 33)"  # Telegram's dark theme
         await page.screenshot(path=tmp_path / "form-zh-dark.png", full_page=True)
+        await page.goto(await form_address(bot, port, 101, theme="light"))
+        await expect(page.locator("h1")).to_have_text("2026年11月月末总结")
+        assert await page.evaluate(background) == "rgb(255, 255, 255)"  # and its light one
+        await page.screenshot(path=tmp_path / "form-zh-light.png", full_page=True)
 
         # no init data, or another member's report: the page says so and shows nothing
         await page.goto(f"http://127.0.0.1:{port}/app/form")

@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from bot.timing.periods import Period
 
-
 _AS_THEY_ARE: Final = frozenset({str, int, float, bool, type(None)})
 """Types that are JSON as they are (exactly these: an enum may be a str too): most of a big
 page's values, so they are let through first."""

@@ -1,38 +1,11 @@
 // The manager's dashboard: asks the API with Telegram's signed init data, shows the answer
 // as text only (never as markup), sorts the KPI tables, opens a member's report in place and
-// posts the need actions. Plain modern JavaScript, no library.
+// posts the need actions. Plain modern JavaScript, no library; telegram.js, loaded before it,
+// gives the init data and the theme.
 "use strict";
 
 const body = document.body;
 const API = body.dataset.api;
-
-/** The init data Telegram signed for this page: from its script, else the URL fragment. */
-function initData() {
-  const app = window.Telegram && window.Telegram.WebApp;
-  if (app && app.initData) return app.initData;
-  return new URLSearchParams(window.location.hash.slice(1)).get("tgWebAppData") || "";
-}
-
-/** Telegram's theme colours as CSS variables (prefers-color-scheme decides without them). */
-function applyTheme() {
-  const app = window.Telegram && window.Telegram.WebApp;
-  let theme = app && app.themeParams;
-  if (!theme || !Object.keys(theme).length) {
-    const passed = new URLSearchParams(window.location.hash.slice(1)).get("tgWebAppThemeParams");
-    try {
-      theme = passed ? JSON.parse(passed) : {};
-    } catch {
-      theme = {};
-    }
-  }
-  for (const [name, colour] of Object.entries(theme)) {
-    if (/^#[0-9a-fA-F]{3,8}$/.test(String(colour))) {
-      document.documentElement.style.setProperty(`--tg-${name.replaceAll("_", "-")}`, colour);
-      document.documentElement.classList.add("telegram-theme");
-    }
-  }
-  if (app && app.ready) app.ready();
-}
 
 const strings = {};
 for (const span of document.getElementById("strings").content.querySelectorAll("span")) {
@@ -58,7 +31,7 @@ function notice(text) {
 }
 
 async function request(path, options = {}) {
-  const headers = { ...(options.headers || {}), Authorization: `tma ${initData()}` };
+  const headers = { ...(options.headers || {}), Authorization: `tma ${initData}` };
   const response = await fetch(`${API}${path}`, { ...options, headers });
   const answer = await response.json().catch(() => ({}));
   if (response.status === 401) throw new Error(strings.failed);

@@ -1,35 +1,14 @@
 // The member's form: loads the questionnaire with the answers given so far, saves each field as
 // it is left and submits, every request signed with the init data Telegram gave the page.
-// Text from the server is only ever set as textContent, never parsed as HTML.
+// Text from the server is only ever set as textContent, never parsed as HTML. telegram.js,
+// loaded before it, gives the init data and the theme.
 "use strict";
 
 const strings = document.body.dataset;
 const api = location.pathname.replace(/\/form$/, "/api/form");
-const telegram = window.Telegram && window.Telegram.WebApp;
-const fragment = new URLSearchParams(location.hash.slice(1));
-const initData = (telegram && telegram.initData) || fragment.get("tgWebAppData") || "";
 const status = document.getElementById("status");
 const CHECK_DELAY_MS = 400;
 let current = null;
-
-function applyTheme() {
-  if (telegram && telegram.initData) {
-    telegram.ready();
-    telegram.expand();
-    return; // telegram-web-app.js sets the --tg-theme-* variables itself
-  }
-  let theme = {};
-  try {
-    theme = JSON.parse(fragment.get("tgWebAppThemeParams") || "{}");
-  } catch (error) {
-    return;
-  }
-  for (const [key, value] of Object.entries(theme)) {
-    if (/^[a-z_]+$/.test(key) && /^#[0-9a-fA-F]{3,8}$/.test(String(value))) {
-      document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll("_", "-")}`, value);
-    }
-  }
-}
 
 function say(text, warning = false) {
   status.textContent = text;
