@@ -542,3 +542,21 @@ department = "care"
         "<i>由语言模型根据成员的回答撰写；每句都注明出自哪些成员，其中的数字均已与本月数据核对。</i>"
         "\n\n"
     ), first
+
+
+def test_an_over_long_sentence_is_dropped(
+    month: tuple[Services, FakeModel], db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    services, model = month
+    rambling = "Contract approvals " + "slow deals down, " * 20 + "as both said."
+    model.answer = lambda _body: completion(
+        [{"text": rambling, "members": [model.label("Acme")]}, *good_sentences(model)]
+    )
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        tick_at(services, DEADLINE)
+    assert len(rambling) > 300
+    assert digest_texts(db)[0].startswith(f"{SHORT}\n• {REVENUE} {CITED}\n• {APPROVALS} {CITED}\n")
+    assert [r.getMessage() for r in caplog.records if ": dropped" in r.getMessage()] == [
+        f"summary of the sales 2026-11 digest: dropped {rambling[:60]!r}: empty or longer than "
+        "300 characters"
+    ]
