@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench import answer_throughput, dashboard, digest_render, fan_out, form_save, span_report
+from bench import (
+    answer_throughput,
+    dashboard,
+    digest_render,
+    export_writers,
+    fan_out,
+    form_save,
+    span_report,
+)
 from bench.databases import BACKENDS, unreachable
 from bot.questionnaire import load_questionnaire
 from tests.chromium import CHROMIUM
@@ -125,3 +133,31 @@ def test_dashboard_benchmark_runs_at_a_tiny_size(
         f"{backend}, 12 members: the page in Chromium, navigation to KPI tables (median)",
     ]
     assert all(line.startswith(("ok: ", "FAIL: ")) for line in lines[2:])  # speed unchecked
+
+
+@pytest.mark.slow
+def test_export_writers_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--members", "12", "--months", "14", "--repeat", "1", "--backend", backend]
+    export_writers.main(argv)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("at the start load ")
+    assert lines[1].split() == [
+        *("backend", "writer", "members", "best", "s", "best", "CPU", "s"),
+        *("peak", "MiB", "file", "MiB"),
+    ]
+    rows = [line.split() for line in lines[2:5]]
+    assert [row[:3] for row in rows] == [[backend, w, "12"] for w in export_writers.WRITERS]
+    assert all(float(cell) > 0 for row in rows for cell in row[3:])
+    assert lines[5].startswith(f"note: {backend}, 12 members: constant took x")
+    goal = lines[7].split(": ", 1)  # 12 members say nothing of speed
+    assert goal[0] in ("ok", "FAIL")
+    assert goal[1].startswith(f"{backend}, 12 members: xlsxwriter took x")
+    assert goal[1].endswith("side by side (goal: under x0.5)")
+    assert lines[6] == (
+        f"ok: {backend}: constant's workbook holds the same cells as openpyxl's (values, types, "
+        "number formats)"
+    )
+    assert lines[8] == lines[6].replace("constant's", "xlsxwriter's")
+    assert lines[9].startswith("machine: ")

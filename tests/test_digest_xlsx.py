@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import openpyxl
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import ERROR_CODES, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bench.xlsx_openpyxl import openpyxl_workbook
 from bot.digest.model import Digest, FollowThrough, NeedItem, Status, Theme
-from bot.digest.render.xlsx import WIDTH_LIMIT, digest_xlsx
+from bot.digest.render.workbook import WIDTH_LIMIT
+from bot.digest.render.xlsx import digest_sheets, digest_xlsx
 from bot.follow_through import PlanItem, PlanMark
 from bot.wording.i18n import Translator
 from storage.models import NeedStatus
@@ -238,3 +240,47 @@ def test_needs_with_their_status_date_and_days_open() -> None:
     assert (done["需求"].value, done["需求"].data_type) == (FORMULA, "s")
     summary = [[c.value for c in row] for row in rows(book["概况"])]
     assert ["价格战", 2, "李伟, 王芳"] in [row[:3] for row in summary]
+
+
+def test_the_workbook_holds_what_openpyxl_wrote_before() -> None:
+    """XlsxWriter replaced openpyxl as the writer (bench/export_writers.py): every cell, its
+    style, the column widths and the frozen panes are as the old writer (kept in bench/) made
+    them, but for the wrapping of short formula-like text, which openpyxl needed to keep it
+    text."""
+    digest = with_plans_needs_and_themes(department())
+    for t in (EN, ZH):
+        sheets = digest_sheets(digest, t)
+        old = openpyxl.load_workbook(io.BytesIO(openpyxl_workbook(digest.timezone, sheets)))
+        new = workbook(digest, t)
+        assert new.sheetnames == old.sheetnames
+        for title in old.sheetnames:
+            assert new[title].freeze_panes == old[title].freeze_panes
+            assert _widths(new[title]) == _widths(old[title])
+            assert _cells(new[title]) == _cells(old[title])
+
+
+def _widths(sheet: Worksheet) -> dict[int, float]:
+    """The width of each column given one (a range of them shares one entry)."""
+    return {
+        column: dimension.width
+        for dimension in sheet.column_dimensions.values()
+        for column in range(dimension.min or 0, (dimension.max or 0) + 1)
+    }
+
+
+def _cells(sheet: Worksheet) -> dict[str, tuple[object, ...]]:
+    """Each cell with a value: the value, its type, number format, bold, fill and wrapping
+    (the wrapping of short text that looks like a formula or an error left out)."""
+    cells: dict[str, tuple[object, ...]] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = str(cell.value)
+            formula_like = text.startswith("=") or text in ERROR_CODES
+            wraps = None if formula_like and len(text) <= WIDTH_LIMIT else cell.alignment.wrap_text
+            fill = cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type else None
+            cells[cell.coordinate] = (
+                *(cell.value, cell.data_type, cell.number_format, cell.font.b, fill, wraps),
+            )
+    return cells

@@ -10,26 +10,13 @@ zero.
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
 from bot.digest.render.labels import kpi_title
 from bot.digest.render.shares import share_text
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
+from bot.digest.render.workbook import Percent, Sheet, Value, percent, workbook
 from bot.digest.render.year_view import BEHIND_COLUMN, YEAR_COLUMNS
 from bot.digest.year_to_date import YearFigures, YearToDate
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
@@ -37,14 +24,7 @@ from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Measure, Question, localized
 from bot.wording.dates import month_text
 from bot.wording.i18n import N_, Translator
-from bot.wording.text import width
 
-SHEET_TITLE_LIMIT: Final = 31
-"""Excel's limit on the length of a sheet name."""
-WIDTH_LIMIT: Final = 60
-"""Widest column, in characters; longer text wraps."""
-WIDTH_SAMPLE: Final = 500
-"""Rows looked at to size a column: enough to see its typical width, cheap for any size."""
 KPI_COLUMNS: Final = (
     N_("Target"),
     N_("Actual"),
@@ -68,40 +48,16 @@ PLAN_COLUMNS: Final = (
 )
 """The plans for next month of each KPI: the floors (保底) and stretches (冲刺) summed, the
 department's target and what it is (the month's, or a share of its quarter's or year's)."""
-WRAP: Final = Alignment(vertical="top", wrap_text=True)
-HEADING_FONT: Final = Font(bold=True)
-HEADING_FILL: Final = PatternFill("solid", fgColor="F4F6F9")
-INTEGER: Final = "#,##0"
-DECIMAL: Final = "#,##0.00"
-PERCENT: Final = "0%"
-CHANGE: Final = "+0%;-0%;0%"
-TIME: Final = "yyyy-mm-dd hh:mm"
-
-
-@dataclass(frozen=True)
-class Percent:
-    """A ratio shown as a percentage (0.91 is 91%); `signed` ones show their sign (环比)."""
-
-    ratio: Decimal
-    signed: bool = False
-
-
-Value = str | int | Decimal | datetime | Percent | None
-"""What a cell of a sheet holds."""
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One worksheet: a title, a heading row (or none) and rows of typed values."""
-
-    title: str
-    headings: tuple[str, ...]
-    rows: Sequence[Sequence[Value]]
 
 
 @collection_paused()
 def digest_xlsx(digest: Digest, t: Translator) -> bytes:
     """The digest as an XLSX workbook in the reader's language (see the module docstring)."""
+    return workbook(digest.timezone, digest_sheets(digest, t))
+
+
+def digest_sheets(digest: Digest, t: Translator) -> list[Sheet]:
+    """The workbook's sheets, in order."""
     sheets = [_summary(digest, t), _statuses(digest, t), _numbers(digest, t)]
     if digest.year_to_date is not None:
         sheets.append(_year_to_date(digest.year_to_date, t))
@@ -111,8 +67,7 @@ def digest_xlsx(digest: Digest, t: Translator) -> bytes:
         sheets += [_plan_follow_through(digest, t), _plan_items(digest, t)]
     if digest.needs:
         sheets.append(_needs(digest, t))
-    sheets += _sections(digest, t)
-    return workbook(digest.timezone, sheets)
+    return sheets + _sections(digest, t)
 
 
 # -- What each sheet holds ----------------------------------------------------------------------
@@ -239,11 +194,6 @@ def _figures(f: KpiFigures | None, total: KpiFigures | None) -> list[Value]:
     return [f.target, f.actual, percent(f.completion), change, year_on_year, added]
 
 
-def percent(ratio: Decimal | None) -> Percent | None:
-    """`ratio` as a percentage cell; an empty cell when missing."""
-    return None if ratio is None else Percent(ratio)
-
-
 def _plan_follow_through(digest: Digest, t: Translator) -> Sheet:
     """Per member: how many of last month's plan items are done, partly or not, and plan
     completion (partly done counts half)."""
@@ -333,106 +283,3 @@ def _answer(q: Question, answer: MemberAnswer | None, t: Translator) -> Value:
         labels = {c.key: localized(c.label, t) for c in q.choices}
         return labels.get(answer.text or "", answer.text)
     return answer.text
-
-
-# -- Writing the workbook ----------------------------------------------------------------------
-
-
-def workbook(zone: ZoneInfo, sheets: Iterable[Sheet]) -> bytes:
-    """The `sheets` as an XLSX file; times are shown in time zone `zone`."""
-    book = Workbook(write_only=True)
-    titles: set[str] = set()
-    for sheet in sheets:
-        title = _sheet_title(sheet.title, titles)
-        titles.add(title.casefold())
-        _write(book.create_sheet(title), sheet, zone)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _sheet_title(wanted: str, taken: set[str]) -> str:
-    """`wanted` as Excel allows it: no ``[]:*?/\\``, at most 31 characters, unique."""
-    base = " ".join(re.sub(r"[\[\]:*?/\\]", " ", _clean(wanted)).split()).strip("'") or "-"
-    title, n = base[:SHEET_TITLE_LIMIT], 1
-    while title.casefold() in taken:
-        n += 1
-        suffix = f" ({n})"
-        title = base[: SHEET_TITLE_LIMIT - len(suffix)] + suffix
-    return title
-
-
-def _write(ws: WriteOnlyWorksheet, sheet: Sheet, zone: ZoneInfo) -> None:
-    """Column widths first (write-only sheets need them before any row), then the rows."""
-    sample = [sheet.headings, *sheet.rows[:WIDTH_SAMPLE]]
-    columns = max((len(row) for row in sample), default=0)
-    for index in range(columns):
-        widest = max((_width(row[index]) for row in sample if index < len(row)), default=0)
-        dimension = ws.column_dimensions[get_column_letter(index + 1)]  # type: ignore[attr-defined]
-        dimension.width = min(widest + 2, WIDTH_LIMIT)
-    if sheet.headings:
-        ws.freeze_panes = "B2"
-        ws.append([_heading_cell(ws, heading) for heading in sheet.headings])
-    for row in sheet.rows:
-        ws.append([_cell(ws, value, zone) for value in row])
-
-
-def _cell(ws: WriteOnlyWorksheet, value: Value, zone: ZoneInfo) -> Cell | str | int | None:
-    """A plain value where Excel takes it as it is, otherwise a styled cell."""
-    if value is None or isinstance(value, int):
-        return value
-    if isinstance(value, Percent):
-        return _styled(ws, float(value.ratio), CHANGE if value.signed else PERCENT)
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return _styled(ws, int(value), INTEGER)
-        return _styled(ws, float(value), DECIMAL)
-    if isinstance(value, datetime):
-        local = value.astimezone(zone).replace(tzinfo=None)
-        return _styled(ws, local, TIME)
-    text = _clean(value)
-    if len(text) > WIDTH_LIMIT or "\n" in text or text.startswith("=") or text in ERROR_CODES:
-        cell = _styled(ws, text, alignment=WRAP)
-        cell.data_type = "s"  # shown as written, never taken as a formula
-        return cell
-    return text
-
-
-def _styled(
-    ws: WriteOnlyWorksheet,
-    value: str | float | datetime,
-    number_format: str | None = None,
-    alignment: Alignment | None = None,
-) -> Cell:
-    """A cell with its number format or alignment (set directly: named styles cost more)."""
-    cell = WriteOnlyCell(ws, value)
-    if number_format is not None:
-        cell.number_format = number_format
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
-
-
-def _heading_cell(ws: WriteOnlyWorksheet, heading: str) -> Cell:
-    cell = _styled(ws, _clean(heading), alignment=WRAP)
-    cell.font, cell.fill = HEADING_FONT, HEADING_FILL
-    return cell
-
-
-def _clean(text: str) -> str:
-    """`text` without the control characters a worksheet cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
-def _width(value: Value) -> int:
-    """Columns `value` takes when shown: wide (CJK) characters take two."""
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        return 16
-    if isinstance(value, Percent):
-        return 6
-    if isinstance(value, int | Decimal):
-        return len(f"{value:,.2f}")
-    text = max(value.splitlines() or [""], key=len)
-    return width(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.digest.render.xlsx import Percent, Sheet, Value, percent, workbook
+from bot.digest.render.workbook import Percent, Sheet, Value, percent, workbook
 from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.digest.span_report.view import SpanView
 from bot.follow_through import PlanMark
