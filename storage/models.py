@@ -253,15 +253,16 @@ class Cycle(Base):
         _enum(CycleKind), default=CycleKind.TEAM, server_default=CycleKind.TEAM.value
     )
     opens_at: Mapped[datetime]
-    deadline: Mapped[datetime]
+    deadline: Mapped[datetime] = mapped_column(index=True)
     state: Mapped[CycleState] = mapped_column(_enum(CycleState))
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON)
     opened_at: Mapped[datetime]
-    deadline_handled_at: Mapped[datetime | None]
+    # The scheduler's tick looks up by these three the few cycles with something to do.
+    deadline_handled_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     # When the reminder to review its reports was queued for the managers, or found not due
     # (every report reviewed, or no reminder configured): it is looked for no more.
-    review_reminder_handled_at: Mapped[datetime | None]
+    review_reminder_handled_at: Mapped[datetime | None] = mapped_column(index=True)
     # A department report's starting points, taken from the team's month end when it opened:
     # the KPI figures its questions show and confirm, and the recurring themes (see
     # bot.services.starting_points). None for a team's month end.
@@ -285,8 +286,10 @@ class Submission(Base):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None]
     on_leave: Mapped[bool] = mapped_column(default=False, server_default=false())  # "on leave"
-    remind_after: Mapped[datetime | None]  # "remind me later": no reminder before this
-    deadline: Mapped[datetime | None]  # a personal extension of the cycle's deadline
+    # "remind me later": no reminder before this
+    remind_after: Mapped[datetime | None] = mapped_column(index=True)
+    # a personal extension of the cycle's deadline
+    deadline: Mapped[datetime | None] = mapped_column(index=True)
     # After a message near Telegram's length limit: until when (by the messages' own dates)
     # the messages that follow it directly are its further parts, and the question whose
     # answer they are added to (None: the message was not taken as an answer, nor are they).

@@ -11,6 +11,7 @@ from bench import (
     export_writers,
     fan_out,
     form_save,
+    scheduler_ticks,
     span_report,
 )
 from bench.databases import BACKENDS, unreachable
@@ -161,3 +162,31 @@ def test_export_writers_benchmark_runs_at_a_tiny_size(
     )
     assert lines[8] == lines[6].replace("constant's", "xlsxwriter's")
     assert lines[9].startswith("machine: ")
+
+
+@pytest.mark.slow
+def test_scheduler_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--sizes", "1", "2", "--months", "2", "--repeat", "1", "--backend", backend]
+    scheduler_ticks.main(argv)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("at the start load ")
+    assert lines[1].split() == [
+        *("backend", "departments", "members"),
+        *(word for moment in scheduler_ticks.MOMENTS for word in (moment, "ms")),
+    ]
+    rows = [line.split() for line in lines[2:4]]
+    members = scheduler_ticks.members_of(0) + scheduler_ticks.members_of(1)
+    assert [row[:3] for row in rows] == [
+        [backend, "1", str(scheduler_ticks.members_of(0))],
+        [backend, "2", str(members)],
+    ]
+    assert lines[5].startswith(f"note: {backend}, 2 departments: members due: opening {members} (")
+    for moment in ("reminder", "deadline"):  # everybody is reminded, and in a digest
+        assert f"{moment} {members} (" in lines[5]
+    verdicts = [line.split(": ", 1)[1].split(": CPU")[0] for line in lines[6:13]]
+    assert verdicts == [
+        f"{backend}, 1 -> 2 departments, {moment}" for moment in scheduler_ticks.MOMENTS
+    ]
+    assert lines[13].startswith("machine: ")

@@ -126,6 +126,13 @@ def reminder(cycle_id: int, member_id: int, moment: datetime) -> str:
     return _built(Purpose.REMINDER, cycle=cycle_id, member=member_id, moment=f"{moment:{_MINUTE}}")
 
 
+def reminder_around_member(cycle_id: int, moment: datetime) -> tuple[str, str]:
+    """The parts of `reminder` before and after the member's id: for the database to look up a
+    month end's queued reminders of `moment` without loading its members."""
+    before, after = FORMATS[Purpose.REMINDER].split("{member}")
+    return before.format(cycle=cycle_id), after.format(moment=f"{moment:{_MINUTE}}")
+
+
 def nudge(cycle_id: int, member_id: int, now: datetime) -> str:
     """A reminder a manager asked for: at most one for a member in an hour."""
     return _built(Purpose.NUDGE, cycle=cycle_id, member=member_id, hour=f"{now:{_HOUR}}")

@@ -9,7 +9,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.config import WebConfig
@@ -24,7 +24,14 @@ from bot.services.starting_points import asked
 from bot.timing.schedule import DepartmentSchedule
 from bot.wording.dates import moment_text, month_text
 from bot.wording.i18n import Translator, translator
-from storage.models import Cycle, CycleKind, MemberStatus, Submission, SubmissionState
+from storage.models import (
+    Cycle,
+    CycleKind,
+    MemberStatus,
+    OutgoingMessage,
+    Submission,
+    SubmissionState,
+)
 from storage.queries import open_submission
 
 
@@ -42,7 +49,7 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     due: dict[str, tuple[Submission, datetime]] = {}  # by outbox key: whom, and until when
     submissions = session.scalars(
         select(Submission)
-        .where(Submission.cycle_id == cycle.id)
+        .where(Submission.cycle_id == cycle.id, _may_be_theirs(cycle, schedule, now))
         .options(selectinload(Submission.member))
     )
     for submission in submissions:
@@ -91,6 +98,28 @@ def _may_be_due(
         Submission.cycle_id == cycle.id, Submission.remind_after <= now
     )
     return bool(session.scalar(select(snoozed.exists())))
+
+
+def _may_be_theirs(
+    cycle: Cycle, schedule: DepartmentSchedule, now: datetime
+) -> ColumnElement[bool]:
+    """Which submissions of `cycle` may have a reminder due, in SQL: not submitted, nor on
+    leave, under the cap; and unless their ladder is their own (an extension, "remind me
+    later"), the reminder of the ladder's latest moment not queued yet. All day after a
+    reminder, a tick loads nobody who already has it."""
+    own_ladder = or_(Submission.deadline.is_not(None), Submission.remind_after.is_not(None))
+    passed = [m for m in schedule.reminders(cycle.deadline, cycle.opens_at) if m <= now]
+    if passed:
+        before, after = outbox_keys.reminder_around_member(cycle.id, passed[-1])
+        key = literal(before) + cast(Submission.member_id, String) + literal(after)
+        queued = select(OutgoingMessage.id).where(OutgoingMessage.key == key)
+        own_ladder = or_(own_ladder, ~queued.exists())
+    return and_(
+        Submission.state != SubmissionState.SUBMITTED,
+        Submission.on_leave.is_(False),
+        Submission.reminders_sent < schedule.rules.max_reminders,
+        own_ladder,
+    )
 
 
 def _remindable(submission: Submission, cap: int) -> bool:

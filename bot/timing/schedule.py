@@ -142,12 +142,17 @@ class DepartmentSchedule:
         self.zone = zone
         self.calendar = calendar
         self._quiet = rules.quiet_window
+        self._times: dict[Period, CycleTimes] = {}
 
     def cycle_times(self, period: Period) -> CycleTimes:
-        """When ``period``'s cycle opens, reminds and closes."""
-        opens_at = self.opening(period)
-        deadline = self.deadline(period)
-        return CycleTimes(period, opens_at, deadline, self.reminders(deadline, opens_at))
+        """When ``period``'s cycle opens, reminds and closes; worked out once for each period
+        (the scheduler asks on every tick)."""
+        if (times := self._times.get(period)) is None:
+            opens_at = self.opening(period)
+            deadline = self.deadline(period)
+            reminders = self.reminders(deadline, opens_at)
+            times = self._times[period] = CycleTimes(period, opens_at, deadline, reminders)
+        return times
 
     def opening(self, period: Period) -> datetime:
         """When ``period``'s cycle opens: by ``open_cron``, or working days before month end."""
