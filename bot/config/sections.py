@@ -333,7 +333,8 @@ class LlmConfig(ConfigModel):
     """The digest's written summary, by a model behind any OpenAI-compatible chat-completions
     endpoint at ``base_url`` (``…/v1``); off while the section is absent. The key, when the
     endpoint wants one, comes from the environment variable named by ``api_key_env`` and is
-    filled in as ``api_key``; the deadline digest waits ``timeout_seconds`` at most."""
+    filled in as ``api_key``; the deadline digest waits ``timeout_seconds`` at most. Month ends
+    due together are asked about ``concurrent_requests`` at a time."""
 
     base_url: HttpUrl
     model: NonEmptyStr
@@ -341,6 +342,7 @@ class LlmConfig(ConfigModel):
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(default=60.0, gt=0, le=600, strict=True)
     max_sentences: int = Field(default=5, ge=1, le=20, strict=True)
+    concurrent_requests: int = Field(default=4, ge=1, le=64, strict=True)
 
     @field_validator("api_key_env")
     @classmethod

@@ -49,6 +49,8 @@ def tick(services: Services) -> None:
     with services.db.unit_of_work() as session:
         outbox.expire_stale(session, now)
         at_work = AtWork.read(services, session, now)
+    # before the digests, outside their transaction, and for every department at once
+    write_due_summaries(services, [k for k in at_work.running if _allows(services, k, now)], now)
     for key in services.config.departments:
         try:
             _department_tick(services, key, now, at_work)
@@ -126,18 +128,22 @@ def _reporting(now: datetime) -> Select[str]:
     )
 
 
+def _allows(services: Services, key: str, now: datetime) -> bool:
+    """Whether the department's schedule lets anything happen at `now`."""
+    return services.schedule(key).allows(now)
+
+
 def _department_tick(services: Services, key: str, now: datetime, at_work: AtWork) -> None:
     """Open, remind and report for one department, and remind its managers to review."""
-    schedule = services.schedule(key)
-    if not schedule.allows(now):
+    if not _allows(services, key, now):
         return
+    schedule = services.schedule(key)
     for period in due_periods(now, services.config.departments[key].zone):
         times = schedule.cycle_times(period)
         if times.opens_at <= now < times.deadline and (key, str(period)) not in at_work.opened:
             open_cycle(services, key, period)
             at_work.running.add(key)
     if key in at_work.running:
-        write_due_summaries(services, key, now)  # before the digests, outside their transaction
         _remind_and_report(services, key, now)
     if key in at_work.reporting:
         open_due_reports(services, key, now)

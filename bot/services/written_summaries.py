@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +29,7 @@ from bot.llm_summary.material import Material, month_material
 from bot.llm_summary.prompt import chat_messages, request_body
 from bot.services.context import Services
 from bot.wording.i18n import translator
+from storage.db import unavailable
 from storage.models import (
     Cycle,
     CycleKind,
@@ -50,29 +53,41 @@ class _Asked:
     material: Material
 
 
-def write_due_summaries(services: Services, department: str, now: datetime) -> None:
-    """Write and store the summary of each of the department's month ends whose deadline
-    digest is due and has none yet; nothing while `[llm]` is not configured."""
+def write_due_summaries(services: Services, departments: Collection[str], now: datetime) -> None:
+    """Write and store the summary of each month end of `departments` whose deadline digest is
+    due and has none yet, up to `llm.concurrent_requests` at once: month ends that come due
+    together wait for the model side by side, not one after another (a hundred departments
+    with one deadline would otherwise wait a hundred times `timeout_seconds`). Nothing while
+    `[llm]` is not configured."""
     llm = services.config.llm
-    if llm is None:
+    if llm is None or not departments:
         return
     with services.db.unit_of_work() as session:
         asked = [
-            _material(services, session, cycle, now) for cycle in _due(session, department, now)
+            _material(services, session, cycle, now) for cycle in _due(session, departments, now)
         ]
-    for month in asked:
-        if any(m.answers or m.kpis for m in month.material.members):  # else nothing to say
-            _write(services, llm, month, now)
+    asked = [m for m in asked if any(s.answers or s.kpis for s in m.material.members)]
+    if not asked:  # else nothing to say
+        return
+    with ThreadPoolExecutor(llm.concurrent_requests, thread_name_prefix="summary") as pool:
+        written = {pool.submit(_write, services, llm, month, now): month for month in asked}
+        for done in as_completed(written):
+            try:
+                done.result()
+            except Exception as exc:
+                if unavailable(exc):  # the database's: the whole tick waits for it
+                    raise
+                log.exception("the summary of the %s digest failed", written[done].name)
 
 
-def _due(session: Session, department: str, now: datetime) -> list[Cycle]:
+def _due(session: Session, departments: Collection[str], now: datetime) -> list[Cycle]:
     """Team month ends past their deadline, their digest not queued, without a summary."""
     summarised = select(DigestSummary.cycle_id)
     return list(
         session.scalars(
             select(Cycle)
             .join(Department)
-            .where(Department.key == department, Cycle.kind == CycleKind.TEAM)
+            .where(Department.key.in_(departments), Cycle.kind == CycleKind.TEAM)
             .where(Cycle.state == CycleState.OPEN, Cycle.deadline <= now)
             .where(Cycle.deadline_handled_at.is_(None), Cycle.id.not_in(summarised))
         )
