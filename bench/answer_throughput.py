@@ -26,27 +26,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import io
 import itertools
-import os
-import signal
 import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
-import sqlalchemy as sa
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from bench.answer_checks import Check, check, echoed, stored
+from bench.bot_processes import START_SECONDS, BotProcess, bot_process, database_processes
 from bench.databases import add_backend_option, throwaway_database, usable, verdict
-from bench.echo_bot import Echoed
+from bench.digest_render import MONTHS
+from bench.history import answering, with_history
 from bot.config import Config
 from bot.emulator import Emulator
 from bot.questionnaire import Kind, Questionnaire, localized
@@ -56,20 +55,23 @@ from bot.timing.clock import SystemClock
 from bot.timing.periods import Period
 from bot.wording.i18n import translator
 from storage.db import Database
-from storage.models import Answer, Member, Submission, SubmissionState
 
 MEMBERS: Final = 200
 ROUNDS: Final = 4
 IN_FLIGHT: Final = 32
 REPLY_SECONDS: Final = 30.0
 """How long a member waits for the bot's reply before counting the update as lost."""
-START_SECONDS: Final = 60.0
 WHOSE: Final = ("bot", "database", "driver")
 BOT_SIDE: Final = ("bot", "database")
 BOTS: Final = ("echo", "store", "monthend")
-"""The bots in the order their rounds alternate."""
-GOAL: Final = 0.8
-"""Monthend's updates per second, as a share of the echo bot's."""
+"""The bots in the order their rounds alternate ("history" comes last when measured)."""
+MONTHEND: Final = frozenset({"monthend", "history"})
+"""The monthend bots: on an empty database, and on one with history."""
+GOAL: Final = 0.5
+"""Monthend's updates per second, as a share of the storing echo bot's (the floor)."""
+HISTORY_GOAL: Final = 0.9
+"""Monthend's updates per second on a database with history, as a share of its rate on an
+empty one."""
 TOKEN: Final = "123456:BENCH-token-for-the-emulator"
 FIRST_ID: Final = 500_001
 CONFIG: Final = """
@@ -156,100 +158,6 @@ def open_month_end(services: Services) -> None:
     """Open next month's month end (its deadline is weeks away, so no reminder is due while
     the benchmark runs): every member is sent the first question."""
     cycles.open_cycle(services, "sales", Period.of(services.clock.now().date()).next())
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What the database holds at the end: answers per member, and submissions by state."""
-
-    answers: dict[int, int]
-    in_review: int
-
-
-def stored(db: Database) -> Stored:
-    """Count the stored answers of every member, and the submissions waiting for review."""
-    with db.unit_of_work() as session:
-        counts = session.execute(
-            select(Member.telegram_id, func.count(Answer.id))
-            .join(Submission, Submission.member_id == Member.id)
-            .join(Answer, Answer.submission_id == Submission.id)
-            .group_by(Member.telegram_id)
-        ).all()
-        in_review = session.scalar(
-            select(func.count(Submission.id)).where(Submission.state == SubmissionState.REVIEW)
-        )
-    answers = {telegram_id: count for telegram_id, count in counts if telegram_id is not None}
-    return Stored(answers, in_review or 0)
-
-
-# -- Processes ---------------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process `pid` so far (0 when it cannot be read)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class BotProcess:
-    """A bot running in a process of its own, and where to read the CPU time it uses."""
-
-    process: asyncio.subprocess.Process
-    database_pids: Callable[[], list[int]] = list
-
-    def cpu(self) -> dict[str, float]:
-        """CPU seconds used so far by the bot's process and by its database server."""
-        database = sum(cpu_seconds(pid) for pid in self.database_pids())
-        return {"bot": cpu_seconds(self.process.pid), "database": database}
-
-
-@asynccontextmanager
-async def bot_process(
-    name: str, args: Sequence[str], emulator: Emulator, log: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python ARGS...` with its output in `log`, polling `emulator`; stopped with SIGTERM
-    when the block ends."""
-    env = {**os.environ, "MONTHEND_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
-    with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, *args, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT
-        )
-    try:
-        if not await emulator.wait_until_polling(START_SECONDS):
-            raise RuntimeError(f"the {name} bot did not start polling; see {log}")
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), START_SECONDS)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-def database_processes(stack: AsyncExitStack, database_url: str) -> Callable[[], list[int]]:
-    """A function listing the PostgreSQL server processes that serve the bot's connections
-    to its database, when the server runs on this machine (otherwise, and for SQLite, none)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql" or url.host not in ("127.0.0.1", "localhost"):
-        return list
-    engine = sa.create_engine(url)
-    stack.callback(engine.dispose)
-    query = sa.text(
-        "SELECT pid FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    )
-
-    def pids() -> list[int]:
-        with engine.connect() as connection:
-            return list(connection.scalars(query))
-
-    return pids
 
 
 # -- Rounds ------------------------------------------------------------------------------------
@@ -396,31 +304,27 @@ class Outcome:
 
     backend: str
     rounds: dict[str, Round]
-    """Each bot's totals, by name (BOTS)."""
-    expected_answers: int
-    answers: int
-    missing: int
-    extra: int
-    in_review: int
-    members: int
+    """Each bot's totals, by name (BOTS, and "history" when measured)."""
+    checks: dict[str, Check]
+    """What each monthend bot's database holds at the end."""
     echoed: int
     """Texts the storing echo bot stored."""
     expected_echoed: int
 
-    def ratio(self, bot: str) -> float:
-        """`bot`'s updates per second as a share of echo's."""
-        echo = self.rounds["echo"].per_second
-        return self.rounds[bot].per_second / echo if echo else 0.0
+    def ratio(self, bot: str, to: str = "echo") -> float:
+        """`bot`'s updates per second as a share of `to`'s."""
+        base = self.rounds[to].per_second
+        return self.rounds[bot].per_second / base if base else 0.0
 
-    def cpu_ratio(self, bot: str) -> float:
-        """Echo's CPU time per update over `bot`'s (bot and database), i.e. `bot`'s updates
-        per CPU second as a share of echo's."""
+    def cpu_ratio(self, bot: str, to: str = "echo") -> float:
+        """`to`'s CPU time per update over `bot`'s (bot and database), i.e. `bot`'s updates
+        per CPU second as a share of `to`'s."""
         used = self.rounds[bot].cpu_ms(*BOT_SIDE)
-        return self.rounds["echo"].cpu_ms(*BOT_SIDE) / used if used else 0.0
+        return self.rounds[to].cpu_ms(*BOT_SIDE) / used if used else 0.0
 
-    def round_ratios(self, bot: str) -> list[float]:
-        """`bot`'s updates per second as a share of echo's, round by round."""
-        pairs = zip(self.rounds["echo"].rates, self.rounds[bot].rates, strict=True)
+    def round_ratios(self, bot: str, to: str = "echo") -> list[float]:
+        """`bot`'s updates per second as a share of `to`'s, round by round."""
+        pairs = zip(self.rounds[to].rates, self.rounds[bot].rates, strict=True)
         return [b / e for e, b in pairs if e]
 
     @property
@@ -431,22 +335,27 @@ class Outcome:
     @property
     def intact(self) -> bool:
         return (
-            not self.missing
-            and not self.extra
-            and self.in_review == self.members
+            all(c.intact for c in self.checks.values())
             and self.echoed == self.expected_echoed
             and not self.lost
         )
 
 
-def echoed(database_url: str) -> int:
-    """How many texts the storing echo bot stored in `database_url`."""
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(select(func.count(Echoed.id))) or 0
-    finally:
-        engine.dispose()
+def _config(folder: Path, name: str, api_url: str, database_url: str) -> Path:
+    """A config file for a monthend bot called `name` on `database_url`."""
+    path = folder / f"config-{name}.toml"
+    path.write_text(CONFIG.format(api_url=api_url, database_url=database_url))
+    return path
+
+
+def _services(config_path: Path, stack: AsyncExitStack) -> Services:
+    """What the benchmark uses to set up the data of the bot configured in `config_path`."""
+    config = Config.from_mapping(
+        tomllib.loads(config_path.read_text()), env={"MONTHEND_BOT_TOKEN": TOKEN}
+    )
+    db = Database.from_url(config.database.url)
+    stack.callback(db.dispose)
+    return Services(db=db, config=config, clock=SystemClock())
 
 
 async def measure(
@@ -456,75 +365,84 @@ async def measure(
     in_flight: int,
     folder: Path,
     profile: Path | None = None,
+    history: tuple[int, int] | None = None,
 ) -> Outcome:
-    """Run the three bots, monthend and the storing echo bot each on a throwaway database of
-    `backend`, and measure `rounds` rounds of each."""
-    with throwaway_database(backend) as database_url, throwaway_database(backend) as store_url:
+    """Run the bots, monthend and the storing echo bot each on a throwaway database of
+    `backend`, and measure `rounds` rounds of each; with `history` (members, months), monthend
+    also on a database holding that department's month ends (bench.history), answered by
+    `members` of its members."""
+    with ExitStack() as databases:
+        database_url, store_url = (
+            databases.enter_context(throwaway_database(backend)) for _ in range(2)
+        )
+        urls = {"monthend": database_url, "store": store_url}
+        names: tuple[str, ...] = BOTS
+        if history is not None:
+            urls["history"] = databases.enter_context(throwaway_database(backend))
+            names = (*BOTS, "history")
         async with AsyncExitStack() as stack:
             emulators = {
-                name: await stack.enter_async_context(Emulator(token=TOKEN)) for name in BOTS
+                name: await stack.enter_async_context(Emulator(token=TOKEN)) for name in names
             }
-            emulator = emulators["monthend"]
-            config_path = folder / f"config-{backend}.toml"
-            config_path.write_text(
-                CONFIG.format(api_url=emulator.base_url, database_url=database_url)
-            )
-            config = Config.from_mapping(
-                tomllib.loads(config_path.read_text()), env={"MONTHEND_BOT_TOKEN": TOKEN}
-            )
-            db = Database.from_url(database_url)
-            stack.callback(db.dispose)
-            ids = list(range(FIRST_ID, FIRST_ID + members))
-            lanes = {name: await lanes_of(stack, emulators[name], ids, in_flight) for name in BOTS}
-
-            run = ["-m", "bot", "--config", str(config_path), "run"]
-            if profile is not None:
-                run = ["-m", "cProfile", "-o", str(profile), *run]
-            echo_run = ["-m", "bench.echo_bot", emulators["echo"].base_url, TOKEN]
-            store_run = ["-m", "bench.echo_bot", emulators["store"].base_url, TOKEN, store_url]
+            ids = {name: list(range(FIRST_ID, FIRST_ID + members)) for name in names}
+            configs, services = {}, {}
+            for name in MONTHEND & set(names):
+                configs[name] = _config(folder, name, emulators[name].base_url, urls[name])
+                services[name] = _services(configs[name], stack)
+            period = Period.of(SystemClock().now().date()).next()
+            if history is not None:
+                ids["history"] = answering(members, history[0])
+                opening = functools.partial(open_month_end, services["history"])
+                await asyncio.to_thread(
+                    with_history, services["history"].db, *history, opening, ids["history"]
+                )
+                async with emulators["history"].client() as client:  # they opened the bot
+                    await client.add_users([{"id": i, "first_name": "M"} for i in ids["history"]])
+            lanes = {
+                name: await lanes_of(stack, emulators[name], ids[name], in_flight) for name in names
+            }
             bots: dict[str, BotProcess] = {}
-            for name, args, url in (
-                ("monthend", run, database_url),
-                ("echo", echo_run, None),
-                ("store", store_run, store_url),
-            ):
+            for name in names:
+                args = ["-m", "bench.echo_bot", emulators[name].base_url, TOKEN]
+                if name == "store":
+                    args.append(store_url)
+                if name in MONTHEND:
+                    args = ["-m", "bot", "--config", str(configs[name]), "run"]
+                if name == "monthend" and profile is not None:
+                    args = ["-m", "cProfile", "-o", str(profile), *args]
                 log = folder / f"{name}-{backend}.log"
                 process = await stack.enter_async_context(
-                    bot_process(name, args, emulators[name], log)
+                    bot_process(name, args, emulators[name], log, TOKEN)
                 )
-                pids = database_processes(stack, url) if url is not None else list
-                bots[name] = BotProcess(process, pids)
-            services = Services(db=db, config=config, clock=SystemClock())
-            starts = await asyncio.to_thread(roster, services, ids)
+                bots[name] = BotProcess(process, database_processes(stack, urls.get(name)))
+            starts = await asyncio.to_thread(roster, services["monthend"], ids["monthend"])
             monthend = bots["monthend"]
             await _unmeasured(monthend, lanes["monthend"], lambda p: [Say(starts[p.user_id])])
-            await asyncio.to_thread(open_month_end, services)
-            first = [p.reply(START_SECONDS) for lane in lanes["monthend"] for p in lane]
-            if not all(await asyncio.gather(*first)):
-                raise RuntimeError("a member did not get the first question")
-            await _unmeasured(bots["echo"], lanes["echo"], everyone([Say("Hello")]))
-            await _unmeasured(bots["store"], lanes["store"], everyone([Say("Hello")]))
-            await _unmeasured(monthend, lanes["monthend"], everyone([Say("/help")]))
-            says = answers(services.questionnaire("sales"))
-            totals = {name: Round() for name in BOTS}
+            await asyncio.to_thread(open_month_end, services["monthend"])
+            for name in MONTHEND & set(names):
+                first = [p.reply(START_SECONDS) for lane in lanes[name] for p in lane]
+                if not all(await asyncio.gather(*first)):
+                    raise RuntimeError(f"a member did not get the first question from {name}")
+            for name in names:
+                hello = "/help" if name in MONTHEND else "Hello"
+                await _unmeasured(bots[name], lanes[name], everyone([Say(hello)]))
+            says = answers(services["monthend"].questionnaire("sales"))
+            totals = {name: Round() for name in names}
             for share in shares(says, rounds):
                 as_text = everyone([Say(s.text) for s in share])
-                for name in BOTS:
-                    what = everyone(share) if name == "monthend" else as_text
+                for name in names:
+                    what = everyone(share) if name in MONTHEND else as_text
                     totals[name].add(await run_round(bots[name], lanes[name], what))
-            found = stored(db)
-        expected = len(says)
+            checks = {
+                name: check(stored(services[name].db, period), ids[name], len(says))
+                for name in MONTHEND & set(names)
+            }
         return Outcome(
             backend=backend,
             rounds=totals,
-            expected_answers=expected * members,
-            answers=sum(found.answers.values()),
-            missing=sum(max(expected - found.answers.get(i, 0), 0) for i in ids),
-            extra=sum(max(count - expected, 0) for count in found.answers.values()),
-            in_review=found.in_review,
-            members=members,
+            checks=checks,
             echoed=await asyncio.to_thread(echoed, store_url),
-            expected_echoed=(1 + expected) * members,
+            expected_echoed=(1 + len(says)) * members,
         )
 
 
@@ -541,29 +459,36 @@ def report(outcomes: Sequence[Outcome]) -> list[str]:
             cells += [f"{r.per_second:.1f}", *(f"{r.cpu_ms(w):.2f}" for w in WHOSE)]
             lines.append("  ".join(f"{c:>10}" for c in cells))
     for o in outcomes:
-        verdict = "ok" if o.ratio("monthend") >= GOAL else "FAIL"
-        lines.append(f"{verdict}: {_ratio(o, 'monthend', 'monthend/echo', GOAL)}")
-        floor = "floor: store/echo (an echo bot that stores each text first)"
-        lines.append(f"note: {_ratio(o, 'store', floor)}")
-        verdict = "ok" if o.intact else "FAIL"
+        verdict = "ok" if o.ratio("monthend", "store") >= GOAL else "FAIL"
+        lines.append(f"{verdict}: {_ratio(o, 'monthend', 'store', GOAL)}")
+        if "history" in o.rounds:
+            verdict = "ok" if o.ratio("history", "monthend") >= HISTORY_GOAL else "FAIL"
+            lines.append(f"{verdict}: {_ratio(o, 'history', 'monthend', HISTORY_GOAL)}")
+        lines.append(f"note: {_ratio(o, 'monthend', 'echo')}")
+        lines.append(f"note: {_ratio(o, 'store', 'echo')} (the floor: it stores each text first)")
+        for name, c in o.checks.items():
+            lines.append(
+                f"{'ok' if c.intact else 'FAIL'}: {o.backend}: {name}: {c.answers} answers stored "
+                f"of {c.expected} (missing {c.missing}, extra {c.extra}), {c.in_review} of "
+                f"{c.members} summaries ready for review"
+            )
+        verdict = "ok" if o.echoed == o.expected_echoed and not o.lost else "FAIL"
         lines.append(
-            f"{verdict}: {o.backend}: {o.answers} answers stored of {o.expected_answers} "
-            f"(missing {o.missing}, extra {o.extra}), {o.in_review} of {o.members} summaries "
-            f"ready for review, {o.echoed} of {o.expected_echoed} texts stored by the storing "
-            f"echo bot, {len(o.lost)} replies lost"
+            f"{verdict}: {o.backend}: {o.echoed} of {o.expected_echoed} texts stored by the "
+            f"storing echo bot, {len(o.lost)} replies lost"
         )
         lines += [f"  {line}" for line in o.lost[:10]]
     return lines
 
 
-def _ratio(o: Outcome, bot: str, what: str, goal: float | None = None) -> str:
-    """`bot`'s ratio to echo, in all and by round, and in CPU."""
-    rounds = " ".join(f"{ratio:.2f}" for ratio in o.round_ratios(bot))
+def _ratio(o: Outcome, bot: str, to: str, goal: float | None = None) -> str:
+    """`bot`'s ratio to `to`, in all and by round, and in CPU."""
+    rounds = " ".join(f"{ratio:.2f}" for ratio in o.round_ratios(bot, to))
     wanted = f"; goal: at least {goal}" if goal is not None else ""
     return (
-        f"{o.backend}: {what} {o.ratio(bot):.2f} in updates per second "
+        f"{o.backend}: {bot}/{to} {o.ratio(bot, to):.2f} in updates per second "
         f"(by round: {rounds}{wanted}), "
-        f"{o.cpu_ratio(bot):.2f} in updates per CPU second of bot and database"
+        f"{o.cpu_ratio(bot, to):.2f} in updates per CPU second of bot and database"
     )
 
 
@@ -579,12 +504,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="run the monthend bot under cProfile"
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also on a database holding --months month ends of a department of N members",
+    )
+    parser.add_argument("--months", type=int, default=MONTHS)
     args = parser.parse_args(argv)
+    history = (args.history, args.months) if args.history else None
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="monthend-bench-") as folder:
         for backend in usable(args.backend):
             profile = args.profile.with_suffix(f".{backend}.prof") if args.profile else None
-            run = measure(backend, args.members, args.rounds, args.in_flight, Path(folder), profile)
+            run = measure(
+                backend, args.members, args.rounds, args.in_flight, Path(folder), profile, history
+            )
             outcomes.append(asyncio.run(run))
             print(f"measured {backend}", file=sys.stderr, flush=True)
     return verdict(report(outcomes))

@@ -186,10 +186,10 @@ def fill(db: Database, members: int, months: int) -> None:
         _answers(connection, questionnaire)
         _needs_and_targets(connection, department)
     _plan_follow_through(db)
-    _settle(db)
+    settle(db)
 
 
-def _settle(db: Database) -> None:
+def settle(db: Database) -> None:
     """Leave the database as one in use would be after a bulk load: SQLite's write-ahead log
     written back into the database file (else every read looks through a log as big as the
     database), PostgreSQL's planner statistics up to date (autovacuum's work)."""

@@ -51,7 +51,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bench.databases import GROWTH_SLACK, add_backend_option, throwaway_database, usable, verdict
-from bench.digest_render import _settle
+from bench.digest_render import settle
 from bench.machine import load, machine
 from bot.config import Config
 from bot.questionnaire import load_questionnaire
@@ -157,7 +157,7 @@ def fill(services: Services, months: int) -> None:
                 "WHERE m.role = 'member'"
             )
         )
-    _settle(db)
+    settle(db)
 
 
 def moments(services: Services) -> dict[str, datetime]:

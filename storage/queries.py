@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import bindparam, case, delete, inspect, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from storage.models import (
     Base,
+    CommentKind,
     Cycle,
     CycleKind,
     CycleState,
@@ -66,6 +67,58 @@ def member_by_telegram_id(
     return session.scalars(query, {"telegram_id": telegram_id}).one_or_none()
 
 
+def writes_comment(sender: Any) -> ColumnElement[bool]:
+    """Whether `sender`'s next text is a review comment they pressed a button to write."""
+    return and_(ReviewComment.author_telegram_id == sender, ReviewComment.text.is_(None))
+
+
+def writes_reply(sender: Any) -> ColumnElement[bool]:
+    """Whether `sender`'s next text is a reply to a need they pressed "Reply" under."""
+    writes: ColumnElement[bool] = Need.reply_from_telegram_id == sender
+    return writes
+
+
+_CHANGE: Final = aliased(ReviewComment)
+
+
+def ask_waiting(member_id: Any) -> list[ColumnElement[bool]]:
+    """The conditions on a review comment (joined with its submission) that make it an ask
+    for more the member's next answer answers: an ask of theirs, written, at the question its
+    report is at, not answered by a change yet."""
+    return [
+        Submission.member_id == member_id,
+        ReviewComment.kind == CommentKind.ASK,
+        ReviewComment.text.is_not(None),
+        ReviewComment.question == Submission.current_question,
+        ~exists().where(
+            _CHANGE.reply_to_id == ReviewComment.id, _CHANGE.kind == CommentKind.CHANGE
+        ),
+    ]
+
+
+_AT_HAND: Final = (  # built once: every text message begins with it
+    select(
+        Member,
+        or_(
+            exists().where(writes_comment(Member.telegram_id)),
+            exists().where(writes_reply(Member.telegram_id)),
+        ),
+        exists().where(ReviewComment.submission_id == Submission.id).where(*ask_waiting(Member.id)),
+    )
+    .where(Member.telegram_id == bindparam("telegram_id"))
+    .with_for_update(of=Member)
+)
+
+
+def member_at_hand(session: Session, telegram_id: int) -> tuple[Member | None, bool, bool]:
+    """The person behind `telegram_id` (locked until the transaction ends), whether their next
+    text is a comment or a reply they pressed a button to write, and whether a manager's ask
+    for more waits for their answer: one statement for what every text message needs to know.
+    Someone not registered may still be writing (the org head): (None, True, False)."""
+    row = session.execute(_AT_HAND, {"telegram_id": telegram_id}).one_or_none()
+    return (None, True, False) if row is None else (row[0], row[1], row[2])
+
+
 def cycle_for(
     session: Session, department_id: int, period: str, kind: CycleKind = CycleKind.TEAM
 ) -> Cycle | None:
@@ -78,39 +131,46 @@ def cycle_for(
     ).one_or_none()
 
 
-_NOT_BEGUN: Final = Submission.state == SubmissionState.PENDING
-_OPEN_SUBMISSION: Final = (  # built once: every answer looks for it
+_OPEN_SUBMISSIONS: Final = (  # built once: every answer looks for them
     select(Submission)
     .join(Cycle)
-    .options(contains_eager(Submission.cycle))
+    .options(contains_eager(Submission.cycle), joinedload(Submission.answers))
     .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
-    .where((Cycle.kind == CycleKind.YEAR_END) == bindparam("year_end"))
-    .order_by(
-        Cycle.period.desc(),
-        case((Submission.state == SubmissionState.SUBMITTED, 2), (_NOT_BEGUN, 1), else_=0),
-        case((_NOT_BEGUN, None), else_=Submission.updated_at).desc(),  # not begun: by cycle
-        Cycle.id,
-    )
-    .limit(1)
 )
 
 
 def open_submission(session: Session, member_id: int) -> Submission | None:
-    """The submission the member is at (with its cycle loaded): the one in their newest open
-    month end. A member has one a month; a manager of several departments has one department
-    report each, answered one at a time: the one begun and not submitted, else the first not
-    begun, else the one touched last (an answer being changed after submitting). A year-end
-    questionnaire not submitted comes first when no month end waits for an answer, or when it
-    was put in front of them (opened, answered) after the month end was."""
-    month, year = (
-        session.scalars(_OPEN_SUBMISSION, {"member_id": member_id, "year_end": kind}).one_or_none()
-        for kind in (False, True)
-    )
+    """The submission the member is at (with its cycle and answers loaded, in one statement):
+    the one in their newest open month end. A member has one a month; a manager of several
+    departments has one department report each, answered one at a time: the one begun and not
+    submitted, else the first not begun, else the one touched last (an answer being changed
+    after submitting). A year-end questionnaire not submitted comes first when no month end
+    waits for an answer, or when it was put in front of them (opened, answered) after the month
+    end was."""
+    found = session.scalars(_OPEN_SUBMISSIONS, {"member_id": member_id}).unique().all()
+    month = _first([s for s in found if s.cycle.kind is not CycleKind.YEAR_END])
+    year = _first([s for s in found if s.cycle.kind is CycleKind.YEAR_END])
     if year is None or (year.state is SubmissionState.SUBMITTED and month is not None):
         return month
     if month is None or month.state is SubmissionState.SUBMITTED:
         return year
     return year if year.updated_at > month.updated_at else month
+
+
+def _first(submissions: Sequence[Submission]) -> Submission | None:
+    """Of the submissions of one kind, the one answered next: in the newest period, begun and
+    not submitted before not begun before submitted; among those begun, the one touched last;
+    then the first cycle."""
+    if not submissions:
+        return None
+    newest = max(s.cycle.period for s in submissions)
+
+    def order(s: Submission) -> tuple[int, float, int]:
+        rank = {SubmissionState.SUBMITTED: 2, SubmissionState.PENDING: 1}.get(s.state, 0)
+        touched = 0.0 if rank == 1 else -s.updated_at.timestamp()  # not begun: by cycle
+        return rank, touched, s.cycle.id
+
+    return min((s for s in submissions if s.cycle.period == newest), key=order)
 
 
 def latest_cycle(session: Session, department_id: int) -> Cycle | None:
@@ -128,14 +188,10 @@ def stop_writing(session: Session, telegram_id: int) -> None:
     comment): they pressed a button for something else to write."""
     session.execute(
         update(Need)
-        .where(Need.reply_from_telegram_id == telegram_id)
+        .where(writes_reply(telegram_id))
         .values(reply_from_telegram_id=None, reply_as_org=False)
     )
-    session.execute(
-        delete(ReviewComment).where(
-            ReviewComment.author_telegram_id == telegram_id, ReviewComment.text.is_(None)
-        )
-    )
+    session.execute(delete(ReviewComment).where(writes_comment(telegram_id)))
 
 
 def active_members(session: Session, department: Department) -> list[Member]:

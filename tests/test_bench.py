@@ -47,21 +47,31 @@ def test_digest_benchmark_runs_at_a_tiny_size(
 def test_answer_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    answer_throughput.main(["--members", "3", "--rounds", "1", "--backend", backend])
+    argv = ["--members", "3", "--rounds", "1", "--history", "20", "--months", "3"]
+    answer_throughput.main([*argv, "--backend", backend])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:6] == ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
-    rows = [line.split() for line in lines[1:4]]
-    assert [row[:2] for row in rows] == [[backend, bot] for bot in ("echo", "store", "monthend")]
+    rows = [line.split() for line in lines[1:5]]
+    bots = ("echo", "store", "monthend", "history")
+    assert [row[:2] for row in rows] == [[backend, bot] for bot in bots]
     questions = len(load_questionnaire().questions)
     answers = 3 * questions
     for row in rows:  # every member answered every question, and each answer got its reply
         assert int(row[2]) == int(row[3]) == answers
         assert all(float(cell) >= 0 for cell in row[4:])
-    stored = f"{answers} answers stored of {answers} (missing 0, extra 0), 3 of 3 summaries"
+    for bot in ("monthend", "history"):  # each answer stored once, in the month end answered
+        stored = f"{answers} answers stored of {answers} (missing 0, extra 0)"
+        assert f"ok: {backend}: {bot}: {stored}, 3 of 3 summaries ready for review" in lines
     echoed = 3 * (1 + questions)  # a warm-up text and every answer of each member
-    texts = f"{echoed} of {echoed} texts stored by the storing echo bot"
-    assert f"ok: {backend}: {stored} ready for review, {texts}, 0 replies lost" in lines
-    assert any(line.startswith(f"note: {backend}: floor: store/echo") for line in lines)
+    texts = f"{echoed} of {echoed} texts stored by the storing echo bot, 0 replies lost"
+    assert f"ok: {backend}: {texts}" in lines
+    verdicts = [line.split(" in updates per second")[0] for line in lines[5:9]]
+    assert [v.split(": ", 1)[1].rsplit(" ", 1)[0] for v in verdicts] == [
+        f"{backend}: monthend/store",
+        f"{backend}: history/monthend",
+        f"{backend}: monthend/echo",
+        f"{backend}: store/echo",
+    ]
 
 
 @pytest.mark.slow

@@ -21,7 +21,16 @@ from bot.chat import manager, month_end, other_updates
 from bot.chat.context import Context, Handler, MonthendApp
 from bot.chat.replies import send_all
 from bot.chat.updates import PRIVATE, PRIVATE_TEXT, answer_press, who_wrote
-from bot.services import answering, callback_data, cycles, directory, guide, history, rollup
+from bot.services import (
+    answering,
+    callback_data,
+    cycles,
+    directory,
+    guide,
+    history,
+    not_answering,
+    rollup,
+)
 from bot.wording.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
 
 log = logging.getLogger(__name__)
@@ -70,7 +79,9 @@ async def not_text(update: Update, context: Context) -> None:
     if language is None:
         code = update.effective_user.language_code if update.effective_user else None
         await send_all(
-            context.bot, chat_id, [answering.not_registered(translator(normalize_language(code)))]
+            context.bot,
+            chat_id,
+            [not_answering.not_registered(translator(normalize_language(code)))],
         )
         return
     t = translator(language)
@@ -90,7 +101,7 @@ async def language(update: Update, context: Context) -> None:
     user_id, chat_id = who_wrote(update)
     current = directory.member_language(context.services, user_id)
     if current is None:
-        await send_all(context.bot, chat_id, [answering.not_registered(translator("en"))])
+        await send_all(context.bot, chat_id, [not_answering.not_registered(translator("en"))])
         return
     buttons = [
         [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callback_data.language(code))]

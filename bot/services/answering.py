@@ -9,6 +9,7 @@ from html import escape
 from typing import Final
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.digest.gather.needs import NEEDS_QUESTION
 from bot.questionnaire import Kind, Question
@@ -19,6 +20,7 @@ from bot.services.department_reports import send_upward
 from bot.services.follow_through import submission_questionnaire
 from bot.services.messages import OutMessage
 from bot.services.needs import sync_needs, take_reply
+from bot.services.not_answering import no_cycle, outsider
 from bot.services.prompts import answer_text, review_message
 from bot.services.reading import choice_named, is_blank, read_number
 from bot.services.review_threads import members_threads
@@ -27,6 +29,7 @@ from bot.services.starting_points import asked, team_value
 from bot.services.year_end import send_to_managers
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, normalize_language, translator
+from storage.direct_writes import insert_loaded, update_changed
 from storage.models import (
     Answer,
     AnswerValue,
@@ -38,7 +41,7 @@ from storage.models import (
     Submission,
     SubmissionState,
 )
-from storage.queries import member_by_telegram_id, open_submission
+from storage.queries import member_at_hand, member_by_telegram_id, open_submission
 
 PART_LIMIT: Final = 4096
 """Telegram's limit on a message's text (UTF-16 code units): apps send a longer text as several
@@ -70,16 +73,6 @@ class TextResult:
 
     replies: list[OutMessage]
     queued: bool = False
-
-
-def not_registered(t: Translator) -> OutMessage:
-    """The one line a stranger gets."""
-    return OutMessage(
-        t.gettext(
-            "Hello! I collect monthly summaries for registered teams. To join, open the "
-            "invite link your manager or admin sent you."
-        )
-    )
 
 
 class Questioning:
@@ -346,14 +339,23 @@ class Questioning:
     ) -> None:
         answer = self.answers.get(question.key)
         before = None if answer is None else AnswerValue.of(answer)
-        if answer is None:
-            answer = Answer(question=question.key, answered_at=self.now)
-            self.submission.answers.append(answer)
+        if answer is None:  # written at once (see storage.direct_writes), in the collection
+            answer = Answer(
+                submission_id=self.submission.id,
+                question=question.key,
+                text=text,
+                number=number,
+                skipped=skipped,
+                answered_at=self.now,
+            )
+            insert_loaded(self.session, answer)
+            set_committed_value(self.submission, "answers", [*self.submission.answers, answer])
             self.answers[question.key] = answer
-        answer.text = text
-        answer.number = number
-        answer.skipped = skipped
-        answer.answered_at = self.now
+        else:
+            answer.text = text
+            answer.number = number
+            answer.skipped = skipped
+            answer.answered_at = self.now
         self.submission.updated_at = self.now
         if question.key == NEEDS_QUESTION:
             sync_needs(self.session, self.submission, answer, self.now)
@@ -401,18 +403,6 @@ def _registered(session: Session, telegram_id: int) -> Member | None:
     return member if member is not None and member.status is MemberStatus.ACTIVE else None
 
 
-def paused_note(t: Translator) -> str:
-    """How a paused member ends their pause."""
-    return t.gettext("You have paused month ends. Send /resume when you are back.")
-
-
-def _outsider(member: Member | None, language: str) -> OutMessage:
-    """What someone who is not an active member hears: how to join, or how to end a pause."""
-    if member is not None and member.status is MemberStatus.PAUSED:
-        return OutMessage(paused_note(translator(member.language)))
-    return not_registered(translator(language))
-
-
 def handle_text(
     services: Services,
     telegram_id: int,
@@ -428,23 +418,22 @@ def handle_text(
     (they wrote, so they can be written to)."""
     with services.db.unit_of_work() as session:
         # locked: one update of a person at a time, even across processes
-        member = member_by_telegram_id(session, telegram_id, lock=True)
-        if member is not None and member.unreachable_since is not None:
-            member.unreachable_since = None
+        member, writing, ask_waits = member_at_hand(session, telegram_id)
         previous = None if member is None else member.last_message_id
         # delivered again after a restart: taken already (as an answer, a comment or a reply)
         repeated = previous is not None and message_id <= previous
-        if member is not None:
-            member.last_message_id = max(message_id, previous or 0)  # flushed once
-        if not repeated:
+        if writing and not repeated:
             reply = take_comment(services, session, telegram_id, member, text)
             if reply is None:
                 reply = take_reply(services, session, telegram_id, member, text)
             if reply is not None:
+                _heard(member, message_id)
                 return TextResult(reply, queued=True)
         if member is None or member.status is not MemberStatus.ACTIVE:
-            return TextResult([_outsider(member, normalize_language(language_code))])
-        flow = _flow(session, member, services.clock.now())
+            _heard(member, message_id)
+            return TextResult([outsider(member, normalize_language(language_code))])
+        flow = _flow(session, member, services.clock.now(), ask_waits)
+        _heard(member, message_id)  # after the reads: written with the answer, in one flush
         if isinstance(flow, OutMessage):
             return TextResult([flow])
         if repeated:  # the last one taken asks again (its reply may not have arrived); those
@@ -453,10 +442,20 @@ def handle_text(
                 return TextResult([])
             return TextResult(flow.ask_current())
         if flow is None:
-            return TextResult([_no_cycle(translator(member.language))])
+            return TextResult([no_cycle(translator(member.language))])
         follows = previous is not None and message_id == previous + 1
         replies = flow.take_message(text, sent_at, follows)
+        update_changed(session, member, flow.submission)
         return TextResult(replies, queued=bool(flow.told))
+
+
+def _heard(member: Member | None, message_id: int) -> None:
+    """`member` wrote message `message_id`: reachable again (they wrote, so they can be written
+    to), and the message taken (a redelivery of it is recognised)."""
+    if member is not None:
+        if member.unreachable_since is not None:
+            member.unreachable_since = None
+        member.last_message_id = max(message_id, member.last_message_id or 0)
 
 
 def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
@@ -465,12 +464,12 @@ def show_review(services: Services, telegram_id: int) -> list[OutMessage]:
         member = _registered(session, telegram_id)
         if member is None:
             found = member_by_telegram_id(session, telegram_id)
-            return [_outsider(found, services.config.defaults.language)]
+            return [outsider(found, services.config.defaults.language)]
         flow = _flow(session, member, services.clock.now())
         if isinstance(flow, OutMessage):
             return [flow]
         if flow is None:
-            return [_no_cycle(translator(member.language))]
+            return [no_cycle(translator(member.language))]
         if flow.unanswered() is not None and not flow.submitted:
             return flow.ask_current()
         flow.submission.current_question = None
@@ -564,14 +563,17 @@ def _press(flow: Questioning, pressed: Press) -> ButtonResult:
     return stale
 
 
-def _flow(session: Session, member: Member, now: datetime) -> Questioning | OutMessage | None:
+def _flow(
+    session: Session, member: Member, now: datetime, ask_waits: bool = True
+) -> Questioning | OutMessage | None:
     """The member's submission their next answer is for: the one a manager's ask for more put
     in front of them, unless they have answered another one since, else their newest open
     one. A message instead when the ask's month end is closed since (the ask no longer holds
-    their next message); None when nothing is open."""
+    their next message); None when nothing is open. Without `ask_waits` (known from
+    `member_at_hand`) no ask is looked for."""
     t = translator(member.language)
     submission = open_submission(session, member.id)
-    asked = asking.waiting(session, member.id)
+    asked = asking.waiting(session, member.id) if ask_waits else None
     if asked is None or (
         submission is not None and submission.updated_at > asked.submission.updated_at
     ):
@@ -580,9 +582,3 @@ def _flow(session: Session, member: Member, now: datetime) -> Questioning | OutM
         asked.submission.current_question = None
         return OutMessage(asking.closed(asked.submission, t))
     return Questioning(session, asked.submission, t, now, asked)
-
-
-def _no_cycle(t: Translator) -> OutMessage:
-    return OutMessage(
-        t.gettext("There is nothing to fill in right now. I will write to you at month end.")
-    )

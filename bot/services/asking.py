@@ -17,8 +17,8 @@ from datetime import datetime
 from html import escape
 from typing import Final
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.digest.render.labels import change_text
 from bot.questionnaire import Question, Questionnaire, localized
@@ -39,26 +39,17 @@ from storage.models import (
     ReviewComment,
     Submission,
 )
-from storage.queries import stop_writing
+from storage.queries import ask_waiting, stop_writing
 
 QUOTED_LIMIT: Final = 200
 """The longest question or ask quoted in the news of a change."""
 
-_CHANGE: Final = aliased(ReviewComment)
-_WAITING: Final = (  # built once: every text message is checked with it
+_WAITING: Final = (  # built once: a text message is checked with it when an ask waits
     select(ReviewComment)
     .join(ReviewComment.submission)
     .join(Submission.cycle)
     .options(contains_eager(ReviewComment.submission).contains_eager(Submission.cycle))
-    .where(
-        Submission.member_id == bindparam("member_id"),
-        ReviewComment.kind == CommentKind.ASK,
-        ReviewComment.text.is_not(None),
-        ReviewComment.question == Submission.current_question,
-        ~exists().where(
-            _CHANGE.reply_to_id == ReviewComment.id, _CHANGE.kind == CommentKind.CHANGE
-        ),
-    )
+    .where(*ask_waiting(bindparam("member_id")))
     .order_by(Submission.updated_at.desc(), ReviewComment.id.desc())
     .limit(1)
 )

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import ManagerConfig
-from bot.services.answering import not_registered, paused_note
 from bot.services.context import Services
 from bot.services.members import MemberRef, find
 from bot.services.messages import OutMessage
+from bot.services.not_answering import not_registered, paused_note
 from bot.wording.i18n import LANGUAGES, normalize_language, translator
 from storage.instances import CONFIG_SYNC, one_process_at_a_time
 from storage.models import Department, Invite, Member, MemberStatus, Role

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from bot import commands
 from bot.services.access import Acting, language_of, managed_departments, manager_command
-from bot.services.answering import not_registered
 from bot.services.context import Services
 from bot.services.deadlines import is_called, several_called
 from bot.services.member_months import MemberMonths, recent_months
 from bot.services.messages import OutMessage
 from bot.services.month_tables import figure_tables, in_messages, month_end_table
+from bot.services.not_answering import not_registered
 from bot.wording.dates import month_text
 from bot.wording.i18n import Translator, translator
 from storage.models import Member

@@ -43,7 +43,7 @@ from bot.wording.i18n import translator
 from bot.wording.items import split_items
 from bot.wording.text import shorten
 from storage.models import Answer, Member, Need, NeedStatus, Submission
-from storage.queries import stop_writing
+from storage.queries import stop_writing, writes_reply
 
 SET_STATUS: Final = {
     NeedAction.ACK: NeedStatus.ACKNOWLEDGED,
@@ -157,7 +157,7 @@ def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMess
 
 
 _AWAITING_REPLY: Final = (  # built once: every text message is checked with it
-    select(Need.id).where(Need.reply_from_telegram_id == bindparam("sender")).limit(1)
+    select(Need.id).where(writes_reply(bindparam("sender"))).limit(1)
 )
 
 

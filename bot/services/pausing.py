@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services import outbox, outbox_keys
-from bot.services.answering import Questioning, not_registered
+from bot.services.answering import Questioning
 from bot.services.context import Services
 from bot.services.cycles import enroll_late_joiner
 from bot.services.messages import OutMessage
+from bot.services.not_answering import not_registered
 from bot.wording.i18n import translator
 from storage.models import (
     Cycle,

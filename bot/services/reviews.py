@@ -60,7 +60,7 @@ from storage.models import (
     Submission,
     SubmissionState,
 )
-from storage.queries import member_by_telegram_id, stop_writing
+from storage.queries import member_by_telegram_id, stop_writing, writes_comment
 
 COMMENT_LIMIT: Final = 2000
 """The longest comment kept; the rest of a longer one is cut."""
@@ -276,7 +276,7 @@ def _reviewer(submission: Submission, t: Translator) -> str:
 
 _BEING_WRITTEN: Final = (  # built once: every text message is checked with it
     select(ReviewComment)
-    .where(ReviewComment.author_telegram_id == bindparam("sender"), ReviewComment.text.is_(None))
+    .where(writes_comment(bindparam("sender")))
     .order_by(ReviewComment.id.desc())
     .limit(1)
 )
