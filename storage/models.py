@@ -385,8 +385,9 @@ class Need(Base):
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     # Telegram user id of the manager or admin who pressed "Reply": their next text message is
-    # the reply (the organisation's when `reply_as_org`: the org head pressed it).
-    reply_from_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the reply (the organisation's when `reply_as_org`: the org head pressed it). Indexed:
+    # every text message anyone sends looks it up.
+    reply_from_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     reply_as_org: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When the need was passed up to the organisation, and by whom when registered (an org
     # admin may not be; deleting their data leaves the need without their name).
@@ -419,7 +420,7 @@ class ReviewComment(Base):
     )
     question: Mapped[str | None] = mapped_column(String(64))  # None: the whole report
     reply_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("review_comments.id", ondelete="SET NULL")
+        ForeignKey("review_comments.id", ondelete="SET NULL"), index=True
     )
     # Who writes it: the report's member (`by_member`, a reply) or a manager, who is
     # `author_id` when registered (an org admin may not be). Deleting a person's data leaves

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from storage.models import (
     Base,
@@ -134,20 +134,21 @@ def cycle_for(
 _OPEN_SUBMISSIONS: Final = (  # built once: every answer looks for them
     select(Submission)
     .join(Cycle)
-    .options(contains_eager(Submission.cycle), joinedload(Submission.answers))
+    .options(contains_eager(Submission.cycle), selectinload(Submission.answers))
     .where(Submission.member_id == bindparam("member_id"), Cycle.state == CycleState.OPEN)
 )
 
 
 def open_submission(session: Session, member_id: int) -> Submission | None:
-    """The submission the member is at (with its cycle and answers loaded, in one statement):
+    """The submission the member is at (with its cycle and answers loaded, in two statements:
+    answers joined in would repeat the cycle's questionnaire, parsed again for each answer):
     the one in their newest open month end. A member has one a month; a manager of several
     departments has one department report each, answered one at a time: the one begun and not
     submitted, else the first not begun, else the one touched last (an answer being changed
     after submitting). A year-end questionnaire not submitted comes first when no month end
     waits for an answer, or when it was put in front of them (opened, answered) after the month
     end was."""
-    found = session.scalars(_OPEN_SUBMISSIONS, {"member_id": member_id}).unique().all()
+    found = session.scalars(_OPEN_SUBMISSIONS, {"member_id": member_id}).all()
     month = _first([s for s in found if s.cycle.kind is not CycleKind.YEAR_END])
     year = _first([s for s in found if s.cycle.kind is CycleKind.YEAR_END])
     if year is None or (year.state is SubmissionState.SUBMITTED and month is not None):
