@@ -11,6 +11,7 @@ from bench import (
     export_writers,
     fan_out,
     form_save,
+    history_commands,
     scheduler_ticks,
     span_report,
 )
@@ -200,3 +201,20 @@ def test_scheduler_benchmark_runs_at_a_tiny_size(
         f"{backend}, 1 -> 2 departments, {moment}" for moment in scheduler_ticks.MOMENTS
     ]
     assert lines[13].startswith("machine: ")
+
+
+def test_history_commands_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--members", "10", "--months", "4", "--base-months", "2", "--repeat", "1"]
+    history_commands.main([*argv, "--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        *("backend", "members", "command", "new", "ms", "history", "ms", "history/new"),
+    ]
+    rows = [line.split() for line in lines[1:4]]
+    assert [row[:3] for row in rows] == [[backend, "10", c] for c in ("/edit", "/status", "/needs")]
+    assert all(float(row[3]) > 0 and float(row[4]) > 0 for row in rows)
+    assert [line.split(" x")[0].split(": ", 1)[1] for line in lines[4:]] == [
+        f"{backend}, 10 members: {c} with 4 month ends" for c in ("/edit", "/status", "/needs")
+    ]
