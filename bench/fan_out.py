@@ -164,7 +164,7 @@ def _waiting(engine: sa.Engine) -> int:
     return int(count or 0)
 
 
-def _outbox(db: Database) -> Counter[str]:
+def outbox_states(db: Database) -> Counter[str]:
     with db.unit_of_work() as session:
         return Counter(state.value for state in session.scalars(select(OutgoingMessage.state)))
 
@@ -184,7 +184,7 @@ class Sending:
 
 
 @asynccontextmanager
-async def _bot_process(
+async def bot_process(
     config: Path, log: Path, profile: Path | None, *args: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """`monthend run ARGS...` (under cProfile into `profile`, if given), its output appended
@@ -215,7 +215,7 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-4000:]
 
 
-def _open(services: Services, profile: Path | None) -> OpenResult:
+def open_next_month(services: Services, profile: Path | None) -> OpenResult:
     """Open next month's month end (never one the bot's scheduler opens by itself)."""
     period = Period.of(date.today()).next()
     if profile is None:
@@ -226,7 +226,7 @@ def _open(services: Services, profile: Path | None) -> OpenResult:
     return result
 
 
-async def _drained(engine: sa.Engine, seconds: float, down_to: int = 0) -> None:
+async def drained(engine: sa.Engine, seconds: float, down_to: int = 0) -> None:
     """Wait until the outbox has no more than `down_to` messages left to send, for `seconds`
     at most."""
     deadline = time.monotonic() + seconds
@@ -283,38 +283,38 @@ async def _fan_out(
     """Start the bots, open the month end, kill and restart the first bot `kills` times,
     wait until the outbox is empty and stop the bots."""
     reader = sa.create_engine(services.config.database.url)
-    cpu_before = _children_cpu()
+    cpu_before = children_cpu()
     try:
         async with AsyncExitStack() as stack:
 
             async def start(number: int) -> asyncio.subprocess.Process:
                 log = config.with_name(f"bot{number}.log")
                 profile = profiles[0] if number == 0 else None
-                process = _bot_process(config, log, profile, *instances.run_args(ports[number]))
+                process = bot_process(config, log, profile, *instances.run_args(ports[number]))
                 return await stack.enter_async_context(process)
 
             bots = [await start(number) for number in range(instances.count)]
             await instances.ready(client)
             started = time.time()
-            opened = await asyncio.to_thread(_open, services, profiles[1])
+            opened = await asyncio.to_thread(open_next_month, services, profiles[1])
             committed = time.time()
             seconds = 120 + 3 * opened.asked / instances.told
             for kill in range(1, instances.kills + 1):
                 left = opened.asked * (instances.kills + 1 - kill) // (instances.kills + 1)
-                await _drained(reader, seconds, down_to=left)
+                await drained(reader, seconds, down_to=left)
                 bots[0].send_signal(signal.SIGKILL)
                 await bots[0].wait()
                 bots[0] = await start(0)
-            await _drained(reader, seconds)
+            await drained(reader, seconds)
             for bot in bots:
                 bot.terminate()
                 await asyncio.wait_for(bot.wait(), 60)
     finally:
         reader.dispose()
-    return Sending(opened.asked, started, committed, _children_cpu() - cpu_before)
+    return Sending(opened.asked, started, committed, children_cpu() - cpu_before)
 
 
-async def _received(client: EmulatorClient, telegram_ids: range) -> list[list[BotMessage]]:
+async def received(client: EmulatorClient, telegram_ids: range) -> list[list[BotMessage]]:
     """Every member's chat as the emulator recorded it."""
     slots = asyncio.Semaphore(16)
 
@@ -338,7 +338,7 @@ async def measure(
     running, and measure how it is sent (`profile`: a folder for the cProfile statistics of
     the opening and of the (first) bot)."""
     instances = instances or Instances(1, limit, 0)
-    ports = [_free_port() for _ in range(instances.count)]
+    ports = [free_port() for _ in range(instances.count)]
     telegram_ids = range(FIRST_TELEGRAM_ID, FIRST_TELEGRAM_ID + members)
     profiles = (
         (profile / f"bot-{backend}.prof", profile / f"open-{backend}.prof")
@@ -360,9 +360,9 @@ async def measure(
                 await client.add_users([{"id": i, "first_name": "Member"} for i in telegram_ids])
                 sending = await _fan_out(services, client, config, instances, ports, profiles)
                 assert sending.asked == members, sending
-                chats = await _received(client, telegram_ids)
+                chats = await received(client, telegram_ids)
                 too_many_requests = int((await client.stats())["too_many_requests"])
-                outbox = _outbox(services.db)
+                outbox = outbox_states(services.db)
             finally:
                 services.db.dispose()
     prompts = Counter(sum(FIRST_QUESTION in m.text for m in chat) for chat in chats)
@@ -390,13 +390,13 @@ async def measure(
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

@@ -6,6 +6,7 @@ import pytest
 
 from bench import (
     answer_throughput,
+    busiest_morning,
     dashboard,
     digest_render,
     export_writers,
@@ -218,3 +219,19 @@ def test_history_commands_benchmark_runs_at_a_tiny_size(
     assert [line.split(" x")[0].split(": ", 1)[1] for line in lines[4:]] == [
         f"{backend}, 10 members: {c} with 4 month ends" for c in ("/edit", "/status", "/needs")
     ]
+
+
+@pytest.mark.slow
+def test_busiest_morning_benchmark_runs_at_a_tiny_size(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    busiest_morning.main(["--members", "40", "--answering", "4", "--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "  ".join(busiest_morning.HEAD)
+    row = lines[1].split("  ")
+    assert row[:4] == [backend, "40", "4", "44"]  # every question, and a reply to each answer
+    assert row[7] == "0"  # no 429
+    assert all(len(cell.split("/")) == 3 for cell in row[8:10])  # p50/p95/p99
+    assert f"ok: {backend}: 0 members got their first question more than once, 0 none" in lines
+    assert f"ok: {backend}: 4 of 4 answering members got their reply, 4 answers stored" in lines
+    assert any(line.endswith("(goal: at most 0.5 s)") for line in lines)  # speed unchecked
