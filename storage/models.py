@@ -254,7 +254,7 @@ class Cycle(Base):
     )
     opens_at: Mapped[datetime]
     deadline: Mapped[datetime] = mapped_column(index=True)
-    state: Mapped[CycleState] = mapped_column(_enum(CycleState))
+    state: Mapped[CycleState] = mapped_column(_enum(CycleState), index=True)  # the open ones
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON)
     opened_at: Mapped[datetime]
     # The scheduler's tick looks up by these three the few cycles with something to do.
@@ -373,6 +373,9 @@ class Need(Base):
     head answers."""
 
     __tablename__ = "needs"
+    __table_args__ = (  # /needs and the digest: the unresolved ones, however many years
+        Index("ix_needs_department_id_status", "department_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
