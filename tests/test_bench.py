@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bench import (
@@ -30,6 +32,17 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
+def lines_of(
+    main: Callable[[list[str]], int],
+    argv: list[str],
+    backend: str,
+    capsys: pytest.CaptureFixture[str],
+) -> list[str]:
+    """What a benchmark's `main` prints, run with `argv` on `backend`."""
+    main([*argv, "--backend", backend])
+    return capsys.readouterr().out.splitlines()
+
+
 @pytest.mark.slow
 def test_digest_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
@@ -50,8 +63,7 @@ def test_answer_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--members", "3", "--rounds", "1", "--history", "20", "--months", "3"]
-    answer_throughput.main([*argv, "--backend", backend])
-    lines = capsys.readouterr().out.splitlines()
+    lines = lines_of(answer_throughput.main, argv, backend, capsys)
     assert lines[0].split()[:6] == ["backend", "bot", "updates", "replied", "seconds", "updates/s"]
     rows = [line.split() for line in lines[1:5]]
     bots = ("echo", "store", "monthend", "history")
@@ -208,8 +220,7 @@ def test_history_commands_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--members", "10", "--months", "4", "--base-months", "2", "--repeat", "1"]
-    history_commands.main([*argv, "--backend", backend])
-    lines = capsys.readouterr().out.splitlines()
+    lines = lines_of(history_commands.main, argv, backend, capsys)
     assert lines[0].split() == [
         *("backend", "members", "command", "new", "ms", "history", "ms", "history/new"),
     ]
@@ -225,8 +236,8 @@ def test_history_commands_benchmark_runs_at_a_tiny_size(
 def test_busiest_morning_benchmark_runs_at_a_tiny_size(
     backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    busiest_morning.main(["--members", "40", "--answering", "4", "--backend", backend])
-    lines = capsys.readouterr().out.splitlines()
+    argv = ["--members", "40", "--answering", "4"]
+    lines = lines_of(busiest_morning.main, argv, backend, capsys)
     assert lines[0] == "  ".join(busiest_morning.HEAD)
     row = lines[1].split("  ")
     assert row[:4] == [backend, "40", "4", "44"]  # every question, and a reply to each answer
