@@ -223,6 +223,7 @@ def test_history_commands_benchmark_runs_at_a_tiny_size(
     lines = lines_of(history_commands.main, argv, backend, capsys)
     assert lines[0].split() == [
         *("backend", "members", "command", "new", "ms", "history", "ms", "history/new"),
+        *("new", "CPU", "ms", "history", "CPU", "ms", "CPU", "history/new"),
     ]
     rows = [line.split() for line in lines[1:4]]
     assert [row[:3] for row in rows] == [[backend, "10", c] for c in ("/edit", "/status", "/needs")]
