@@ -284,12 +284,24 @@ class Comment:
     change: tuple[MemberAnswer | None, MemberAnswer] | None = None
 
 
+class Trend(enum.StrEnum):
+    """How a recurring theme stands against the department's earlier months."""
+
+    NEW = "new"  # raised in none of the earlier months read
+    RISING = "rising"  # raised before, by clearly more members now
+    RECURRING = "recurring"  # raised before, by about as many or fewer
+
+
 @dataclass(frozen=True)
 class Theme:
-    """Words that several members used in their problems and needs."""
+    """Words that several members used in their problems and needs; with the department's
+    earlier months to compare with, its `trend` and in how many `months` (this one included)
+    it was raised."""
 
     words: str
     members: tuple[str, ...]
+    trend: Trend | None = None
+    months: int = 1
 
 
 @dataclass(frozen=True)

@@ -1,171 +1,121 @@
-"""Recurring themes: words that several members use in their problems and needs.
+"""Recurring themes: the problems several members raise, the unusual ones first.
 
-Simple keyword overlap, in Chinese and English. Chinese is written without spaces, so a run of
-Chinese characters is read as its overlapping character pairs (``审批流程`` → 审批, 批流, 流程);
-English is read as words, lower-cased, with plural ``s`` dropped. A term used by two or more
-members is shared; neighbouring shared terms used by the same members join into one phrase
-(审批 + 批流 + 流程 → 审批流程, "pre-sales" + "engineer" → "pre-sales engineer"), and common words
-(我们, 需要, 的, the, need …) never count: in Chinese they break a run of characters.
+A theme is a term (a word, or a phrase as members write it: 回款周期, "discount approval"; see
+`terms`) that at least two members use in their problems and needs. Counting alone puts the
+words of the trade first (客户, 产品, 信息), so a theme ranks by how many members raise it times
+how unusual it is:
+
+- against the same month's other answers (results, plans …): a term that members use about as
+  much there is the trade's vocabulary, not a problem, and is left out;
+- against the department's own earlier months: a term raised by a larger share of members than
+  in recent months gains (most of all when it is new), one raised as much as ever gains nothing.
+
+Each theme says whether it is new this month, rising, or in how many months it was raised, and
+names exactly the members who raised it (looked up in every member's text).
 """
 
 from __future__ import annotations
 
-import re
+import math
 import unicodedata
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from itertools import compress, groupby, repeat
-from operator import add, contains, itemgetter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress
 from typing import Final, TypeVar
 
-from bot.digest.model import Theme
+from bot.digest.gather.terms import folded, holding, is_word, surface, terms
+from bot.digest.model import Theme, Trend
 
 MAX_THEMES: Final = 8
 MIN_MEMBERS: Final = 2
-CANDIDATES_PER_THEME: Final = 4
-"""How many candidates per theme shown are looked up in every member's text."""
+CANDIDATES_PER_THEME: Final = 6
+"""How many candidates per theme shown are looked up in every member's text and in the earlier
+months."""
 PROPOSERS: Final = 2_000
 """Members whose texts propose candidates, at most: in a bigger department, an evenly spaced
 sample of them (a theme that many members share is shared by many of the sample too)."""
+RECENT_MONTHS: Final = 3
+"""Earlier months whose share of members raising a term it is compared with."""
+RISING: Final = 2.0
+"""A theme is rising when this many times the recent months' share of members raise it."""
+NOTICED_SHARE: Final = 0.01
+"""A term counts as raised in an earlier month when at least one member and this share of
+the month's members raised it (in a big department, a stray mention does not count)."""
+COVERED: Final = 1 / 2
+SAME_PEOPLE: Final = 0.8
+"""Two themes of which one's members are this share of the other's (or more) are one problem
+in different words: the better-scored one is shown."""
+"""A term is shown as the longer phrase that holds it when this share of its members write
+the phrase."""
 
 Who = TypeVar("Who", bound=Hashable)
 """Whoever wrote a text: a member's name, or a key that tells namesakes apart."""
 
-_HAN: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_ENGLISH_RUN: Final = re.compile(r"[a-z0-9][a-z0-9'’+-]*(?: [a-z0-9][a-z0-9'’+-]*)*", re.IGNORECASE)
-"""English words with a single space between them."""
-
-_ENGLISH_STOP = """
-    a about after again all also am an and any are as at be been before being but by can
-    could did do does doing done down during each few for from further get got had has have
-    having he her here hers him his how i if in into is it its just me more most much my
-    need needs needed no nor not now of off on once only or other our ours out over own per
-    please same she should so some such than that the their them then there these they this
-    those through to too under until up us very was we were what when where which while who
-    whom why will with would you your yours month months next last still lot lots like
-    make made many may might must new one two three use used using want wants way well work
-"""
-_CHINESE_STOP = """
-    我们 你们 他们 她们 自己 大家 一个 一些 一下 一直 一定 一起 没有 需要 希望 可以 能够 因为
-    所以 但是 而且 或者 如果 虽然 还是 已经 正在 目前 现在 当前 进行 通过 这个 那个 这些 那些
-    这样 那样 什么 怎么 为了 对于 关于 比较 非常 特别 主要 问题 情况 方面 工作 本月 下月 上月
-    每月 时候 之后 之前 以及 其他 以上 以下 部分 继续 还有 的是 了一 是一 不是 也是 就是 都是
-    增加 申请 提供 安排 协助 尽快 一名 一次 两名 两家 三家
-"""
-STOP_WORDS: Final = frozenset(_ENGLISH_STOP.split())
-STOP_PAIRS: Final = frozenset(_CHINESE_STOP.split())
-STOP_CHARACTERS: Final = "的了和与及或在是也都就还很"
-"""Particles that join words rather than belong to one."""
-_CHINESE_BREAK: Final = re.compile(
-    "|".join([f"[^{_HAN}]+", *sorted(STOP_PAIRS), f"[{STOP_CHARACTERS}]"])
-)
-"""What ends a run of Chinese terms: anything else than Chinese, and common words."""
+Month = Sequence[tuple[Hashable, str]]
+"""An earlier month's problems and needs: (member, text) pairs."""
 
 
-def _is_chinese(term: str) -> bool:
-    return term[0] >= "\u3400"  # terms are either Chinese or [a-z0-9…]
+@dataclass(frozen=True)
+class _Candidate:
+    term: str
+    who: frozenset[Hashable]
+    score: float
+    trend: Trend | None
+    months: int
 
 
-Run = tuple[str, list[str]]
-"""A stretch of text without a break, and its terms: Chinese character pairs or English words'
-keys."""
+def recurring_themes(
+    texts: Iterable[tuple[Who, str]],
+    limit: int = MAX_THEMES,
+    names: Mapping[Who, str] | None = None,
+    *,
+    others: Iterable[tuple[Who, str]] = (),
+    history: Sequence[Month] = (),
+) -> tuple[Theme, ...]:
+    """Themes in `texts` ((member, text) pairs; a member may have several) raised by at least
+    two members, the most telling first (see the module). `others` are the same month's other
+    text answers, `history` the problems and needs of earlier months, oldest first (a sample of
+    members will do: only shares of members are compared). Members are named by `names` where
+    given (so that namesakes, told apart by their keys, count as two), else by their keys."""
+    by_member: dict[Who, list[str]] = {}
+    for member, text in texts:
+        by_member.setdefault(member, []).append(text)
+    if len(by_member) < MIN_MEMBERS:
+        return ()
+    proposers = _proposers(list(by_member))
+    surfaces: dict[str, str] = {}
+    counts, _ = _member_counts(((m, t) for m in proposers for t in by_member[m]), surfaces)
+    sampled = set(proposers)
+    background = _member_counts(((m, t) for m, t in others if m in sampled), {})
+    specific = _specificity(counts, len(proposers), background)
+    shortlist = sorted(specific, key=lambda t: -counts[t] * specific[t])
+    shortlist = shortlist[: limit * CANDIDATES_PER_THEME]
+    members = list(by_member)
+    texts_now = ["\n".join(map(folded, ts)) for ts in by_member.values()]
+    earlier = [_folded_month(month) for month in history]
+    found = []
+    for term in shortlist:
+        who = frozenset(compress(members, holding(term, texts_now)))
+        if len(who) >= MIN_MEMBERS:
+            found.append(_candidate(term, who, len(members), specific[term], earlier))
+    picked = _picked(_uncovered(found), limit)
+    order: dict[Hashable, int] = {member: index for index, member in enumerate(by_member)}
+    return tuple(
+        Theme(
+            surface(c.term, surfaces),
+            tuple(
+                str(member) if names is None else names[member]  # type: ignore[index]
+                for member in sorted(c.who, key=order.__getitem__)
+            ),
+            c.trend,
+            c.months,
+        )
+        for c in picked
+    )
 
 
-def _runs(folded: str, surfaces: dict[str, str], keys: dict[str, str]) -> list[Run]:
-    """A text (NFKC-normalised) as runs of terms: Chinese character pairs, or the keys of
-    English words, whose first spelling goes to `surfaces` (`keys` remembers the key of each
-    word seen)."""
-    runs = [  # overlapping pairs
-        (piece, list(map(add, piece, piece[1:])))
-        for piece in _CHINESE_BREAK.split(folded)
-        if len(piece) > 1
-    ]
-    for phrase in _ENGLISH_RUN.findall(folded):
-        terms = []
-        for word in phrase.split(" "):
-            if (key := keys.get(word)) is None:
-                key = keys[word] = _stem(word.strip("'’+-").lower())
-                surfaces.setdefault(key, word.strip("'’+-"))
-            terms.append(key)
-        runs.append((" ".join(terms), terms))
-    return runs
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _countable(term: str) -> bool:
-    if _is_chinese(term):
-        return term not in STOP_PAIRS and term[0] != term[1]
-    return len(term) >= 3 and term not in STOP_WORDS and not term.isdigit()
-
-
-def _phrase(terms: Sequence[str]) -> str:
-    """Neighbouring terms as one: Chinese pairs overlap by a character, words take a space."""
-    if _is_chinese(terms[0]):
-        return terms[0][0] + "".join(map(itemgetter(1), terms))
-    return " ".join(terms)
-
-
-def _surface(key: str, surfaces: Mapping[str, str]) -> str:
-    """How a theme is written: English words as first spelt, Chinese as it is."""
-    return key if _is_chinese(key) else " ".join(surfaces[word] for word in key.split(" "))
-
-
-def _stretches(run: Sequence[str], shared: set[str]) -> Iterator[Sequence[str]]:
-    """The longest stretches of neighbouring shared terms."""
-    for is_shared, terms in groupby(run, shared.__contains__):
-        if is_shared:
-            yield tuple(terms)
-
-
-def _holding(key: str, texts: Iterable[str]) -> Iterator[object]:
-    """For each folded text, whether it holds the phrase `key` (as a truth value): as written
-    for Chinese, for English as words that start with the key's words (``approval`` finds
-    "approvals")."""
-    if _is_chinese(key):
-        return map(contains, texts, repeat(key))
-    words = r"\s+".join(re.escape(word) + r"[a-z0-9'’+-]*" for word in key.split(" "))
-    return map(re.compile(r"(?<![a-z0-9])" + words).search, texts)
-
-
-def _joined(
-    found: list[tuple[str, frozenset[Who]]], folded: dict[Who, str]
-) -> list[tuple[str, frozenset[Who]]]:
-    """Chinese themes joined where they overlap in the text of the members who use both
-    (售前 + 前工 + 工程 + 程师 → 售前工程师); a theme that more members use stays as well."""
-    themes = list(found)
-    while pair := next(
-        (
-            (a, b)
-            for a in themes
-            for b in themes
-            if a is not b and _is_chinese(a[0]) and _overlap(a, b, folded)
-        ),
-        None,
-    ):
-        (a, who_a), (b, who_b) = pair
-        who = min(who_a, who_b, key=len)
-        themes = [t for t in themes if t not in pair or len(t[1]) > len(who)]
-        themes.append((a + b[1:], who))
-    return themes
-
-
-def _overlap(
-    a: tuple[str, frozenset[Who]], b: tuple[str, frozenset[Who]], folded: dict[Who, str]
-) -> bool:
-    """Whether `b` goes on where `a` ends, in the text of the members who use both."""
-    (first, who_a), (second, who_b) = a, b
-    if first[-1] != second[0] or not _is_chinese(second):
-        return False
-    fewer, more = sorted((who_a, who_b), key=len)
-    return first + second[1:] in folded[next(iter(fewer))] and fewer <= more
-
-
-def _proposers(members: list[tuple[Who, list[str]]]) -> list[tuple[Who, list[str]]]:
+def _proposers(members: list[Who]) -> list[Who]:
     """The members whose texts propose candidates: all, or PROPOSERS evenly spaced."""
     if len(members) <= PROPOSERS:
         return members
@@ -173,66 +123,102 @@ def _proposers(members: list[tuple[Who, list[str]]]) -> list[tuple[Who, list[str
     return [members[int(i * step)] for i in range(PROPOSERS)]
 
 
-def recurring_themes(
-    texts: Iterable[tuple[Who, str]],
-    limit: int = MAX_THEMES,
-    names: Mapping[Who, str] | None = None,
-) -> tuple[Theme, ...]:
-    """Themes in `texts` ((member, text) pairs; a member may have several) used by at least
-    two members, most widely shared first. Members are named by `names` where given (so that
-    namesakes, told apart by their keys, count as two), else by their keys.
-
-    Shared terms are counted member by member; the longest stretches of shared terms and the
-    terms themselves are the candidates, and the most common candidates are then looked up in
-    every member's text to name exactly who uses them. In a department of more than PROPOSERS
-    members the candidates come from a sample of them: who uses each theme is still exact.
-    """
-    by_member: dict[Who, list[str]] = {}
+def _member_counts(
+    texts: Iterable[tuple[Hashable, str]], surfaces: dict[str, str]
+) -> tuple[Counter[str], int]:
+    """How many members use each term in `texts`, and how many members wrote them."""
+    used: dict[Hashable, set[str]] = {}
     for member, text in texts:
-        by_member.setdefault(member, []).append(unicodedata.normalize("NFKC", text))
-    surfaces: dict[str, str] = {}
-    keys: dict[str, str] = {}
-    written = {
-        member: [run for text in ts for run in _runs(text, surfaces, keys)]
-        for member, ts in _proposers(list(by_member.items()))
-    }
-    used = {member: set().union(*(terms for _, terms in runs)) for member, runs in written.items()}
+        used.setdefault(member, set()).update(terms(unicodedata.normalize("NFKC", text), surfaces))
     counts: Counter[str] = Counter()
     for mine in used.values():
         counts.update(mine)
-    shared = {term for term, count in counts.items() if count >= MIN_MEMBERS and _countable(term)}
-    proposed: Counter[str] = Counter()
-    for member, runs in written.items():
-        mine = used[member] & shared
-        for whole, terms in runs:
-            if len(terms) < 2 or shared.isdisjoint(terms):
-                continue
-            if shared.issuperset(terms):
-                mine.add(whole)
-            else:
-                mine.update(_phrase(s) for s in _stretches(terms, shared) if len(s) > 1)
-        proposed.update(mine)
-    folded = {member: "\n".join(ts).lower() for member, ts in by_member.items()}
-    members, folded_texts = list(folded), list(folded.values())
-    found = []
-    for key, _count in proposed.most_common(limit * CANDIDATES_PER_THEME):
-        who = frozenset(compress(members, _holding(key, folded_texts)))
-        if len(who) >= MIN_MEMBERS:
-            found.append((key, who))
-    found = _joined(found, folded)
-    found.sort(key=lambda theme: (-len(theme[1]), -len(theme[0]), theme[0]))
-    picked: list[tuple[str, frozenset[Who]]] = []
-    for key, who in found:
-        if len(picked) < limit and not any(key in k and who <= w for k, w in picked):
-            picked.append((key, who))
-    order = {member: index for index, member in enumerate(by_member)}
-    return tuple(
-        Theme(
-            _surface(key, surfaces),
-            tuple(
-                str(member) if names is None else names[member]
-                for member in sorted(who, key=order.__getitem__)
-            ),
+    return counts, len(used)
+
+
+def _specificity(
+    counts: Counter[str], members: int, background: tuple[Counter[str], int]
+) -> dict[str, float]:
+    """For each term at least two members raise, the part of its use that is particular to
+    problems and needs: 1 when no one uses it in other answers, 0.5 when half as many members
+    do; terms that as many members use elsewhere are left out."""
+    elsewhere_counts, others = background
+    found = {}
+    for term, count in counts.items():
+        if count >= MIN_MEMBERS:
+            share = count / members
+            elsewhere = elsewhere_counts[term] / others if others else 0.0
+            if share > elsewhere:
+                found[term] = 1 - elsewhere / share
+    return found
+
+
+def _folded_month(month: Month) -> list[str]:
+    """An earlier month's texts, one folded text per member."""
+    by_member: dict[Hashable, list[str]] = {}
+    for member, text in month:
+        by_member.setdefault(member, []).append(folded(text))
+    return ["\n".join(ts) for ts in by_member.values()]
+
+
+def _candidate(
+    term: str, who: frozenset[Hashable], members: int, specific: float, earlier: list[list[str]]
+) -> _Candidate:
+    """A term raised by `who` of `members` this month, weighed against the `earlier` months."""
+    if not earlier:
+        return _Candidate(term, who, len(who) * specific, None, 1)
+    share = len(who) / members
+    shares = [
+        sum(map(bool, holding(term, month))) / len(month) if month else 0.0 for month in earlier
+    ]
+    raised = sum(1 for s in shares if s >= NOTICED_SHARE)
+    recent = shares[-RECENT_MONTHS:]
+    before = sum(recent) / len(recent)
+    expected = sum(recent) / len(recent) * members  # members, at the recent months' share
+    novelty = max(0.0, math.log((len(who) + MIN_MEMBERS) / (expected + MIN_MEMBERS)))
+    if not raised:
+        trend = Trend.NEW
+    elif len(who) >= RISING * expected and len(who) - expected >= MIN_MEMBERS:
+        trend = Trend.RISING
+    else:
+        trend = Trend.RECURRING
+    return _Candidate(term, who, len(who) * specific * (1 + novelty), trend, raised + 1)
+
+
+def _uncovered(found: list[_Candidate]) -> list[_Candidate]:
+    """The candidates, less single words that most of their members write in a phrase
+    (周期 in 回款周期; a phrase stays: it is how members put it)."""
+    return [
+        c
+        for c in found
+        if not is_word(c.term)
+        or not any(
+            c.term in longer.term
+            and len(longer.term) > len(c.term)
+            and len(longer.who & c.who) > COVERED * len(c.who)
+            for longer in found
         )
-        for key, who in picked
-    )
+    ]
+
+
+def _picked(found: list[_Candidate], limit: int) -> list[_Candidate]:
+    """The best-scored candidates, one for each problem: of candidates that are one problem in
+    other words (see `_overlap`), the one most members write is shown, at the rank of the best
+    scored."""
+    picked: list[_Candidate] = []
+    for c in sorted(found, key=lambda c: (-c.score, -len(c.who), -len(c.term), c.term)):
+        same = next((i for i, p in enumerate(picked) if _overlap(c, p)), None)
+        if same is None:
+            if len(picked) < limit:
+                picked.append(c)
+        elif len(c.who) > len(picked[same].who):
+            picked[same] = c
+    return picked
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two candidates are one problem: one's words hold the other's and they share half
+    of the members, or (in other words) they share nearly all of them."""
+    shorter, longer = sorted((a.term, b.term), key=len)
+    shared = len(a.who & b.who) / min(len(a.who), len(b.who))
+    return shared >= SAME_PEOPLE or (shorter in longer and shared >= 1 / 2)
