@@ -261,14 +261,14 @@ def test_themes_shared_by_members_in_chinese_and_english() -> None:
         ]
     )
     assert [(t.words, t.members) for t in themes] == [
-        ("审批", ("王芳", "李伟", "张伟")),
+        ("审批", ("王芳", "李伟", "张伟")),  # 审批流程 is two of them: the word stands
         ("pre-sales engineer", ("Anna", "Tom")),
         ("Approvals", ("Anna", "Tom")),
         ("售前工程师", ("王芳", "张伟")),
-        ("审批流程", ("王芳", "李伟")),
-        ("更多时间", ("Eve", "Bob")),
         ("CRM", ("陈静", "Eve")),
+        ("时间", ("Eve", "Bob")),
     ]
+    assert all(t.trend is None for t in themes)  # no earlier months to compare with
 
 
 def test_one_member_repeating_themselves_is_no_theme() -> None:
@@ -281,13 +281,12 @@ def test_namesakes_are_two_members_sharing_a_theme() -> None:
     assert [(t.words, t.members) for t in themes] == [("审批", ("王芳", "王芳"))]
 
 
-def test_themes_for_a_large_department_are_the_most_widely_shared() -> None:
+def test_words_that_the_same_members_write_together_are_one_theme() -> None:
     texts = [(f"成员{i}", f"客户{i}号的审批流程太慢" if i % 3 else "预算不够") for i in range(3000)]
     themes = recurring_themes(texts)
     assert [(t.words, len(t.members)) for t in themes] == [
-        ("审批流程太慢", 2000),
-        ("客户", 2000),
-        ("预算不够", 1000),
+        ("审批流程太慢", 2000),  # 客户 in the same texts is not another problem
+        ("预算", 1000),
     ]
 
 
@@ -298,9 +297,9 @@ def test_themes_of_a_department_bigger_than_the_proposers_name_every_member() ->
     ] + [(i, "展会预算不够") for i in range(300)]
     themes = recurring_themes(texts)
     assert [(t.words, len(t.members)) for t in themes] == [
-        ("回款周期变长", 4_800),
+        ("回款周期", 4_800),
         ("审批流程太慢", 1_200),
-        ("展会预算不够", 300),
+        ("展会预算", 300),
     ]
     assert themes[2].members == tuple(str(i) for i in range(300))
 

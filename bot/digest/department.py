@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Digest, KpiTotal, MemberAnswer, Theme
+from bot.digest.model import Digest, KpiTotal, MemberAnswer, Theme, Trend
 from bot.questionnaire import Questionnaire
 from bot.timing.periods import Period
 
@@ -80,7 +80,10 @@ def to_json(summary: TeamSummary) -> dict[str, Any]:
             }
             for key, f in summary.figures.items()
         },
-        "themes": [{"words": t.words, "members": list(t.members)} for t in summary.themes],
+        "themes": [
+            {"words": t.words, "members": list(t.members), "trend": t.trend, "months": t.months}
+            for t in summary.themes
+        ],
     }
 
 
@@ -98,7 +101,15 @@ def from_json(data: dict[str, Any]) -> TeamSummary:
             )
             for key, f in data["figures"].items()
         },
-        tuple(Theme(t["words"], tuple(t["members"])) for t in data["themes"]),
+        tuple(
+            Theme(
+                t["words"],
+                tuple(t["members"]),
+                None if t.get("trend") is None else Trend(t["trend"]),
+                t.get("months", 1),
+            )
+            for t in data["themes"]
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from html import escape
 from typing import Final
 
 from bot.digest.department import TeamFigure, TeamSummary, from_json
+from bot.digest.render.theme_labels import theme_label
 from bot.questionnaire import Prefill, Question, Questionnaire
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback
@@ -102,6 +103,8 @@ def _themes(summary: TeamSummary, t: Translator) -> StartingPoint | None:
         return None
     lines = [t.gettext("💡 Recurring themes in the team's problems and needs:")]
     for theme in summary.themes[:THEMES_SHOWN]:
-        line = f"{theme.words} — {', '.join(theme.members)}"
+        label = theme_label(theme, t)
+        words = f"{theme.words} · {label}" if label else theme.words
+        line = f"{words} — {', '.join(theme.members)}"
         lines.append(f"• {escape(shorten(line, THEME_LIMIT))}")
     return StartingPoint("\n".join(lines))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Final, NamedTuple
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from bot.digest.gather.figures import answered_figures, yardsticks
 from bot.digest.gather.history import on_time_history
 from bot.digest.gather.needs import NEEDS_QUESTION, digest_needs
 from bot.digest.gather.plans import plan_checks
+from bot.digest.gather.theme_history import earlier_themes_texts, theme_questions
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.gather.written_summary import stored_summary
 from bot.digest.gather.year_to_date import TimeProgress, year_to_date
@@ -33,9 +34,6 @@ from bot.questionnaire import Kind, Questionnaire
 from bot.timing.periods import Period
 from storage.filters import in_cycle
 from storage.models import Answer, Cycle, Member, Submission, effective_deadline
-
-THEME_SECTIONS: Final = ("problems", "needs")
-"""Sections whose text answers are searched for recurring themes."""
 
 
 class _Submitted(NamedTuple):
@@ -107,6 +105,8 @@ def build_digest(
         themes=recurring_themes(
             _problems_and_needs(submissions, answers, questionnaire),
             names={s.member_id: s.name for s in submissions},
+            others=_other_texts(submissions, answers, questionnaire),
+            history=earlier_themes_texts(session, cycle, len(submissions)),
         )
         if themes
         else (),
@@ -230,17 +230,27 @@ def _problems_and_needs(
     questionnaire: Questionnaire,
 ) -> Iterator[tuple[int, str]]:
     """Each member's problems and needs, by member id (namesakes are different people)."""
-    keys = theme_questions(questionnaire)
+    return _texts(submissions, answers, theme_questions(questionnaire).__contains__)
+
+
+def _other_texts(
+    submissions: Iterable[_Submitted],
+    answers: Mapping[int, Mapping[str, Given]],
+    questionnaire: Questionnaire,
+) -> Iterator[tuple[int, str]]:
+    """Each member's other text answers (results, plans …), against which the themes stand
+    out."""
+    themes = theme_questions(questionnaire)
+    texts = {q.key for q in questionnaire.questions if q.kind is Kind.TEXT} - themes
+    return _texts(submissions, answers, texts.__contains__)
+
+
+def _texts(
+    submissions: Iterable[_Submitted],
+    answers: Mapping[int, Mapping[str, Given]],
+    wanted: Callable[[str], bool],
+) -> Iterator[tuple[int, str]]:
     for submission in submissions:
         for question, answer in answers.get(submission.id, {}).items():
-            if question in keys and answer.text and not answer.skipped:
+            if wanted(question) and answer.text and not answer.skipped:
                 yield submission.member_id, answer.text
-
-
-def theme_questions(questionnaire: Questionnaire) -> set[str]:
-    """The keys of the questions whose text answers are searched for recurring themes."""
-    return {
-        q.key
-        for q in questionnaire.questions
-        if q.section in THEME_SECTIONS and q.kind is Kind.TEXT
-    }

@@ -42,7 +42,7 @@ RISING: Final = 2.0
 NOTICED_SHARE: Final = 0.01
 """A term counts as raised in an earlier month when at least one member and this share of
 the month's members raised it (in a big department, a stray mention does not count)."""
-COVERED: Final = 1 / 2
+COVERED: Final = 2 / 3
 SAME_PEOPLE: Final = 0.8
 """Two themes of which one's members are this share of the other's (or more) are one problem
 in different words: the better-scored one is shown."""
@@ -93,7 +93,7 @@ def recurring_themes(
     shortlist = shortlist[: limit * CANDIDATES_PER_THEME]
     members = list(by_member)
     texts_now = ["\n".join(map(folded, ts)) for ts in by_member.values()]
-    earlier = [_folded_month(month) for month in history]
+    earlier = [_folded_month(month) for month in history if month]
     found = []
     for term in shortlist:
         who = frozenset(compress(members, holding(term, texts_now)))
@@ -167,13 +167,9 @@ def _candidate(
     """A term raised by `who` of `members` this month, weighed against the `earlier` months."""
     if not earlier:
         return _Candidate(term, who, len(who) * specific, None, 1)
-    share = len(who) / members
-    shares = [
-        sum(map(bool, holding(term, month))) / len(month) if month else 0.0 for month in earlier
-    ]
+    shares = [sum(map(bool, holding(term, month))) / len(month) for month in earlier]
     raised = sum(1 for s in shares if s >= NOTICED_SHARE)
     recent = shares[-RECENT_MONTHS:]
-    before = sum(recent) / len(recent)
     expected = sum(recent) / len(recent) * members  # members, at the recent months' share
     novelty = max(0.0, math.log((len(who) + MIN_MEMBERS) / (expected + MIN_MEMBERS)))
     if not raised:
@@ -218,7 +214,11 @@ def _picked(found: list[_Candidate], limit: int) -> list[_Candidate]:
 
 def _overlap(a: _Candidate, b: _Candidate) -> bool:
     """Whether two candidates are one problem: one's words hold the other's and they share half
-    of the members, or (in other words) they share nearly all of them."""
-    shorter, longer = sorted((a.term, b.term), key=len)
-    shared = len(a.who & b.who) / min(len(a.who), len(b.who))
-    return shared >= SAME_PEOPLE or (shorter in longer and shared >= 1 / 2)
+    of the members; or, in other words, nearly all of the fewer members (at least three, and a
+    third or more of the others) raise the other too."""
+    (shorter, fewer), (longer, more) = sorted(((a.term, a.who), (b.term, b.who)), key=len)
+    shared = len(fewer & more) / min(len(fewer), len(more))
+    if shorter in longer or longer in shorter:
+        return shared >= 1 / 2
+    small, big = sorted((len(a.who), len(b.who)))
+    return shared >= SAME_PEOPLE and small >= 3 and big <= 3 * small

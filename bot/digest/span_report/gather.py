@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.digest.gather.build import theme_questions
 from bot.digest.gather.figures import Figures, cycles_figures
 from bot.digest.gather.history import on_time_rates
 from bot.digest.gather.needs import UNRESOLVED
+from bot.digest.gather.theme_history import theme_texts
 from bot.digest.gather.themes import recurring_themes
 from bot.digest.model import FollowThrough, Theme
 from bot.digest.span_report.model import (
@@ -217,24 +217,12 @@ def _needs(session: Session, cycle_ids: Sequence[int]) -> NeedsAnswered:
 def _themes(
     session: Session, cycles: Sequence[Cycle], names: Mapping[int, str]
 ) -> tuple[tuple[Period, tuple[Theme, ...]], ...]:
-    """Each month's recurring themes in the members' problems and needs."""
-    keys = {c.id: theme_questions(Questionnaire.from_json(c.questionnaire)) for c in cycles}
-    texts: dict[int, list[tuple[int, str]]] = {c.id: [] for c in cycles}
-    for cycle_id, member_id, key, text in session.execute(
-        select(Submission.cycle_id, Submission.member_id, Answer.question, Answer.text)
-        .join(Answer, Answer.submission_id == Submission.id)
-        .where(
-            Submission.cycle_id.in_(keys),
-            Answer.question.in_(set().union(*keys.values())),
-            Answer.skipped.is_(False),
-            Answer.text.is_not(None),
-        )
-        .order_by(Submission.member_id, Answer.id)
-    ).all():
-        if key in keys[cycle_id] and text:
-            texts[cycle_id].append((member_id, text))
+    """Each month's recurring themes in the members' problems and needs, each month weighed
+    against the span's earlier months."""
+    texts = theme_texts(session, cycles)
+    months = [texts[c.id] for c in cycles]
     return tuple(
         (Period.parse(c.period), themes)
-        for c in cycles
-        if (themes := recurring_themes(texts[c.id], names=names))
+        for index, c in enumerate(cycles)
+        if (themes := recurring_themes(months[index], names=names, history=months[:index]))
     )

@@ -10,6 +10,7 @@ from html import escape
 
 from bot.digest.model import FollowThrough
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS
+from bot.digest.render.theme_labels import theme_label
 from bot.digest.render.view import KpiLine, KpiTable, ThemeView
 from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.follow_through import PlanMark
@@ -184,7 +185,10 @@ class SpanView:
         return [
             MonthThemes(
                 month_text(month, self.t.locale),
-                tuple(ThemeView(th.words, th.members, len(th.members), 0) for th in themes),
+                tuple(
+                    ThemeView(th.words, th.members, len(th.members), 0, theme_label(th, self.t))
+                    for th in themes
+                ),
             )
             for month, themes in self.report.themes
         ]
