@@ -279,6 +279,9 @@ def test_namesakes_are_two_members_sharing_a_theme() -> None:
     texts = [(11, "审批慢"), (12, "审批太慢"), (13, "价格战")]
     themes = recurring_themes(texts, names={11: "王芳", 12: "王芳", 13: "李伟"})
     assert [(t.words, t.members) for t in themes] == [("审批", ("王芳", "王芳"))]
+    assert (
+        recurring_themes([(11, "需要支持"), (12, "需要支持")], names={11: "王芳", 12: "王芳"}) == ()
+    )
 
 
 def test_words_that_the_same_members_write_together_are_one_theme() -> None:

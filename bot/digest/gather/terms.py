@@ -7,7 +7,8 @@ adjectives …) from numbers, pronouns, particles and adverbs. English words are
 plural ``s`` dropped, and common words left out. A phrase is a run of neighbouring content
 words in one language (回款 + 周期 → 回款周期, discount + approval → "discount approval"):
 punctuation, a number, a common word, a one-character Chinese word or a change of language ends
-it. A text's terms are its content words and the phrases of two or three of them.
+it. A text's terms are its content words (less the few that say nothing alone) and the
+phrases of two or three of them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ _FUNCTION_TAGS = "m mq q r rr rz p c cc u uj ul ud ug uv uz d dg y e o x w"
 FUNCTION_TAGS: Final = frozenset(_FUNCTION_TAGS.split())
 """Parts of speech that are not content: numbers, measure words, pronouns, prepositions,
 conjunctions, particles, adverbs, interjections, punctuation."""
+_NOT_ALONE = """
+    支持 跟进 完成 提升 推进 处理 解决 加强 落实 配合 负责 开展 实现 推动 优化 改善 管理 发展
+    达到 保持 做好 组织 确保 帮助 争取 参与 推广 建立 完善 调整 变化 要求 反映 反馈 考虑 计划
+"""
+NOT_ALONE: Final = frozenset(_NOT_ALONE.split())
+"""Words of doing that name no theme on their own (支持 alone says nothing; 技术支持 and 售前支持
+do), though they belong to phrases."""
 
 
 def folded(text: str) -> str:
@@ -81,22 +89,25 @@ def _content(word: str, tag: str) -> str | None:
     return word if is_chinese(word) else None
 
 
-def runs(text: str, surfaces: dict[str, str] | None = None) -> Iterator[list[str]]:
-    """The runs of neighbouring content words of one language in `text` (NFKC), as keys;
-    the first spelling of each English key goes to `surfaces`."""
-    run: list[str] = []
+Word = tuple[str, bool]
+"""A content word's key, and whether it names a theme on its own (see NOT_ALONE)."""
+
+
+def runs(text: str, surfaces: dict[str, str] | None = None) -> Iterator[list[Word]]:
+    """The runs of neighbouring content words of one language in `text` (NFKC); the first
+    spelling of each English key goes to `surfaces`."""
+    run: list[Word] = []
     for word, tag in rjieba.tag(text):
-        if word.isspace() and run and not is_chinese(run[-1]):
+        if word.isspace() and run and not is_chinese(run[-1][0]):
             continue  # English words stand apart
         key = _content(word, tag)
-        if key is None or (run and is_chinese(run[-1]) != is_chinese(key)):
+        if key is None or (run and is_chinese(run[-1][0]) != is_chinese(key)):
             if run:
                 yield run
-            run = [] if key is None else [key]
-            if key is not None and surfaces is not None and not is_chinese(key):
-                surfaces.setdefault(key, word.strip("'’+-"))
+            run = []
+        if key is None:
             continue
-        run.append(key)
+        run.append((key, key not in NOT_ALONE))
         if surfaces is not None and not is_chinese(key):
             surfaces.setdefault(key, word.strip("'’+-"))
     if run:
@@ -117,8 +128,10 @@ def terms(text: str, surfaces: dict[str, str] | None = None) -> set[str]:
     """The terms of `text` (NFKC): its content words and phrases of up to LONGEST words."""
     found: set[str] = set()
     for run in runs(text, surfaces):
-        for size in range(1, min(LONGEST, len(run)) + 1):
-            found.update(phrase(run[i : i + size]) for i in range(len(run) - size + 1))
+        found.update(key for key, names in run if names)
+        keys = [key for key, _ in run]
+        for size in range(2, min(LONGEST, len(run)) + 1):
+            found.update(phrase(keys[i : i + size]) for i in range(len(run) - size + 1))
     return found
 
 
