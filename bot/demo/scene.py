@@ -16,6 +16,7 @@ from bot.services import callback_data
 from bot.services.callback_data import Action
 from bot.services.context import Services
 from bot.timing.clock import ManualClock
+from bot.wording.i18n import normalize_language, translator
 
 WAIT = 15.0
 
@@ -38,6 +39,9 @@ class Transcript:
         self.width = width
         self.quiet = False
         """Whether the chat goes unprinted for now."""
+        self.always: tuple[str, ...] = ()
+        """The headings of sections shown in full wherever they come in a message (a line of
+        its own, to the next ``▌`` title)."""
 
     def heading(self, text: str) -> None:
         """A stage of the month end."""
@@ -49,18 +53,22 @@ class Transcript:
             print(textwrap.shorten(f"{name} ▸ {text}", self.width, placeholder=" …"))
 
     def bot(self, to: str, message: BotMessage, lines: int = 3) -> None:
-        """A message from the bot, its first lines."""
+        """A message from the bot, its first lines, and any section headed by one of `always`
+        in full."""
         if self.quiet:
             return
         body = message.plain_text.strip().splitlines() or [""]
         if message.document is not None:
             body = [f"📎 {message.document[1]}", *body]
+        picked, more = body[:lines], len(body) > lines
+        for heading in (h for h in self.always if h in body[lines:]):
+            start = body.index(heading, lines)
+            end = next((i for i in range(start + 1, len(body)) if body[i][:1] == "▌"), len(body))
+            picked, more = [*picked, "…", *body[start:end]], end < len(body)
         shown = [
-            textwrap.shorten(line, self.width - 8, placeholder=" …")
-            for line in body[:lines]
-            if line
+            textwrap.shorten(line, self.width - 8, placeholder=" …") for line in picked if line
         ]
-        if len(body) > lines:
+        if more:
             shown.append("…")
         buttons = message.button_texts()
         if buttons:
@@ -84,6 +92,11 @@ class Scene:
         self.team = team
         self.folder = folder
         self.out = Transcript()
+        t = translator(normalize_language(team["manager"]["language_code"]))
+        self.out.always = (  # the recurring themes, in the digest and the department report
+            "▌" + t.gettext("Recurring themes"),
+            t.gettext("💡 Recurring themes in the team's problems and needs:"),
+        )
         clock = services.clock
         assert isinstance(clock, ManualClock)
         self.clock = clock
