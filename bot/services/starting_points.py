@@ -9,7 +9,7 @@ from html import escape
 from typing import Final
 
 from bot.digest.department import TeamFigure, TeamSummary, from_json
-from bot.digest.render.theme_labels import theme_label
+from bot.digest.render.theme_view import theme_label
 from bot.questionnaire import Prefill, Question, Questionnaire
 from bot.services.callback_data import Action
 from bot.services.callback_data import press as callback

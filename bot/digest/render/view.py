@@ -30,7 +30,7 @@ from bot.digest.render.behind_time import behind_time
 from bot.digest.render.labels import change_text, kpi_label, kpi_title
 from bot.digest.render.shares import SHARE_MARK, share_note
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, KPI_COLUMNS, NEED_LABELS, YOY_COLUMN
-from bot.digest.render.theme_labels import theme_label
+from bot.digest.render.theme_view import ThemeView, theme_view
 from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.questionnaire import Kind, Kpi, Question, localized
 from bot.wording.dates import day_text, moment_text, month_text
@@ -115,18 +115,6 @@ class KpiTable:
     columns: tuple[str, ...]
     lines: tuple[KpiLine, ...]
     note: str = ""
-
-
-@dataclass(frozen=True)
-class ThemeView:
-    """A recurring theme, who raised it (`hidden` names left out), how many did, and its
-    `label`: new this month, rising, or recurring for N months (empty: nothing to compare)."""
-
-    words: str
-    members: tuple[str, ...]
-    count: int
-    hidden: int = 0
-    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -419,13 +407,7 @@ class DigestView:
 
     def _theme(self, theme: Theme) -> ThemeView:
         names = listed(theme.members, THEME_NAMES_LIMIT if self.brief else None)
-        return ThemeView(
-            theme.words,
-            names,
-            len(theme.members),
-            len(theme.members) - len(names),
-            theme_label(theme, self.t),
-        )
+        return theme_view(theme, self.t, names)
 
     def needs(self, limit: int | None = None) -> list[NeedView]:
         """Needs raised in this month end, then those carried over unresolved (the first

@@ -10,8 +10,8 @@ from html import escape
 
 from bot.digest.model import FollowThrough
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS
-from bot.digest.render.theme_labels import theme_label
-from bot.digest.render.view import KpiLine, KpiTable, ThemeView
+from bot.digest.render.theme_view import ThemeView, theme_view
+from bot.digest.render.view import KpiLine, KpiTable
 from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.follow_through import PlanMark
 from bot.questionnaire import Kpi, localized
@@ -185,10 +185,7 @@ class SpanView:
         return [
             MonthThemes(
                 month_text(month, self.t.locale),
-                tuple(
-                    ThemeView(th.words, th.members, len(th.members), 0, theme_label(th, self.t))
-                    for th in themes
-                ),
+                tuple(theme_view(theme, self.t) for theme in themes),
             )
             for month, themes in self.report.themes
         ]
