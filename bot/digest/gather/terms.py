@@ -61,7 +61,12 @@ do), though they belong to phrases."""
 def folded(text: str) -> str:
     """A text as terms are looked up in it: NFKC-normalised (full-width letters and digits as
     ASCII), lower-cased."""
-    return unicodedata.normalize("NFKC", text).lower()
+    return nfkc(text).lower()
+
+
+def nfkc(text: str) -> str:
+    """NFKC-normalised text (checked first: most text already is, and checking is quicker)."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def is_chinese(term: str) -> bool:

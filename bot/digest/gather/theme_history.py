@@ -10,7 +10,6 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest.gather.themes import PROPOSERS
 from bot.questionnaire import Kind, Questionnaire
 from storage.models import Answer, Cycle, Submission
 
@@ -18,6 +17,9 @@ THEME_SECTIONS: Final = ("problems", "needs")
 """Sections whose text answers are searched for recurring themes."""
 EARLIER_MONTHS: Final = 12
 """Earlier month ends a theme is weighed against (new, rising, in how many months)."""
+EARLIER_SAMPLE: Final = 500
+"""Members of a big department whose earlier answers are read, about: only shares of members
+are compared, and a sample's are close enough."""
 
 MemberTexts = list[tuple[int, str]]
 """(member id, text) pairs."""
@@ -61,8 +63,8 @@ def theme_texts(
 
 def earlier_themes_texts(session: Session, cycle: Cycle, members: int) -> list[MemberTexts]:
     """The problems and needs of the department's EARLIER_MONTHS month ends before `cycle`,
-    oldest first; of a big department (more than PROPOSERS `members`), about PROPOSERS
-    members' (only shares of members are compared)."""
+    oldest first; of a big department (more than EARLIER_SAMPLE `members`), about
+    EARLIER_SAMPLE members'."""
     earlier = session.scalars(
         select(Cycle)
         .where(
@@ -73,5 +75,5 @@ def earlier_themes_texts(session: Session, cycle: Cycle, members: int) -> list[M
         .order_by(Cycle.period.desc())
         .limit(EARLIER_MONTHS)
     ).all()
-    texts = theme_texts(session, earlier, max(1, math.ceil(members / PROPOSERS)))
+    texts = theme_texts(session, earlier, max(1, math.ceil(members / EARLIER_SAMPLE)))
     return [texts[c.id] for c in reversed(earlier)]

@@ -17,14 +17,13 @@ names exactly the members who raised it (looked up in every member's text).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import Final, TypeVar
 
-from bot.digest.gather.terms import folded, holding, is_word, surface, terms
+from bot.digest.gather.terms import folded, holding, is_word, nfkc, surface, terms
 from bot.digest.model import Theme, Trend
 
 MAX_THEMES: Final = 8
@@ -35,6 +34,9 @@ months."""
 PROPOSERS: Final = 2_000
 """Members whose texts propose candidates, at most: in a bigger department, an evenly spaced
 sample of them (a theme that many members share is shared by many of the sample too)."""
+BACKGROUND: Final = 500
+"""Members whose other answers are the background a theme stands out against, at most (only
+shares of members are compared: a sample does)."""
 RECENT_MONTHS: Final = 3
 """Earlier months whose share of members raising a term it is compared with."""
 RISING: Final = 2.0
@@ -70,7 +72,7 @@ def recurring_themes(
     limit: int = MAX_THEMES,
     names: Mapping[Who, str] | None = None,
     *,
-    others: Iterable[tuple[Who, str]] = (),
+    others: Iterable[tuple[Hashable, str]] = (),
     history: Sequence[Month] = (),
 ) -> tuple[Theme, ...]:
     """Themes in `texts` ((member, text) pairs; a member may have several) raised by at least
@@ -83,10 +85,10 @@ def recurring_themes(
         by_member.setdefault(member, []).append(text)
     if len(by_member) < MIN_MEMBERS:
         return ()
-    proposers = _proposers(list(by_member))
+    proposers = _evenly(list(by_member), PROPOSERS)
     surfaces: dict[str, str] = {}
     counts, _ = _member_counts(((m, t) for m in proposers for t in by_member[m]), surfaces)
-    sampled = set(proposers)
+    sampled = set(_evenly(proposers, BACKGROUND))
     background = _member_counts(((m, t) for m, t in others if m in sampled), {})
     specific = _specificity(counts, len(proposers), background)
     shortlist = sorted(specific, key=lambda t: -counts[t] * specific[t])
@@ -115,12 +117,12 @@ def recurring_themes(
     )
 
 
-def _proposers(members: list[Who]) -> list[Who]:
-    """The members whose texts propose candidates: all, or PROPOSERS evenly spaced."""
-    if len(members) <= PROPOSERS:
+def _evenly(members: list[Who], count: int) -> list[Who]:
+    """All `members`, or `count` of them evenly spaced."""
+    if len(members) <= count:
         return members
-    step = len(members) / PROPOSERS
-    return [members[int(i * step)] for i in range(PROPOSERS)]
+    step = len(members) / count
+    return [members[int(i * step)] for i in range(count)]
 
 
 def _member_counts(
@@ -129,7 +131,7 @@ def _member_counts(
     """How many members use each term in `texts`, and how many members wrote them."""
     used: dict[Hashable, set[str]] = {}
     for member, text in texts:
-        used.setdefault(member, set()).update(terms(unicodedata.normalize("NFKC", text), surfaces))
+        used.setdefault(member, set()).update(terms(nfkc(text), surfaces))
     counts: Counter[str] = Counter()
     for mine in used.values():
         counts.update(mine)
