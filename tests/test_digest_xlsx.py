@@ -12,7 +12,7 @@ from openpyxl.cell.cell import ERROR_CODES, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bench.xlsx_openpyxl import openpyxl_workbook
-from bot.digest.model import Digest, FollowThrough, NeedItem, Status, Theme
+from bot.digest.model import Digest, FollowThrough, NeedItem, Status, Theme, Trend
 from bot.digest.render.workbook import WIDTH_LIMIT
 from bot.digest.render.xlsx import digest_sheets, digest_xlsx
 from bot.follow_through import PlanItem, PlanMark
@@ -208,7 +208,7 @@ def with_plans_needs_and_themes(digest: Digest) -> Digest:
             NeedItem(7, "李伟", "需要一名售前工程师", NeedStatus.OPEN, None, raised, 33, True),
             NeedItem(9, "王芳", FORMULA, NeedStatus.DONE, "已安排", raised, 33, False),
         ),
-        themes=(Theme("价格战", ("李伟", "王芳")),),
+        themes=(Theme("价格战", ("李伟", "王芳"), Trend.RECURRING, 3),),
     )
 
 
@@ -239,7 +239,7 @@ def test_needs_with_their_status_date_and_days_open() -> None:
     assert done["已等待天数"].value is None  # answered: no longer waiting
     assert (done["需求"].value, done["需求"].data_type) == (FORMULA, "s")
     summary = [[c.value for c in row] for row in rows(book["概况"])]
-    assert ["价格战", 2, "李伟, 王芳"] in [row[:3] for row in summary]
+    assert ["价格战", 2, "李伟, 王芳", "累计 3 个月出现"] in [row[:4] for row in summary]
 
 
 def test_the_workbook_holds_what_openpyxl_wrote_before() -> None:

@@ -45,11 +45,11 @@ NOTICED_SHARE: Final = 0.01
 """A term counts as raised in an earlier month when at least one member and this share of
 the month's members raised it (in a big department, a stray mention does not count)."""
 COVERED: Final = 2 / 3
+"""A single word is shown as the longer phrase that holds it when more than this share of its
+members write the phrase (周期 as 回款周期)."""
 SAME_PEOPLE: Final = 0.8
-"""Two themes of which one's members are this share of the other's (or more) are one problem
-in different words: the better-scored one is shown."""
-"""A term is shown as the longer phrase that holds it when this share of its members write
-the phrase."""
+"""Two themes of which nearly all (this share) of the fewer members raise the other too are one
+problem in different words (see `_overlap`): the one most members write is shown."""
 
 Who = TypeVar("Who", bound=Hashable)
 """Whoever wrote a text: a member's name, or a key that tells namesakes apart."""

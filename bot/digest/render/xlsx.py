@@ -16,6 +16,7 @@ from bot.digest.model import Digest, KpiFigures, KpiTotal, MemberAnswer
 from bot.digest.render.labels import kpi_title
 from bot.digest.render.shares import share_text
 from bot.digest.render.templates import FOLLOW_THROUGH_COLUMNS, NEED_LABELS, status_labels
+from bot.digest.render.theme_view import theme_label
 from bot.digest.render.workbook import Percent, Sheet, Value, percent, workbook
 from bot.digest.render.year_view import BEHIND_COLUMN, YEAR_COLUMNS
 from bot.digest.year_to_date import YearFigures, YearToDate
@@ -99,7 +100,8 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
     if digest.themes:
         rows += [[], [t.gettext("Recurring themes")]]
         rows += [
-            [theme.words, len(theme.members), ", ".join(theme.members)] for theme in digest.themes
+            [theme.words, len(theme.members), ", ".join(theme.members), theme_label(theme, t)]
+            for theme in digest.themes
         ]
     return Sheet(t.gettext("Summary"), (), rows)
 

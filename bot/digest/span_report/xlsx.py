@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.digest.render.theme_view import theme_label
 from bot.digest.render.workbook import Percent, Sheet, Value, percent, workbook
 from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.digest.span_report.view import SpanView
@@ -46,13 +47,19 @@ def span_xlsx(report: SpanReport, t: Translator) -> bytes:
         )
     )
     if report.themes:
-        names = (N_("Month"), N_("Recurring themes"), N_("Members"), N_("Name"))
+        names = (N_("Month"), N_("Recurring themes"), N_("Members"), N_("Name"), N_("Trend"))
         sheets.append(
             Sheet(
                 t.gettext("Recurring themes"),
                 tuple(t.gettext(name) for name in names),
                 [
-                    [str(month), theme.words, len(theme.members), ", ".join(theme.members)]
+                    [
+                        str(month),
+                        theme.words,
+                        len(theme.members),
+                        ", ".join(theme.members),
+                        theme_label(theme, t),
+                    ]
                     for month, themes in report.themes
                     for theme in themes
                 ],
