@@ -125,7 +125,7 @@ def test_first_month_shows_actuals_and_leaves_what_has_no_history_missing(
     assert "On-time rate, last 2 month ends: 67% (Nov 2025 67% · Oct 2026 67%)" in everything
     assert "Plan follow-through" not in everything  # nothing was planned before October
     themes = everything[everything.index("▌Recurring themes") :]
-    assert "• 审批流程 — 王芳, 李伟 (2)" in themes
+    assert "• 审批流程 · new this month — 王芳, 李伟 (2)" in themes  # not raised in Nov 2025
     assert "增加一名售前工程师" in everything
     assert "市场预算5万" in everything
 
