@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.services import answering, reminders, scheduler
@@ -168,3 +168,40 @@ def test_one_departments_failure_stops_no_other_department(
     monkeypatch.undo()
     scheduler.tick(services)  # the next tick does what sales still has to do
     assert {m.chat_id for m in _queued(db, "digest")} == {EAST_MANAGER, MANAGER_ID}
+
+
+def _statements(services: Services) -> list[str]:
+    """The SQL statements of one tick."""
+    seen: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append(statement)
+
+    event.listen(services.db.engine, "before_cursor_execute", record)
+    try:
+        scheduler.tick(services)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_tick_with_nothing_due_reads_as_much_for_eleven_departments_as_for_one(
+    db: Database, database_url: str
+) -> None:
+    """An hour after the opening nothing is due: the tick reads what is due for all
+    departments together, in as many statements with eleven departments as with one."""
+    one = _team(db, database_url)
+    clock_of(one).set(OPENING)
+    scheduler.tick(one)
+    clock_of(one).set(OPENING + timedelta(hours=1))
+    with_one = _statements(one)
+
+    more = "".join(f'\n[departments.d{n}]\nname = "D{n}"\n' for n in range(10))
+    eleven = make_services(db, database_url, now=OPENING, extra=more)
+    assert len(eleven.config.departments) == 11
+    scheduler.tick(eleven)  # the ten others open their month ends
+    clock_of(eleven).set(OPENING + timedelta(hours=1))
+    with_eleven = _statements(eleven)
+    assert len(with_eleven) == len(with_one)
+    with db.unit_of_work() as session:
+        assert len(session.scalars(select(Cycle)).all()) == 11

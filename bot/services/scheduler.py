@@ -11,25 +11,26 @@ Each department's work is done and committed on its own: a failure in one is log
 next tick tries it again, while the departments after it still get their prompts and digests.
 
 A tick first reads, in a few indexed queries for all departments together, which of them have
-something to look at (`AtWork`): a month end to open, one running or waiting for its reminder
-to review, a report to open. The others cost no query at all, so a tick with nothing due stays
-cheap with a thousand departments and years of month ends (bench/scheduler_ticks.py).
+something due (`bot.services.due_work`): a month end to open, a deadline to handle, reminders
+that may be due, a reminder to review, a report to open. The others cost no query at all, so
+a tick with nothing due stays cheap with a thousand departments and years of month ends
+(bench/scheduler_ticks.py).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, exists, or_, select, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from bot.services import outbox
 from bot.services.context import Services
 from bot.services.cycles import open_cycle
-from bot.services.department_reports import MONTHS_BACK, open_due_reports, send_at_deadline
+from bot.services.department_reports import open_due_reports, send_at_deadline
 from bot.services.digests import queue_deadline_digest
+from bot.services.due_work import DueWork
 from bot.services.reminders import remind_due
 from bot.services.review_reminders import remind_reviewers_due
 from bot.services.rollup import queue_due_rollup
@@ -48,12 +49,12 @@ def tick(services: Services) -> None:
     now = services.clock.now()
     with services.db.unit_of_work() as session:
         outbox.expire_stale(session, now)
-        at_work = AtWork.read(services, session, now)
+        due = DueWork.read(services, session, now)
     # before the digests, outside their transaction, and for every department at once
-    write_due_summaries(services, [k for k in at_work.running if _allows(services, k, now)], now)
+    write_due_summaries(services, [k for k in due.running if _allows(services, k, now)], now)
     for key in services.config.departments:
         try:
-            _department_tick(services, key, now, at_work)
+            _department_tick(services, key, now, due)
         except Exception as exc:
             if unavailable(exc):  # not this department's: the whole tick waits for it
                 raise
@@ -63,89 +64,24 @@ def tick(services: Services) -> None:
     queue_due_rollup(services)
 
 
-@dataclass(frozen=True)
-class AtWork:
-    """What the departments have to look at in a tick, read for all of them at its start:
-    the month ends that are open among those the schedule may open now (`opened`, department
-    key and period), the departments with a month end running or waiting for its reminder to
-    review (`running`), and those with a month end whose report may be due (`reporting`)."""
-
-    opened: set[tuple[str, str]]
-    running: set[str]
-    reporting: set[str]
-
-    @classmethod
-    def read(cls, services: Services, session: Session, now: datetime) -> AtWork:
-        """Read them in a few queries, each bounded by what may be due (indexed)."""
-        zones = {department.zone for department in services.config.departments.values()}
-        periods = {str(period) for zone in zones for period in due_periods(now, zone)}
-        opened = session.execute(
-            select(Department.key, Cycle.period)
-            .join(Department)
-            .where(Cycle.kind == CycleKind.TEAM, Cycle.period.in_(periods))
-        )
-        extended = select(Submission.cycle_id).where(Submission.deadline > now)
-        open_ = Cycle.state == CycleState.OPEN
-        running = union(
-            select(Cycle.department_id).where(open_, Cycle.deadline_handled_at.is_(None)),
-            select(Cycle.department_id).where(open_, Cycle.deadline > now),
-            select(Cycle.department_id).where(open_, Cycle.id.in_(extended)),
-            select(Cycle.department_id).where(
-                Cycle.kind == CycleKind.TEAM,
-                Cycle.review_reminder_handled_at.is_(None),
-                Cycle.deadline <= now,
-            ),
-        )
-        reporting: set[str] = set()
-        if any(services.reports_upward(key) for key in services.config.departments):
-            reporting = set(session.scalars(_reporting(now)))
-        return cls(
-            {(key, period) for key, period in opened},
-            set(session.scalars(select(Department.key).where(Department.id.in_(running)))),
-            reporting,
-        )
-
-
-def _reporting(now: datetime) -> Select[str]:
-    """The departments with a team's month end past its deadline, recent enough to be
-    reported on (`open_due_reports`, which looks at each closely), and no report on it."""
-    report = aliased(Cycle)
-    recent = now - timedelta(days=31 * (MONTHS_BACK + 1))  # every period it looks back to
-    return (
-        select(Department.key)
-        .join(Cycle, Cycle.department_id == Department.id)
-        .where(
-            Cycle.kind == CycleKind.TEAM,
-            Cycle.deadline <= now,
-            Cycle.deadline >= recent,
-            ~exists().where(
-                report.department_id == Cycle.department_id,
-                report.period == Cycle.period,
-                report.kind == CycleKind.REPORT,
-            ),
-        )
-        .distinct()
-    )
-
-
 def _allows(services: Services, key: str, now: datetime) -> bool:
     """Whether the department's schedule lets anything happen at `now`."""
     return services.schedule(key).allows(now)
 
 
-def _department_tick(services: Services, key: str, now: datetime, at_work: AtWork) -> None:
+def _department_tick(services: Services, key: str, now: datetime, due: DueWork) -> None:
     """Open, remind and report for one department, and remind its managers to review."""
     if not _allows(services, key, now):
         return
     schedule = services.schedule(key)
     for period in due_periods(now, services.config.departments[key].zone):
         times = schedule.cycle_times(period)
-        if times.opens_at <= now < times.deadline and (key, str(period)) not in at_work.opened:
+        if times.opens_at <= now < times.deadline and (key, str(period)) not in due.opened:
             open_cycle(services, key, period)
-            at_work.running.add(key)
-    if key in at_work.running:
+            due.running.add(key)
+    if key in due.running:
         _remind_and_report(services, key, now)
-    if key in at_work.reporting:
+    if key in due.reporting:
         open_due_reports(services, key, now)
 
 

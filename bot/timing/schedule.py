@@ -143,6 +143,7 @@ class DepartmentSchedule:
         self.calendar = calendar
         self._quiet = rules.quiet_window
         self._times: dict[Period, CycleTimes] = {}
+        self._ladders: dict[tuple[datetime, datetime], tuple[datetime, ...]] = {}
 
     def cycle_times(self, period: Period) -> CycleTimes:
         """When ``period``'s cycle opens, reminds and closes; worked out once for each period
@@ -200,7 +201,13 @@ class DepartmentSchedule:
 
     def reminders(self, deadline: datetime, opens_at: datetime) -> tuple[datetime, ...]:
         """The reminder moments before ``deadline``, sorted and distinct, each moved out of
-        quiet time; those not strictly between ``opens_at`` and ``deadline`` are dropped."""
+        quiet time; those not strictly between ``opens_at`` and ``deadline`` are dropped.
+        Worked out once for each month end (the scheduler asks on every tick)."""
+        if (ladder := self._ladders.get((deadline, opens_at))) is None:
+            ladder = self._ladders[deadline, opens_at] = self._reminders(deadline, opens_at)
+        return ladder
+
+    def _reminders(self, deadline: datetime, opens_at: datetime) -> tuple[datetime, ...]:
         deadline_day = deadline.astimezone(self.zone).date()
         moments = set()
         for rule in self.rules.reminders:
