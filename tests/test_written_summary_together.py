@@ -42,7 +42,7 @@ def test_month_ends_due_together_wait_for_the_model_side_by_side(
         return replace(completion([sentence]), hold=True)
 
     with fake_model(once_both_are_asked) as model:
-        extra = LLM.format(url=model.base_url, sentences=5).replace("0.5", "10") + NORTH
+        extra = LLM.format(url=model.base_url, sentences=5) + NORTH
         services = team(db, database_url, extra=extra)
         code = directory.create_invite(services, "north")
         directory.join(services, directory.TelegramUser(NORTH_MEMBER, "Ida", "Berg"), code)
