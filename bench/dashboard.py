@@ -12,13 +12,16 @@ the newest month end with init data signed for them, as Telegram signs it. Measu
 - server: ``GET {mount}/api/dashboard`` for the department, from the request to the whole
   JSON answer read;
 - page: in headless Chromium at 360 px width (a new browser context each time, so nothing is
-  cached), from navigation to the KPI tables rendered by the page's script;
+  cached), from navigation to the KPI tables rendered by the page's script, as the driver
+  (Playwright) sees them, which adds its own polling and round trips;
+- shown: the same loads by the browser's own clock, from the start of navigation to the
+  frame after the page's script has drawn the data (its ``dashboard shown`` mark);
 - references, side by side, so that a slow machine shows as such: the digest of the same
   month end gathered (``build_digest``, as the deadline digest is; server/gather is what the
   dashboard costs beyond reading the month), and the page's shell loaded in the same browser
   without init data (its style and script, no data; page/shell is what the data costs).
 
-The run fails (exit status 1) when the median server time or page load reaches GOAL_SECONDS.
+The run fails (exit status 1) when the median server time or shown time reaches GOAL_SECONDS.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ MANAGER: Final = 10_000_000
 """The telegram id of the department's manager in bench.digest_render's data."""
 QUERY: Final = f"department=sales&period={NEWEST}"
 RENDERED: Final = "#tables figure"
+SHOWN: Final = "performance.getEntriesByName('dashboard shown')[0]?.startTime"
+"""When the page's script marked the data shown, in ms since navigation began (or nothing)."""
 """What the dashboard's script fills last but one: the KPI tables."""
 PHONE: Final[ViewportSize] = {"width": 360, "height": 780}
 
@@ -73,8 +78,9 @@ class Result:
     backend: str
     members: int
     server: Timed
-    page: tuple[Timed, Timed] | None
-    """The page to its KPI tables, and its shell alone; None without Chromium."""
+    page: tuple[Timed, Timed, Timed] | None
+    """The page to its KPI tables as the driver sees them and as the browser clocks them, and
+    its shell alone; None without Chromium."""
     gather: Timed
     answer_kib: float
 
@@ -111,9 +117,11 @@ async def _server(base: str, repeat: int) -> tuple[Timed, int]:
         return await _timed(repeat, ask), size
 
 
-async def _page(base: str, repeat: int, chromium: str) -> tuple[Timed, Timed]:
-    """The page opened as Telegram opens it, until its KPI tables are there; and, for
-    reference, the page's shell alone (no init data: its style and script loaded, no data)."""
+async def _page(base: str, repeat: int, chromium: str) -> tuple[Timed, Timed, Timed]:
+    """The page opened as Telegram opens it, until its KPI tables are there (as the driver
+    sees them, and by the browser's clock); and, for reference, the page's shell alone (no
+    init data: its style and script loaded, no data)."""
+    shown: list[float] = []
 
     async def unreachable(route: Route) -> None:
         await route.abort()
@@ -129,7 +137,11 @@ async def _page(base: str, repeat: int, chromium: str) -> tuple[Timed, Timed]:
             page = await context.new_page()
             await page.route("https://telegram.org/**", unreachable)
             fragment = f"#tgWebAppData={quote(signed(MANAGER))}" if rendered else ""
-            return await _stopwatch(opened(page, f"{base}/dashboard?{QUERY}{fragment}", rendered))
+            seen = await _stopwatch(opened(page, f"{base}/dashboard?{QUERY}{fragment}", rendered))
+            if rendered:
+                mark = await page.wait_for_function(SHOWN, timeout=60_000)
+                shown.append(await mark.json_value() / 1000)
+            return seen
         finally:
             await context.close()
 
@@ -138,14 +150,14 @@ async def _page(base: str, repeat: int, chromium: str) -> tuple[Timed, Timed]:
         try:
             page = await _timed(repeat, lambda: load(browser, True))
             shell = await _timed(repeat, lambda: load(browser, False))
-            return page, shell
+            return page, Timed(shown[1:]), shell  # not the warm-up's
         finally:
             await browser.close()
 
 
 async def _measured(
     services: Services, repeat: int, chromium: str | None
-) -> tuple[Timed, tuple[Timed, Timed] | None, int]:
+) -> tuple[Timed, tuple[Timed, Timed, Timed] | None, int]:
     """The server's times, the page's (None without Chromium) and the answer's size."""
     async with served(services) as base:
         server, size = await _server(base, repeat)
@@ -177,18 +189,20 @@ def measure(backend: str, members: int, months: int, repeat: int) -> Result:
 
 def report(results: Sequence[Result]) -> list[str]:
     """The table of results, then the goal verdicts ("ok: …" or "FAIL: …")."""
-    head = ["backend", "members", "server s", "median s", "page s", "median s", "shell s"]
+    head = ["backend", "members", "server s", "median s", "page s", "median s", "shown s"]
+    head += ["median s", "shell s"]
     head += ["gather s", "server/gather", "page/shell", "answer KiB"]
     lines = ["  ".join(f"{h:>13}" for h in head)]
     for r in results:
         cells = [r.backend, f"{r.members:,}", f"{r.server.best:.3f}", f"{r.server.median:.3f}"]
         if r.page is None:
-            cells += ["-", "-", "-"]
+            cells += ["-"] * 5
         else:
-            page, shell = r.page
-            cells += [f"{page.best:.3f}", f"{page.median:.3f}", f"{shell.median:.3f}"]
+            page, shown, shell = r.page
+            cells += [f"{page.best:.3f}", f"{page.median:.3f}", f"{shown.best:.3f}"]
+            cells += [f"{shown.median:.3f}", f"{shell.median:.3f}"]
         cells += [f"{r.gather.median:.3f}", f"x{r.server.median / r.gather.median:.1f}"]
-        cells += [f"x{r.page[0].median / r.page[1].median:.1f}" if r.page else "-"]
+        cells += [f"x{r.page[1].median / r.page[2].median:.1f}" if r.page else "-"]
         cells += [f"{r.answer_kib:.0f}"]
         lines.append("  ".join(f"{c:>13}" for c in cells))
     for r in results:
@@ -197,8 +211,8 @@ def report(results: Sequence[Result]) -> list[str]:
         if r.page is None:
             lines.append(f"FAIL: {r.backend}: the page load was not measured (no Chromium)")
         else:
-            what = "the page in Chromium, navigation to KPI tables (median)"
-            lines.append(goal_verdict(r.backend, r.members, r.page[0].median, GOAL_SECONDS, what))
+            what = "the page in Chromium, navigation to its data shown, browser's clock (median)"
+            lines.append(goal_verdict(r.backend, r.members, r.page[1].median, GOAL_SECONDS, what))
     return lines
 
 
