@@ -120,7 +120,10 @@ async def test_a_member_fills_the_form_answers_in_chat_half_way_and_submits(
         )
         await page.screenshot(path=tmp_path / "form-light.png", full_page=True)
         await page.goto(await form_address(bot, port, 102, theme="dark"))
+        await page.reload()  # the same page in another theme: only its fragment differs
         await expect(page.locator("#q-new_customers")).to_have_value("6")
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert await page.evaluate(background) == "rgb(33, 33, 33)"  # Telegram's dark theme
         await page.screenshot(path=tmp_path / "form-dark.png", full_page=True)
         for key, value in [
             ("problems", "Approvals take two weeks"),
