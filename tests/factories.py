@@ -108,9 +108,11 @@ def clock_of(services: Services) -> ManualClock:
     return services.clock
 
 
-def register(services: Services, telegram_id: int, name: str, language: str = "en") -> int:
-    """Register a member of sales through an invite, as `/start <code>` does."""
-    code = directory.create_invite(services, "sales")
+def register(
+    services: Services, telegram_id: int, name: str, language: str = "en", department: str = "sales"
+) -> int:
+    """Register a member of `department` through an invite, as `/start <code>` does."""
+    code = directory.create_invite(services, department)
     first, _, last = name.partition(" ")
     user = directory.TelegramUser(telegram_id, first, last or None, None, language)
     outcome = directory.join(services, user, code)

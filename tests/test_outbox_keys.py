@@ -125,11 +125,12 @@ def test_stems_are_the_first_parts_of_the_keys() -> None:
     ] == ["prompt:1", "prompt:1:2", ("reminder:1", "nudge:1"), ("reminder:1:2", "nudge:1:2")]
 
 
-def test_a_reminder_key_is_its_parts_around_the_member() -> None:
-    """The scheduler looks queued reminders up in SQL from these parts and a member's id."""
-    before, after = outbox_keys.reminder_around_member(5, MOMENT)
-    assert (before, after) == ("reminder:5:", ":20261201T0205Z")
-    assert f"{before}7{after}" == outbox_keys.reminder(5, 7, MOMENT)
+def test_a_reminder_key_is_its_parts_around_the_ids() -> None:
+    """The scheduler looks queued reminders up in SQL from these parts, a month end's id and a
+    member's."""
+    start, between, end = outbox_keys.reminder_around_ids(MOMENT)
+    assert (start, between, end) == ("reminder:", ":", ":20261201T0205Z")
+    assert f"{start}5{between}7{end}" == outbox_keys.reminder(5, 7, MOMENT)
 
 
 def test_no_other_module_writes_an_outbox_key() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services import answering, pausing, status
+from bot.services import answering, cycles, pausing, status
 from storage.db import Database
 from storage.models import MemberStatus, OutboxState
 from storage.queries import member_by_telegram_id
 from tests.factories import DEADLINE, MANAGER_ID, OPENING, clock_of, register
 from tests.month_end import (
     ANNA,
+    LI,
     OMAR,
     WANG,
     answer_everything,
@@ -235,6 +236,34 @@ def test_pause_and_resume(db: Database, database_url: str) -> None:
     assert not submission_of(db, WANG).on_leave
     tick_at(services, WED_09)
     assert WANG in {row.chat_id for row in queued(db, "reminder")}
+
+
+def test_who_may_be_reminded_between_two_moments_is_reminded_on_the_next_tick_once(
+    db: Database, database_url: str
+) -> None:
+    """While the ladder runs, someone who joins late or comes back from a pause gets the
+    ladder's latest reminder on the next tick, once; those who have it get nothing more."""
+    services = team(db, database_url)
+    tick_at(services, OPENING)
+    sent_out(services)
+    pausing.pause(services, OMAR)
+    tick_at(services, TUE_10)
+    assert sorted(sent_out(services)) == [(WANG, "reminder"), (ANNA, "reminder")]
+    tick_at(services, TUE_10 + timedelta(hours=1))
+    assert sent_out(services) == []
+
+    clock_of(services).set(TUE_10 + timedelta(hours=2))
+    cycles.enroll_late_joiner(services, register(services, LI, "李伟"))  # as /start does
+    pausing.resume(services, OMAR)
+    for minutes in (0, 1, 60):
+        tick_at(services, TUE_10 + timedelta(hours=2, minutes=minutes))
+    assert sorted(sent_out(services)) == [(OMAR, "reminder"), (LI, "prompt"), (LI, "reminder")]
+    for chat_id in (OMAR, LI):
+        (reminder,) = queued(db, "reminder", chat_id)
+        assert message(reminder).text.startswith("⏰ A friendly reminder")
+        assert key_part(reminder, "moment") == "20261201T0200Z"  # Tuesday 10:00's
+    tick_at(services, WED_09)
+    assert sorted(sent_out(services)) == [(c, "reminder") for c in (WANG, ANNA, OMAR, LI)]
 
 
 def test_a_pause_withdraws_no_one_elses_first_question(db: Database, database_url: str) -> None:

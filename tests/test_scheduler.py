@@ -205,3 +205,39 @@ def test_a_tick_with_nothing_due_reads_as_much_for_eleven_departments_as_for_one
     assert len(with_eleven) == len(with_one)
     with db.unit_of_work() as session:
         assert len(session.scalars(select(Cycle)).all()) == 11
+
+
+REMINDER = DEADLINE - timedelta(days=1, hours=8)
+"""The ladder's first moment: 10:00 Shanghai on Tuesday 1 December."""
+
+
+def _reminded(services: Services, departments: list[str]) -> list[str]:
+    """Two members join each of `departments`, and every member gets the ladder's first
+    reminder: the statements of a tick an hour later, while the ladder runs and nobody is due
+    anything."""
+    keys = list(services.config.departments)
+    for key in departments:
+        for n in range(2):
+            register(services, 1000 + 10 * keys.index(key) + n, f"Member {n}", department=key)
+    clock_of(services).set(OPENING)
+    scheduler.tick(services)
+    clock_of(services).set(REMINDER)
+    scheduler.tick(services)
+    clock_of(services).set(REMINDER + timedelta(hours=1))
+    return _statements(services)
+
+
+def test_a_tick_while_a_ladder_runs_reads_as_much_for_eleven_departments_as_for_one(
+    db: Database, database_url: str
+) -> None:
+    """Everyone has the ladder's latest reminder: the tick finds that for all departments
+    together, in as many statements with eleven departments as with one."""
+    with_one = _reminded(make_services(db, database_url, now=BEFORE_OPENING), ["sales"])
+    assert len(_queued(db, "reminder")) == 2
+    others = [f"d{n}" for n in range(10)]
+    more = "".join(f'\n[departments.{key}]\nname = "{key}"\n' for key in others)
+    eleven = make_services(db, database_url, now=BEFORE_OPENING, extra=more)
+    with_eleven = _reminded(eleven, others)
+    assert len(with_eleven) == len(with_one)
+    reminded = [row.chat_id for row in _queued(db, "reminder")]
+    assert len(reminded) == len({*reminded}) == 2 * 11  # everyone once

@@ -3,9 +3,11 @@ that a department with nothing due costs the tick no query at all.
 
 Each query is bounded by what may be due, through an index: the month ends the schedule may
 open now, those whose deadline is not handled yet or still to come, those with a member's
-extension still to come or a "remind me later" since they opened, those waiting for their
-reminder to review, and the recent ones without a department report. What is read here only
-picks the departments: each one picked does its work as before, under its own locks.
+extension still to come or a "remind me later" since they opened, those whose ladder runs
+with a member not reminded of its latest moment yet (the members `remind_due` would load,
+found in one query over every month end), those waiting for their reminder to review, and the
+recent ones without a department report. What is read here only picks the departments: each
+one picked does its work as before, under its own locks.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session, aliased, load_only
 
 from bot.services.context import Services
 from bot.services.department_reports import MONTHS_BACK
+from bot.services.reminders import ladder_running, someone_to_remind
 from bot.timing.schedule import DepartmentSchedule, due_periods
 from storage.models import Cycle, CycleKind, CycleState, Department, Submission
 
@@ -85,22 +88,30 @@ def _running(services: Services, session: Session, now: datetime) -> set[str]:
         Submission.remind_after <= now, Submission.remind_after >= since
     )
     own_ladders = set(session.scalars(extended)) | set(session.scalars(snoozed))
+    laddered = [
+        (key, cycle)
+        for key, cycle in cycles
+        if cycle.state is CycleState.OPEN
+        and cycle.id not in own_ladders
+        and ladder_running(services.schedule(key), cycle.opens_at, cycle.deadline, now)
+    ]
+    reminding = own_ladders | someone_to_remind(services, session, laddered, now)
     return {
         key
         for key, cycle in cycles
-        if _has_work(services.schedule(key), cycle, cycle.id in own_ladders, now)
+        if _has_work(services.schedule(key), cycle, cycle.id in reminding, now)
     }
 
 
-def _has_work(schedule: DepartmentSchedule, cycle: Cycle, own_ladders: bool, now: datetime) -> bool:
+def _has_work(schedule: DepartmentSchedule, cycle: Cycle, reminding: bool, now: datetime) -> bool:
     """Whether the scheduler has something to do for `cycle` now: its deadline passed and is
-    not handled; its reminders may be due (the ladder has begun and the deadline not come, or
-    a member has a ladder of their own: `own_ladders`); or its reminder to review is due."""
+    not handled; a member may have a reminder due (`reminding`: a member has a ladder of their
+    own, or the ladder runs and someone is not reminded of its latest moment yet); or its
+    reminder to review is due."""
     if cycle.state is CycleState.OPEN:
         if now >= cycle.deadline and cycle.deadline_handled_at is None:
             return True
-        ladder = schedule.reminders(cycle.deadline, cycle.opens_at)
-        if own_ladders or (ladder and ladder[0] <= now < cycle.deadline):
+        if reminding:
             return True
     if cycle.kind is not CycleKind.TEAM or cycle.review_reminder_handled_at is not None:
         return False

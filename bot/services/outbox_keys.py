@@ -126,11 +126,12 @@ def reminder(cycle_id: int, member_id: int, moment: datetime) -> str:
     return _built(Purpose.REMINDER, cycle=cycle_id, member=member_id, moment=f"{moment:{_MINUTE}}")
 
 
-def reminder_around_member(cycle_id: int, moment: datetime) -> tuple[str, str]:
-    """The parts of `reminder` before and after the member's id: for the database to look up a
-    month end's queued reminders of `moment` without loading its members."""
-    before, after = FORMATS[Purpose.REMINDER].split("{member}")
-    return before.format(cycle=cycle_id), after.format(moment=f"{moment:{_MINUTE}}")
+def reminder_around_ids(moment: datetime) -> tuple[str, str, str]:
+    """The parts of `reminder` before, between and after the cycle's and the member's ids: for
+    the database to look up the queued reminders of `moment` without loading the members."""
+    start, rest = FORMATS[Purpose.REMINDER].split("{cycle}")
+    between, end = rest.split("{member}")
+    return start, between, end.format(moment=f"{moment:{_MINUTE}}")
 
 
 def nudge(cycle_id: int, member_id: int, now: datetime) -> str:

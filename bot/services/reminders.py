@@ -5,11 +5,13 @@ several), without "I'm on leave"."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from bot.config import WebConfig
@@ -27,6 +29,7 @@ from bot.wording.i18n import Translator, translator
 from storage.models import (
     Cycle,
     CycleKind,
+    Member,
     MemberStatus,
     OutgoingMessage,
     Submission,
@@ -49,12 +52,13 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     due: dict[str, tuple[Submission, datetime]] = {}  # by outbox key: whom, and until when
     submissions = session.scalars(
         select(Submission)
-        .where(Submission.cycle_id == cycle.id, _may_be_theirs(cycle, schedule, now))
+        .where(
+            Submission.cycle_id == cycle.id,
+            _remindable(schedule.rules.max_reminders, _latest(cycle, schedule, now)),
+        )
         .options(selectinload(Submission.member))
     )
     for submission in submissions:
-        if not _remindable(submission, schedule.rules.max_reminders):
-            continue
         if cycle.kind is CycleKind.REPORT and not _at_it(session, submission):
             continue
         deadline = submission.effective_deadline
@@ -79,6 +83,38 @@ def remind_due(services: Services, session: Session, cycle: Cycle, now: datetime
     return len(reminders)
 
 
+def ladder_running(
+    schedule: DepartmentSchedule, opens_at: datetime, deadline: datetime, now: datetime
+) -> bool:
+    """Whether the reminder ladder before `deadline` has begun and the deadline not come."""
+    ladder = schedule.reminders(deadline, opens_at)
+    return bool(ladder) and ladder[0] <= now < deadline
+
+
+def someone_to_remind(
+    services: Services, session: Session, cycles: Sequence[tuple[str, Cycle]], now: datetime
+) -> set[int]:
+    """The ids of those of `cycles` (each with its department's key) where `remind_due` would
+    load a member: looked for in one query over all of them, stopping at the first member in
+    each. While a ladder runs, a tick finds here that everyone has the latest reminder."""
+    by_rule: dict[tuple[int, datetime | None], list[int]] = defaultdict(list)
+    for key, cycle in cycles:
+        schedule = services.schedule(key)
+        by_rule[schedule.rules.max_reminders, _latest(cycle, schedule, now)].append(cycle.id)
+    found = [
+        select(Cycle.id).where(
+            Cycle.id.in_(ids),
+            select(Submission.id)
+            .where(Submission.cycle_id == Cycle.id, _remindable(cap, latest))
+            .exists(),
+        )
+        for (cap, latest), ids in by_rule.items()
+    ]
+    if not found:
+        return set()
+    return set(session.scalars(union_all(*found) if len(found) > 1 else found[0]))
+
+
 def _may_be_due(
     session: Session, cycle: Cycle, schedule: DepartmentSchedule, now: datetime
 ) -> bool:
@@ -91,8 +127,7 @@ def _may_be_due(
         .where(Submission.cycle_id == cycle.id, Submission.deadline > cycle.deadline)
     )
     for deadline in (cycle.deadline, *extensions):
-        ladder = schedule.reminders(deadline, cycle.opens_at)
-        if ladder and ladder[0] <= now < deadline:
+        if ladder_running(schedule, cycle.opens_at, deadline, now):
             return True
     snoozed = select(Submission.id).where(
         Submission.cycle_id == cycle.id, Submission.remind_after <= now
@@ -100,34 +135,35 @@ def _may_be_due(
     return bool(session.scalar(select(snoozed.exists())))
 
 
-def _may_be_theirs(
-    cycle: Cycle, schedule: DepartmentSchedule, now: datetime
-) -> ColumnElement[bool]:
-    """Which submissions of `cycle` may have a reminder due, in SQL: not submitted, nor on
-    leave, under the cap; and unless their ladder is their own (an extension, "remind me
-    later"), the reminder of the ladder's latest moment not queued yet. All day after a
-    reminder, a tick loads nobody who already has it."""
-    own_ladder = or_(Submission.deadline.is_not(None), Submission.remind_after.is_not(None))
+def _latest(cycle: Cycle, schedule: DepartmentSchedule, now: datetime) -> datetime | None:
+    """The latest moment of the ladder before `cycle`'s deadline that has come, if any."""
     passed = [m for m in schedule.reminders(cycle.deadline, cycle.opens_at) if m <= now]
-    if passed:
-        before, after = outbox_keys.reminder_around_member(cycle.id, passed[-1])
-        key = literal(before) + cast(Submission.member_id, String) + literal(after)
+    return passed[-1] if passed else None
+
+
+def _remindable(cap: int, latest: datetime | None) -> ColumnElement[bool]:
+    """Which submissions may have a reminder due, in SQL: an active member's, not submitted,
+    nor on leave, under the `cap`; and unless their ladder is their own (an extension, "remind
+    me later"), the reminder of their month end's `latest` moment not queued yet. All day
+    after a reminder, a tick loads nobody who already has it."""
+    own_ladder = or_(Submission.deadline.is_not(None), Submission.remind_after.is_not(None))
+    if latest is not None:
+        start, between, end = outbox_keys.reminder_around_ids(latest)
+        key = (
+            literal(start)
+            + cast(Submission.cycle_id, String)
+            + literal(between)
+            + cast(Submission.member_id, String)
+            + literal(end)
+        )
         queued = select(OutgoingMessage.id).where(OutgoingMessage.key == key)
         own_ladder = or_(own_ladder, ~queued.exists())
     return and_(
         Submission.state != SubmissionState.SUBMITTED,
         Submission.on_leave.is_(False),
-        Submission.reminders_sent < schedule.rules.max_reminders,
+        Submission.reminders_sent < cap,
+        Submission.member.has(Member.status == MemberStatus.ACTIVE),
         own_ladder,
-    )
-
-
-def _remindable(submission: Submission, cap: int) -> bool:
-    return (
-        submission.state is not SubmissionState.SUBMITTED
-        and not submission.on_leave
-        and submission.member.status is MemberStatus.ACTIVE
-        and submission.reminders_sent < cap
     )
 
 
