@@ -30,6 +30,7 @@ from bot.questionnaire import (
     Question,
     Questionnaire,
     Section,
+    Text,
     localized,
 )
 from bot.wording.i18n import LANGUAGES, N_, Translator, translator
@@ -102,10 +103,36 @@ def note_key(index: int) -> str:
 
 def describe_target(kpi: Kpi, floor: Decimal | None, stretch: Decimal | None, t: Translator) -> str:
     """A KPI target in words: ``Revenue — floor 600,000 yuan, stretch 700,000 yuan``."""
-    unit, numbers = localized(kpi.unit, t), number_style(t.locale)
+    return _target_in_words(_kept(kpi.name), _kept(kpi.unit), floor, stretch, t.language)
+
+
+TARGETS_KEPT: Final = 4096
+"""Targets kept once described: a big department's members plan a few targets between them,
+tens of thousands of times (the digest, its workbook, the review's head)."""
+
+_KeptText = str | tuple[tuple[str, str], ...]
+"""A template text as a key: a table per language as its pairs."""
+
+
+def _kept(text: Text) -> _KeptText:
+    return tuple(text.items()) if isinstance(text, dict) else text
+
+
+@lru_cache(maxsize=TARGETS_KEPT)
+def _target_in_words(
+    name: _KeptText,
+    unit: _KeptText,
+    floor: Decimal | None,
+    stretch: Decimal | None,
+    language: str,
+) -> str:
+    """:func:`describe_target` by all the text depends on: the KPI's name and unit (not its key,
+    which two departments' KPIs of other names may share), the targets and the language."""
+    t = Translator(language)
+    shown_unit, numbers = localized(_text(unit), t), number_style(t.locale)
 
     def amount(value: Decimal) -> str:
-        return f"{numbers.number(value)} {unit}".strip()
+        return f"{numbers.number(value)} {shown_unit}".strip()
 
     parts = []
     if floor is not None:
@@ -113,8 +140,14 @@ def describe_target(kpi: Kpi, floor: Decimal | None, stretch: Decimal | None, t:
     if stretch is not None:
         parts.append(t.gettext("stretch %(amount)s", amount=amount(stretch)))
     return t.gettext(
-        "%(kpi)s — %(targets)s", kpi=localized(kpi.name, t), targets=t.gettext(", ").join(parts)
+        "%(kpi)s — %(targets)s",
+        kpi=localized(_text(name), t),
+        targets=t.gettext(", ").join(parts),
     )
+
+
+def _text(kept: _KeptText) -> Text:
+    return dict(kept) if isinstance(kept, tuple) else kept
 
 
 def _described(item: Mapping[str, Any], questionnaire: Questionnaire, t: Translator) -> str:

@@ -25,8 +25,10 @@ from bot.digest.render.telegram import (
     telegram_messages,
 )
 from bot.emulator.html import html_to_plain
-from bot.follow_through import PlanItem, PlanMark
+from bot.follow_through import PlanItem, PlanMark, describe_target
+from bot.questionnaire import Kpi
 from bot.timing.periods import Period
+from bot.wording.i18n import Translator
 from bot.wording.items import split_items
 from storage.models import NeedStatus
 from tests.test_digest_render import (
@@ -152,6 +154,34 @@ def test_plan_follow_through_table_and_items() -> None:
     assert "<script>" not in "".join(messages)
     report = read_document(render_report_html(digest, ZH))
     assert "计划执行情况" in "".join(report.text)
+
+
+def test_a_plan_target_is_described_once_in_the_readers_words() -> None:
+    """Each target is described once (the digest, its workbook and the review's head each
+    show it for every member who planned it), from the KPI's own name and unit: another
+    department's KPI of the same key reads as its own."""
+    revenue = QUESTIONNAIRE.kpi("revenue")
+    bookings = Kpi(
+        key="revenue",
+        name={"en": "Bookings", "zh_Hans": "订单额"},
+        unit={"en": "USD", "zh_Hans": "美元"},
+    )
+    floor, stretch = Decimal(600_000), Decimal(700_000)
+    described = {
+        (kpi.key, str(kpi.name), t.language): describe_target(kpi, floor, stretch, t)
+        for kpi in (revenue, bookings)
+        for t in (EN, ZH)
+    }
+    assert list(described.values()) == [
+        "Revenue — floor 600,000 yuan, stretch 700,000 yuan",
+        "营收 — 保底目标 600,000 元，冲刺目标 700,000 元",
+        "Bookings — floor 600,000 USD, stretch 700,000 USD",
+        "订单额 — 保底目标 600,000 美元，冲刺目标 700,000 美元",
+    ]
+    assert describe_target(revenue, floor, None, ZH) == "营收 — 保底目标 600,000 元"
+    assert describe_target(bookings, None, Decimal("0.5"), EN) == "Bookings — stretch 0.5 USD"
+    again = describe_target(revenue, Decimal("600000.00"), stretch, Translator("en"))
+    assert again is described[("revenue", "Revenue", "en")]  # the text kept, not made again
 
 
 def test_themes_and_needs_read_first_with_buttons_for_open_needs() -> None:

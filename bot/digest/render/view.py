@@ -385,23 +385,14 @@ class DigestView:
         """Each plan mark in the reader's language."""
         return {mark: self.t.gettext(label) for mark, label in MARK_LABELS.items()}
 
-    @cached_property
-    def _targets(self) -> dict[tuple[str, Decimal | None, Decimal | None], str]:
-        """Plan targets described so far: a big department's members plan a few targets
-        between them, tens of thousands of times."""
-        return {}
-
-    def _target(self, kpi: Kpi, floor: Decimal | None, stretch: Decimal | None) -> str:
-        """A plan item's KPI target in words, described once for the view."""
-        key = (kpi.key, floor, stretch)
-        if (described := self._targets.get(key)) is None:
-            described = self._targets[key] = describe_target(kpi, floor, stretch, self.t)
-        return described
-
     def _items(self, row: FollowThrough) -> tuple[AnswerView, ...]:
         views = []
         for item in row.items:
-            label = self._target(item.kpi, item.floor, item.stretch) if item.kpi else item.text
+            label = (
+                describe_target(item.kpi, item.floor, item.stretch, self.t)
+                if item.kpi is not None
+                else item.text
+            )
             mark = self._marks[item.mark] if item.mark else EMPTY_VALUE
             text = f"{mark} — {item.note}" if item.note else mark
             if self.brief:
