@@ -25,7 +25,7 @@ from bot.services.context import Services
 from bot.services.messages import OutDocument
 from storage.db import Database
 from storage.models import DigestSummary
-from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of, make_services
+from tests.factories import DEADLINE, MANAGER_ID, OPENING, TOKEN, clock_of
 from tests.fake_llm import FakeModel, Reply, completion, fake_model
 from tests.month_end import ANNA, NAMES, OMAR, WANG, answer, held, team, texts, tick_at
 from tests.test_department_only import PERSONAL_QUESTION
@@ -83,6 +83,33 @@ def month(db: Database, database_url: str) -> Iterator[tuple[Services, FakeModel
         answer(services, WANG, WANG_SAYS)
         answer(services, ANNA, ANNA_SAYS)
         yield services, model
+
+
+def care_month(
+    db: Database,
+    database_url: str,
+    model: FakeModel,
+    settings: str,
+    manager: str,
+    names: tuple[str, str] = ("Mei Lin", "Jonas Berg"),
+) -> Services:
+    """Sales (as `team` has it) and Care (`settings` its table's lines, its manager named
+    `manager`, Mei and Jonas by `names`), with the model configured; the month end open."""
+    care = f"""
+[departments.care]
+{settings}
+
+[[managers]]
+telegram_id = {CARE_MANAGER}
+name = "{manager}"
+department = "care"
+"""
+    services = team(db, database_url, extra=care + LLM.format(url=model.base_url, sentences=5))
+    for telegram_id, name in zip((MEI, JONAS), names, strict=True):
+        code = directory.create_invite(services, "care")
+        directory.join(services, directory.TelegramUser(telegram_id, name), code)
+    tick_at(services, OPENING)
+    return services
 
 
 def digest_texts(db: Database) -> list[str]:
@@ -359,23 +386,9 @@ def test_what_stays_in_the_department_never_reaches_the_model(
         DEFAULT_PATH.read_text(encoding="utf-8") + PERSONAL_QUESTION + MARGIN_QUESTION, "utf-8"
     )
     with fake_model(lambda _body: Reply(500, b"")) as model:
-        care = f"""
-[departments.care]
-name = "Care"
-questionnaire = "{path}"
-
-[[managers]]
-telegram_id = {CARE_MANAGER}
-name = "Chen Jing"
-department = "care"
-"""
-        services = make_services(
-            db, database_url, extra=care + LLM.format(url=model.base_url, sentences=5)
+        services = care_month(
+            db, database_url, model, f'name = "Care"\nquestionnaire = "{path}"', "Chen Jing"
         )
-        for telegram_id, name in ((MEI, "Mei Lin"), (JONAS, "Jonas Berg")):
-            code = directory.create_invite(services, "care")
-            directory.join(services, directory.TelegramUser(telegram_id, name), code)
-        tick_at(services, OPENING)
         for telegram_id in (MEI, JONAS):
             answer(services, telegram_id, {"personal": PERSONAL, "margin": "35.5"})
         model.answer = lambda _body: completion([])
@@ -505,23 +518,14 @@ def test_deleting_a_member_takes_the_sentences_that_cite_them(
 
 def test_a_chinese_reading_manager_gets_it_in_chinese(db: Database, database_url: str) -> None:
     with fake_model(lambda _body: Reply(500, b"")) as model:
-        chinese = f"""
-[departments.care]
-name = "客服部"
-language = "zh_Hans"
-
-[[managers]]
-telegram_id = {CARE_MANAGER}
-name = "陈静"
-department = "care"
-"""
-        services = make_services(
-            db, database_url, extra=chinese + LLM.format(url=model.base_url, sentences=5)
+        services = care_month(
+            db,
+            database_url,
+            model,
+            'name = "客服部"\nlanguage = "zh_Hans"',
+            "陈静",
+            ("林美", "王强"),
         )
-        for telegram_id, name in ((MEI, "林美"), (JONAS, "王强")):
-            code = directory.create_invite(services, "care")
-            directory.join(services, directory.TelegramUser(telegram_id, name), code)
-        tick_at(services, OPENING)
         answer(services, MEI, {"revenue": "180000", "problems": "合同审批太慢，两单延期。"})
         answer(services, JONAS, {"revenue": "120000", "problems": "合同审批要两周。"})
 
