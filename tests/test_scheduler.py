@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.services import answering, reminders, scheduler
+from bot.digest.gather.build import build_digest
+from bot.digest.model import Digest
+from bot.services import answering, reminders, scheduler, written_summaries
 from bot.services.context import Services
 from storage.db import Database
 from storage.models import Cycle, OutgoingMessage
@@ -22,6 +25,24 @@ from tests.factories import (
     make_services,
     press_id,
     register,
+)
+from tests.fake_llm import Reply, completion, fake_model
+from tests.month_end import ANNA, WANG, answer, held, texts, tick_at
+from tests.test_written_summary import (
+    ANNA_SAYS,
+    APPROVALS,
+    CARE_MANAGER,
+    CITED,
+    JONAS,
+    LOGGER,
+    MEI,
+    REVENUE,
+    SHORT,
+    WANG_SAYS,
+    care_month,
+    digest_texts,
+    good_sentences,
+    stored,
 )
 
 EAST_MANAGER = 9002
@@ -183,6 +204,46 @@ def _statements(services: Services) -> list[str]:
     finally:
         event.remove(services.db.engine, "before_cursor_execute", record)
     return seen
+
+
+def test_a_month_end_whose_material_cannot_be_read_leaves_the_others_their_summary(
+    db: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Reading Care's material fails (an unlucky answer): Care's digest goes out without a
+    summary and the log says why, while Sales's summary is still asked for, stored and shown."""
+    with fake_model(lambda _body: Reply(500, b"")) as model:
+        services = care_month(db, database_url, model, 'name = "Care"', "Chen Jing")
+        answer(services, WANG, WANG_SAYS)
+        answer(services, ANNA, ANNA_SAYS)
+        for telegram_id in (MEI, JONAS):
+            answer(services, telegram_id, {"problems": "Rotas change at short notice."})
+
+        def unlucky(session: Session, cycle: Cycle, now: datetime, **options: Any) -> Digest:
+            if cycle.department.key == "care":
+                raise ValueError("an answer that cannot be read")
+            return build_digest(session, cycle, now, **options)
+
+        monkeypatch.setattr(written_summaries, "build_digest", unlucky)
+        model.answer = lambda _body: completion(good_sentences(model))
+        with caplog.at_level(logging.INFO, logger=LOGGER):
+            tick_at(services, DEADLINE)
+    sales = digest_texts(db)[0]
+    assert sales.startswith(f"{SHORT}\n• {REVENUE} {CITED}\n• {APPROVALS} {CITED}\n"), sales
+    care = texts(held(db, "digest", CARE_MANAGER))
+    assert care[0].startswith("<b>📋 Month-end digest · Care · November 2026</b>"), care[0]
+    assert "Rotas change at short notice." in "\n".join(care)
+    assert "In short" not in "\n".join(care)
+    assert stored(db).failure is None  # the one summary stored: Sales's
+    assert len(model.received) == 1
+    [failed] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert failed.getMessage() == (
+        "the care 2026-11 digest goes out without a summary: its material could not be read"
+    )
+    assert failed.exc_info is not None
+    assert str(failed.exc_info[1]) == "an answer that cannot be read"
 
 
 def test_a_tick_with_nothing_due_reads_as_much_for_eleven_departments_as_for_one(

@@ -3,10 +3,11 @@ its deadline digest is queued, checked, and stored with the cycle, so that every
 after (the deadline digest, `/digest`, the report file, the dashboard) reads the same one and
 none asks again.
 
-The material is read in one unit of work and the summary stored in another: no transaction
-stays open while the model thinks. The call is bounded by `llm.timeout_seconds`; on a timeout,
-an error or an answer of which nothing passes the checks, the stored summary is empty, the
-digest goes out without it, and one log line says why."""
+Each month end's material is read in a unit of work of its own (when reading one fails, that
+digest goes out without a summary and the others' are still asked for) and the summary stored
+in another: no transaction stays open while the model thinks. The call is bounded by
+`llm.timeout_seconds`; on a timeout, an error or an answer of which nothing passes the checks,
+the stored summary is empty, the digest goes out without it, and one log line says why."""
 
 from __future__ import annotations
 
@@ -63,10 +64,11 @@ def write_due_summaries(services: Services, departments: Collection[str], now: d
     if llm is None or not departments:
         return
     with services.db.unit_of_work() as session:
-        asked = [
-            _material(services, session, cycle, now) for cycle in _due(session, departments, now)
-        ]
-    asked = [m for m in asked if any(s.answers or s.kpis for s in m.material.members)]
+        due = [(cycle.id, _name(cycle)) for cycle in _due(session, departments, now)]
+    read = (_read(services, cycle_id, name, now) for cycle_id, name in due)
+    asked = [
+        m for m in read if m is not None and any(s.answers or s.kpis for s in m.material.members)
+    ]
     if not asked:  # else nothing to say
         return
     with ThreadPoolExecutor(llm.concurrent_requests, thread_name_prefix="summary") as pool:
@@ -94,6 +96,27 @@ def _due(session: Session, departments: Collection[str], now: datetime) -> list[
     )
 
 
+def _name(cycle: Cycle) -> str:
+    """How the log names a month end: ``sales 2026-11``."""
+    return f"{cycle.department.key} {cycle.period}"
+
+
+def _read(services: Services, cycle_id: int, name: str, now: datetime) -> _Asked | None:
+    """The material of one month end, read in a unit of work of its own: when reading it
+    fails, the log says why and that month end's digest goes out without a summary, while
+    the others' are still asked for."""
+    try:
+        with services.db.unit_of_work() as session:
+            return _material(services, session, session.get_one(Cycle, cycle_id), now)
+    except Exception as exc:
+        if unavailable(exc):  # the database's: the whole tick waits for it
+            raise
+        log.exception(
+            "the %s digest goes out without a summary: its material could not be read", name
+        )
+        return None
+
+
 def _material(services: Services, session: Session, cycle: Cycle, now: datetime) -> _Asked:
     """What is sent about `cycle`: its digest as the org head would see it (what stays in the
     department left out), in its managers' language (the first configured manager's, else
@@ -102,7 +125,7 @@ def _material(services: Services, session: Session, cycle: Cycle, now: datetime)
     managers = services.config.managers_of(key)
     language = managers[0].language if managers else services.department(key).language
     digest = build_digest(session, cycle, now, organisation=True)
-    return _Asked(cycle.id, f"{key} {cycle.period}", month_material(digest, translator(language)))
+    return _Asked(cycle.id, _name(cycle), month_material(digest, translator(language)))
 
 
 def _write(services: Services, llm: LlmConfig, month: _Asked, now: datetime) -> None:
