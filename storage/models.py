@@ -373,13 +373,15 @@ class Need(Base):
     head answers."""
 
     __tablename__ = "needs"
-    __table_args__ = (  # /needs and the digest: the unresolved ones, however many years
+    __table_args__ = (  # /needs and the digest: the unresolved ones, however many years;
+        # /needs pages through them newest first
         Index("ix_needs_department_id_status", "department_id", "status"),
+        Index("ix_needs_department_id_id", "department_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus))

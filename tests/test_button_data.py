@@ -19,6 +19,7 @@ from bot.services.callback_data import (
     CommentPress,
     NeedAction,
     NeedPress,
+    OlderNeedsPress,
     Press,
     Reaction,
     VerdictPress,
@@ -54,6 +55,8 @@ FORGED = [
         ("open", ""),
         ("reports", ":0"),
         ("reports:1", ""),
+        ("needs", ":1"),
+        ("needs:1", ""),
     )
 ] + [
     "lang:²",
@@ -186,6 +189,11 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.reports(2**63 - 1, 999999): BrowsePress(cycle_id=2**63 - 1, page=999999),
     }
     assert {data: callback_data.read_browse(data) for data in browsing} == browsing
+    older = {
+        callback_data.older_needs(5, 17): OlderNeedsPress(5, 17),
+        callback_data.older_needs(2**63 - 1, 2**63 - 1): OlderNeedsPress(2**63 - 1, 2**63 - 1),
+    }
+    assert {data: callback_data.read_older_needs(data) for data in older} == older
     read = (
         callback_data.read_press,
         callback_data.read_need,
@@ -194,6 +202,7 @@ def test_data_is_read_back_as_built_and_only_so() -> None:
         callback_data.read_verdict,
         callback_data.read_ask,
         callback_data.read_browse,
+        callback_data.read_older_needs,
     )
     for data in FORGED:
         assert [r(data) for r in read] == [None] * len(read), data
@@ -208,7 +217,7 @@ def test_no_other_module_writes_button_data() -> None:
     formats = re.compile(
         r"""["'](?:skip|pick|edit|submit|later|leave|lang):"""
         r"""|["']need:(?:ack|done|decline|reply)|["'](?:review|thread|react|reviewed|ask):"""
-        r"""|["'](?:open|reports):"""
+        r"""|["'](?:open|reports|needs):"""
         r"""|callback_data=f["']"""
     )
     offenders = [

@@ -306,9 +306,10 @@ def test_needs_list_and_buttons(db: Database, database_url: str) -> None:
     assert "3 needs wait for your answer" in shown
     assert "#1 · 王芳 · 🟡 Open · Oct 30, 2026 (7 days)\n增加一名售前工程师" in shown
     ids = [n.id for n in _needs(db)]
+    assert [row[0].data for row in listing.buttons] == [f"need:ack:{i}" for i in ids[::-1]]
     assert next([b.data for b in row] for row in listing.buttons) == [  # "up": an org head
-        f"need:{action}:{ids[0]}" for action in ("ack", "done", "decline", "reply", "up")
-    ]
+        f"need:{action}:{ids[-1]}" for action in ("ack", "done", "decline", "reply", "up")
+    ]  # the newest first
     assert all(len(b.data.encode()) <= 64 for row in listing.buttons for b in row)
     needs.press(services, MANAGER_ID, f"need:decline:{ids[2]}")
     (after,) = needs.list_needs(services, MANAGER_ID, "en", [])

@@ -58,9 +58,9 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
 
     (listed,) = needs.needs_command(services, MANAGER_ID, "en", [])
     assert "⬆️ passes a need up to the organisation." in listed.text
-    assert _buttons(listed) == [
-        [f"👀 #{server}", f"✅ #{server}", f"✖ #{server}", f"💬 #{server}", f"⬆️ #{server}"],
+    assert _buttons(listed) == [  # the newest first
         [f"👀 #{fair}", f"✅ #{fair}", f"✖ #{fair}", f"💬 #{fair}", f"⬆️ #{fair}"],
+        [f"👀 #{server}", f"✅ #{server}", f"✖ #{server}", f"💬 #{server}", f"⬆️ #{server}"],
     ]
     up = button_data(listed, f"⬆️ #{server}")
     replies, notice = needs.press(services, MANAGER_ID, up)
@@ -98,7 +98,7 @@ def test_a_need_passed_up_is_answered_for_the_organisation_and_everyone_is_told_
     # The manager sees where it stands, and can no longer pass it up; so does the digest.
     (listed,) = needs.needs_command(services, MANAGER_ID, "en", [])
     assert "⬆️ Passed up to the organisation by Li Wei." in html_to_plain(listed.text)
-    assert [row[-1] for row in _buttons(listed)] == [f"💬 #{server}", f"⬆️ #{fair}"]
+    assert [row[-1] for row in _buttons(listed)] == [f"⬆️ #{fair}", f"💬 #{server}"]
     *_, report = digests.requested_digest(services, MANAGER_ID, "en", [])
     assert isinstance(report, OutDocument)
     assert "🟡 Open<br><small>⬆️ Passed up to the organisation by Li Wei.</small>" in (

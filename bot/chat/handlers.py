@@ -191,6 +191,9 @@ def add_handlers(application: MonthendApp) -> None:
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_updates.in_group),
             CallbackQueryHandler(chosen_language, pattern=callback_data.LANGUAGE_PATTERN),
             CallbackQueryHandler(manager.need_button, pattern=callback_data.NEED_PATTERN),
+            CallbackQueryHandler(
+                manager.older_needs_button, pattern=callback_data.OLDER_NEEDS_PATTERN
+            ),
             CallbackQueryHandler(manager.comment_button, pattern=callback_data.COMMENT_PATTERN),
             CallbackQueryHandler(manager.verdict_button, pattern=callback_data.VERDICT_PATTERN),
             CallbackQueryHandler(manager.ask_button, pattern=callback_data.ASK_PATTERN),

@@ -22,6 +22,8 @@ LANGUAGE_PATTERN: Final = re.compile(r"^lang:")
 """What the language buttons' handler is registered for."""
 NEED_PATTERN: Final = re.compile(r"^need:")
 """What the need buttons' handler is registered for."""
+OLDER_NEEDS_PATTERN: Final = re.compile(r"^needs:")
+"""What the handler of the button that shows older needs under `/needs` is registered for."""
 COMMENT_PATTERN: Final = re.compile(r"^(?:review|thread):")
 """What the review thread buttons' handler is registered for."""
 VERDICT_PATTERN: Final = re.compile(r"^(?:react|reviewed):")
@@ -122,6 +124,15 @@ class BrowsePress:
     page: int = 0
 
 
+@dataclass(frozen=True)
+class OlderNeedsPress:
+    """A manager's press under `/needs`: the department `department_id`'s unresolved needs
+    older than (raised before) the need `before`."""
+
+    department_id: int
+    before: int
+
+
 _PARTS: Final = {  # how many words follow the submission id
     Action.SKIP: 1,
     Action.PICK: 2,
@@ -139,6 +150,7 @@ _PRESS: Final = {
 _ORG_ACTIONS: Final = "|".join(a for a in NeedAction if a is not NeedAction.ESCALATE)
 _NEED: Final = re.compile(rf"need:(?:org:({_ORG_ACTIONS})|({'|'.join(NeedAction)})):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
+_OLDER_NEEDS: Final = re.compile(rf"needs:{_ID}:{_ID}")
 _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
 _ASK: Final = re.compile(rf"ask:{_ID}:{_WORD}")
@@ -178,6 +190,24 @@ def read_need(data: str) -> NeedPress | None:
     if found is None or (need_id := _id(found[3])) is None:
         return None
     return NeedPress(NeedAction(found[1] or found[2]), need_id, org=found[1] is not None)
+
+
+def older_needs(department_id: int, before: int) -> str:
+    """The data of a manager's button under `/needs` that shows the department's unresolved
+    needs older than the need `before`: `needs:department:before`."""
+    return _checked(f"needs:{department_id}:{before}")
+
+
+def read_older_needs(data: str) -> OlderNeedsPress | None:
+    """The press for older needs that `data` stands for, or None."""
+    found = _OLDER_NEEDS.fullmatch(data)
+    if (
+        found is None
+        or (department_id := _id(found[1])) is None
+        or (before := _id(found[2])) is None
+    ):
+        return None
+    return OlderNeedsPress(department_id, before)
 
 
 def comment(submission_id: int, question: str = "") -> str:

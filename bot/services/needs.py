@@ -14,6 +14,7 @@ outbox, once.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from html import escape
 from typing import Final
@@ -22,8 +23,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import commands
-from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
-from bot.digest.render.telegram import needs_messages
+from bot.digest.gather.needs import UNRESOLVED, counted_needs, need_item, newest_needs
+from bot.digest.render.telegram import NEEDS_PER_MESSAGE
+from bot.digest.render.telegram import needs_page as telegram_needs_page
 from bot.digest.render.templates import NEED_LABELS
 from bot.services import callback_data, escalation, outbox, outbox_keys
 from bot.services.access import (
@@ -37,12 +39,12 @@ from bot.services.access import (
 )
 from bot.services.callback_data import NeedAction
 from bot.services.context import Services
-from bot.services.messages import OutMessage
+from bot.services.messages import Button, OutMessage
 from bot.services.need_buttons import QUOTED_LIMIT, with_buttons
-from bot.wording.i18n import translator
+from bot.wording.i18n import Translator, translator
 from bot.wording.items import split_items
 from bot.wording.text import shorten
-from storage.models import Answer, Member, Need, NeedStatus, Submission
+from storage.models import Answer, Department, Member, Need, NeedStatus, Submission
 from storage.queries import stop_writing, writes_reply
 
 SET_STATUS: Final = {
@@ -96,17 +98,58 @@ def needs_command(
 
 @manager_command(commands.NEEDS)
 def list_needs(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
-    """`/needs [department]`: the department's unresolved needs, oldest first, with buttons."""
-    t = acting.t
-    needs = stored_needs(
-        session, Need.department_id == acting.department.id, Need.status.in_(UNRESOLVED)
-    )
-    if not needs:
-        return [OutMessage(t.gettext("No needs are waiting for an answer. 🎉"))]
+    """`/needs [department]`: the department's unresolved needs, newest first, as many as one
+    message holds with their buttons, and a button to the older ones."""
+    shown = needs_page(services, session, acting.department, acting.t)
+    return [shown or OutMessage(acting.t.gettext("No needs are waiting for an answer. 🎉"))]
+
+
+def older_press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
+    """▶ under `/needs` was pressed: the department's unresolved needs older than those that
+    message showed, a page on, for a manager of the department."""
+    pressed = callback_data.read_older_needs(data)
+    with services.db.unit_of_work() as session:
+        department = None if pressed is None else session.get(Department, pressed.department_id)
+        department_id = None if department is None else department.id
+        who = manager_press(services, session, telegram_id, department_id)
+        if who.refused or pressed is None or department is None:
+            return [], who.refused
+        shown = needs_page(services, session, department, who.t, before=pressed.before)
+        if shown is None:  # answered since
+            return [], who.t.gettext("No older needs are waiting for an answer.")
+        return [shown], ""
+
+
+def needs_page(
+    services: Services,
+    session: Session,
+    department: Department,
+    t: Translator,
+    before: int | None = None,
+) -> OutMessage | None:
+    """A page of the department's unresolved needs (those raised before the need `before`, if
+    given), newest first, with their buttons and ▶ to the older ones; None when none wait. Reads
+    a page of needs, not every year's."""
+    unresolved = (Need.department_id == department.id, Need.status.in_(UNRESOLVED))
+    older = () if before is None else (Need.id < before,)
+    stored = newest_needs(session, NEEDS_PER_MESSAGE, *unresolved, *older)
+    if not stored:
+        return None
+    waiting = counted_needs(session, *unresolved)
+    remaining = counted_needs(session, *unresolved, *older) if older else waiting
     now = services.clock.now()
-    items = [need_item(need, need.cycle_id, now) for need in needs]
+    items = [need_item(need, need.cycle_id, now) for need in stored]
     escalate = escalation.escalating(services)
-    return with_buttons(needs_messages(items, acting.department.timezone, t, escalate=escalate))
+    page, left = telegram_needs_page(
+        items, waiting, remaining - len(items), department.timezone, t, escalate=escalate
+    )
+    (shown,) = with_buttons([page])
+    if not left:
+        return shown
+    more = Button(
+        t.gettext("▶ Older needs"), callback_data.older_needs(department.id, min(page.needs))
+    )
+    return replace(shown, buttons=(*shown.buttons, (more,)))
 
 
 def press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.digest.model import NeedItem
@@ -34,9 +34,9 @@ organisation answered it, and its department's name."""
 _ESCALATOR: Final = aliased(Member)
 
 
-def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence[StoredNeed]:
-    """The needs that meet `conditions`, oldest first."""
-    return session.execute(
+def _shown(*conditions: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The needs that meet `conditions`, as read for showing (a `StoredNeed` each)."""
+    return (
         select(
             Need.id,
             Member.name,
@@ -54,8 +54,25 @@ def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence
         .join(Department, Department.id == Need.department_id)
         .outerjoin(_ESCALATOR, _ESCALATOR.id == Need.escalated_by_id)
         .where(*conditions)
-        .order_by(Need.created_at, Need.id)
-    ).all()
+    )
+
+
+def stored_needs(session: Session, *conditions: ColumnElement[bool]) -> Sequence[StoredNeed]:
+    """The needs that meet `conditions`, oldest first."""
+    return session.execute(_shown(*conditions).order_by(Need.created_at, Need.id)).all()
+
+
+def newest_needs(
+    session: Session, count: int, *conditions: ColumnElement[bool]
+) -> Sequence[StoredNeed]:
+    """The newest `count` needs that meet `conditions`, newest first (by id: read backwards
+    through an index on the department and the id, however many years are stored)."""
+    return session.execute(_shown(*conditions).order_by(Need.id.desc()).limit(count)).all()
+
+
+def counted_needs(session: Session, *conditions: ColumnElement[bool]) -> int:
+    """How many needs meet `conditions`."""
+    return session.scalar(select(func.count(Need.id)).where(*conditions)) or 0
 
 
 def digest_needs(session: Session, cycle: Cycle, now: datetime) -> tuple[NeedItem, ...]:

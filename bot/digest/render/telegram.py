@@ -134,6 +134,34 @@ def needs_messages(
     return list(blocks.needs(views, waiting, rest if left_out > 0 else "", escalate=escalate))
 
 
+def needs_page(
+    needs: Sequence[NeedItem],
+    waiting: int,
+    beyond: int,
+    timezone: str,
+    t: Translator,
+    *,
+    escalate: bool = False,
+) -> tuple[TelegramMessage, int]:
+    """A page of `/needs`: as many of `needs` (newest first) as one Telegram message holds,
+    under a heading counting the `waiting` needs, and a note of how many older ones wait
+    (`beyond` those in `needs`, and those of `needs` that did not fit). Returns the message
+    and that number."""
+    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs]
+    blocks = TelegramBlocks(t.language)
+
+    def page(shown: int, older: int) -> TelegramMessage:
+        rest = t.ngettext(
+            "%(n)s older need waits; ▶ shows it.", "%(n)s older needs wait; ▶ shows them.", older
+        )
+        return next(blocks.needs(views[:shown], waiting, rest if older else "", escalate=escalate))
+
+    # the note with the most it could count is no shorter than the note finally shown
+    fits = len(page(len(views), beyond + len(views)).needs)
+    older = beyond + len(views) - fits
+    return page(fits, older), older
+
+
 def escalated_message(need: NeedItem, timezone: str, t: Translator) -> TelegramMessage:
     """A need passed up to the organisation, as the org head receives it (to answer it)."""
     view = need_view(need, ZoneInfo(timezone), t, brief=True)
