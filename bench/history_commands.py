@@ -13,7 +13,8 @@ each handler calls, with its own transaction; Telegram left out, which costs the
 - **/edit** — a member's answers with the buttons to change them (``answering.show_review``),
   for a member who uses the bot in English;
 - **/status** — the manager's view of the newest month end (``status.status``);
-- **/needs** — the manager's list of the department's unresolved needs (``needs.needs_command``).
+- **/needs** — the first page of the department's unresolved needs for its manager, the newest
+  first (``needs.needs_command``).
 
 Reported: the median milliseconds of each command on each database and their ratio, history
 over new, measured side by side; and the same in CPU time of this process (all of SQLite's
