@@ -68,7 +68,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def _postgres_database(template: str | None = None) -> Iterator[str]:
+def postgres_database(template: str | None = None) -> Iterator[str]:
     """The URL of a new PostgreSQL database (a copy of `template`, or empty) for the block."""
     name = f"monthend_t_{uuid.uuid4().hex[:10]}"
     copy = f' TEMPLATE "{template}"' if template else ""
@@ -88,7 +88,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{path}"
         return
     template: URL = request.getfixturevalue("postgres_template")
-    with _postgres_database(template.database) as url:
+    with postgres_database(template.database) as url:
         yield url
 
 
@@ -99,7 +99,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     request.getfixturevalue("postgres_template")  # skips, saying why, when there is no server
-    with _postgres_database() as url:
+    with postgres_database() as url:
         yield url
 
 
