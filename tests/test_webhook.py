@@ -24,6 +24,7 @@ async def test_updates_come_by_webhook_and_forged_ones_are_refused(database_url:
         fang = bot.user(101, "Wang Fang")
         await fang.send(f"/start {bot.invite()}")
         assert "Welcome, Wang Fang" in (await fang.next_message()).text
+        await bot.client.wait_delivered(fang.last_update_id)  # answered once handled
         stats = await bot.client.stats()
         assert stats["webhook_deliveries"] == 1
         assert "getUpdates" not in stats["methods"]
