@@ -67,16 +67,12 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-SPARE_CONNECTIONS: Final = 4
-"""Pooled connections beyond the units of work run at once: the scheduler's tick, the outbox
-sender, the pages."""
-
-
 def _check_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Replace a pooled PostgreSQL connection that the server has ended while it sat idle (a
     restart, an administrator, an idle timeout), before it is used. The server says nothing on
-    an idle connection unless it ends it, so anything there to read means it is gone: found
-    without the round trip a ping costs every unit of work."""
+    an idle connection unless it ends it (or, rarely, sends a notice, and then a new connection
+    costs nothing but its opening), so anything there to read means it is gone: found without
+    the round trip a ping costs every unit of work."""
     if dbapi_connection.closed:
         raise DisconnectionError("the connection is closed")
     poller = select.poll()
@@ -85,23 +81,15 @@ def _check_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server ended the connection while it was idle")
 
 
-def units_at_once(backend: str) -> int:
-    """How many units of work on a database of `backend` are worth running at once (in worker
-    threads): on SQLite one, as its writers take turns at one lock and a unit waiting for it
-    sleeps; on PostgreSQL several, each waiting for the server while the others go on."""
-    return 1 if backend == "sqlite" else 8
-
-
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLAlchemy URL; SQLite gets WAL, foreign keys, its folder, and
     transactions that hold the write lock from their start (one writer at a time)."""
-    backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args=_prepare_sqlite(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=units_at_once(backend) + SPARE_CONNECTIONS)
+    engine = create_engine(url)
     event.listen(engine.pool, "checkout", _check_idle)
     return engine
 
@@ -156,11 +144,6 @@ class Database:
             where = parsed.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"the database {where} cannot be opened: {why}") from None
         return database
-
-    @property
-    def units_at_once(self) -> int:
-        """How many units of work are worth running at once (see `units_at_once`)."""
-        return units_at_once(self.engine.dialect.name)
 
     def upgrade(self) -> None:
         """Apply every pending migration."""

@@ -5,13 +5,9 @@ handled twice. Through the real application and the emulator, by polling and by 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import select
 
 from bot.chat.webhook import SECRET_HEADER
@@ -139,48 +135,3 @@ async def test_each_persons_updates_are_handled_in_order_and_once(database_url: 
             assert len(_stored(bot, person.user_id)) == 3
             # nothing more came: every answer was taken once
             assert len(await bot.client.messages(person.user_id)) == 5  # welcome, Q1–Q4
-
-
-@contextmanager
-def _row_locked(database_url: str, telegram_id: int) -> Iterator[None]:
-    """Another process holds the lock on the member's row for the block (at most 60 s)."""
-    engine = sa.create_engine(database_url)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with engine.connect() as connection, connection.begin():
-            member = select(Member.id).where(Member.telegram_id == telegram_id)
-            connection.execute(member.with_for_update())
-            locked.set()
-            release.wait(timeout=60)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert locked.wait(timeout=30)
-    try:
-        yield
-    finally:
-        release.set()
-        holder.join()
-        engine.dispose()
-
-
-async def test_one_person_waiting_for_the_database_holds_up_nobody(database_url: str) -> None:
-    """While Anna's answer waits for her row, locked by another process, Bo's answer is
-    taken and answered; Anna's follows once the lock is let go."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("on SQLite one unit of work runs at a time: its writers share one lock")
-    async with running_bot(database_url) as bot:
-        anna, bo = bot.user(102, "Anna Schmidt"), bot.user(103, "Bo Chen")
-        for person in (anna, bo):
-            await _join(bot, person)
-        bot.clock.set(OPENING)
-        for person in (anna, bo):
-            await person.wait_for(question(1))
-        with _row_locked(database_url, anna.user_id):
-            await anna.send(ANSWERS[0])
-            await bo.send(ANSWERS[0])
-            answered = await bo.wait_for(question(2), timeout=30)
-        waited = await anna.wait_for(question(2), timeout=30)
-        assert answered.sent_at < waited.sent_at
-        assert _stored(bot, anna.user_id) == [("highlights", ANSWERS[0])]

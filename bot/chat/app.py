@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
@@ -55,7 +54,6 @@ def build_application(
     shared.outage = DatabaseOutage(outbox_idle)
     shared.sender = OutboxSender(application.bot, services, pacer, outbox_idle, shared.outage)
     shared.tick_seconds = tick_seconds or config.bot.tick_seconds
-    shared.workers = ThreadPoolExecutor(services.db.units_at_once, thread_name_prefix="services")
     add_handlers(application)
     return application
 
@@ -88,7 +86,6 @@ async def _post_init(application: MonthendApp) -> None:
 
 async def _post_shutdown(application: MonthendApp) -> None:
     await application.bot_data.sender.stop()
-    application.bot_data.workers.shutdown()
 
 
 async def _set_commands(application: MonthendApp) -> None:

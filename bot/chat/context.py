@@ -4,12 +4,8 @@ built), whose `bot_data` is `Shared`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
@@ -27,14 +23,9 @@ class Shared:
     outage: DatabaseOutage
     """Shared by the scheduler's tick, the outbox sender and the error handler."""
     sender: OutboxSender
-    workers: ThreadPoolExecutor
-    """Where handlers run the services (`Context.run`)."""
     tick_seconds: float
     """How often the scheduler's tick runs."""
 
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 Bot = ExtBot[bool]
 """The bot, rate-limited by `bot.chat.pacing.Pacer` (which takes a bool per call)."""
@@ -52,17 +43,6 @@ class Context(CallbackContext[Bot, dict[Any, Any], dict[Any, Any], Shared]):
     def outage(self) -> DatabaseOutage:
         """Whether the database is away (see bot.chat.outage)."""
         return self.bot_data.outage
-
-    async def run(
-        self, work: Callable[Concatenate[Services, P], R], *args: P.args, **kwargs: P.kwargs
-    ) -> R:
-        """`work(services, ...)` in a worker thread: it waits there for the database while the
-        event loop goes on fetching updates and replying to other people."""
-        call = functools.partial(work, self.services, *args, **kwargs)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.bot_data.workers, contextvars.copy_context().run, call
-        )
 
     def wake_sender(self) -> None:
         """Have the outbox sender look at the outbox now: messages may have been queued."""

@@ -45,10 +45,10 @@ async def start(update: Update, context: Context) -> None:
     telegram_user = directory.TelegramUser(
         user.id, user.first_name, user.last_name, user.username, user.language_code
     )
-    outcome = await context.run(directory.join, telegram_user, code)
+    outcome = directory.join(context.services, telegram_user, code)
     await send_all(context.bot, update.effective_chat.id, outcome.replies)
     if outcome.member_id is not None:
-        await context.run(cycles.enroll_late_joiner, outcome.member_id)
+        cycles.enroll_late_joiner(context.services, outcome.member_id)
         context.wake_sender()
 
 
@@ -59,8 +59,8 @@ async def text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    result = await context.run(
-        answering.handle_text,
+    result = answering.handle_text(
+        context.services,
         user_id,
         message.message_id,
         message.text,
@@ -75,7 +75,7 @@ async def text(update: Update, context: Context) -> None:
 async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice and files: ask for text instead."""
     user_id, chat_id = who_wrote(update)
-    language = await context.run(directory.member_language, user_id)
+    language = directory.member_language(context.services, user_id)
     if language is None:
         code = update.effective_user.language_code if update.effective_user else None
         await send_all(
@@ -93,13 +93,13 @@ async def not_text(update: Update, context: Context) -> None:
 async def edit(update: Update, context: Context) -> None:
     """`/edit`: review the answers, with buttons to change them."""
     user_id, chat_id = who_wrote(update)
-    await send_all(context.bot, chat_id, await context.run(answering.show_review, user_id))
+    await send_all(context.bot, chat_id, answering.show_review(context.services, user_id))
 
 
 async def language(update: Update, context: Context) -> None:
     """`/language`: offer the languages as buttons."""
     user_id, chat_id = who_wrote(update)
-    current = await context.run(directory.member_language, user_id)
+    current = directory.member_language(context.services, user_id)
     if current is None:
         await send_all(context.bot, chat_id, [not_answering.not_registered(translator("en"))])
         return
@@ -123,7 +123,7 @@ async def chosen_language(update: Update, context: Context) -> None:
         t = translator(normalize_language(query.from_user.language_code))
         await answer_press(query, t.gettext("This button is out of date."))
         return
-    reply = await context.run(directory.set_language, query.from_user.id, code)
+    reply = directory.set_language(context.services, query.from_user.id, code)
     await answer_press(query)
     if reply is not None:
         await _close_buttons(query)
@@ -134,8 +134,8 @@ async def button(update: Update, context: Context) -> None:
     """A questionnaire button: skip, pick, edit or submit."""
     query = update.callback_query
     assert query is not None
-    result = await context.run(
-        answering.handle_button, query.from_user.id, query.data or "", query.id
+    result = answering.handle_button(
+        context.services, query.from_user.id, query.data or "", query.id
     )
     await answer_press(query, result.notice)
     if result.close_buttons:
@@ -156,8 +156,7 @@ async def help_text(update: Update, context: Context) -> None:
     """`/help` and unknown commands: what the bot does, and the commands the writer may use."""
     user_id, chat_id = who_wrote(update)
     code = update.effective_user.language_code if update.effective_user else None
-    help_message = await context.run(guide.help_message, user_id, code)
-    await send_all(context.bot, chat_id, [help_message])
+    await send_all(context.bot, chat_id, [guide.help_message(context.services, user_id, code)])
 
 
 COMMAND_HANDLERS: Final[Mapping[commands.Command, Handler]] = {

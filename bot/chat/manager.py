@@ -28,8 +28,9 @@ def command(run: ServiceCommand, *, wakes: bool = False) -> Handler:
     async def handle(update: Update, context: Context) -> None:
         user_id, chat_id = who_wrote(update)
         code = update.effective_user.language_code if update.effective_user else None
-        replies = await context.run(run, user_id, code, context.args or [])
-        await send_all(context.bot, chat_id, replies)
+        await send_all(
+            context.bot, chat_id, run(context.services, user_id, code, context.args or [])
+        )
         if wakes:
             context.wake_sender()
 
@@ -64,7 +65,7 @@ def button(press: ButtonPress, *, wakes: bool = False) -> Handler:
     async def handle(update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
-        replies, notice = await context.run(press, query.from_user.id, query.data or "")
+        replies, notice = press(context.services, query.from_user.id, query.data or "")
         await answer_press(query, notice)
         await send_all(context.bot, query.from_user.id, replies)
         if wakes:

@@ -16,10 +16,10 @@ WITH_NUL = filters.ChatType.PRIVATE & filters.Regex("\x00")
 """Private text (an answer, or a command with its arguments) with a NUL character in it."""
 
 
-async def _reader(update: Update, context: Context) -> Translator:
+def _reader(update: Update, context: Context) -> Translator:
     user = update.effective_user
     assert user is not None
-    language = await context.run(directory.member_language, user.id)
+    language = directory.member_language(context.services, user.id)
     return translator(language or normalize_language(user.language_code))
 
 
@@ -30,7 +30,7 @@ async def heard_from(update: Update, context: Context) -> None:
     if PRIVATE_TEXT.check_update(update):
         return
     if update.effective_user is not None and (chat is None or chat.type == ChatType.PRIVATE):
-        await context.run(members.heard_from, update.effective_user.id)
+        members.heard_from(context.services, update.effective_user.id)
 
 
 async def edited(update: Update, context: Context) -> None:
@@ -75,5 +75,5 @@ async def in_group(update: Update, context: Context) -> None:
 async def _tell(update: Update, context: Context, text: str) -> None:
     """Send the catalog text `text` to the update's chat, in its sender's language."""
     assert update.effective_chat is not None
-    translated = (await _reader(update, context)).gettext(text)
+    translated = _reader(update, context).gettext(text)
     await context.bot.send_message(update.effective_chat.id, translated)
