@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,16 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 def _admin() -> sa.Engine:
     return sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def about_database(url: str, statement: str) -> list[Any]:
+    """What `statement` returns (its first column), run by PostgreSQL's administrator outside
+    any transaction; `:name` in it stands for the name of the database at `url`."""
+    admin = _admin()
+    with admin.connect() as connection:
+        found = connection.scalars(sa.text(statement), {"name": make_url(url).database}).all()
+    admin.dispose()
+    return list(found)
 
 
 def _postgres_reachable() -> str | None:

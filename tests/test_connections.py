@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 from storage.db import Database
-from tests.conftest import POSTGRES_ADMIN_URL, postgres_database
+from tests.conftest import about_database, postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -23,17 +23,13 @@ def postgres_url(postgres_template: URL) -> Iterator[str]:
 
 def _end_connections(url: str) -> int:
     """End every connection to the database at `url`, as a restart of its server would."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        ended = connection.scalars(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": make_url(url).database},
-        ).all()
-    admin.dispose()
-    return len(ended)
+    return len(
+        about_database(
+            url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_backend_pid()",
+        )
+    )
 
 
 def _server_pid(db: Database) -> int:

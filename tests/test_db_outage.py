@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, about_database
 from tests.factories import OPENING
 from tests.harness import running_bot
 from tests.predicates import question
@@ -117,14 +117,9 @@ def messages_starting(messages: list[tuple[str, str]], text: str) -> list[str]:
 
 def _advisory_locks(url: str) -> int:
     """Advisory locks held in the database: one per running bot process."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL)
-    with admin.connect() as connection:
-        count = connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                "(SELECT oid FROM pg_database WHERE datname = :n)"
-            ),
-            {"n": make_url(url).database},
-        )
-    admin.dispose()
-    return int(count or 0)
+    (count,) = about_database(
+        url,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = :name)",
+    )
+    return int(count)
