@@ -104,6 +104,9 @@ async def test_the_page_speaks_its_readers_language_in_light_and_dark(
                     ("dark", "rgb(33, 33, 33)"),
                 ):
                     await page.goto(launch_url(address, signed_data, theme))
+                    # shown once the page has loaded itself again in the reader's language:
+                    # a reload before that would race its own navigation
+                    await expect(page.locator("#title")).to_have_text(title)
                     await page.reload()  # the same page in another theme: only its fragment differs
                     await expect(page.locator("#title")).to_have_text(title)
                     await expect(page.locator("#summary-heading")).to_have_text(heading)
