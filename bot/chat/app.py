@@ -20,6 +20,7 @@ from bot.chat.outage import DatabaseOutage
 from bot.chat.outbox_sender import OutboxSender
 from bot.chat.pacing import Pacer
 from bot.chat.polling import Poller
+from bot.chat.transport import CONNECTIONS, AiohttpRequest
 from bot.commands import MENU
 from bot.config import WebhookConfig
 from bot.services import overview, scheduler
@@ -42,6 +43,8 @@ def build_application(
         .token(token)
         .base_url(config.bot.api_url)
         .base_file_url(config.file_url)
+        .request(AiohttpRequest(CONNECTIONS))
+        .get_updates_request(AiohttpRequest(1))
         .rate_limiter(pacer)
         .updater(None)  # updates come in through bot.chat.polling or bot.chat.webhook
         .context_types(CONTEXT_TYPES)
