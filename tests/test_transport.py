@@ -123,3 +123,16 @@ async def test_it_cannot_send_before_it_is_initialized_nor_after_its_shutdown() 
     await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post(url)
+
+
+async def test_a_proxy_set_in_the_environment_carries_the_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As with python-telegram-bot's own request: an admin behind a proxy sets HTTPS_PROXY (or
+    HTTP_PROXY for a Bot API server of their own at an http:// address)."""
+    heard: list[dict[str, Any]] = []
+    async with bot_api(heard) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.removesuffix("/bot"))
+        async with Bot(TOKEN, base_url="http://bot-api.invalid/bot", request=AiohttpRequest(1)):
+            pass
+    assert [h["method"] for h in heard] == ["getMe"]

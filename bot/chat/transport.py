@@ -49,7 +49,8 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            self._session = aiohttp.ClientSession(connector=connector)
+            # trust_env: a proxy set in HTTPS_PROXY (or HTTP_PROXY, NO_PROXY) is used, as httpx does
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
 
     async def shutdown(self) -> None:
         if self._session is not None:
