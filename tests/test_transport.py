@@ -136,3 +136,7 @@ async def test_a_proxy_set_in_the_environment_carries_the_requests(
         async with Bot(TOKEN, base_url="http://bot-api.invalid/bot", request=AiohttpRequest(1)):
             pass
     assert [h["method"] for h in heard] == ["getMe"]
+    monkeypatch.setenv("NO_PROXY", "bot-api.invalid")  # then the address is asked directly
+    with pytest.raises(NetworkError, match=r"^aiohttp\.ClientConnectorDNSError: "):
+        async with Bot(TOKEN, base_url="http://bot-api.invalid/bot", request=AiohttpRequest(1)):
+            pass

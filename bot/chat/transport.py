@@ -13,6 +13,7 @@ raised as its ``TimedOut`` and ``NetworkError``.
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Final
 
 import aiohttp
@@ -36,11 +37,12 @@ class AiohttpRequest(BaseRequest):
     aiohttp has no timeout for writing a request; the whole request is bounded by the sum of
     the four timeouts instead, so a stalled upload fails as a read that never ends would."""
 
-    __slots__ = ("_connections", "_session")
+    __slots__ = ("_connections", "_proxies", "_session")
 
     def __init__(self, connections: int) -> None:
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float:
@@ -49,8 +51,8 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            # trust_env: a proxy set in HTTPS_PROXY (or HTTP_PROXY, NO_PROXY) is used, as httpx does
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            self._session = aiohttp.ClientSession(connector=connector)
+            self._proxies.clear()
 
     async def shutdown(self) -> None:
         if self._session is not None:
@@ -83,12 +85,31 @@ class AiohttpRequest(BaseRequest):
                 data=_form(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
+                proxy=self._proxy(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy set in the environment for `url`'s server, as httpx uses it (HTTPS_PROXY,
+        HTTP_PROXY, ALL_PROXY, NO_PROXY), looked up once a server: aiohttp's own lookup
+        (``trust_env``) costs 0.65 ms of CPU a request."""
+        origin = "/".join(url.split("/", 3)[:3])
+        if origin not in self._proxies:
+            self._proxies[origin] = _environment_proxy(origin)
+        return self._proxies[origin]
+
+
+def _environment_proxy(origin: str) -> str | None:
+    """The proxy the environment sets for the server at `origin` (``scheme://host:port``)."""
+    scheme, _, address = origin.partition("://")
+    proxies = urllib.request.getproxies()
+    if urllib.request.proxy_bypass(address):
+        return None
+    return proxies.get(scheme) or proxies.get("all")
 
 
 def _form(request_data: RequestData | None) -> aiohttp.FormData | None:
