@@ -22,12 +22,15 @@ def postgres_url(postgres_template: URL) -> Iterator[str]:
 
 
 def _end_connections(url: str) -> int:
-    """End every connection to the database at `url`, as a restart of its server would."""
+    """End every client's connection to the database at `url`, as a restart of its server
+    would: each server process gone (waited for, up to 10 s) before this returns. The server's
+    own workers on it (autovacuum, on a busy server) are left alone and not counted."""
     return len(
         about_database(
             url,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
         )
     )
 
