@@ -146,12 +146,12 @@ def open_submission(session: Session, member_id: int) -> Submission | None:
     """The submission the member is at (with its cycle and answers loaded, in two statements:
     answers joined in would repeat the cycle's questionnaire, parsed again for each answer; the
     answers of that one only, read directly: selectinload's machinery was a third of the CPU
-    time an answer took): the one in their newest open month end. A member has one a month; a manager of several
-    departments has one department report each, answered one at a time: the one begun and not
-    submitted, else the first not begun, else the one touched last (an answer being changed
-    after submitting). A year-end questionnaire not submitted comes first when no month end
-    waits for an answer, or when it was put in front of them (opened, answered) after the month
-    end was."""
+    time an answer took): the one in their newest open month end. A member has one a month; a
+    manager of several departments has one department report each, answered one at a time: the
+    one begun and not submitted, else the first not begun, else the one touched last (an answer
+    being changed after submitting). A year-end questionnaire not submitted comes first when no
+    month end waits for an answer, or when it was put in front of them (opened, answered) after
+    the month end was."""
     found = session.scalars(_OPEN_SUBMISSIONS, {"member_id": member_id}).all()
     chosen = _chosen(found)
     if chosen is not None and "answers" in inspect(chosen).unloaded:  # not in this session yet
