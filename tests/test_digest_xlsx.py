@@ -239,7 +239,7 @@ def test_needs_with_their_status_date_and_days_open() -> None:
     assert done["已等待天数"].value is None  # answered: no longer waiting
     assert (done["需求"].value, done["需求"].data_type) == (FORMULA, "s")
     summary = [[c.value for c in row] for row in rows(book["概况"])]
-    assert ["价格战", 2, "李伟, 王芳", "累计 3 个月出现"] in [row[:4] for row in summary]
+    assert ["价格战", 2, "李伟、王芳", "累计 3 个月出现"] in [row[:4] for row in summary]
 
 
 def test_the_workbook_holds_what_openpyxl_wrote_before() -> None:

@@ -15,6 +15,7 @@ from bot.wording.i18n import (
     SOURCE_LANGUAGE,
     Translator,
     catalog_path,
+    list_separator,
     normalize_language,
 )
 
@@ -79,3 +80,8 @@ def test_chinese_texts() -> None:
     t = Translator("zh_Hans")
     assert t.gettext("Skip") != "Skip"
     assert "%(" not in t.gettext("<b>Question %(number)s of %(total)s</b>", number=2, total=12)
+
+
+def test_a_list_reads_as_its_readers_language_lists_things() -> None:
+    """Names in a Chinese text are set apart with 、 (顿号), not an English comma."""
+    assert [list_separator(Translator(language).locale) for language in LANGUAGES] == [", ", "、"]

@@ -292,7 +292,7 @@ def test_the_report_reads_in_chinese(db: Database, database_url: str) -> None:
     assert isinstance(summary, OutMessage)
     assert summary.text.splitlines()[:4] == [
         "<b>Sales · 2026年第3季度 报告</b>",
-        "包含月报：2026年7月, 2026年8月, 2026年9月",
+        "包含月报：2026年7月、2026年8月、2026年9月",
         "",
         "营收（元）：1,100,000，目标 1,000,000，完成率 110%，同比 +22%",
     ]

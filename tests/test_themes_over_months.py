@@ -63,6 +63,6 @@ def test_themes_say_what_is_new_and_what_recurs(db: Database, database_url: str)
     chinese = plain(render_telegram(digest, ZH))
     assert (
         "▌共性问题\n"
-        "• 回款周期 · 本月新出现 — 王芳, 李伟 (2)\n"
-        "• 审批流程 · 累计 2 个月出现 — 王芳, 李伟 (2)"
+        "• 回款周期 · 本月新出现 — 王芳、李伟 (2)\n"
+        "• 审批流程 · 累计 2 个月出现 — 王芳、李伟 (2)"
     ) in chinese

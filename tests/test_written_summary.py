@@ -546,8 +546,8 @@ def test_a_chinese_reading_manager_gets_it_in_chinese(db: Database, database_url
     first = texts(held(db, "digest", CARE_MANAGER))[0]
     assert first.startswith(
         "<b>✍️ 要点摘要</b>\n"
-        "• 营收合计30万元。 <i>— 林美, 王强</i>\n"
-        "• 合同审批慢，拖累了签单。 <i>— 林美, 王强</i>\n"
+        "• 营收合计30万元。 <i>— 林美、王强</i>\n"
+        "• 合同审批慢，拖累了签单。 <i>— 林美、王强</i>\n"
         "<i>由语言模型根据成员的回答撰写；每句都注明出自哪些成员，其中的数字均已与本月数据核对。</i>"
         "\n\n"
     ), first

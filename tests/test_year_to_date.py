@@ -218,7 +218,7 @@ def test_the_report_file_and_workbook_show_everyone_and_who_is_behind(
 def test_in_chinese(db: Database, database_url: str, tmp_path: Path) -> None:
     messages = render_telegram(march(db, database_url, tmp_path), ZH)
     text = plain(messages)
-    assert "⏱ 落后时间进度（时间进度 24%）：Shop 20%, Anna Schmidt 20%" in text
+    assert "⏱ 落后时间进度（时间进度 24%）：Shop 20%、Anna Schmidt 20%" in text
     assert "▌年累计（截至2026年3月）\n\n时间进度：截至2026年3月底，全年工作日已过 24%。" in text
     assert year_tables(messages) == [
         ["姓名 年度目标 年累计 年累计完成率", "合计 400万 80万 20%", "Anna Schm… 100万 20万 20%"]

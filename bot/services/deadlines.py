@@ -23,7 +23,7 @@ from bot.services.messages import OutMessage
 from bot.services.period_end import on_month_end_closed
 from bot.timing.schedule import DepartmentSchedule, add_working_days, to_utc
 from bot.wording.dates import day_text, moment_text, month_text
-from bot.wording.i18n import Translator, translator
+from bot.wording.i18n import Translator, list_separator, translator
 from storage.models import (
     Cycle,
     CycleKind,
@@ -88,7 +88,11 @@ def _closed(session: Session, cycle: Cycle, t: Translator, now: datetime) -> Out
         ),
     ]
     if missing:
-        lines.append(t.gettext("Not submitted: %(names)s", names=escape(", ".join(missing))))
+        lines.append(
+            t.gettext(
+                "Not submitted: %(names)s", names=escape(list_separator(t.locale).join(missing))
+            )
+        )
     return OutMessage("\n".join(lines))
 
 

@@ -24,7 +24,7 @@ from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.report_list import PAGE, Reports, report_buttons, submitted_reports
 from bot.wording.dates import month_text
-from bot.wording.i18n import Translator, translator
+from bot.wording.i18n import Translator, list_separator, translator
 from storage.models import Cycle, CycleKind, Department
 
 NAMES_SHOWN: Final = PAGE
@@ -75,7 +75,7 @@ def reminder_message(reports: Reports, days: int, t: Translator) -> OutMessage:
     """The reminder of the `reports` not reviewed `days` working days after the deadline: how
     many, whose (the first NAMES_SHOWN), and a button to open each of those."""
     waiting = replace(reports, items=reports.unreviewed)
-    shown = ", ".join(report.name for report in waiting.items[:NAMES_SHOWN])
+    shown = list_separator(t.locale).join(report.name for report in waiting.items[:NAMES_SHOWN])
     if (more := len(waiting.items) - NAMES_SHOWN) > 0:
         shown += " " + t.gettext("and %(count)s more", count=more)
     lines = [

@@ -16,6 +16,7 @@ from bot.services.context import Services
 from bot.services.messages import OutMessage
 from bot.services.reminders import reminder_message
 from bot.services.report_list import reports_message, submitted_reports
+from bot.wording.i18n import list_separator
 from storage.models import Cycle, CycleState, MemberStatus, SubmissionState
 from storage.queries import latest_cycle
 
@@ -93,7 +94,7 @@ def _report(
     def names(members: list[str]) -> str:
         shown = listed(members, NAMES_LIMIT)
         more = len(members) - len(shown)
-        text = ", ".join(shown)
+        text = list_separator(t.locale).join(shown)
         return escape(text + (" " + t.gettext("and %(count)s more", count=more) if more else ""))
 
     lines = [

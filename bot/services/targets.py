@@ -27,7 +27,7 @@ from bot.services.prompts import number_hint
 from bot.timing.periods import Period
 from bot.timing.spans import Span, parse_span
 from bot.wording.dates import span_text
-from bot.wording.i18n import LANGUAGES, N_, Translator, translator
+from bot.wording.i18n import LANGUAGES, N_, Translator, list_separator, translator
 from bot.wording.numbers import NumberFormatError, format_number, parse_number
 from storage.models import (
     Department,
@@ -217,7 +217,7 @@ def _no_member(t: Translator, name: str, department: Department, matches: list[s
         return t.gettext(
             "“%(name)s” fits several members: %(names)s. Please write the full name.",
             name=escape(name),
-            names=escape(", ".join(matches[:10])),
+            names=escape(list_separator(t.locale).join(matches[:10])),
         )
     return t.gettext(
         "I don't know a member called “%(name)s” in %(department)s.",

@@ -78,6 +78,13 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(language)
 
 
+@cache
+def list_separator(locale: Locale) -> str:
+    """What goes between the items of a list (names, months) for readers of `locale`: ", " in
+    English, "、" in Chinese (the locale's pattern for the middle of a list)."""
+    return str(locale.list_patterns["standard"]["middle"]).format("", "")
+
+
 def translator(language: str) -> Translator:
     """A translator for `language`, falling back to the source language when unknown."""
     return Translator(language if language in LANGUAGES else SOURCE_LANGUAGE)

@@ -10,7 +10,7 @@ from bot.digest.model import KpiRow
 from bot.questionnaire import Kpi
 from bot.timing.spans import Quarter, Year
 from bot.wording.dates import span_text
-from bot.wording.i18n import Translator
+from bot.wording.i18n import Translator, list_separator
 
 SHARE_MARK: Final = "*"
 """Marks a target that is a month's share of its quarter's or year's."""
@@ -20,7 +20,9 @@ def share_note(rows: Iterable[KpiRow], kpi: Kpi, t: Translator) -> str:
     """What the mark on the targets of `kpi` among the members' `rows` means ("" when none is
     a share)."""
     spans = {f.share_of for row in rows if (f := row.figures).kpi.key == kpi.key and f.share_of}
-    shown = ", ".join(span_text(span, t.locale) for span in sorted(spans, key=str))
+    shown = list_separator(t.locale).join(
+        span_text(span, t.locale) for span in sorted(spans, key=str)
+    )
     if not shown:
         return ""
     return t.gettext(

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from bot.digest.model import Status
-from bot.wording.i18n import N_, translations
+from bot.wording.i18n import N_, babel_locale, list_separator, translations
 from storage.models import NeedStatus
 
 TEMPLATES_DIR: Final = Path(str(files("templates")))
@@ -50,6 +50,7 @@ def environment(language: str) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalog.gettext, catalog.ngettext, newstyle=True
     )
+    env.globals["separator"] = list_separator(babel_locale(language))  # names|join(separator)
     return env
 
 

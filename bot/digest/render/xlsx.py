@@ -24,7 +24,7 @@ from bot.follow_through import MARK_LABELS, PlanMark, describe_target
 from bot.gc_pause import collection_paused
 from bot.questionnaire import Kind, Measure, Question, localized
 from bot.wording.dates import month_text
-from bot.wording.i18n import N_, Translator
+from bot.wording.i18n import N_, Translator, list_separator
 
 KPI_COLUMNS: Final = (
     N_("Target"),
@@ -100,7 +100,12 @@ def _summary(digest: Digest, t: Translator) -> Sheet:
     if digest.themes:
         rows += [[], [t.gettext("Recurring themes")]]
         rows += [
-            [theme.words, len(theme.members), ", ".join(theme.members), theme_label(theme, t)]
+            [
+                theme.words,
+                len(theme.members),
+                list_separator(t.locale).join(theme.members),
+                theme_label(theme, t),
+            ]
             for theme in digest.themes
         ]
     return Sheet(t.gettext("Summary"), (), rows)

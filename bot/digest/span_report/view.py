@@ -16,7 +16,7 @@ from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.follow_through import PlanMark
 from bot.questionnaire import Kpi, localized
 from bot.wording.dates import moment_text, month_text, short_month_text, span_text
-from bot.wording.i18n import N_, Translator
+from bot.wording.i18n import N_, Translator, list_separator
 from bot.wording.numbers import EMPTY_VALUE, number_style
 
 TARGET_COLUMNS = (N_("Target"), N_("Done %"), N_("YoY"))
@@ -51,7 +51,9 @@ class SpanView:
     def covered(self) -> str:
         """Which months the report holds."""
         months = [month_text(m, self.t.locale) for m in self.report.months]
-        return self.t.gettext("Month ends: %(months)s", months=", ".join(months))
+        return self.t.gettext(
+            "Month ends: %(months)s", months=list_separator(self.t.locale).join(months)
+        )
 
     @property
     def generated(self) -> str:

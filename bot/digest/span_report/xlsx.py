@@ -11,7 +11,7 @@ from bot.digest.span_report.model import SpanFigures, SpanReport
 from bot.digest.span_report.view import SpanView
 from bot.follow_through import PlanMark
 from bot.wording.dates import month_text, span_text
-from bot.wording.i18n import N_, Translator
+from bot.wording.i18n import N_, Translator, list_separator
 
 
 def span_xlsx(report: SpanReport, t: Translator) -> bytes:
@@ -57,7 +57,7 @@ def span_xlsx(report: SpanReport, t: Translator) -> bytes:
                         str(month),
                         theme.words,
                         len(theme.members),
-                        ", ".join(theme.members),
+                        list_separator(t.locale).join(theme.members),
                         theme_label(theme, t),
                     ]
                     for month, themes in report.themes
@@ -74,7 +74,10 @@ def _summary(report: SpanReport, view: SpanView, t: Translator) -> Sheet:
     rows: list[list[Value]] = [
         [t.gettext("Department"), report.department],
         [t.gettext("Period"), span_text(report.span, t.locale)],
-        [t.gettext("Month ends"), ", ".join(month_text(m, t.locale) for m in report.months)],
+        [
+            t.gettext("Month ends"),
+            list_separator(t.locale).join(month_text(m, t.locale) for m in report.months),
+        ],
         [t.gettext("Generated"), report.generated_at],
         [t.gettext("On-time rate"), percent(report.on_time_rate)],
         [t.gettext("Needs raised"), needs.raised],
