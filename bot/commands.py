@@ -30,7 +30,10 @@ REMIND: Final = Command(
     "remind", N_("Remind those who have not submitted (managers)"), managers=True
 )
 NEEDS: Final = Command(
-    "needs", N_("Needs waiting for an answer (managers)"), managers=True, org_head=True
+    "needs",
+    N_("Needs waiting for an answer (managers, org head)"),
+    managers=True,
+    org_head=True,
 )
 REVIEW: Final = Command(
     "review", N_("Read a member's report and comment on it (managers)"), managers=True

@@ -15,7 +15,7 @@ MENU = [
     ("digest", "Team digest (managers)"),
     ("status", "Who has submitted, now (managers)"),
     ("remind", "Remind those who have not submitted (managers)"),
-    ("needs", "Needs waiting for an answer (managers)"),
+    ("needs", "Needs waiting for an answer (managers, org head)"),
     ("review", "Read a member's report and comment on it (managers)"),
     ("rollup", "Every department's month end (org head)"),
     ("target", "Set a member's or the department's target (managers)"),

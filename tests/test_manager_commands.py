@@ -357,8 +357,8 @@ def test_help_lists_the_commands_each_reader_may_use(db: Database, database_url:
         assert "/extend – Move the deadline (managers)" in lines
         assert "/edit – Review and change your answers" in lines
     head = guide.help_message(services, HEAD, "en").text.splitlines()  # answers needs passed up
-    assert [line for line in head if "(managers)" in line] == [
-        "/needs – Needs waiting for an answer (managers)"
+    assert [line for line in head if "(managers" in line] == [
+        "/needs – Needs waiting for an answer (managers, org head)"
     ]
     chinese = guide.help_message(services, WANG, "en").text  # in her language, not Telegram's
     assert chinese.startswith("我会在月末收集你的月报，并在截止时间前提醒你。\n/edit – 查看")
