@@ -21,7 +21,6 @@ from bot.digest.render.report import render_report_html
 from bot.digest.render.telegram import (
     DETAIL_MEMBERS,
     NEEDS_SHOWN,
-    needs_messages,
     telegram_messages,
 )
 from bot.emulator.html import html_to_plain
@@ -239,9 +238,6 @@ def test_needs_beyond_what_one_reply_shows_are_counted() -> None:
     assert "7 more needs are in the report file; /needs lists those still open." in everything
     assert f"需要预算 {NEEDS_SHOWN + 1}" not in everything
     assert f"需要预算 {NEEDS_SHOWN + 7}" in render_report_html(digest, EN)
-    listed = needs_messages(needs, "Asia/Shanghai", ZH)  # /needs: the oldest first
-    assert [number for m in listed for number in m.needs] == list(range(1, NEEDS_SHOWN + 1))
-    assert "另有 7 项需求待处理；处理完这些后请再发送 /needs。" in plain([m.text for m in listed])
 
 
 def test_many_themes_and_follow_through_rows_stay_valid() -> None:

@@ -1,6 +1,6 @@
 """`/needs` with many needs waiting: the newest first, as many as one Telegram message holds,
 and ▶ under it for the older ones, a page on, until every waiting need has been shown once;
-only to a manager of the department."""
+only to a manager of the department, or for the needs passed up, to the org head."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.timing.clock import ManualClock
 from storage.db import Database
 from storage.models import Department, Member, Need, NeedStatus
 from tests.factories import MANAGER_ID, clock_of
-from tests.month_end import SUPPORT_MANAGER, WANG, button_data, company
+from tests.month_end import HEAD, SUPPORT_MANAGER, WANG, button_data, company
 
 OLDER = "▶ Older needs"
 STATUSES = (NeedStatus.OPEN, NeedStatus.ACKNOWLEDGED, NeedStatus.DONE, NeedStatus.DECLINED)
@@ -167,3 +167,34 @@ def test_the_page_reads_in_chinese(db: Database, database_url: str) -> None:
     assert text.startswith(f"▌需求与资源支持\n{len(waiting)} 项需求等待你答复。")
     assert f"另有 {older} 项更早的需求待处理；点 ▶ 查看。" in text
     assert [b.text for b in page.buttons[-1]] == ["▶ 更早的需求"]
+
+
+def test_the_org_head_pages_through_the_needs_passed_up_newest_first(
+    db: Database, database_url: str
+) -> None:
+    services = company(db, database_url)
+    waiting = _raise(db, clock_of(services), 60)  # 30 waiting
+    passed_up = waiting[::2]
+    with db.unit_of_work() as session:
+        for need in session.scalars(select(Need).where(Need.id.in_(passed_up))):
+            need.escalated_at = need.created_at
+
+    pages = _pages(services, HEAD, "en")
+
+    assert [need_id for page in pages for need_id in _shown(page)] == passed_up
+    assert len(pages) > 1
+    text = html_to_plain(pages[0].text)
+    assert text.startswith(f"▌Needs\n{len(passed_up)} needs wait for your answer.")
+    (heading,) = [line for line in text.splitlines() if line.startswith(f"#{passed_up[0]} · ")]
+    assert " · Sales · " in heading  # which department it comes from
+    need_id = passed_up[0]
+    assert [b.data for b in pages[0].buttons[0]] == [
+        callback_data.need(action, need_id, org=True)
+        for action in callback_data.NeedAction
+        if action is not callback_data.NeedAction.ESCALATE
+    ]
+    older = button_data(pages[0], OLDER)
+    assert older == callback_data.older_needs(None, min(_shown(pages[0])))
+    for manager in (MANAGER_ID, SUPPORT_MANAGER):  # the organisation's needs are the org head's
+        assert needs.older_press(services, manager, older) == ([], "This button is not for you.")
+    assert needs.older_press(services, WANG, older) == ([], "你无法使用这个按钮。")

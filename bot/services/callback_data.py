@@ -126,10 +126,11 @@ class BrowsePress:
 
 @dataclass(frozen=True)
 class OlderNeedsPress:
-    """A manager's press under `/needs`: the department `department_id`'s unresolved needs
-    older than (raised before) the need `before`."""
+    """A press under `/needs`: a manager's for the department `department_id`'s unresolved
+    needs older than (raised before) the need `before`, or the org head's (`department_id`
+    None) for the needs passed up to the organisation."""
 
-    department_id: int
+    department_id: int | None
     before: int
 
 
@@ -150,7 +151,7 @@ _PRESS: Final = {
 _ORG_ACTIONS: Final = "|".join(a for a in NeedAction if a is not NeedAction.ESCALATE)
 _NEED: Final = re.compile(rf"need:(?:org:({_ORG_ACTIONS})|({'|'.join(NeedAction)})):{_ID}")
 _LANGUAGE: Final = re.compile(r"lang:([A-Za-z_]{1,16})")
-_OLDER_NEEDS: Final = re.compile(rf"needs:{_ID}:{_ID}")
+_OLDER_NEEDS: Final = re.compile(rf"needs:(?:org|{_ID}):{_ID}")
 _COMMENT: Final = re.compile(rf"review:{_ID}(?::{_WORD})?")
 _THREAD: Final = re.compile(rf"thread:{_ID}")
 _ASK: Final = re.compile(rf"ask:{_ID}:{_WORD}")
@@ -192,22 +193,22 @@ def read_need(data: str) -> NeedPress | None:
     return NeedPress(NeedAction(found[1] or found[2]), need_id, org=found[1] is not None)
 
 
-def older_needs(department_id: int, before: int) -> str:
-    """The data of a manager's button under `/needs` that shows the department's unresolved
-    needs older than the need `before`: `needs:department:before`."""
-    return _checked(f"needs:{department_id}:{before}")
+def older_needs(department_id: int | None, before: int) -> str:
+    """The data of the button under `/needs` that shows the needs older than the need `before`:
+    a department's, `needs:department:before`, or the organisation's (`department_id` None),
+    `needs:org:before`."""
+    return _checked(f"needs:{'org' if department_id is None else department_id}:{before}")
 
 
 def read_older_needs(data: str) -> OlderNeedsPress | None:
     """The press for older needs that `data` stands for, or None."""
     found = _OLDER_NEEDS.fullmatch(data)
-    if (
-        found is None
-        or (department_id := _id(found[1])) is None
-        or (before := _id(found[2])) is None
-    ):
+    if found is None or (before := _id(found[2])) is None:
         return None
-    return OlderNeedsPress(department_id, before)
+    if found[1] is None:
+        return OlderNeedsPress(None, before)
+    department_id = _id(found[1])
+    return None if department_id is None else OlderNeedsPress(department_id, before)
 
 
 def comment(submission_id: int, question: str = "") -> str:

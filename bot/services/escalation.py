@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.gather.needs import UNRESOLVED, need_item, stored_needs
 from bot.digest.model import NeedItem
-from bot.digest.render.telegram import escalated_message, needs_messages
+from bot.digest.render.telegram import escalated_message
 from bot.digest.render.templates import NEED_LABELS
 from bot.services import outbox, outbox_keys
 from bot.services.access import managers_of
@@ -117,7 +117,7 @@ def _send_up(services: Services, session: Session, need: Need, now: datetime) ->
     head = services.config.org.head_telegram_id
     if head is None:
         return
-    t = _head_translator(services, session, head)
+    t = head_translator(services, session, head)
     (stored,) = stored_needs(session, Need.id == need.id)
     item = need_item(stored, stored.cycle_id, now, departments=True)
     (message,) = with_buttons(
@@ -131,19 +131,6 @@ def _send_up(services: Services, session: Session, need: Need, now: datetime) ->
         message=message,
         now=now,
     )
-
-
-def org_needs(services: Services, telegram_id: int) -> list[OutMessage]:
-    """`/needs` for the org head: the needs passed up to the organisation that still wait for
-    an answer, from every department, oldest first, with the buttons to answer them."""
-    with services.db.unit_of_work() as session:
-        t = _head_translator(services, session, telegram_id)
-        items = waiting_upstairs(session, services.clock.now())
-        if not items:
-            text = t.gettext("No needs passed up to the organisation wait for an answer. 🎉")
-            return [OutMessage(text)]
-        messages = needs_messages(items, services.config.defaults.timezone, t)
-        return with_buttons(messages, org=True)
 
 
 def waiting_upstairs(session: Session, now: datetime) -> list[NeedItem]:
@@ -223,7 +210,7 @@ def tell_answer(
     return OutMessage(text)
 
 
-def _head_translator(services: Services, session: Session, head: int) -> Translator:
+def head_translator(services: Services, session: Session, head: int) -> Translator:
     """The org head's language: theirs if registered, else the config's default."""
     member = member_by_telegram_id(session, head)
     return translator(member.language if member else services.config.defaults.language)

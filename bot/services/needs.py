@@ -19,7 +19,7 @@ from datetime import datetime
 from html import escape
 from typing import Final
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import commands
@@ -92,8 +92,18 @@ def needs_command(
     if is_org_head(services, telegram_id) and not (
         words and words[0] in services.config.departments
     ):
-        return escalation.org_needs(services, telegram_id)
+        return org_needs(services, telegram_id)
     return list_needs(services, telegram_id, language_code, words)
+
+
+def org_needs(services: Services, telegram_id: int) -> list[OutMessage]:
+    """`/needs` for the org head: the needs passed up to the organisation that still wait for
+    an answer, from every department, a page as for a department's managers."""
+    with services.db.unit_of_work() as session:
+        t = escalation.head_translator(services, session, telegram_id)
+        shown = needs_page(services, session, None, t)
+        text = t.gettext("No needs passed up to the organisation wait for an answer. 🎉")
+        return [shown or OutMessage(text)]
 
 
 @manager_command(commands.NEEDS)
@@ -105,14 +115,19 @@ def list_needs(services: Services, session: Session, acting: Acting) -> list[Out
 
 
 def older_press(services: Services, telegram_id: int, data: str) -> tuple[list[OutMessage], str]:
-    """▶ under `/needs` was pressed: the department's unresolved needs older than those that
-    message showed, a page on, for a manager of the department."""
+    """▶ under `/needs` was pressed: the needs older than those that message showed, a page on:
+    a department's for a manager of it, the organisation's for the org head."""
     pressed = callback_data.read_older_needs(data)
     with services.db.unit_of_work() as session:
-        department = None if pressed is None else session.get(Department, pressed.department_id)
-        department_id = None if department is None else department.id
-        who = manager_press(services, session, telegram_id, department_id)
-        if who.refused or pressed is None or department is None:
+        department = None
+        if pressed is not None and pressed.department_id is None:
+            who = org_head_press(services, session, telegram_id, passed_up=True)
+        else:
+            if pressed is not None:
+                department = session.get(Department, pressed.department_id)
+            department_id = None if department is None else department.id
+            who = manager_press(services, session, telegram_id, department_id)
+        if who.refused or pressed is None:
             return [], who.refused
         shown = needs_page(services, session, department, who.t, before=pressed.before)
         if shown is None:  # answered since
@@ -123,14 +138,22 @@ def older_press(services: Services, telegram_id: int, data: str) -> tuple[list[O
 def needs_page(
     services: Services,
     session: Session,
-    department: Department,
+    department: Department | None,
     t: Translator,
     before: int | None = None,
 ) -> OutMessage | None:
-    """A page of the department's unresolved needs (those raised before the need `before`, if
-    given), newest first, with their buttons and ▶ to the older ones; None when none wait. Reads
-    a page of needs, not every year's."""
-    unresolved = (Need.department_id == department.id, Need.status.in_(UNRESOLVED))
+    """A page of the department's unresolved needs, or with `department` None of those passed
+    up to the organisation and not answered there (those raised before the need `before`, if
+    given), newest first, with their buttons (the org head's for the organisation's) and ▶ to
+    the older ones; None when none wait. Reads a page of needs, not every year's."""
+    org = department is None
+    unresolved: tuple[ColumnElement[bool], ...]
+    if department is None:
+        unresolved = (Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
+        timezone = services.config.defaults.timezone
+    else:
+        unresolved = (Need.department_id == department.id, Need.status.in_(UNRESOLVED))
+        timezone = department.timezone
     older = () if before is None else (Need.id < before,)
     stored = newest_needs(session, NEEDS_PER_MESSAGE, *unresolved, *older)
     if not stored:
@@ -138,17 +161,16 @@ def needs_page(
     waiting = counted_needs(session, *unresolved)
     remaining = counted_needs(session, *unresolved, *older) if older else waiting
     now = services.clock.now()
-    items = [need_item(need, need.cycle_id, now) for need in stored]
-    escalate = escalation.escalating(services)
+    items = [need_item(need, need.cycle_id, now, departments=org) for need in stored]
+    escalate = not org and escalation.escalating(services)
     page, left = telegram_needs_page(
-        items, waiting, remaining - len(items), department.timezone, t, escalate=escalate
+        items, waiting, remaining - len(items), timezone, t, escalate=escalate
     )
-    (shown,) = with_buttons([page])
+    (shown,) = with_buttons([page], org=org)
     if not left:
         return shown
-    more = Button(
-        t.gettext("▶ Older needs"), callback_data.older_needs(department.id, min(page.needs))
-    )
+    scope = None if department is None else department.id
+    more = Button(t.gettext("▶ Older needs"), callback_data.older_needs(scope, min(page.needs)))
     return replace(shown, buttons=(*shown.buttons, (more,)))
 
 

@@ -117,23 +117,6 @@ def render_telegram(digest: Digest, t: Translator) -> list[str]:
     return [message.text for message in telegram_messages(digest, t)]
 
 
-def needs_messages(
-    needs: Sequence[NeedItem], timezone: str, t: Translator, *, escalate: bool = False
-) -> list[TelegramMessage]:
-    """Needs alone as Telegram messages (for `/needs`), a few to a message, at most
-    NEEDS_SHOWN of them; those not passed up yet may be, if the reader may `escalate`."""
-    views = [need_view(need, ZoneInfo(timezone), t, brief=True) for need in needs[:NEEDS_SHOWN]]
-    left_out = len(needs) - NEEDS_SHOWN
-    rest = t.ngettext(
-        "%(n)s more need waits; answer these, then send /needs again.",
-        "%(n)s more needs wait; answer these, then send /needs again.",
-        left_out,
-    )
-    waiting = sum(need.unresolved for need in needs)
-    blocks = TelegramBlocks(t.language)
-    return list(blocks.needs(views, waiting, rest if left_out > 0 else "", escalate=escalate))
-
-
 def needs_page(
     needs: Sequence[NeedItem],
     waiting: int,
