@@ -28,7 +28,7 @@ def status(services: Services, session: Session, acting: Acting) -> list[OutMess
     cycle = latest_cycle(session, acting.department.id)
     if cycle is None:
         return [OutMessage(acting.t.gettext("There is no month end to report on yet."))]
-    digest = build_digest(session, cycle, services.clock.now())
+    digest = build_digest(session, cycle, services.clock.now(), themes=False)  # not shown
     listed = reports_message(submitted_reports(session, cycle), acting.t)
     return [
         *(OutMessage(text) for text in render_status(digest, acting.t)),
