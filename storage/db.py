@@ -61,10 +61,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READING: Final = "monthend_reading"
+"""The execution option of the connections that `Database.reading` sessions use."""
+
+
 def _sqlite_begin(connection: Connection) -> None:
     """Take SQLite's write lock when a transaction begins: the driver would otherwise begin
-    only at the first write, after reads that another process may have changed since."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    only at the first write, after reads that another process may have changed since. A
+    reading session's transaction takes none: in WAL mode it reads a snapshot and holds up no
+    one's writes."""
+    reads_only = connection.get_execution_options().get(READING, False)
+    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def _check_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -118,12 +125,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reading session does not write")
+
+
 class Database:
     """A database: an engine and the sessions made from it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(engine.execution_options(**{READING: True}))
+        event.listen(self._readers, "before_flush", _refuse_writes)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -159,6 +173,17 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads (a report over a big department): its transaction ends
+        without committing, and on SQLite it takes no lock, so the seconds it may take hold up
+        no one's writes; an object changed in it refuses to be flushed."""
+        with self._readers() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
