@@ -4,6 +4,7 @@ a report's review thread (its member's too) or ask for more on one answer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -28,9 +29,11 @@ def command(run: ServiceCommand, *, wakes: bool = False) -> Handler:
     async def handle(update: Update, context: Context) -> None:
         user_id, chat_id = who_wrote(update)
         code = update.effective_user.language_code if update.effective_user else None
-        await send_all(
-            context.bot, chat_id, run(context.services, user_id, code, context.args or [])
-        )
+        # in a worker thread: a report over a big department takes seconds, in which the
+        # event loop goes on answering everyone else
+        words = context.args or []
+        replies = await asyncio.to_thread(run, context.services, user_id, code, words)
+        await send_all(context.bot, chat_id, replies)
         if wakes:
             context.wake_sender()
 

@@ -266,18 +266,26 @@ command's words) -> the replies."""
 
 
 def manager_command(
-    command: commands.Command, *, month: bool = False, arguments: str = "", spans: bool = False
+    command: commands.Command,
+    *,
+    month: bool = False,
+    arguments: str = "",
+    spans: bool = False,
+    reads_only: bool = False,
 ) -> Callable[[Action[R]], ManagerCommand[R]]:
     """Make `Action` the manager command `command`, guarded: it runs only for a department the
     caller manages (or for any, for an org admin), picked from the command's words; with
-    `month`, a month may be named, and with `spans` also a quarter or a year."""
+    `month`, a month may be named, and with `spans` also a quarter or a year. A report that
+    `reads_only` runs in a reading session (`Database.reading`): the seconds a big
+    department's digest takes hold up nobody's answers."""
     syntax = Syntax(command.name, month or spans, arguments, spans)
 
     def guarded(action: Action[R]) -> ManagerCommand[R]:
         def run(
             services: Services, telegram_id: int, language_code: str | None, words: list[str]
         ) -> list[R | OutMessage]:
-            with services.db.unit_of_work() as session:
+            work = services.db.reading() if reads_only else services.db.unit_of_work()
+            with work as session:
                 acting = acting_for(services, session, telegram_id, language_code, syntax, words)
                 if isinstance(acting, OutMessage):
                     return [acting]

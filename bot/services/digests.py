@@ -85,7 +85,7 @@ def queue_deadline_digest(services: Services, session: Session, cycle: Cycle, no
     return len(managers)
 
 
-@manager_command(commands.DIGEST, spans=True)
+@manager_command(commands.DIGEST, spans=True, reads_only=True)
 def requested_digest(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/digest [department] [YYYY-MM|YYYY-Qn|YYYY]`: a department's digest, now; for a
     quarter or a year, its report."""
@@ -102,7 +102,7 @@ def requested_digest(services: Services, session: Session, acting: Acting) -> li
     return digest_messages(services, found, digest, reports, acting.t)
 
 
-@manager_command(commands.EXPORT, spans=True)
+@manager_command(commands.EXPORT, spans=True, reads_only=True)
 def export(services: Services, session: Session, acting: Acting) -> list[Outgoing]:
     """`/export [department] [YYYY-MM|YYYY-Qn|YYYY]`: the digest, or a quarter's or a year's
     report, as an Excel workbook."""

@@ -21,7 +21,7 @@ from storage.models import Cycle, CycleState, MemberStatus, SubmissionState
 from storage.queries import latest_cycle
 
 
-@manager_command(commands.STATUS)
+@manager_command(commands.STATUS, reads_only=True)
 def status(services: Services, session: Session, acting: Acting) -> list[OutMessage]:
     """`/status [department]`: every member of the newest month end by where they stand, and
     a button to open each submitted report."""
