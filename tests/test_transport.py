@@ -63,7 +63,7 @@ async def _send_both(request: BaseRequest, base_url: str) -> None:
     async with Bot(TOKEN, base_url=base_url, request=request) as bot:
         buttons = InlineKeyboardMarkup([[InlineKeyboardButton("完成", callback_data="a:1")]])
         await bot.send_message(42, "你好 & <b>", reply_markup=buttons)
-        await bot.send_document(42, b"col\n1\n", filename="digest.csv", caption="November")
+        await bot.send_document(42, b"col\n1\n", filename="华东销售部-2026-11.csv", caption="11月")
 
 
 async def test_the_server_hears_what_python_telegram_bots_own_request_sends() -> None:
@@ -81,7 +81,7 @@ async def test_the_server_hears_what_python_telegram_bots_own_request_sends() ->
     )
     assert (document["form"], document["files"]) == (
         "multipart/form-data",
-        {"document": ("digest.csv", "text/csv", b"col\n1\n")},
+        {"document": ("华东销售部-2026-11.csv", "text/csv", b"col\n1\n")},  # the name as it is
     )
 
 

@@ -7,8 +7,8 @@ most of what it spends talking to Telegram (docs/benchmarks.md, "Answering"). ai
 already what the bot's pages are served with.
 
 What goes on the wire is what python-telegram-bot's own request sends: the parameters as a
-form, multipart when a file goes with them; the same ``User-Agent``; timeouts and failures
-raised as its ``TimedOut`` and ``NetworkError``.
+form, multipart when a file goes with them (its name in UTF-8); the same ``User-Agent``;
+timeouts and failures raised as its ``TimedOut`` and ``NetworkError``.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def _form(request_data: RequestData | None) -> aiohttp.FormData | None:
     """The request's parameters as a form, multipart with its files; no body without either."""
     if request_data is None or not (request_data.json_parameters or request_data.contains_files):
         return None
-    form = aiohttp.FormData(request_data.json_parameters)
+    # a file's name as it is (UTF-8), as httpx sends it: quoted, a Chinese name would reach
+    # the chat as "%E5%8D%8E…"
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, (filename, content, content_type) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=content_type)
     return form
