@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -133,10 +134,14 @@ def _send_up(services: Services, session: Session, need: Need, now: datetime) ->
     )
 
 
+WAITING_UPSTAIRS: Final = (Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
+"""Which needs wait for the organisation: passed up and not resolved."""
+
+
 def waiting_upstairs(session: Session, now: datetime) -> list[NeedItem]:
     """The needs passed up to the organisation that still wait for an answer, from every
     department, oldest first."""
-    needs = stored_needs(session, Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
+    needs = stored_needs(session, *WAITING_UPSTAIRS)
     return [need_item(need, need.cycle_id, now, departments=True) for need in needs]
 
 

@@ -146,14 +146,14 @@ def needs_page(
     up to the organisation and not answered there (those raised before the need `before`, if
     given), newest first, with their buttons (the org head's for the organisation's) and ▶ to
     the older ones; None when none wait. Reads a page of needs, not every year's."""
-    org = department is None
     unresolved: tuple[ColumnElement[bool], ...]
     if department is None:
-        unresolved = (Need.escalated_at.is_not(None), Need.status.in_(UNRESOLVED))
-        timezone = services.config.defaults.timezone
+        unresolved = escalation.WAITING_UPSTAIRS
+        scope, timezone = None, services.config.defaults.timezone
     else:
         unresolved = (Need.department_id == department.id, Need.status.in_(UNRESOLVED))
-        timezone = department.timezone
+        scope, timezone = department.id, department.timezone
+    org = scope is None
     older = () if before is None else (Need.id < before,)
     stored = newest_needs(session, NEEDS_PER_MESSAGE, *unresolved, *older)
     if not stored:
@@ -169,7 +169,6 @@ def needs_page(
     (shown,) = with_buttons([page], org=org)
     if not left:
         return shown
-    scope = None if department is None else department.id
     more = Button(t.gettext("▶ Older needs"), callback_data.older_needs(scope, min(page.needs)))
     return replace(shown, buttons=(*shown.buttons, (more,)))
 
