@@ -179,11 +179,8 @@ class Database:
         """A session that only reads (a report over a big department): its transaction ends
         without committing, and on SQLite it takes no lock, so the seconds it may take hold up
         no one's writes; an object changed in it refuses to be flushed."""
-        with self._readers() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+        with self._readers() as session:  # closing it rolls its transaction back
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection."""
