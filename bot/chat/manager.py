@@ -81,7 +81,8 @@ def button(press: ButtonPress, *, wakes: bool = False) -> Handler:
 need_button: Final = button(needs.press, wakes=True)  # the member (and managers) are told
 """A need's button: seen, done, decline, reply or pass up (the org head's: all but pass up)."""
 older_needs_button: Final = button(needs.older_press)
-"""The button under `/needs` that shows the department's older unresolved needs, a page on."""
+"""The button under `/needs` that shows older needs, a page on: a department's unresolved ones,
+or those waiting for the organisation (the org head's)."""
 comment_button: Final = button(reviews.press)
 """A review thread's button: comment on a report or one answer, or reply to a comment."""
 verdict_button: Final = button(reviews.verdict, wakes=True)  # the member is told
